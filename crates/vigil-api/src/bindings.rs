@@ -1,0 +1,61 @@
+//! The TypeScript types of everything the console sends to the web UI, generated from the Rust types
+//! with ts-rs. `ui/src/lib/bindings.ts` is this output; the test fails when it is stale, and
+//! `VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-api bindings` rewrites it.
+
+use ts_rs::TS;
+
+use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
+use crate::{ApiError, DeviceMoveInput};
+use vigil_domain::{BuildingKind, CameraView, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label, PlanSize, Rect, RowMeta};
+
+fn generate() -> String {
+    let decls = [
+        Code::decl(),
+        Label::decl(),
+        Rect::decl(),
+        PlanSize::decl(),
+        RowMeta::decl(),
+        BuildingKind::decl(),
+        DeviceKind::decl(),
+        DeviceStatus::decl(),
+        CameraView::decl(),
+        Dc09Address::decl(),
+        Device::decl(),
+        DeviceCounts::decl(),
+        Overview::decl(),
+        SiteView::decl(),
+        BuildingView::decl(),
+        FloorView::decl(),
+        FloorDevices::decl(),
+        DeviceDetail::decl(),
+        SearchHit::decl(),
+        PlacedDevice::decl(),
+        DeviceMoveInput::decl(),
+        ApiError::decl(),
+    ];
+    let mut out = String::from("// Generated from the Rust types by crates/vigil-api/src/bindings.rs. Do not edit.\n\n");
+    for decl in decls {
+        out.push_str("export ");
+        out.push_str(&decl);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn bindings_are_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+    let fresh = generate();
+    if std::env::var_os("VIGIL_UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &fresh).expect("write bindings");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == fresh,
+        "{} is stale: run `VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-api bindings` and commit the result",
+        path.display()
+    );
+}

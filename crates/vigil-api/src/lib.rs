@@ -1,0 +1,20 @@
+//! What the console asks of its engine, in one place: the overview of the campus, a floor's devices,
+//! search, device details, plan images and their import, device placement, settings.
+//!
+//! The Tauri shell wraps each method in a command; the HTTP server will serve the same methods, and
+//! tests call them directly. Nothing here knows about windows or HTTP.
+
+mod error;
+mod map;
+mod plan_import;
+mod settings;
+mod workstation;
+
+pub use error::ApiError;
+pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
+pub use plan_import::{inspect_plan, PlanImportError};
+pub use settings::{MapSettings, Settings, SettingsError, UiSettings, SETTINGS_FILE};
+pub use workstation::{DeviceMoveInput, Workstation};
+
+#[cfg(test)]
+mod bindings;

@@ -1,0 +1,329 @@
+//! A workstation's data directory, opened: its settings and its database, and every question the
+//! console asks of them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use vigil_demo::{DemoOptions, DemoSummary, DATABASE_FILE};
+use vigil_domain::{floor_label, Building, DeviceCounts, Floor, Id, Site};
+use vigil_store::{DeviceMove, PlanImage, Store};
+
+use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView};
+use crate::plan_import::inspect_plan;
+use crate::{ApiError, Settings};
+
+/// A new position for a device, as the map's edit mode sends it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, ts_rs::TS)]
+pub struct DeviceMoveInput {
+    pub id: Id,
+    pub x: f64,
+    pub y: f64,
+}
+
+pub struct Workstation {
+    dir: PathBuf,
+    settings: Settings,
+    store: Mutex<Store>,
+}
+
+impl std::fmt::Debug for Workstation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workstation").field("dir", &self.dir).finish()
+    }
+}
+
+const SEARCH_LIMIT_MAX: u32 = 200;
+
+impl Workstation {
+    /// Opens the data directory, writing default settings and creating the database on first start.
+    pub fn open(dir: &Path) -> Result<Workstation, ApiError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ApiError::new("storage", format!("cannot create the data directory {}: {e}", dir.display())))?;
+        let settings = Settings::load_or_create(dir)?;
+        let store = Store::open(&dir.join(DATABASE_FILE))?;
+        Ok(Workstation { dir: dir.to_owned(), settings, store: Mutex::new(store) })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back), so the
+        // poisoned guard is safe to keep using.
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the database holds no campus yet (a first start).
+    pub fn is_empty(&self) -> Result<bool, ApiError> {
+        Ok(self.store().sites()?.is_empty())
+    }
+
+    /// Fills an empty database with the demo hospital.
+    pub fn create_demo(&self, options: DemoOptions) -> Result<DemoSummary, ApiError> {
+        if !self.is_empty()? {
+            return Err(ApiError::new("not_empty", "this workstation already has a hospital; the demo is only offered on an empty one"));
+        }
+        let hospital = vigil_demo::generate(options).map_err(|e| ApiError::field("invalid", "scale", e.to_string()))?;
+        vigil_demo::store_hospital(&mut self.store(), &hospital, options).map_err(|e| ApiError::new("storage", e.to_string()))
+    }
+
+    pub fn is_demo(&self) -> Result<bool, ApiError> {
+        Ok(self.store().setting("demo.seed")?.is_some())
+    }
+
+    pub fn overview(&self) -> Result<Overview, ApiError> {
+        let store = self.store();
+        let counts: HashMap<Id, DeviceCounts> =
+            store.floor_device_counts()?.into_iter().map(|c| (c.floor_id, c.counts)).collect();
+        let alarms: HashMap<Id, u32> = store.floor_alarm_counts()?.into_iter().collect();
+        let mut floors_of: HashMap<Id, Vec<FloorView>> = HashMap::new();
+        for floor in store.floors()? {
+            let view = floor_view(&floor, counts.get(&floor.id).copied().unwrap_or_default(), alarms.get(&floor.id).copied().unwrap_or(0));
+            floors_of.entry(floor.building_id).or_default().push(view);
+        }
+        let mut buildings_of: HashMap<Id, Vec<BuildingView>> = HashMap::new();
+        for b in store.buildings()? {
+            let floors = floors_of.remove(&b.id).unwrap_or_default();
+            let mut total = DeviceCounts::default();
+            for f in &floors {
+                for kind in vigil_domain::DeviceKind::ALL {
+                    total.add(kind, f.counts.get(kind));
+                }
+            }
+            let active_alarms = floors.iter().map(|f| f.active_alarms).sum();
+            buildings_of.entry(b.site_id).or_default().push(BuildingView {
+                id: b.id,
+                code: b.code.to_string(),
+                name: b.name,
+                kind: b.kind,
+                footprint: b.footprint,
+                counts: total,
+                active_alarms,
+                floors,
+            });
+        }
+        let sites = store
+            .sites()?
+            .into_iter()
+            .map(|s: Site| SiteView {
+                id: s.id,
+                code: s.code.to_string(),
+                name: s.name,
+                plan: s.plan,
+                buildings: buildings_of.remove(&s.id).unwrap_or_default(),
+            })
+            .collect();
+        let demo = store.setting("demo.seed")?.is_some();
+        Ok(Overview { sites, totals: store.device_counts()?, demo })
+    }
+
+    pub fn floor_devices(&self, floor_id: Id) -> Result<FloorDevices, ApiError> {
+        let store = self.store();
+        let floor = store.floor(floor_id)?;
+        let devices = store.floor_devices(floor_id)?;
+        Ok(FloorDevices::pack(floor.id, floor.plan, &devices))
+    }
+
+    pub fn device_detail(&self, id: Id) -> Result<DeviceDetail, ApiError> {
+        let store = self.store();
+        let device = store.device(id)?;
+        let floor = store.floor(device.floor_id)?;
+        let building = find_building(&store.buildings()?, floor.building_id)?;
+        let site = store
+            .sites()?
+            .into_iter()
+            .find(|s| s.id == building.site_id)
+            .ok_or_else(|| ApiError::new("not_found", format!("the site of {} is missing", building.code)))?;
+        let counts = store
+            .floor_device_counts()?
+            .into_iter()
+            .find(|c| c.floor_id == floor.id)
+            .map(|c| c.counts)
+            .unwrap_or_default();
+        Ok(DeviceDetail {
+            floor: floor_view(&floor, counts, 0),
+            building_code: building.code.to_string(),
+            building_name: building.name,
+            site_name: site.name,
+            device,
+        })
+    }
+
+    /// Devices whose code or name contains `text`, exact code first.
+    pub fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, ApiError> {
+        if text.chars().count() > 100 {
+            return Err(ApiError::field("invalid", "text", "search text is at most 100 characters"));
+        }
+        let store = self.store();
+        let devices = store.search_devices(text, limit.clamp(1, SEARCH_LIMIT_MAX))?;
+        if devices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let floors: HashMap<Id, Floor> = store.floors()?.into_iter().map(|f| (f.id, f)).collect();
+        let buildings: HashMap<Id, Building> = store.buildings()?.into_iter().map(|b| (b.id, b)).collect();
+        let hits = devices
+            .into_iter()
+            .filter_map(|d| {
+                let floor = floors.get(&d.floor_id)?;
+                let building = buildings.get(&floor.building_id)?;
+                Some(SearchHit {
+                    id: d.id,
+                    code: d.code.to_string(),
+                    name: d.name,
+                    kind: d.kind,
+                    status: d.status,
+                    site_id: building.site_id,
+                    building_id: building.id,
+                    floor_id: floor.id,
+                    floor_short: floor_label(floor.level),
+                    x: d.x,
+                    y: d.y,
+                })
+            })
+            .collect();
+        Ok(hits)
+    }
+
+    /// The plan image under a floor or a site's campus view.
+    pub fn plan_image(&self, owner: Id) -> Result<PlanImage, ApiError> {
+        self.store()
+            .plan_image(owner)?
+            .ok_or_else(|| ApiError::new("not_found", format!("no plan image for {owner}")))
+    }
+
+    /// Replaces a floor's plan with an uploaded image after checking it; a refused file changes nothing.
+    pub fn import_floor_plan(&self, floor_id: Id, bytes: Vec<u8>) -> Result<FloorView, ApiError> {
+        let limits = &self.settings.map;
+        let info = inspect_plan(&bytes, limits.max_plan_bytes, limits.max_plan_side)?;
+        let mut store = self.store();
+        store.replace_floor_plan(floor_id, &PlanImage { mime: info.mime.to_owned(), bytes, size: info.size })?;
+        let floor = store.floor(floor_id)?;
+        let counts = store.floor_device_counts()?.into_iter().find(|c| c.floor_id == floor_id).map(|c| c.counts).unwrap_or_default();
+        Ok(floor_view(&floor, counts, 0))
+    }
+
+    /// Saves positions from the map's edit mode, all or none.
+    pub fn move_devices(&self, moves: &[DeviceMoveInput]) -> Result<usize, ApiError> {
+        if moves.len() > 100_000 {
+            return Err(ApiError::field("invalid", "moves", "at most 100,000 devices can be moved at once"));
+        }
+        let moves: Vec<DeviceMove> = moves.iter().map(|m| DeviceMove { id: m.id, x: m.x, y: m.y }).collect();
+        Ok(self.store().move_devices(&moves)?)
+    }
+
+    /// The language chosen in the console ("zh-CN" or "en"), if one was; else the settings decide.
+    pub fn language(&self) -> Result<Option<String>, ApiError> {
+        Ok(self.store().setting("ui.language")?)
+    }
+
+    pub fn set_language(&self, language: &str) -> Result<(), ApiError> {
+        if !matches!(language, "zh-CN" | "en") {
+            return Err(ApiError::field("invalid", "language", format!("{language:?} is not a console language; use zh-CN or en")));
+        }
+        Ok(self.store().set_setting("ui.language", language)?)
+    }
+}
+
+fn find_building(buildings: &[Building], id: Id) -> Result<Building, ApiError> {
+    buildings
+        .iter()
+        .find(|b| b.id == id)
+        .cloned()
+        .ok_or_else(|| ApiError::new("not_found", format!("building {id} does not exist")))
+}
+
+fn floor_view(floor: &Floor, counts: DeviceCounts, active_alarms: u32) -> FloorView {
+    FloorView {
+        id: floor.id,
+        building_id: floor.building_id,
+        level: floor.level,
+        short: floor_label(floor.level),
+        label: floor.label.clone(),
+        plan: floor.plan,
+        counts,
+        active_alarms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> (tempfile::TempDir, Workstation) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ws = Workstation::open(dir.path()).expect("open");
+        assert!(ws.is_empty().expect("empty"));
+        ws.create_demo(DemoOptions::default()).expect("demo");
+        (dir, ws)
+    }
+
+    #[test]
+    fn the_overview_counts_match_the_database() {
+        let (_dir, ws) = demo();
+        let overview = ws.overview().expect("overview");
+        assert!(overview.demo);
+        assert_eq!(overview.totals.cameras, vigil_demo::CAMERAS);
+        let mut summed = DeviceCounts::default();
+        for site in &overview.sites {
+            for b in &site.buildings {
+                for f in &b.floors {
+                    for kind in vigil_domain::DeviceKind::ALL {
+                        summed.add(kind, f.counts.get(kind));
+                    }
+                }
+            }
+        }
+        assert_eq!(summed, overview.totals);
+        let opd = &overview.sites[0].buildings.iter().find(|b| b.code == "OPD").expect("OPD");
+        let shorts: Vec<&str> = opd.floors.iter().map(|f| f.short.as_str()).collect();
+        assert_eq!(shorts, ["B2", "B1", "1F", "2F", "3F", "4F", "5F", "6F"]);
+        assert!(ws.create_demo(DemoOptions::default()).is_err(), "the demo is only for an empty workstation");
+    }
+
+    #[test]
+    fn a_floor_a_search_and_a_detail_agree() {
+        let (_dir, ws) = demo();
+        let hits = ws.search("OPD-1F-CAM-001", 10).expect("search");
+        assert_eq!(hits[0].code, "OPD-1F-CAM-001");
+        let floor = ws.floor_devices(hits[0].floor_id).expect("floor");
+        assert!(floor.codes.contains(&"OPD-1F-CAM-001".to_owned()));
+        let detail = ws.device_detail(hits[0].id).expect("detail");
+        assert_eq!(detail.building_code, "OPD");
+        assert_eq!(detail.floor.short, "1F");
+        assert!(detail.device.camera.is_some());
+        assert!(ws.search(&"x".repeat(101), 10).is_err());
+        assert!(ws.device_detail(Id::nil()).is_err());
+    }
+
+    #[test]
+    fn a_refused_plan_changes_nothing_and_a_good_one_is_stored() {
+        let (_dir, ws) = demo();
+        let floor_id = ws.search("OPD-1F-CAM-001", 1).expect("search")[0].floor_id;
+        let before = ws.plan_image(floor_id).expect("plan");
+        let error = ws.import_floor_plan(floor_id, b"not an image".to_vec()).expect_err("refused");
+        assert_eq!((error.code.as_str(), error.field.as_deref()), ("plan_not_an_image", Some("image")));
+        assert_eq!(ws.plan_image(floor_id).expect("plan"), before);
+
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="3000" height="1500"><rect width="5" height="5"/></svg>"#;
+        let floor = ws.import_floor_plan(floor_id, svg.to_vec()).expect("accepted");
+        assert_eq!((floor.plan.width, floor.plan.height), (3000, 1500));
+        assert_eq!(ws.plan_image(floor_id).expect("plan").bytes, svg.to_vec());
+    }
+
+    #[test]
+    fn language_choice_is_remembered_and_checked() {
+        let (dir, ws) = demo();
+        assert_eq!(ws.language().expect("language"), None);
+        ws.set_language("en").expect("set");
+        assert!(ws.set_language("fr").is_err());
+        drop(ws);
+        let ws = Workstation::open(dir.path()).expect("reopen");
+        assert_eq!(ws.language().expect("language").as_deref(), Some("en"));
+    }
+}

@@ -1,0 +1,36 @@
+//! Vigil's local store: one SQLite file per workstation, opened only if it is a Vigil database
+//! this build understands, migrated forward, never backward.
+//!
+//! Each module owns its tables: the SQL that creates them (a numbered migration) sits beside the
+//! queries that read and write them. `PRAGMA user_version` records how far a file has migrated.
+
+mod devices;
+mod error;
+mod open;
+mod people;
+mod schema;
+mod sites;
+
+pub use devices::{DeviceMove, FloorDeviceCount};
+pub use error::StoreError;
+pub use open::Store;
+pub use people::{Account, Guard, Role};
+pub use schema::LATEST_VERSION;
+pub use sites::PlanImage;
+
+/// Writes that take part in a caller's transaction (see [`Store::transaction`]).
+pub mod write {
+    pub use crate::devices::insert_devices;
+    pub use crate::people::{insert_account, insert_guards};
+    pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image};
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Milliseconds since the Unix epoch; what `updated_at` columns hold.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

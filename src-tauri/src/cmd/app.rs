@@ -1,0 +1,47 @@
+//! Start-up state, language and the first-run demo.
+
+use serde::Serialize;
+use tauri::State;
+use vigil_api::ApiError;
+use vigil_demo::DemoOptions;
+
+use crate::state::AppState;
+
+#[derive(Serialize)]
+pub struct Startup {
+    data_dir: String,
+    /// Why the console cannot run, shown instead of it.
+    error: Option<ApiError>,
+    /// No hospital yet: the window offers the demo.
+    empty: bool,
+    /// "zh-CN" or "en": the operator's last choice, else vigil.toml, else the system locale.
+    language: String,
+}
+
+fn system_language() -> String {
+    let locale = sys_locale::get_locale().unwrap_or_default();
+    if locale.to_ascii_lowercase().starts_with("zh") { "zh-CN".into() } else { "en".into() }
+}
+
+#[tauri::command]
+pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
+    let data_dir = state.data_dir.display().to_string();
+    let ws = match state.workstation() {
+        Ok(ws) => ws,
+        Err(error) => return Ok(Startup { data_dir, error: Some(error), empty: false, language: system_language() }),
+    };
+    let chosen = ws.language()?;
+    let configured = ws.settings().ui.language.clone();
+    let language = chosen.unwrap_or(if configured == "auto" { system_language() } else { configured });
+    Ok(Startup { data_dir, error: state.startup_error.clone(), empty: ws.is_empty()?, language })
+}
+
+#[tauri::command]
+pub async fn set_language(state: State<'_, AppState>, language: String) -> Result<(), ApiError> {
+    state.workstation()?.set_language(&language)
+}
+
+#[tauri::command]
+pub async fn create_demo(state: State<'_, AppState>) -> Result<(), ApiError> {
+    state.workstation()?.create_demo(DemoOptions::default()).map(|_| ())
+}

@@ -1,0 +1,4 @@
+//! The commands the web UI invokes, one module per domain; each is a thin call into `vigil-api`.
+
+pub mod app;
+pub mod map;

@@ -1,0 +1,38 @@
+//! Vigil's desktop console: the Tauri shell. It opens the workstation, serves plan images and
+//! forwards each command to the core crates; nothing here decides anything about a hospital.
+
+// Release builds on Windows should not open a console window next to the app.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod cmd;
+mod plans;
+mod state;
+
+fn main() {
+    tauri::Builder::default()
+        .setup(|app| {
+            let state = state::AppState::start(app.handle());
+            if let Some(error) = &state.startup_error {
+                eprintln!("vigil-desktop: {}", error.message);
+            }
+            tauri::Manager::manage(app, state);
+            Ok(())
+        })
+        .register_asynchronous_uri_scheme_protocol(plans::SCHEME, plans::serve)
+        .invoke_handler(tauri::generate_handler![
+            cmd::app::startup,
+            cmd::app::set_language,
+            cmd::app::create_demo,
+            cmd::map::overview,
+            cmd::map::floor_devices,
+            cmd::map::device_detail,
+            cmd::map::search_devices,
+            cmd::map::import_floor_plan,
+            cmd::map::move_devices,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|error| {
+            eprintln!("vigil-desktop: the window could not start: {error}");
+            std::process::exit(1);
+        });
+}

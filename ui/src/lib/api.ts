@@ -1,0 +1,65 @@
+// Every call from the web UI into Rust goes through this module, typed with the generated bindings.
+
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  ApiError,
+  DeviceDetail,
+  DeviceMoveInput,
+  FloorDevices,
+  FloorView,
+  Overview,
+  SearchHit,
+} from "./bindings";
+
+export type Language = "zh-CN" | "en";
+
+export interface Startup {
+  data_dir: string;
+  error: ApiError | null;
+  empty: boolean;
+  language: Language;
+}
+
+/** An error from the engine, with its code and the field it is about. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field: string | null,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (raw) {
+    const e = raw as Partial<ApiError> | string;
+    if (typeof e === "object" && e && typeof e.message === "string") {
+      throw new EngineError(e.code ?? "error", e.message, e.field ?? null);
+    }
+    throw new EngineError("error", String(raw), null);
+  }
+}
+
+export const api = {
+  startup: () => call<Startup>("startup"),
+  setLanguage: (language: Language) => call<void>("set_language", { language }),
+  createDemo: () => call<void>("create_demo"),
+  overview: () => call<Overview>("overview"),
+  floorDevices: (floorId: string) => call<FloorDevices>("floor_devices", { floorId }),
+  deviceDetail: (id: string) => call<DeviceDetail>("device_detail", { id }),
+  searchDevices: (text: string, limit = 20) => call<SearchHit[]>("search_devices", { text, limit }),
+  moveDevices: (moves: DeviceMoveInput[]) => call<number>("move_devices", { moves }),
+  async importFloorPlan(floorId: string, bytes: Uint8Array): Promise<FloorView> {
+    try {
+      return await invoke<FloorView>("import_floor_plan", bytes, { headers: { "floor-id": floorId } });
+    } catch (raw) {
+      const e = raw as Partial<ApiError>;
+      throw new EngineError(e.code ?? "error", e.message ?? String(raw), e.field ?? null);
+    }
+  },
+  /** URL of a floor's or site's plan image, served by the shell with its media type. */
+  planUrl: (ownerId: string, version = 0) => `vigil-plan://localhost/${ownerId}?v=${version}`,
+};

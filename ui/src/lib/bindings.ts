@@ -1,0 +1,93 @@
+// Generated from the Rust types by crates/vigil-api/src/bindings.rs. Do not edit.
+
+export type Code = string;
+
+export type Label = { zh: string, en: string, };
+
+export type Rect = { x: number, y: number, w: number, h: number, };
+
+export type PlanSize = { width: number, height: number, };
+
+export type RowMeta = { version: number, deleted: boolean, };
+
+export type BuildingKind = "outpatient" | "emergency" | "inpatient" | "medical_technology" | "administration" | "logistics";
+
+export type DeviceKind = "camera" | "alarm_point" | "mobile_alarm_point" | "checkpoint";
+
+export type DeviceStatus = "normal" | "alarm" | "fault" | "offline";
+
+export type CameraView = { 
+/**
+ * Direction the lens points, degrees clockwise from plan north (up).
+ */
+heading_deg: number, 
+/**
+ * Horizontal field of view in degrees; 360 for a fisheye / dome.
+ */
+fov_deg: number, 
+/**
+ * How far the cone reaches, in plan pixels.
+ */
+range_px: number, snapshot_url: string | null, stream_url: string | null, };
+
+export type Dc09Address = { account: string, zone: number, };
+
+export type Device = { id: string, floor_id: string, kind: DeviceKind, code: Code, name: Label, 
+/**
+ * Position on the floor plan, in its pixels.
+ */
+x: number, y: number, status: DeviceStatus, 
+/**
+ * Set for cameras only.
+ */
+camera: CameraView | null, 
+/**
+ * Set for alarm points wired to a DC-09 panel.
+ */
+dc09: Dc09Address | null, 
+/**
+ * Set for patrol checkpoints: the NFC/RFID tag or QR text a guard's handheld reads.
+ */
+tag: string | null, meta: RowMeta, };
+
+export type DeviceCounts = { cameras: number, alarm_points: number, mobile_alarm_points: number, checkpoints: number, };
+
+export type Overview = { sites: Array<SiteView>, 
+/**
+ * Devices of each kind in the whole database: what the status bar shows.
+ */
+totals: DeviceCounts, 
+/**
+ * Whether this is the generated demo hospital (the login screen and the title say so).
+ */
+demo: boolean, };
+
+export type SiteView = { id: string, code: string, name: Label, plan: PlanSize, buildings: Array<BuildingView>, };
+
+export type BuildingView = { id: string, code: string, name: Label, kind: BuildingKind, footprint: Rect, counts: DeviceCounts, active_alarms: number, 
+/**
+ * From the lowest basement up.
+ */
+floors: Array<FloorView>, };
+
+export type FloorView = { id: string, building_id: string, level: number, 
+/**
+ * `3F`, `B1`: the button text.
+ */
+short: string, label: Label, plan: PlanSize, counts: DeviceCounts, 
+/**
+ * Devices on this floor in the alarm state; the floor button shows it.
+ */
+active_alarms: number, };
+
+export type FloorDevices = { floor_id: string, plan: PlanSize, ids: Array<string>, codes: Array<string>, kinds: Array<number>, statuses: Array<number>, xs: Array<number>, ys: Array<number>, headings: Array<number>, fovs: Array<number>, ranges: Array<number>, };
+
+export type DeviceDetail = { device: Device, floor: FloorView, building_code: string, building_name: Label, site_name: Label, };
+
+export type SearchHit = { id: string, code: string, name: Label, kind: DeviceKind, status: DeviceStatus, site_id: string, building_id: string, floor_id: string, floor_short: string, x: number, y: number, };
+
+export type PlacedDevice = { id: string, x: number, y: number, };
+
+export type DeviceMoveInput = { id: string, x: number, y: number, };
+
+export type ApiError = { code: string, message: string, field: string | null, };
