@@ -329,7 +329,9 @@ mod tests {
             device(13, floor, DeviceKind::Checkpoint, "OPD-B1-CHK-001", 999.0, 599.0),
         ];
         let (_dir, store, _floor) = fixture(&devices);
-        assert_eq!(store.floor_devices(floor).expect("read"), devices);
+        let mut by_code = devices.clone();
+        by_code.sort_by(|a, b| a.code.cmp(&b.code));
+        assert_eq!(store.floor_devices(floor).expect("read"), by_code, "a floor's devices come ordered by code");
         assert_eq!(store.device(id(11)).expect("one"), devices[1]);
         assert_eq!(store.device_by_code("OPD-B1-CHK-001").expect("by code"), Some(devices[3].clone()));
         let counts = store.device_counts().expect("counts");
