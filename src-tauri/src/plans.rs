@@ -9,7 +9,11 @@ use crate::state::AppState;
 
 pub const SCHEME: &str = "vigil-plan";
 
-pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
+pub fn serve(
+    ctx: UriSchemeContext<'_, Wry>,
+    request: Request<Vec<u8>>,
+    responder: UriSchemeResponder,
+) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().trim_start_matches('/').to_owned();
     // Off the UI thread: a large plan should not stall the window.
@@ -23,7 +27,10 @@ pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responde
                     .body(image.bytes),
                 Err(error) => text(StatusCode::NOT_FOUND, &error.message),
             },
-            (Err(_), _) => text(StatusCode::BAD_REQUEST, "a plan is asked for by its floor or site id"),
+            (Err(_), _) => text(
+                StatusCode::BAD_REQUEST,
+                "a plan is asked for by its floor or site id",
+            ),
             (_, Err(error)) => text(StatusCode::SERVICE_UNAVAILABLE, &error.message),
         };
         match response {
@@ -34,5 +41,8 @@ pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responde
 }
 
 fn text(status: StatusCode, message: &str) -> Result<Response<Vec<u8>>, tauri::http::Error> {
-    Response::builder().status(status).header(header::CONTENT_TYPE, "text/plain; charset=utf-8").body(message.as_bytes().to_vec())
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .body(message.as_bytes().to_vec())
 }

@@ -9,7 +9,9 @@ use vigil_demo::{DemoOptions, DemoSummary, DATABASE_FILE};
 use vigil_domain::{floor_label, Building, DeviceCounts, Floor, Id, Site};
 use vigil_store::{DeviceMove, PlanImage, Store};
 
-use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView};
+use crate::map::{
+    BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView,
+};
 use crate::plan_import::inspect_plan;
 use crate::{ApiError, Settings};
 
@@ -29,7 +31,9 @@ pub struct Workstation {
 
 impl std::fmt::Debug for Workstation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Workstation").field("dir", &self.dir).finish()
+        f.debug_struct("Workstation")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -38,11 +42,19 @@ const SEARCH_LIMIT_MAX: u32 = 200;
 impl Workstation {
     /// Opens the data directory, writing default settings and creating the database on first start.
     pub fn open(dir: &Path) -> Result<Workstation, ApiError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ApiError::new("storage", format!("cannot create the data directory {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ApiError::new(
+                "storage",
+                format!("cannot create the data directory {}: {e}", dir.display()),
+            )
+        })?;
         let settings = Settings::load_or_create(dir)?;
         let store = Store::open(&dir.join(DATABASE_FILE))?;
-        Ok(Workstation { dir: dir.to_owned(), settings, store: Mutex::new(store) })
+        Ok(Workstation {
+            dir: dir.to_owned(),
+            settings,
+            store: Mutex::new(store),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -56,7 +68,9 @@ impl Workstation {
     fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back), so the
         // poisoned guard is safe to keep using.
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Whether the database holds no campus yet (a first start).
@@ -67,10 +81,15 @@ impl Workstation {
     /// Fills an empty database with the demo hospital.
     pub fn create_demo(&self, options: DemoOptions) -> Result<DemoSummary, ApiError> {
         if !self.is_empty()? {
-            return Err(ApiError::new("not_empty", "this workstation already has a hospital; the demo is only offered on an empty one"));
+            return Err(ApiError::new(
+                "not_empty",
+                "this workstation already has a hospital; the demo is only offered on an empty one",
+            ));
         }
-        let hospital = vigil_demo::generate(options).map_err(|e| ApiError::field("invalid", "scale", e.to_string()))?;
-        vigil_demo::store_hospital(&mut self.store(), &hospital, options).map_err(|e| ApiError::new("storage", e.to_string()))
+        let hospital = vigil_demo::generate(options)
+            .map_err(|e| ApiError::field("invalid", "scale", e.to_string()))?;
+        vigil_demo::store_hospital(&mut self.store(), &hospital, options)
+            .map_err(|e| ApiError::new("storage", e.to_string()))
     }
 
     pub fn is_demo(&self) -> Result<bool, ApiError> {
@@ -79,12 +98,19 @@ impl Workstation {
 
     pub fn overview(&self) -> Result<Overview, ApiError> {
         let store = self.store();
-        let counts: HashMap<Id, DeviceCounts> =
-            store.floor_device_counts()?.into_iter().map(|c| (c.floor_id, c.counts)).collect();
+        let counts: HashMap<Id, DeviceCounts> = store
+            .floor_device_counts()?
+            .into_iter()
+            .map(|c| (c.floor_id, c.counts))
+            .collect();
         let alarms: HashMap<Id, u32> = store.floor_alarm_counts()?.into_iter().collect();
         let mut floors_of: HashMap<Id, Vec<FloorView>> = HashMap::new();
         for floor in store.floors()? {
-            let view = floor_view(&floor, counts.get(&floor.id).copied().unwrap_or_default(), alarms.get(&floor.id).copied().unwrap_or(0));
+            let view = floor_view(
+                &floor,
+                counts.get(&floor.id).copied().unwrap_or_default(),
+                alarms.get(&floor.id).copied().unwrap_or(0),
+            );
             floors_of.entry(floor.building_id).or_default().push(view);
         }
         let mut buildings_of: HashMap<Id, Vec<BuildingView>> = HashMap::new();
@@ -97,16 +123,19 @@ impl Workstation {
                 }
             }
             let active_alarms = floors.iter().map(|f| f.active_alarms).sum();
-            buildings_of.entry(b.site_id).or_default().push(BuildingView {
-                id: b.id,
-                code: b.code.to_string(),
-                name: b.name,
-                kind: b.kind,
-                footprint: b.footprint,
-                counts: total,
-                active_alarms,
-                floors,
-            });
+            buildings_of
+                .entry(b.site_id)
+                .or_default()
+                .push(BuildingView {
+                    id: b.id,
+                    code: b.code.to_string(),
+                    name: b.name,
+                    kind: b.kind,
+                    footprint: b.footprint,
+                    counts: total,
+                    active_alarms,
+                    floors,
+                });
         }
         let sites = store
             .sites()?
@@ -120,7 +149,11 @@ impl Workstation {
             })
             .collect();
         let demo = store.setting("demo.seed")?.is_some();
-        Ok(Overview { sites, totals: store.device_counts()?, demo })
+        Ok(Overview {
+            sites,
+            totals: store.device_counts()?,
+            demo,
+        })
     }
 
     pub fn floor_devices(&self, floor_id: Id) -> Result<FloorDevices, ApiError> {
@@ -139,7 +172,12 @@ impl Workstation {
             .sites()?
             .into_iter()
             .find(|s| s.id == building.site_id)
-            .ok_or_else(|| ApiError::new("not_found", format!("the site of {} is missing", building.code)))?;
+            .ok_or_else(|| {
+                ApiError::new(
+                    "not_found",
+                    format!("the site of {} is missing", building.code),
+                )
+            })?;
         let counts = store
             .floor_device_counts()?
             .into_iter()
@@ -158,7 +196,11 @@ impl Workstation {
     /// Devices whose code or name contains `text`, exact code first.
     pub fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, ApiError> {
         if text.chars().count() > 100 {
-            return Err(ApiError::field("invalid", "text", "search text is at most 100 characters"));
+            return Err(ApiError::field(
+                "invalid",
+                "text",
+                "search text is at most 100 characters",
+            ));
         }
         let store = self.store();
         let devices = store.search_devices(text, limit.clamp(1, SEARCH_LIMIT_MAX))?;
@@ -166,7 +208,8 @@ impl Workstation {
             return Ok(Vec::new());
         }
         let floors: HashMap<Id, Floor> = store.floors()?.into_iter().map(|f| (f.id, f)).collect();
-        let buildings: HashMap<Id, Building> = store.buildings()?.into_iter().map(|b| (b.id, b)).collect();
+        let buildings: HashMap<Id, Building> =
+            store.buildings()?.into_iter().map(|b| (b.id, b)).collect();
         let hits = devices
             .into_iter()
             .filter_map(|d| {
@@ -202,18 +245,41 @@ impl Workstation {
         let limits = &self.settings.map;
         let info = inspect_plan(&bytes, limits.max_plan_bytes, limits.max_plan_side)?;
         let mut store = self.store();
-        store.replace_floor_plan(floor_id, &PlanImage { mime: info.mime.to_owned(), bytes, size: info.size })?;
+        store.replace_floor_plan(
+            floor_id,
+            &PlanImage {
+                mime: info.mime.to_owned(),
+                bytes,
+                size: info.size,
+            },
+        )?;
         let floor = store.floor(floor_id)?;
-        let counts = store.floor_device_counts()?.into_iter().find(|c| c.floor_id == floor_id).map(|c| c.counts).unwrap_or_default();
+        let counts = store
+            .floor_device_counts()?
+            .into_iter()
+            .find(|c| c.floor_id == floor_id)
+            .map(|c| c.counts)
+            .unwrap_or_default();
         Ok(floor_view(&floor, counts, 0))
     }
 
     /// Saves positions from the map's edit mode, all or none.
     pub fn move_devices(&self, moves: &[DeviceMoveInput]) -> Result<usize, ApiError> {
         if moves.len() > 100_000 {
-            return Err(ApiError::field("invalid", "moves", "at most 100,000 devices can be moved at once"));
+            return Err(ApiError::field(
+                "invalid",
+                "moves",
+                "at most 100,000 devices can be moved at once",
+            ));
         }
-        let moves: Vec<DeviceMove> = moves.iter().map(|m| DeviceMove { id: m.id, x: m.x, y: m.y }).collect();
+        let moves: Vec<DeviceMove> = moves
+            .iter()
+            .map(|m| DeviceMove {
+                id: m.id,
+                x: m.x,
+                y: m.y,
+            })
+            .collect();
         Ok(self.store().move_devices(&moves)?)
     }
 
@@ -224,7 +290,11 @@ impl Workstation {
 
     pub fn set_language(&self, language: &str) -> Result<(), ApiError> {
         if !matches!(language, "zh-CN" | "en") {
-            return Err(ApiError::field("invalid", "language", format!("{language:?} is not a console language; use zh-CN or en")));
+            return Err(ApiError::field(
+                "invalid",
+                "language",
+                format!("{language:?} is not a console language; use zh-CN or en"),
+            ));
         }
         Ok(self.store().set_setting("ui.language", language)?)
     }
@@ -280,10 +350,17 @@ mod tests {
             }
         }
         assert_eq!(summed, overview.totals);
-        let opd = &overview.sites[0].buildings.iter().find(|b| b.code == "OPD").expect("OPD");
+        let opd = &overview.sites[0]
+            .buildings
+            .iter()
+            .find(|b| b.code == "OPD")
+            .expect("OPD");
         let shorts: Vec<&str> = opd.floors.iter().map(|f| f.short.as_str()).collect();
         assert_eq!(shorts, ["B2", "B1", "1F", "2F", "3F", "4F", "5F", "6F"]);
-        assert!(ws.create_demo(DemoOptions::default()).is_err(), "the demo is only for an empty workstation");
+        assert!(
+            ws.create_demo(DemoOptions::default()).is_err(),
+            "the demo is only for an empty workstation"
+        );
     }
 
     #[test]
@@ -306,12 +383,19 @@ mod tests {
         let (_dir, ws) = demo();
         let floor_id = ws.search("OPD-1F-CAM-001", 1).expect("search")[0].floor_id;
         let before = ws.plan_image(floor_id).expect("plan");
-        let error = ws.import_floor_plan(floor_id, b"not an image".to_vec()).expect_err("refused");
-        assert_eq!((error.code.as_str(), error.field.as_deref()), ("plan_not_an_image", Some("image")));
+        let error = ws
+            .import_floor_plan(floor_id, b"not an image".to_vec())
+            .expect_err("refused");
+        assert_eq!(
+            (error.code.as_str(), error.field.as_deref()),
+            ("plan_not_an_image", Some("image"))
+        );
         assert_eq!(ws.plan_image(floor_id).expect("plan"), before);
 
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="3000" height="1500"><rect width="5" height="5"/></svg>"#;
-        let floor = ws.import_floor_plan(floor_id, svg.to_vec()).expect("accepted");
+        let floor = ws
+            .import_floor_plan(floor_id, svg.to_vec())
+            .expect("accepted");
         assert_eq!((floor.plan.width, floor.plan.height), (3000, 1500));
         assert_eq!(ws.plan_image(floor_id).expect("plan").bytes, svg.to_vec());
     }

@@ -3,9 +3,22 @@
 use std::fmt;
 
 /// A device, building or site code: upper-case ASCII letters and digits in dash-separated parts.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, ts_rs::TS)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, ts_rs::TS)]
 pub struct Code(String);
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// A code read from outside is checked like a typed one.
+impl<'de> serde::Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Code, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Code::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
@@ -30,9 +43,15 @@ impl Code {
         }
         let len = text.chars().count();
         if len > Self::MAX_LEN {
-            return Err(CodeError::TooLong { len, max: Self::MAX_LEN });
+            return Err(CodeError::TooLong {
+                len,
+                max: Self::MAX_LEN,
+            });
         }
-        if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        if let Some(bad) = text
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
             return Err(CodeError::BadCharacter(bad));
         }
         if text.split('-').any(str::is_empty) {
@@ -77,7 +96,10 @@ mod tests {
 
     #[test]
     fn typed_codes_are_normalised() {
-        assert_eq!(Code::parse(" opd-3f-cam-017 ").map(String::from), Ok("OPD-3F-CAM-017".into()));
+        assert_eq!(
+            Code::parse(" opd-3f-cam-017 ").map(String::from),
+            Ok("OPD-3F-CAM-017".into())
+        );
     }
 
     #[test]
@@ -87,7 +109,10 @@ mod tests {
         assert_eq!(Code::parse("门诊"), Err(CodeError::BadCharacter('门')));
         assert_eq!(Code::parse("-OPD"), Err(CodeError::EmptyPart));
         assert_eq!(Code::parse("OPD--3F"), Err(CodeError::EmptyPart));
-        assert!(matches!(Code::parse(&"A".repeat(49)), Err(CodeError::TooLong { len: 49, .. })));
+        assert!(matches!(
+            Code::parse(&"A".repeat(49)),
+            Err(CodeError::TooLong { len: 49, .. })
+        ));
     }
 
     proptest! {

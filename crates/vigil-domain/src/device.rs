@@ -2,7 +2,19 @@
 
 use crate::{Code, Id, Label, PlanSize, RowMeta};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     Camera,
@@ -15,8 +27,12 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
-    pub const ALL: [DeviceKind; 4] =
-        [DeviceKind::Camera, DeviceKind::AlarmPoint, DeviceKind::MobileAlarmPoint, DeviceKind::Checkpoint];
+    pub const ALL: [DeviceKind; 4] = [
+        DeviceKind::Camera,
+        DeviceKind::AlarmPoint,
+        DeviceKind::MobileAlarmPoint,
+        DeviceKind::Checkpoint,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -28,7 +44,9 @@ impl DeviceKind {
     }
 
     pub fn parse(text: &str) -> Option<DeviceKind> {
-        DeviceKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+        DeviceKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
     }
 
     /// The part of a device code that says what it is: `OPD-3F-CAM-017`.
@@ -53,7 +71,9 @@ impl DeviceKind {
 }
 
 /// The live state a device is drawn in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     Normal,
@@ -63,8 +83,12 @@ pub enum DeviceStatus {
 }
 
 impl DeviceStatus {
-    pub const ALL: [DeviceStatus; 4] =
-        [DeviceStatus::Normal, DeviceStatus::Alarm, DeviceStatus::Fault, DeviceStatus::Offline];
+    pub const ALL: [DeviceStatus; 4] = [
+        DeviceStatus::Normal,
+        DeviceStatus::Alarm,
+        DeviceStatus::Fault,
+        DeviceStatus::Offline,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,7 +100,9 @@ impl DeviceStatus {
     }
 
     pub fn parse(text: &str) -> Option<DeviceStatus> {
-        DeviceStatus::ALL.into_iter().find(|status| status.as_str() == text)
+        DeviceStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
     }
 
     pub fn index(self) -> u8 {
@@ -148,7 +174,9 @@ impl Device {
 }
 
 /// How many devices of each kind a place holds; what the status bar shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
 pub struct DeviceCounts {
     pub cameras: u32,
     pub alarm_points: u32,

@@ -51,7 +51,9 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Operator, Role::Supervisor, Role::Administrator].into_iter().find(|r| r.as_str() == text)
+        [Role::Operator, Role::Supervisor, Role::Administrator]
+            .into_iter()
+            .find(|r| r.as_str() == text)
     }
 }
 
@@ -79,7 +81,14 @@ pub fn insert_guards(tx: &Transaction<'_>, guards: &[Guard]) -> Result<()> {
         "INSERT INTO guards (id, badge, name, version, deleted, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for g in guards {
-        stmt.execute(params![g.id.to_string(), g.badge, g.name, g.meta.version, g.meta.deleted, now_ms()])?;
+        stmt.execute(params![
+            g.id.to_string(),
+            g.badge,
+            g.name,
+            g.meta.version,
+            g.meta.deleted,
+            now_ms()
+        ])?;
     }
     Ok(())
 }
@@ -89,8 +98,14 @@ pub fn insert_account(tx: &Transaction<'_>, account: &Account) -> Result<()> {
         "INSERT INTO accounts (id, name, full_name, role, pin_hash, version, deleted, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
-            account.id.to_string(), account.name, account.full_name, account.role.as_str(), account.pin_hash,
-            account.meta.version, account.meta.deleted, now_ms()
+            account.id.to_string(),
+            account.name,
+            account.full_name,
+            account.role.as_str(),
+            account.pin_hash,
+            account.meta.version,
+            account.meta.deleted,
+            now_ms()
         ],
     )?;
     Ok(())
@@ -98,11 +113,16 @@ pub fn insert_account(tx: &Transaction<'_>, account: &Account) -> Result<()> {
 
 impl Store {
     pub fn guards(&self) -> Result<Vec<Guard>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT id, badge, name, version, deleted FROM guards WHERE deleted = 0 ORDER BY badge")?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, badge, name, version, deleted FROM guards WHERE deleted = 0 ORDER BY badge",
+        )?;
         let rows = stmt.query_map([], |row| {
-            Ok(Guard { id: uuid_of(row, 0)?, badge: row.get(1)?, name: row.get(2)?, meta: meta_of(row, 3)? })
+            Ok(Guard {
+                id: uuid_of(row, 0)?,
+                badge: row.get(1)?,
+                name: row.get(2)?,
+                meta: meta_of(row, 3)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -119,7 +139,11 @@ impl Store {
                     name: row.get(1)?,
                     full_name: row.get(2)?,
                     role: Role::parse(&role).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, format!("unknown role {role}").into())
+                        rusqlite::Error::FromSqlConversionFailure(
+                            3,
+                            rusqlite::types::Type::Text,
+                            format!("unknown role {role}").into(),
+                        )
                     })?,
                     pin_hash: row.get(4)?,
                     meta: meta_of(row, 5)?,
@@ -129,6 +153,10 @@ impl Store {
     }
 
     pub fn account_count(&self) -> Result<u32> {
-        Ok(self.conn().query_row("SELECT count(*) FROM accounts WHERE deleted = 0", [], |row| row.get(0))?)
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM accounts WHERE deleted = 0",
+            [],
+            |row| row.get(0),
+        )?)
     }
 }

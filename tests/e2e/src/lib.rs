@@ -1,1 +1,192 @@
+//! Drives the real `vigil-desktop` window through tauri-driver and WebKitWebDriver, for the
+//! end-to-end tests and the webview benchmarks. Run under Xvfb (see `scripts/test.sh`).
 
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// The desktop binary under test: `VIGIL_DESKTOP_BIN`, else the workspace's debug build.
+pub fn desktop_binary() -> Result<PathBuf> {
+    let path = match std::env::var_os("VIGIL_DESKTOP_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => workspace_root().join("target/debug/vigil-desktop"),
+    };
+    if !path.exists() {
+        bail!(
+            "{} does not exist: build it first (scripts/test.sh does)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+fn tauri_driver() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return Ok(PathBuf::from(p));
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let candidates = [
+        home.join(".cargo/bin/tauri-driver"),
+        PathBuf::from("/usr/local/bin/tauri-driver"),
+    ];
+    candidates
+        .into_iter()
+        .find(|p| p.exists())
+        .context("tauri-driver is not installed: `cargo install tauri-driver --locked --version ^2` (scripts/setup.sh does)")
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running console window and the WebDriver session that drives it.
+pub struct Desktop {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Desktop {
+    /// Starts `vigil-desktop` on `data_dir` with the given system locale (e.g. `zh_CN.UTF-8`).
+    pub async fn launch(data_dir: &Path, locale: &str) -> Result<Desktop> {
+        if std::env::var_os("DISPLAY").is_none() {
+            bail!("no DISPLAY: run the end-to-end tests under Xvfb (scripts/test.sh does)");
+        }
+        let app = desktop_binary()?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let mut driver = Command::new(tauri_driver()?)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+                "--native-driver",
+                "/usr/bin/WebKitWebDriver",
+            ])
+            .env("VIGIL_DATA_DIR", data_dir)
+            .env("LANG", locale)
+            .env("LC_ALL", locale)
+            .env("LANGUAGE", locale.split('.').next().unwrap_or(locale))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("start tauri-driver")?;
+
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            if Instant::now() > deadline {
+                let _ = driver.kill().await;
+                bail!("tauri-driver did not open port {port}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": app }));
+        caps.insert("browserName".into(), json!("wry"));
+        let client = ClientBuilder::rustls()?
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .context("open a WebDriver session")?;
+        Ok(Desktop { client, driver })
+    }
+
+    /// Waits until the console has loaded its overview and drawn the campus.
+    pub async fn wait_ready(&self) -> Result<()> {
+        self.wait_for(
+            "window.__vigil && (window.__vigil.ready || window.__vigil.error)",
+            Duration::from_secs(60),
+        )
+        .await?;
+        let error = self
+            .client
+            .execute("return window.__vigil.error || null", vec![])
+            .await?;
+        if let Some(message) = error.as_str() {
+            bail!("the console failed to start: {message}");
+        }
+        Ok(())
+    }
+
+    /// Polls a JavaScript expression until it is truthy.
+    pub async fn wait_for(&self, expression: &str, timeout: Duration) -> Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self
+                .client
+                .execute(&format!("return ({expression}) || null"), vec![])
+                .await?;
+            if !value.is_null() && value != json!(false) {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out waiting for `{expression}`");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Runs an async script: the body gets `done` as its last argument.
+    pub async fn run_async(&self, body: &str, args: Vec<Value>) -> Result<Value> {
+        Ok(self.client.execute_async(body, args).await?)
+    }
+
+    pub async fn testid(&self, id: &str) -> Result<fantoccini::elements::Element> {
+        let locator = format!("[data-testid=\"{id}\"]");
+        Ok(self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(&locator))
+            .await?)
+    }
+
+    /// The text of an element as the DOM holds it (WebDriver's own text skips ellipsed boxes).
+    pub async fn text_content(&self, id: &str) -> Result<String> {
+        let value = self
+            .client
+            .execute("const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); return e ? e.textContent : null;", vec![json!(id)])
+            .await?;
+        value
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("no element with data-testid {id}"))
+    }
+
+    /// Saves a screenshot of the window as PNG.
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        let png = self.client.screenshot().await?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, png)?;
+        Ok(())
+    }
+
+    pub async fn quit(mut self) -> Result<()> {
+        let closed = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+        closed.context("close the WebDriver session")
+    }
+}

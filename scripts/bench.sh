@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every benchmark in full on a release build and writes bench/results.json and BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+(cd ui && npm run --silent build)
+cargo build --release --locked -p vigil-desktop -p vigil-cli -p vigil-e2e --bins
+xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
+  target/release/vigil-map-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench

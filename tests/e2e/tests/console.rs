@@ -1,0 +1,205 @@
+//! The console as an operator and an administrator use it, on the real window: open a building and
+//! a floor, check the counts against the database, search a camera, switch the language, and have a
+//! bad floor-plan import refused without changing anything.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use fantoccini::key::Key;
+use serde_json::json;
+use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
+use vigil_e2e::{workspace_root, Desktop};
+use vigil_store::Store;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_finds_a_camera_on_the_reference_hospital() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+    let totals = store.device_counts()?;
+    let opd = store
+        .buildings()?
+        .into_iter()
+        .find(|b| b.code.as_str() == "OPD")
+        .context("OPD")?;
+    let floors = store.floors()?;
+    let opd_2f = floors
+        .iter()
+        .find(|f| f.building_id == opd.id && f.level == 2)
+        .context("OPD 2F")?;
+    let opd_2f_devices = store.floor_devices(opd_2f.id)?.len();
+    let camera = store
+        .device_by_code("OPD-1F-CAM-001")?
+        .context("OPD-1F-CAM-001")?;
+    drop(store);
+
+    let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+
+        // The status bar shows the database's counts, in Chinese (the system locale).
+        for (id, expected) in [
+            ("count-cameras", totals.cameras),
+            ("count-alarm-points", totals.alarm_points),
+            ("count-mobile-alarm-points", totals.mobile_alarm_points),
+            ("count-checkpoints", totals.checkpoints),
+        ] {
+            let shown = desktop.testid(id).await?.attr("data-count").await?.unwrap_or_default();
+            assert_eq!(shown, expected.to_string(), "{id}");
+        }
+        let bar = desktop.testid("status-bar").await?.text().await?;
+        assert!(bar.contains("摄像机") && bar.contains("2,620"), "status bar: {bar}");
+        assert!(desktop.testid("sync-status").await?.text().await?.contains("本地"));
+
+        // Open the outpatient building, then its 2F from the floor buttons.
+        desktop.testid(&format!("building-{}", opd.id)).await?.click().await?;
+        desktop.wait_for("window.__vigil.console.map.lastOpen", Duration::from_secs(20)).await?;
+        desktop.testid(&format!("floor-button-{}", opd_2f.id)).await?.click().await?;
+        let opened = desktop
+            .wait_for(
+                &format!("(window.__vigil.console.map.lastOpen || {{}}).floorId === '{}' && window.__vigil.console.map.lastOpen", opd_2f.id),
+                Duration::from_secs(20),
+            )
+            .await?;
+        assert_eq!(opened["devices"], json!(opd_2f_devices), "devices drawn on OPD 2F");
+        let class = desktop.testid(&format!("floor-button-{}", opd_2f.id)).await?.attr("class").await?.unwrap_or_default();
+        assert!(class.contains("active"), "the open floor's button is marked: {class}");
+        let crumbs = desktop.text_content("breadcrumbs").await?;
+        assert!(crumbs.contains("门诊楼") && crumbs.contains("2层"), "breadcrumbs: {crumbs}");
+
+        // Search the camera by code; Enter jumps to it and opens its details.
+        let search = desktop.testid("search-input").await?;
+        search.send_keys("opd-1f-cam-001").await?;
+        desktop.testid("search-result-OPD-1F-CAM-001").await?;
+        search.send_keys(&String::from(char::from(Key::Enter))).await?;
+        desktop
+            .wait_for(
+                &format!("document.querySelector('[data-testid=detail-code]') && document.querySelector('[data-testid=detail-code]').textContent === '{}'", camera.code),
+                Duration::from_secs(15),
+            )
+            .await?;
+        assert_eq!(desktop.testid("detail-kind").await?.text().await?, "摄像机");
+        let location = desktop.testid("detail-location").await?.text().await?;
+        assert!(location.contains("门诊楼") && location.contains("1层"), "location: {location}");
+        let selected_floor = desktop.client.execute("return window.__vigil.console.map.current.floor.id", vec![]).await?;
+        assert_eq!(selected_floor, json!(camera.floor_id.to_string()), "the map moved to the camera's floor");
+
+        // Switch to English: the whole console follows.
+        desktop.testid("language-toggle").await?.click().await?;
+        desktop.wait_for("document.querySelector('[data-testid=status-bar]').textContent.includes('Cameras')", Duration::from_secs(5)).await?;
+        assert_eq!(desktop.testid("detail-kind").await?.text().await?, "Camera");
+        assert!(desktop.testid("sync-status").await?.text().await?.contains("Local only"));
+        assert_eq!(desktop.client.execute("return document.documentElement.lang", vec![]).await?, json!("en"));
+
+        desktop.screenshot(&workspace_root().join("target/e2e/console.png")).await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    desktop.quit().await?;
+    result?;
+
+    // The language choice was remembered by the workstation.
+    let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+    assert_eq!(store.setting("ui.language")?.as_deref(), Some("en"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+    let camera = store
+        .device_by_code("EMG-1F-CAM-001")?
+        .context("EMG-1F-CAM-001")?;
+    let floor_id = camera.floor_id;
+    let plan_before = store.plan_image(floor_id)?.context("plan")?;
+    drop(store);
+
+    let desktop = Desktop::launch(dir.path(), "en_US.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        let console = "window.__vigil.console";
+        desktop
+            .run_async(&format!("const done = arguments[arguments.length - 1]; {console}.map.openFloor('{floor_id}').then(() => done(true));"), vec![])
+            .await?;
+        desktop.testid("edit-toggle").await?.click().await?;
+        desktop.testid("edit-toolbar").await?;
+
+        // Text pretending to be an image, then a PNG cut in half: both refused with a reason.
+        let refused = desktop
+            .run_async(
+                &format!(
+                    "const done = arguments[arguments.length - 1];
+                     const bytes = new TextEncoder().encode('this is not a floor plan');
+                     {console}.edit.importBytes('{floor_id}', bytes).then(ok => done([ok, document.querySelector('[data-testid=edit-message]').textContent]));"
+                ),
+                vec![],
+            )
+            .await?;
+        assert_eq!(refused[0], json!(false));
+        let message = refused[1].as_str().unwrap_or_default();
+        assert!(message.contains("refused") && message.contains("not a PNG, JPEG or SVG"), "message: {message}");
+
+        // A real SVG plan is accepted and the floor takes its size.
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="2400" height="1200"><rect width="2400" height="1200" fill="#123"/><text x="100" y="100" fill="#fff" font-size="60">新平面图 New plan</text></svg>"##;
+        let accepted = desktop
+            .run_async(
+                &format!(
+                    "const done = arguments[arguments.length - 1];
+                     {console}.edit.importBytes('{floor_id}', new TextEncoder().encode(arguments[0])).then(ok => done([ok, {console}.map.current.floor.plan]));"
+                ),
+                vec![json!(svg)],
+            )
+            .await?;
+        assert_eq!(accepted[0], json!(true));
+        assert_eq!(accepted[1], json!({"width": 2400, "height": 1200}));
+        desktop.screenshot(&workspace_root().join("target/e2e/edit-mode.png")).await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    desktop.quit().await?;
+    result?;
+
+    let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+    let plan_after = store.plan_image(floor_id)?.context("plan")?;
+    assert_ne!(plan_after.bytes, plan_before.bytes);
+    assert_eq!(
+        (plan_after.size.width, plan_after.size.height),
+        (2400, 1200)
+    );
+    assert_eq!(
+        store.device(camera.id)?.x,
+        camera.x,
+        "devices keep their place on a larger plan"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_database_is_refused_on_screen_and_left_untouched() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    let db = dir.path().join(DATABASE_FILE);
+    {
+        let conn = rusqlite::Connection::open(&db)?;
+        conn.pragma_update(None, "user_version", vigil_store::LATEST_VERSION + 1)?;
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+    }
+    let before = std::fs::read(&db)?;
+    let desktop = Desktop::launch(dir.path(), "en_US.UTF-8").await?;
+    let result = async {
+        let screen = desktop.testid("startup-error").await?.text().await?;
+        assert!(screen.contains("newer Vigil"), "screen: {screen}");
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    desktop.quit().await?;
+    result?;
+    assert_eq!(
+        std::fs::read(&db)?,
+        before,
+        "the newer database was not modified"
+    );
+    Ok(())
+}

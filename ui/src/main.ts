@@ -1,0 +1,84 @@
+// The console's entry point: find out how the workstation started, then show the console, the
+// first-run offer of the demo hospital, or why it cannot open.
+
+import "leaflet/dist/leaflet.css";
+import "./styles/app.css";
+
+import L from "leaflet";
+import { api, type Language, type Startup } from "./lib/api";
+import { h, replace } from "./lib/dom";
+import { onLanguageChange, setLanguage, t } from "./lib/i18n";
+import { Console } from "./console";
+
+declare global {
+  interface Window {
+    /** Read by the end-to-end tests and the benchmarks; nothing in the console depends on it. */
+    __vigil?: { ready: boolean; console?: Console; error?: string; leaflet?: typeof L };
+  }
+}
+
+const root = document.getElementById("app") as HTMLElement;
+window.__vigil = { ready: false };
+
+function fatal(startup: Startup): void {
+  const render = () =>
+    replace(
+      root,
+      h(
+        "main",
+        { class: "startup-screen", "data-testid": "startup-error" },
+        h("h1", {}, t("startupFailed")),
+        h("p", { class: "startup-message" }, startup.error?.message ?? ""),
+        h("p", { class: "muted" }, `${t("dataDir")}: ${startup.data_dir}`),
+      ),
+    );
+  render();
+  onLanguageChange(render);
+}
+
+function firstRun(startup: Startup): void {
+  const button = h("button", { class: "button primary", "data-testid": "create-demo" }, t("firstRunButton"));
+  const message = h("p", { class: "startup-message", role: "status" });
+  button.addEventListener("click", async () => {
+    button.setAttribute("disabled", "");
+    button.textContent = t("creating");
+    try {
+      await api.createDemo();
+      await start();
+    } catch (e) {
+      message.textContent = e instanceof Error ? e.message : String(e);
+      button.removeAttribute("disabled");
+      button.textContent = t("firstRunButton");
+    }
+  });
+  replace(
+    root,
+    h(
+      "main",
+      { class: "startup-screen", "data-testid": "first-run" },
+      h("h1", {}, t("firstRunTitle")),
+      h("p", {}, t("firstRunText")),
+      button,
+      message,
+      h("p", { class: "muted" }, `${t("dataDir")}: ${startup.data_dir}`),
+    ),
+  );
+}
+
+async function start(): Promise<void> {
+  const startup = await api.startup();
+  setLanguage(startup.language as Language);
+  if (startup.error) return fatal(startup);
+  if (startup.empty) return firstRun(startup);
+  const overview = await api.overview();
+  const console = new Console(root, overview, startup);
+  window.__vigil = { ready: true, console, leaflet: L };
+  await console.start();
+}
+
+start().catch((e: unknown) => {
+  const message = e instanceof Error ? e.message : String(e);
+  window.__vigil = { ready: false, error: message };
+  replace(root, h("main", { class: "startup-screen" }, h("h1", {}, t("startupFailed")), h("p", {}, message)));
+});
+
