@@ -13,7 +13,7 @@ import { Console } from "./console";
 declare global {
   interface Window {
     /** Read by the end-to-end tests and the benchmarks; nothing in the console depends on it. */
-    __vigil?: { ready: boolean; console?: Console; error?: string; leaflet?: typeof L };
+    __vigil?: { ready: boolean; console?: Console; error?: string; leaflet?: typeof L; api?: typeof api };
   }
 }
 
@@ -72,7 +72,7 @@ async function start(): Promise<void> {
   if (startup.empty) return firstRun(startup);
   const overview = await api.overview();
   const console = new Console(root, overview, startup);
-  window.__vigil = { ready: true, console, leaflet: L };
+  window.__vigil = { ready: true, console, leaflet: L, api };
   await console.start();
 }
 

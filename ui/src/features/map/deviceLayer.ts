@@ -4,7 +4,8 @@
 import L from "leaflet";
 import type { FloorDevices } from "../../lib/bindings";
 import { GridIndex } from "./grid";
-import { coneAngles, KINDS, KIND_SHAPES, levelOfDetail, markerRadius, STATUSES, STATUS_COLOURS, type Detail } from "./geometry";
+import { coneAngles, levelOfDetail, markerRadius, STATUSES, STATUS_COLOURS, type Detail } from "./geometry";
+import { dotColours, makeSprites, prepare, stamp, type Sprite } from "./sprites";
 
 export interface DrawReport {
   visible: number;
@@ -12,18 +13,28 @@ export interface DrawReport {
   ms: number;
 }
 
-const PADDING = 0.25;
-const BUCKETS = KINDS.length * STATUSES.length;
+const PADDING = 0.05;
+const CONE_RESOLUTION = 0.5;
+/** A cone shows where a camera looks; beyond this many screen pixels it only hides the plan. */
+const MAX_CONE_PX = 220;
 
 export class DeviceLayer extends L.Layer {
   private canvas: HTMLCanvasElement | null = null;
   private ctx: CanvasRenderingContext2D | null = null;
+  /** Camera cones go on their own canvas under the markers. */
+  private coneCanvas: HTMLCanvasElement | null = null;
+  private coneCtx: CanvasRenderingContext2D | null = null;
+  private conesDrawn = false;
+  private image: ImageData | null = null;
+  private pixels = new Uint32Array(0);
+  private sprites: Sprite[] = [];
+  private spriteRadius = 0;
+  private readonly dotColours = dotColours();
   private data: FloorDevices | null = null;
   private xs = new Float32Array(0);
   private ys = new Float32Array(0);
   private grid: GridIndex | null = null;
   private visible = new Int32Array(0);
-  private order = new Int32Array(0);
   private selected = -1;
   private dragging = -1;
   private frame = 0;
@@ -43,10 +54,13 @@ export class DeviceLayer extends L.Layer {
   }
 
   override onAdd(map: L.Map): this {
+    const coneCanvas = L.DomUtil.create("canvas", "device-layer leaflet-zoom-hide") as HTMLCanvasElement;
     const canvas = L.DomUtil.create("canvas", "device-layer leaflet-zoom-hide") as HTMLCanvasElement;
+    this.coneCanvas = coneCanvas;
+    this.coneCtx = coneCanvas.getContext("2d");
     this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
-    this.getPane()?.appendChild(canvas);
+    this.ctx = canvas.getContext("2d", { willReadFrequently: false });
+    this.getPane()?.append(coneCanvas, canvas);
     map.on("moveend zoomend viewreset resize", this.schedule, this);
     map.on("click", this.onClick, this);
     map.on("mousemove", this.onMouseMove, this);
@@ -64,8 +78,11 @@ export class DeviceLayer extends L.Layer {
     map.off("mouseup mouseout", this.onMouseUp, this);
     cancelAnimationFrame(this.frame);
     this.canvas?.remove();
+    this.coneCanvas?.remove();
     this.canvas = null;
     this.ctx = null;
+    this.coneCanvas = null;
+    this.coneCtx = null;
     return this;
   }
 
@@ -76,7 +93,6 @@ export class DeviceLayer extends L.Layer {
     this.ys = Float32Array.from(data.ys);
     this.grid = new GridIndex(this.xs, this.ys, data.plan.width, data.plan.height, cellSize(data.xs.length, data.plan.width, data.plan.height));
     this.visible = new Int32Array(data.xs.length);
-    this.order = new Int32Array(data.xs.length);
     this.selected = -1;
     this.moved.clear();
     this.draw();
@@ -143,34 +159,53 @@ export class DeviceLayer extends L.Layer {
     const map = this._map as L.Map | undefined;
     const canvas = this.canvas;
     const ctx = this.ctx;
-    if (!map || !canvas || !ctx) return this.lastDraw;
+    const coneCanvas = this.coneCanvas;
+    const coneCtx = this.coneCtx;
+    if (!map || !canvas || !ctx || !coneCanvas || !coneCtx) return this.lastDraw;
 
     const size = map.getSize();
     const min = map.containerPointToLayerPoint(size.multiplyBy(-PADDING)).round();
     const full = size.multiplyBy(1 + 2 * PADDING).round();
-    L.DomUtil.setPosition(canvas, min);
     const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== Math.round(full.x * dpr) || canvas.height !== Math.round(full.y * dpr)) {
-      canvas.width = Math.round(full.x * dpr);
-      canvas.height = Math.round(full.y * dpr);
-      canvas.style.width = `${full.x}px`;
-      canvas.style.height = `${full.y}px`;
+    const width = Math.max(1, Math.round(full.x * dpr));
+    const height = Math.max(1, Math.round(full.y * dpr));
+    // Cones are soft, translucent and large: half resolution is enough and fills a quarter of the pixels.
+    for (const [c, f] of [[canvas, 1], [coneCanvas, CONE_RESOLUTION]] as const) {
+      L.DomUtil.setPosition(c, min);
+      const w = Math.max(1, Math.round(width * f));
+      const h = Math.max(1, Math.round(height * f));
+      if (c.width !== w || c.height !== h) {
+        c.width = w;
+        c.height = h;
+        c.style.width = `${full.x}px`;
+        c.style.height = `${full.y}px`;
+      }
     }
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (!this.image || this.image.width !== width || this.image.height !== height) {
+      this.image = ctx.createImageData(width, height);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+    }
+    const pixels = this.pixels;
+    pixels.fill(0);
+    if (this.conesDrawn) {
+      coneCtx.setTransform(1, 0, 0, 1, 0, 0);
+      coneCtx.clearRect(0, 0, coneCanvas.width, coneCanvas.height);
+      this.conesDrawn = false;
+    }
+
     const data = this.data;
     const grid = this.grid;
     if (!data || !grid || data.xs.length === 0) {
+      ctx.putImageData(this.image, 0, 0);
       this.lastDraw = { visible: 0, detail: "dots", ms: performance.now() - started };
       this.handlers.onDrawn?.(this.lastDraw);
       return this.lastDraw;
     }
-    ctx.setTransform(dpr, 0, 0, dpr, -min.x * dpr, -min.y * dpr);
 
     const origin = map.latLngToLayerPoint([0, 0]);
     const scale = map.getZoomScale(map.getZoom(), 0);
     const r = markerRadius(scale);
-    const margin = (r + 2) / scale;
+    const margin = (r * 1.5 + 2) / scale;
     const x0 = (min.x - origin.x) / scale - margin;
     const y0 = (min.y - origin.y) / scale - margin;
     const x1 = (min.x + full.x - origin.x) / scale + margin;
@@ -182,122 +217,121 @@ export class DeviceLayer extends L.Layer {
       visible[n++] = i;
     });
     const detail = levelOfDetail(scale, n);
-
-    // Counting sort of the visible devices by style bucket, so each style is one fill.
     const kinds = data.kinds;
     const statuses = data.statuses;
-    const starts = new Int32Array(BUCKETS + 1);
-    for (let k = 0; k < n; k++) {
-      const i = visible[k];
-      starts[kinds[i] * STATUSES.length + statuses[i] + 1]++;
-    }
-    for (let b = 0; b < BUCKETS; b++) starts[b + 1] += starts[b];
-    const fill = starts.slice(0, BUCKETS);
-    const order = this.order;
-    for (let k = 0; k < n; k++) {
-      const i = visible[k];
-      order[fill[kinds[i] * STATUSES.length + statuses[i]]++] = i;
-    }
-
     const xs = this.xs;
     const ys = this.ys;
-    const ox = origin.x;
-    const oy = origin.y;
+    // Device pixel of plan point (x, y): ((origin + p * scale) - min) * dpr.
+    const ox = (origin.x - min.x) * dpr;
+    const oy = (origin.y - min.y) * dpr;
+    const k = scale * dpr;
 
     if (detail === "cones") {
-      ctx.lineWidth = 1;
+      coneCtx.setTransform(CONE_RESOLUTION, 0, 0, CONE_RESOLUTION, 0, 0);
+      coneCtx.lineWidth = dpr / CONE_RESOLUTION;
+      const maxReach = MAX_CONE_PX * dpr;
       for (let s = 0; s < STATUSES.length; s++) {
-        const b = 0 * STATUSES.length + s; // cameras
-        if (starts[b] === starts[b + 1]) continue;
-        ctx.beginPath();
-        for (let k = starts[b]; k < starts[b + 1]; k++) {
-          const i = order[k];
+        coneCtx.beginPath();
+        let any = false;
+        for (let v = 0; v < n; v++) {
+          const i = visible[v];
+          if (kinds[i] !== 0 || statuses[i] !== s) continue;
           const fov = data.fovs[i];
           if (fov <= 0) continue;
-          const cx = ox + xs[i] * scale;
-          const cy = oy + ys[i] * scale;
+          any = true;
+          const cx = ox + xs[i] * k;
+          const cy = oy + ys[i] * k;
           const cone = coneAngles(data.headings[i], fov);
-          const reach = data.ranges[i] * scale;
-          ctx.moveTo(cx, cy);
+          const reach = Math.min(data.ranges[i] * k, maxReach);
           if (cone.full) {
-            ctx.moveTo(cx + reach, cy);
-            ctx.arc(cx, cy, reach, 0, Math.PI * 2);
+            coneCtx.moveTo(cx + reach, cy);
+            coneCtx.arc(cx, cy, reach, 0, Math.PI * 2);
           } else {
-            ctx.arc(cx, cy, reach, cone.start, cone.end);
-            ctx.closePath();
+            coneCtx.moveTo(cx, cy);
+            coneCtx.arc(cx, cy, reach, cone.start, cone.end);
+            coneCtx.closePath();
           }
         }
+        if (!any) continue;
         const colour = STATUS_COLOURS[STATUSES[s]];
-        ctx.fillStyle = withAlpha(colour, 0.1);
-        ctx.strokeStyle = withAlpha(colour, 0.35);
-        ctx.fill();
-        ctx.stroke();
+        coneCtx.fillStyle = withAlpha(colour, 0.1);
+        coneCtx.strokeStyle = withAlpha(colour, 0.35);
+        coneCtx.fill();
+        coneCtx.stroke();
       }
+      this.conesDrawn = true;
     }
 
-    for (let b = 0; b < BUCKETS; b++) {
-      if (starts[b] === starts[b + 1]) continue;
-      const kind = KINDS[Math.floor(b / STATUSES.length)];
-      const status = STATUSES[b % STATUSES.length];
-      ctx.fillStyle = STATUS_COLOURS[status];
-      if (detail === "dots") {
-        const d = status === "alarm" ? 4 : 2;
-        for (let k = starts[b]; k < starts[b + 1]; k++) {
-          const i = order[k];
-          ctx.fillRect(ox + xs[i] * scale - d / 2, oy + ys[i] * scale - d / 2, d, d);
+    if (detail === "dots") {
+      const colours = this.dotColours;
+      const unit = Math.max(1, Math.round(dpr));
+      const normal = (scale >= 0.3 ? 2 : 1) * unit;
+      for (let v = 0; v < n; v++) {
+        const i = visible[v];
+        const d = statuses[i] === 1 ? 4 * unit : normal;
+        const left = Math.round(ox + xs[i] * k) - (d >> 1);
+        const top = Math.round(oy + ys[i] * k) - (d >> 1);
+        const word = colours[statuses[i]];
+        for (let yy = Math.max(0, top); yy < Math.min(height, top + d); yy++) {
+          const row = yy * width;
+          for (let xx = Math.max(0, left); xx < Math.min(width, left + d); xx++) pixels[row + xx] = word;
         }
-        continue;
       }
-      const shape = KIND_SHAPES[kind];
-      const rr = status === "alarm" ? r * 1.4 : r;
-      ctx.beginPath();
-      for (let k = starts[b]; k < starts[b + 1]; k++) {
-        const i = order[k];
-        tracePath(ctx, shape, ox + xs[i] * scale, oy + ys[i] * scale, rr);
+    } else {
+      const radius = Math.round(r * dpr * 2) / 2;
+      if (radius !== this.spriteRadius) {
+        this.sprites = makeSprites(radius);
+        this.spriteRadius = radius;
       }
-      ctx.fill();
-      ctx.lineWidth = 1.2;
-      ctx.strokeStyle = "#0b1220";
-      ctx.stroke();
+      const sprites = this.sprites;
+      for (const sprite of sprites) prepare(sprite, width);
+      // Normal devices first, so faults, offline and alarms are stamped on top of them.
+      for (const pass of [0, 3, 2, 1]) {
+        for (let v = 0; v < n; v++) {
+          const i = visible[v];
+          if (statuses[i] !== pass) continue;
+          stamp(pixels, width, height, sprites[kinds[i] * STATUSES.length + pass], ox + xs[i] * k, oy + ys[i] * k);
+        }
+      }
     }
+    ctx.putImageData(this.image, 0, 0);
 
-    // Alarms get a halo so they stand out at any zoom.
-    for (let kind = 0; kind < KINDS.length; kind++) {
-      const b = kind * STATUSES.length + 1;
-      if (starts[b] === starts[b + 1]) continue;
-      ctx.beginPath();
-      for (let k = starts[b]; k < starts[b + 1]; k++) {
-        const i = order[k];
-        const cx = ox + xs[i] * scale;
-        const cy = oy + ys[i] * scale;
-        ctx.moveTo(cx + r * 2.6, cy);
-        ctx.arc(cx, cy, r * 2.6, 0, Math.PI * 2);
-      }
+    // The few things drawn as paths on top: alarm halos, the selection, unsaved moves.
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.beginPath();
+    let alarms = 0;
+    for (let v = 0; v < n; v++) {
+      const i = visible[v];
+      if (statuses[i] !== 1) continue;
+      alarms++;
+      const cx = ox + xs[i] * k;
+      const cy = oy + ys[i] * k;
+      ctx.moveTo(cx + r * 2.6 * dpr, cy);
+      ctx.arc(cx, cy, r * 2.6 * dpr, 0, Math.PI * 2);
+    }
+    if (alarms > 0) {
       ctx.strokeStyle = withAlpha(STATUS_COLOURS.alarm, 0.8);
-      ctx.lineWidth = 2;
+      ctx.lineWidth = 2 * dpr;
       ctx.stroke();
     }
-
     if (this.selected >= 0 && this.selected < xs.length) {
-      const cx = ox + xs[this.selected] * scale;
-      const cy = oy + ys[this.selected] * scale;
       ctx.beginPath();
-      ctx.arc(cx, cy, r + 6, 0, Math.PI * 2);
+      ctx.arc(ox + xs[this.selected] * k, oy + ys[this.selected] * k, (r + 6) * dpr, 0, Math.PI * 2);
       ctx.strokeStyle = "#f8fafc";
-      ctx.lineWidth = 2.5;
+      ctx.lineWidth = 2.5 * dpr;
       ctx.stroke();
     }
     if (this.moved.size > 0) {
       ctx.beginPath();
       for (const i of this.moved.keys()) {
-        const cx = ox + xs[i] * scale;
-        const cy = oy + ys[i] * scale;
-        ctx.moveTo(cx + r + 3, cy);
-        ctx.arc(cx, cy, r + 3, 0, Math.PI * 2);
+        const cx = ox + xs[i] * k;
+        const cy = oy + ys[i] * k;
+        ctx.moveTo(cx + (r + 3) * dpr, cy);
+        ctx.arc(cx, cy, (r + 3) * dpr, 0, Math.PI * 2);
       }
       ctx.strokeStyle = "#38bdf8";
-      ctx.lineWidth = 2;
-      ctx.setLineDash([3, 3]);
+      ctx.lineWidth = 2 * dpr;
+      ctx.setLineDash([3 * dpr, 3 * dpr]);
       ctx.stroke();
       ctx.setLineDash([]);
     }
@@ -371,30 +405,6 @@ function cellSize(n: number, width: number, height: number): number {
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
-}
-
-function tracePath(ctx: CanvasRenderingContext2D, shape: string, x: number, y: number, r: number): void {
-  switch (shape) {
-    case "circle":
-      ctx.moveTo(x + r, y);
-      ctx.arc(x, y, r, 0, Math.PI * 2);
-      break;
-    case "square":
-      ctx.rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
-      break;
-    case "diamond":
-      ctx.moveTo(x, y - r * 1.1);
-      ctx.lineTo(x + r * 1.1, y);
-      ctx.lineTo(x, y + r * 1.1);
-      ctx.lineTo(x - r * 1.1, y);
-      ctx.closePath();
-      break;
-    default:
-      ctx.moveTo(x, y - r * 1.1);
-      ctx.lineTo(x + r, y + r * 0.8);
-      ctx.lineTo(x - r, y + r * 0.8);
-      ctx.closePath();
-  }
 }
 
 function withAlpha(hex: string, alpha: number): string {

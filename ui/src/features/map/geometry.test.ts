@@ -38,7 +38,9 @@ describe("level of detail", () => {
     expect(levelOfDetail(2, 60000)).toBe("dots");
     expect(levelOfDetail(0.4, 3000)).toBe("shapes");
     expect(levelOfDetail(1, 500)).toBe("cones");
-    expect(levelOfDetail(1, 10000)).toBe("shapes");
+    expect(levelOfDetail(1, 1500)).toBe("shapes");
+    expect(levelOfDetail(1, 6000)).toBe("shapes");
+    expect(levelOfDetail(1, 9000)).toBe("dots");
   });
 
   it("keeps markers between 3 and 9 pixels", () => {

@@ -50,8 +50,8 @@ export type Detail = "dots" | "shapes" | "cones";
  * square (fast and still shows density); closer in, shapes by kind; closer still, camera cones.
  */
 export function levelOfDetail(scale: number, visible: number): Detail {
-  if (visible > 20000 || scale < 0.15) return "dots";
-  if (scale >= 0.6 && visible <= 6000) return "cones";
+  if (visible > 8000 || scale < 0.15) return "dots";
+  if (scale >= 0.6 && visible <= 800) return "cones";
   return "shapes";
 }
 

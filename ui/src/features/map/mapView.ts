@@ -44,7 +44,7 @@ export class MapView {
     this.map = L.map(container, {
       crs: L.CRS.Simple,
       minZoom: -5,
-      maxZoom: 4,
+      maxZoom: 2,
       zoomSnap: 0.25,
       zoomDelta: 0.5,
       wheelPxPerZoomLevel: 90,
