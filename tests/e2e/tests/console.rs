@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::key::Key;
 use serde_json::json;
 use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
@@ -84,6 +85,8 @@ async fn an_operator_finds_a_camera_on_the_reference_hospital() -> Result<()> {
         let selected_floor = desktop.client.execute("return window.__vigil.console.map.current.floor.id", vec![]).await?;
         assert_eq!(selected_floor, json!(camera.floor_id.to_string()), "the map moved to the camera's floor");
 
+        desktop.screenshot(&workspace_root().join("target/e2e/console-zh.png")).await?;
+
         // Switch to English: the whole console follows.
         desktop.testid("language-toggle").await?.click().await?;
         desktop.wait_for("document.querySelector('[data-testid=status-bar]').textContent.includes('Cameras')", Duration::from_secs(5)).await?;
@@ -126,6 +129,33 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
         desktop.testid("edit-toggle").await?.click().await?;
         desktop.testid("edit-toolbar").await?;
 
+        // Drag the device nearest the middle of the view 40 px right and 30 px down, then save.
+        let picked = desktop
+            .client
+            .execute(
+                "const m = window.__vigil.console.map; const map = m.map; const d = m.layer.devices;
+                 const size = map.getSize(); let best = -1, bestD = Infinity;
+                 for (let i = 0; i < d.ids.length; i++) {
+                   const p = map.latLngToContainerPoint([-d.ys[i], d.xs[i]]);
+                   const dist = Math.hypot(p.x - size.x / 2, p.y - size.y * 0.6);
+                   if (dist < bestD) { bestD = dist; best = i; }
+                 }
+                 const p = map.latLngToContainerPoint([-d.ys[best], d.xs[best]]);
+                 const r = map.getContainer().getBoundingClientRect();
+                 return { id: d.ids[best], x: r.left + p.x, y: r.top + p.y, scale: map.getZoomScale(map.getZoom(), 0), px: d.xs[best], py: d.ys[best] };",
+                vec![],
+            )
+            .await?;
+        let mouse = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveTo { duration: None, x: picked["x"].as_f64().unwrap_or(0.0).round(), y: picked["y"].as_f64().unwrap_or(0.0).round() })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(250)), x: 20.0, y: 15.0 })
+            .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(250)), x: 20.0, y: 15.0 })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        desktop.client.perform_actions(mouse).await?;
+        desktop.testid("edit-save").await?.click().await?;
+        desktop.wait_for("document.querySelector('[data-testid=edit-message]').textContent.includes('1 device positions saved')", Duration::from_secs(10)).await?;
+
         // Text pretending to be an image, then a PNG cut in half: both refused with a reason.
         let refused = desktop
             .run_async(
@@ -155,11 +185,11 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
         assert_eq!(accepted[0], json!(true));
         assert_eq!(accepted[1], json!({"width": 2400, "height": 1200}));
         desktop.screenshot(&workspace_root().join("target/e2e/edit-mode.png")).await?;
-        Ok::<_, anyhow::Error>(())
+        Ok::<_, anyhow::Error>(picked)
     }
     .await;
     desktop.quit().await?;
-    result?;
+    let picked = result?;
 
     let store = Store::open(&dir.path().join(DATABASE_FILE))?;
     let plan_after = store.plan_image(floor_id)?.context("plan")?;
@@ -173,6 +203,14 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
         camera.x,
         "devices keep their place on a larger plan"
     );
+    let moved = store.device(picked["id"].as_str().context("id")?.parse()?)?;
+    let scale = picked["scale"].as_f64().context("scale")?;
+    let (dx, dy) = (moved.x - picked["px"].as_f64().context("px")?, moved.y - picked["py"].as_f64().context("py")?);
+    assert!(
+        (dx - 40.0 / scale).abs() <= 2.0 / scale + 1.0 && (dy - 30.0 / scale).abs() <= 2.0 / scale + 1.0,
+        "moved by ({dx}, {dy}) at scale {scale}"
+    );
+    assert_eq!(moved.meta.version, 2, "a move is a new version of the row");
     Ok(())
 }
 
