@@ -9,11 +9,7 @@ use crate::state::AppState;
 
 pub const SCHEME: &str = "vigil-plan";
 
-pub fn serve(
-    ctx: UriSchemeContext<'_, Wry>,
-    request: Request<Vec<u8>>,
-    responder: UriSchemeResponder,
-) {
+pub fn serve(ctx: UriSchemeContext<'_, Wry>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().trim_start_matches('/').to_owned();
     // Off the UI thread: a large plan should not stall the window.
@@ -27,10 +23,7 @@ pub fn serve(
                     .body(image.bytes),
                 Err(error) => text(StatusCode::NOT_FOUND, &error.message),
             },
-            (Err(_), _) => text(
-                StatusCode::BAD_REQUEST,
-                "a plan is asked for by its floor or site id",
-            ),
+            (Err(_), _) => text(StatusCode::BAD_REQUEST, "a plan is asked for by its floor or site id"),
             (_, Err(error)) => text(StatusCode::SERVICE_UNAVAILABLE, &error.message),
         };
         match response {

@@ -19,40 +19,25 @@ impl AppState {
     pub fn start(app: &AppHandle) -> AppState {
         let data_dir = match std::env::var_os("VIGIL_DATA_DIR") {
             Some(dir) => PathBuf::from(dir),
-            None => app
-                .path()
-                .app_data_dir()
-                .unwrap_or_else(|_| PathBuf::from("vigil-data")),
+            None => app.path().app_data_dir().unwrap_or_else(|_| PathBuf::from("vigil-data")),
         };
         match Workstation::open(&data_dir) {
             Ok(workstation) => {
                 let mut startup_error = None;
-                if std::env::var("VIGIL_DEMO").is_ok_and(|v| v == "1")
-                    && workstation.is_empty().unwrap_or(false)
-                {
+                if std::env::var("VIGIL_DEMO").is_ok_and(|v| v == "1") && workstation.is_empty().unwrap_or(false) {
                     if let Err(error) = workstation.create_demo(DemoOptions::default()) {
                         startup_error = Some(error);
                     }
                 }
-                AppState {
-                    data_dir,
-                    workstation: Some(workstation),
-                    startup_error,
-                }
+                AppState { data_dir, workstation: Some(workstation), startup_error }
             }
-            Err(error) => AppState {
-                data_dir,
-                workstation: None,
-                startup_error: Some(error),
-            },
+            Err(error) => AppState { data_dir, workstation: None, startup_error: Some(error) },
         }
     }
 
     pub fn workstation(&self) -> Result<&Workstation, ApiError> {
         self.workstation.as_ref().ok_or_else(|| {
-            self.startup_error
-                .clone()
-                .unwrap_or_else(|| ApiError::new("not_started", "the workstation is not open"))
+            self.startup_error.clone().unwrap_or_else(|| ApiError::new("not_started", "the workstation is not open"))
         })
     }
 }

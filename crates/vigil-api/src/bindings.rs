@@ -4,14 +4,11 @@
 
 use ts_rs::TS;
 
-use crate::map::{
-    BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit,
-    SiteView,
-};
+use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 use crate::{ApiError, DeviceMoveInput};
 use vigil_domain::{
-    BuildingKind, CameraView, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus,
-    Label, PlanSize, Rect, RowMeta,
+    BuildingKind, CameraView, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label, PlanSize, Rect,
+    RowMeta,
 };
 
 fn generate() -> String {
@@ -39,9 +36,8 @@ fn generate() -> String {
         DeviceMoveInput::decl(),
         ApiError::decl(),
     ];
-    let mut out = String::from(
-        "// Generated from the Rust types by crates/vigil-api/src/bindings.rs. Do not edit.\n\n",
-    );
+    let mut out =
+        String::from("// Generated from the Rust types by crates/vigil-api/src/bindings.rs. Do not edit.\n\n");
     for decl in decls {
         out.push_str("export ");
         out.push_str(&decl);
@@ -54,8 +50,7 @@ fn generate() -> String {
 
 #[test]
 fn bindings_are_current() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
     let fresh = generate();
     if std::env::var_os("VIGIL_UPDATE_BINDINGS").is_some() {
         std::fs::write(&path, &fresh).expect("write bindings");

@@ -15,19 +15,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: &str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            code: code.to_owned(),
-            message: message.into(),
-            field: None,
-        }
+        ApiError { code: code.to_owned(), message: message.into(), field: None }
     }
 
     pub fn field(code: &str, field: &str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            code: code.to_owned(),
-            message: message.into(),
-            field: Some(field.to_owned()),
-        }
+        ApiError { code: code.to_owned(), message: message.into(), field: Some(field.to_owned()) }
     }
 }
 

@@ -11,10 +11,7 @@ mod settings;
 mod workstation;
 
 pub use error::ApiError;
-pub use map::{
-    BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit,
-    SiteView,
-};
+pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 pub use plan_import::{inspect_plan, PlanImportError};
 pub use settings::{MapSettings, Settings, SettingsError, UiSettings, SETTINGS_FILE};
 pub use workstation::{DeviceMoveInput, Workstation};

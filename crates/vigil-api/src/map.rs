@@ -1,9 +1,7 @@
 //! What the map screen shows: the campus overview, a floor's devices packed for drawing, device
 //! details and search results.
 
-use vigil_domain::{
-    BuildingKind, Device, DeviceCounts, DeviceKind, DeviceStatus, Id, Label, PlanSize, Rect,
-};
+use vigil_domain::{BuildingKind, Device, DeviceCounts, DeviceKind, DeviceStatus, Id, Label, PlanSize, Rect};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct Overview {
@@ -71,11 +69,7 @@ pub struct FloorDevices {
 
 impl FloorDevices {
     pub fn pack(floor_id: Id, plan: PlanSize, devices: &[Device]) -> FloorDevices {
-        let mut out = FloorDevices {
-            floor_id,
-            plan,
-            ..FloorDevices::default()
-        };
+        let mut out = FloorDevices { floor_id, plan, ..FloorDevices::default() };
         for d in devices {
             out.ids.push(d.id.to_string());
             out.codes.push(d.code.to_string());
@@ -156,37 +150,17 @@ mod tests {
             tag: None,
             meta: RowMeta::NEW,
         };
-        let view = CameraView {
-            heading_deg: 270.0,
-            fov_deg: 80.0,
-            range_px: 120.0,
-            snapshot_url: None,
-            stream_url: None,
-        };
-        let devices = [
-            device("A-CAM-1", DeviceKind::Camera, Some(view)),
-            device("A-ALM-1", DeviceKind::AlarmPoint, None),
-        ];
-        let packed = FloorDevices::pack(
-            floor,
-            PlanSize {
-                width: 100,
-                height: 50,
-            },
-            &devices,
-        );
+        let view =
+            CameraView { heading_deg: 270.0, fov_deg: 80.0, range_px: 120.0, snapshot_url: None, stream_url: None };
+        let devices =
+            [device("A-CAM-1", DeviceKind::Camera, Some(view)), device("A-ALM-1", DeviceKind::AlarmPoint, None)];
+        let packed = FloorDevices::pack(floor, PlanSize { width: 100, height: 50 }, &devices);
         assert_eq!(packed.len(), 2);
         assert_eq!(packed.codes, ["A-CAM-1", "A-ALM-1"]);
         assert_eq!(packed.kinds, [0, 1]);
         assert_eq!(packed.statuses, [2, 2]);
-        assert_eq!(
-            (packed.headings[0], packed.fovs[0], packed.ranges[0]),
-            (270.0, 80.0, 120.0)
-        );
-        assert_eq!(
-            (packed.headings[1], packed.fovs[1], packed.ranges[1]),
-            (0.0, 0.0, 0.0)
-        );
+        assert_eq!((packed.headings[0], packed.fovs[0], packed.ranges[0]), (270.0, 80.0, 120.0));
+        assert_eq!((packed.headings[1], packed.fovs[1], packed.ranges[1]), (0.0, 0.0, 0.0));
         assert_eq!((packed.xs[1], packed.ys[1]), (10.5, 20.25));
     }
 }

@@ -31,37 +31,26 @@ pub struct MapSettings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            ui: UiSettings::default(),
-            map: MapSettings::default(),
-        }
+        Settings { ui: UiSettings::default(), map: MapSettings::default() }
     }
 }
 
 impl Default for UiSettings {
     fn default() -> Self {
-        UiSettings {
-            language: "auto".into(),
-        }
+        UiSettings { language: "auto".into() }
     }
 }
 
 impl Default for MapSettings {
     fn default() -> Self {
-        MapSettings {
-            max_plan_bytes: 20 * 1024 * 1024,
-            max_plan_side: 16_384,
-        }
+        MapSettings { max_plan_bytes: 20 * 1024 * 1024, max_plan_side: 16_384 }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not valid settings: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -88,31 +77,17 @@ impl Settings {
     pub fn load_or_create(dir: &Path) -> Result<Settings, SettingsError> {
         let path = dir.join(SETTINGS_FILE);
         if !path.exists() {
-            std::fs::create_dir_all(dir).map_err(|source| SettingsError::Io {
-                path: dir.to_owned(),
-                source,
-            })?;
-            std::fs::write(&path, DEFAULT_FILE).map_err(|source| SettingsError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|source| SettingsError::Io { path: dir.to_owned(), source })?;
+            std::fs::write(&path, DEFAULT_FILE).map_err(|source| SettingsError::Io { path: path.clone(), source })?;
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::Io { path: path.clone(), source })?;
         Settings::parse(&text).map_err(|message| SettingsError::Invalid { path, message })
     }
 
     pub fn parse(text: &str) -> Result<Settings, String> {
-        let settings: Settings =
-            toml::from_str(text).map_err(|e| e.to_string().trim().to_owned())?;
+        let settings: Settings = toml::from_str(text).map_err(|e| e.to_string().trim().to_owned())?;
         if !LANGUAGES.contains(&settings.ui.language.as_str()) {
-            return Err(format!(
-                "ui.language is {:?}; use one of {}",
-                settings.ui.language,
-                LANGUAGES.join(", ")
-            ));
+            return Err(format!("ui.language is {:?}; use one of {}", settings.ui.language, LANGUAGES.join(", ")));
         }
         if settings.map.max_plan_bytes == 0 || settings.map.max_plan_side == 0 {
             return Err("map.max_plan_bytes and map.max_plan_side must be greater than 0".into());
@@ -129,22 +104,14 @@ mod tests {
     fn the_written_defaults_are_the_defaults() {
         assert_eq!(Settings::parse(DEFAULT_FILE), Ok(Settings::default()));
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(
-            Settings::load_or_create(dir.path()).expect("create"),
-            Settings::default()
-        );
-        assert!(std::fs::read_to_string(dir.path().join(SETTINGS_FILE))
-            .expect("written")
-            .contains("max_plan_bytes"));
+        assert_eq!(Settings::load_or_create(dir.path()).expect("create"), Settings::default());
+        assert!(std::fs::read_to_string(dir.path().join(SETTINGS_FILE)).expect("written").contains("max_plan_bytes"));
     }
 
     #[test]
     fn other_sections_are_ignored_and_bad_values_named() {
         let text = "[http]\nlisten = \"127.0.0.1:8790\"\n[map]\nmax_plan_bytes = 1000\n";
-        assert_eq!(
-            Settings::parse(text).expect("parse").map.max_plan_bytes,
-            1000
-        );
+        assert_eq!(Settings::parse(text).expect("parse").map.max_plan_bytes, 1000);
         let error = Settings::parse("[ui]\nlanguage = \"fr\"\n").expect_err("bad language");
         assert!(error.contains("ui.language"), "{error}");
         let error = Settings::parse("[map]\nmax_plan_bytes = \"big\"\n").expect_err("bad type");

@@ -9,9 +9,7 @@ use vigil_demo::{DemoOptions, DemoSummary, DATABASE_FILE};
 use vigil_domain::{floor_label, Building, DeviceCounts, Floor, Id, Site};
 use vigil_store::{DeviceMove, PlanImage, Store};
 
-use crate::map::{
-    BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView,
-};
+use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView};
 use crate::plan_import::inspect_plan;
 use crate::{ApiError, Settings};
 
@@ -31,9 +29,7 @@ pub struct Workstation {
 
 impl std::fmt::Debug for Workstation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Workstation")
-            .field("dir", &self.dir)
-            .finish()
+        f.debug_struct("Workstation").field("dir", &self.dir).finish()
     }
 }
 
@@ -43,18 +39,11 @@ impl Workstation {
     /// Opens the data directory, writing default settings and creating the database on first start.
     pub fn open(dir: &Path) -> Result<Workstation, ApiError> {
         std::fs::create_dir_all(dir).map_err(|e| {
-            ApiError::new(
-                "storage",
-                format!("cannot create the data directory {}: {e}", dir.display()),
-            )
+            ApiError::new("storage", format!("cannot create the data directory {}: {e}", dir.display()))
         })?;
         let settings = Settings::load_or_create(dir)?;
         let store = Store::open(&dir.join(DATABASE_FILE))?;
-        Ok(Workstation {
-            dir: dir.to_owned(),
-            settings,
-            store: Mutex::new(store),
-        })
+        Ok(Workstation { dir: dir.to_owned(), settings, store: Mutex::new(store) })
     }
 
     pub fn dir(&self) -> &Path {
@@ -68,9 +57,7 @@ impl Workstation {
     fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back), so the
         // poisoned guard is safe to keep using.
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Whether the database holds no campus yet (a first start).
@@ -86,8 +73,7 @@ impl Workstation {
                 "this workstation already has a hospital; the demo is only offered on an empty one",
             ));
         }
-        let hospital = vigil_demo::generate(options)
-            .map_err(|e| ApiError::field("invalid", "scale", e.to_string()))?;
+        let hospital = vigil_demo::generate(options).map_err(|e| ApiError::field("invalid", "scale", e.to_string()))?;
         vigil_demo::store_hospital(&mut self.store(), &hospital, options)
             .map_err(|e| ApiError::new("storage", e.to_string()))
     }
@@ -98,11 +84,8 @@ impl Workstation {
 
     pub fn overview(&self) -> Result<Overview, ApiError> {
         let store = self.store();
-        let counts: HashMap<Id, DeviceCounts> = store
-            .floor_device_counts()?
-            .into_iter()
-            .map(|c| (c.floor_id, c.counts))
-            .collect();
+        let counts: HashMap<Id, DeviceCounts> =
+            store.floor_device_counts()?.into_iter().map(|c| (c.floor_id, c.counts)).collect();
         let alarms: HashMap<Id, u32> = store.floor_alarm_counts()?.into_iter().collect();
         let mut floors_of: HashMap<Id, Vec<FloorView>> = HashMap::new();
         for floor in store.floors()? {
@@ -123,19 +106,16 @@ impl Workstation {
                 }
             }
             let active_alarms = floors.iter().map(|f| f.active_alarms).sum();
-            buildings_of
-                .entry(b.site_id)
-                .or_default()
-                .push(BuildingView {
-                    id: b.id,
-                    code: b.code.to_string(),
-                    name: b.name,
-                    kind: b.kind,
-                    footprint: b.footprint,
-                    counts: total,
-                    active_alarms,
-                    floors,
-                });
+            buildings_of.entry(b.site_id).or_default().push(BuildingView {
+                id: b.id,
+                code: b.code.to_string(),
+                name: b.name,
+                kind: b.kind,
+                footprint: b.footprint,
+                counts: total,
+                active_alarms,
+                floors,
+            });
         }
         let sites = store
             .sites()?
@@ -149,11 +129,7 @@ impl Workstation {
             })
             .collect();
         let demo = store.setting("demo.seed")?.is_some();
-        Ok(Overview {
-            sites,
-            totals: store.device_counts()?,
-            demo,
-        })
+        Ok(Overview { sites, totals: store.device_counts()?, demo })
     }
 
     pub fn floor_devices(&self, floor_id: Id) -> Result<FloorDevices, ApiError> {
@@ -172,12 +148,7 @@ impl Workstation {
             .sites()?
             .into_iter()
             .find(|s| s.id == building.site_id)
-            .ok_or_else(|| {
-                ApiError::new(
-                    "not_found",
-                    format!("the site of {} is missing", building.code),
-                )
-            })?;
+            .ok_or_else(|| ApiError::new("not_found", format!("the site of {} is missing", building.code)))?;
         let counts = store
             .floor_device_counts()?
             .into_iter()
@@ -196,11 +167,7 @@ impl Workstation {
     /// Devices whose code or name contains `text`, exact code first.
     pub fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, ApiError> {
         if text.chars().count() > 100 {
-            return Err(ApiError::field(
-                "invalid",
-                "text",
-                "search text is at most 100 characters",
-            ));
+            return Err(ApiError::field("invalid", "text", "search text is at most 100 characters"));
         }
         let store = self.store();
         let devices = store.search_devices(text, limit.clamp(1, SEARCH_LIMIT_MAX))?;
@@ -208,8 +175,7 @@ impl Workstation {
             return Ok(Vec::new());
         }
         let floors: HashMap<Id, Floor> = store.floors()?.into_iter().map(|f| (f.id, f)).collect();
-        let buildings: HashMap<Id, Building> =
-            store.buildings()?.into_iter().map(|b| (b.id, b)).collect();
+        let buildings: HashMap<Id, Building> = store.buildings()?.into_iter().map(|b| (b.id, b)).collect();
         let hits = devices
             .into_iter()
             .filter_map(|d| {
@@ -235,9 +201,7 @@ impl Workstation {
 
     /// The plan image under a floor or a site's campus view.
     pub fn plan_image(&self, owner: Id) -> Result<PlanImage, ApiError> {
-        self.store()
-            .plan_image(owner)?
-            .ok_or_else(|| ApiError::new("not_found", format!("no plan image for {owner}")))
+        self.store().plan_image(owner)?.ok_or_else(|| ApiError::new("not_found", format!("no plan image for {owner}")))
     }
 
     /// Replaces a floor's plan with an uploaded image after checking it; a refused file changes nothing.
@@ -245,14 +209,7 @@ impl Workstation {
         let limits = &self.settings.map;
         let info = inspect_plan(&bytes, limits.max_plan_bytes, limits.max_plan_side)?;
         let mut store = self.store();
-        store.replace_floor_plan(
-            floor_id,
-            &PlanImage {
-                mime: info.mime.to_owned(),
-                bytes,
-                size: info.size,
-            },
-        )?;
+        store.replace_floor_plan(floor_id, &PlanImage { mime: info.mime.to_owned(), bytes, size: info.size })?;
         let floor = store.floor(floor_id)?;
         let counts = store
             .floor_device_counts()?
@@ -266,20 +223,9 @@ impl Workstation {
     /// Saves positions from the map's edit mode, all or none.
     pub fn move_devices(&self, moves: &[DeviceMoveInput]) -> Result<usize, ApiError> {
         if moves.len() > 100_000 {
-            return Err(ApiError::field(
-                "invalid",
-                "moves",
-                "at most 100,000 devices can be moved at once",
-            ));
+            return Err(ApiError::field("invalid", "moves", "at most 100,000 devices can be moved at once"));
         }
-        let moves: Vec<DeviceMove> = moves
-            .iter()
-            .map(|m| DeviceMove {
-                id: m.id,
-                x: m.x,
-                y: m.y,
-            })
-            .collect();
+        let moves: Vec<DeviceMove> = moves.iter().map(|m| DeviceMove { id: m.id, x: m.x, y: m.y }).collect();
         Ok(self.store().move_devices(&moves)?)
     }
 
@@ -350,17 +296,10 @@ mod tests {
             }
         }
         assert_eq!(summed, overview.totals);
-        let opd = &overview.sites[0]
-            .buildings
-            .iter()
-            .find(|b| b.code == "OPD")
-            .expect("OPD");
+        let opd = &overview.sites[0].buildings.iter().find(|b| b.code == "OPD").expect("OPD");
         let shorts: Vec<&str> = opd.floors.iter().map(|f| f.short.as_str()).collect();
         assert_eq!(shorts, ["B2", "B1", "1F", "2F", "3F", "4F", "5F", "6F"]);
-        assert!(
-            ws.create_demo(DemoOptions::default()).is_err(),
-            "the demo is only for an empty workstation"
-        );
+        assert!(ws.create_demo(DemoOptions::default()).is_err(), "the demo is only for an empty workstation");
     }
 
     #[test]
@@ -383,19 +322,13 @@ mod tests {
         let (_dir, ws) = demo();
         let floor_id = ws.search("OPD-1F-CAM-001", 1).expect("search")[0].floor_id;
         let before = ws.plan_image(floor_id).expect("plan");
-        let error = ws
-            .import_floor_plan(floor_id, b"not an image".to_vec())
-            .expect_err("refused");
-        assert_eq!(
-            (error.code.as_str(), error.field.as_deref()),
-            ("plan_not_an_image", Some("image"))
-        );
+        let error = ws.import_floor_plan(floor_id, b"not an image".to_vec()).expect_err("refused");
+        assert_eq!((error.code.as_str(), error.field.as_deref()), ("plan_not_an_image", Some("image")));
         assert_eq!(ws.plan_image(floor_id).expect("plan"), before);
 
-        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="3000" height="1500"><rect width="5" height="5"/></svg>"#;
-        let floor = ws
-            .import_floor_plan(floor_id, svg.to_vec())
-            .expect("accepted");
+        let svg =
+            br#"<svg xmlns="http://www.w3.org/2000/svg" width="3000" height="1500"><rect width="5" height="5"/></svg>"#;
+        let floor = ws.import_floor_plan(floor_id, svg.to_vec()).expect("accepted");
         assert_eq!((floor.plan.width, floor.plan.height), (3000, 1500));
         assert_eq!(ws.plan_image(floor_id).expect("plan").bytes, svg.to_vec());
     }

@@ -8,11 +8,7 @@ use clap::{Parser, Subcommand};
 use vigil_demo::{DemoOptions, DemoSummary};
 
 #[derive(Parser)]
-#[command(
-    name = "vigil",
-    version,
-    about = "Vigil, the hospital security console: engine, demo and tools"
-)]
+#[command(name = "vigil", version, about = "Vigil, the hospital security console: engine, demo and tools")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,13 +49,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo {
-            data_dir,
-            scale,
-            seed,
-            force,
-            json,
-        } => {
+        Command::Demo { data_dir, scale, seed, force, json } => {
             let started = Instant::now();
             let summary = vigil_demo::create_demo(&data_dir, DemoOptions { scale, seed }, force)?;
             vigil_api::Settings::load_or_create(&data_dir)?;
@@ -87,20 +77,11 @@ fn print_demo(dir: &std::path::Path, s: &DemoSummary, seconds: f64, json: bool) 
         });
         println!("{value}");
     } else {
-        println!(
-            "Demo hospital created in {} ({seconds:.1} s)",
-            dir.display()
-        );
-        println!(
-            "  {} campus(es), {} buildings, {} floors",
-            s.sites, s.buildings, s.floors
-        );
+        println!("Demo hospital created in {} ({seconds:.1} s)", dir.display());
+        println!("  {} campus(es), {} buildings, {} floors", s.sites, s.buildings, s.floors);
         println!(
             "  {} cameras, {} fixed alarm points, {} mobile alarm points, {} patrol checkpoints",
-            s.devices.cameras,
-            s.devices.alarm_points,
-            s.devices.mobile_alarm_points,
-            s.devices.checkpoints
+            s.devices.cameras, s.devices.alarm_points, s.devices.mobile_alarm_points, s.devices.checkpoints
         );
         println!(
             "  {} guards; accounts demo-operator, demo-supervisor, demo-admin (PIN {})",

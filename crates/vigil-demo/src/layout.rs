@@ -24,10 +24,7 @@ pub struct BuildingTemplate {
 }
 
 /// Size of the campus overview plan.
-pub const CAMPUS: PlanSize = PlanSize {
-    width: 2400,
-    height: 1500,
-};
+pub const CAMPUS: PlanSize = PlanSize { width: 2400, height: 1500 };
 
 /// The reference hospital: 7 buildings, 75 levels.
 pub const BUILDINGS: [BuildingTemplate; 7] = [
@@ -38,16 +35,8 @@ pub const BUILDINGS: [BuildingTemplate; 7] = [
         kind: BuildingKind::Outpatient,
         basements: 2,
         floors: 6,
-        plan: PlanSize {
-            width: 2200,
-            height: 1100,
-        },
-        footprint: Rect {
-            x: 820.0,
-            y: 980.0,
-            w: 620.0,
-            h: 300.0,
-        },
+        plan: PlanSize { width: 2200, height: 1100 },
+        footprint: Rect { x: 820.0, y: 980.0, w: 620.0, h: 300.0 },
     },
     BuildingTemplate {
         code: "EMG",
@@ -56,16 +45,8 @@ pub const BUILDINGS: [BuildingTemplate; 7] = [
         kind: BuildingKind::Emergency,
         basements: 1,
         floors: 4,
-        plan: PlanSize {
-            width: 1800,
-            height: 1000,
-        },
-        footprint: Rect {
-            x: 1560.0,
-            y: 1030.0,
-            w: 360.0,
-            h: 250.0,
-        },
+        plan: PlanSize { width: 1800, height: 1000 },
+        footprint: Rect { x: 1560.0, y: 1030.0, w: 360.0, h: 250.0 },
     },
     BuildingTemplate {
         code: "IPA",
@@ -74,16 +55,8 @@ pub const BUILDINGS: [BuildingTemplate; 7] = [
         kind: BuildingKind::Inpatient,
         basements: 2,
         floors: 22,
-        plan: PlanSize {
-            width: 2000,
-            height: 900,
-        },
-        footprint: Rect {
-            x: 820.0,
-            y: 420.0,
-            w: 460.0,
-            h: 220.0,
-        },
+        plan: PlanSize { width: 2000, height: 900 },
+        footprint: Rect { x: 820.0, y: 420.0, w: 460.0, h: 220.0 },
     },
     BuildingTemplate {
         code: "IPB",
@@ -92,16 +65,8 @@ pub const BUILDINGS: [BuildingTemplate; 7] = [
         kind: BuildingKind::Inpatient,
         basements: 1,
         floors: 18,
-        plan: PlanSize {
-            width: 2000,
-            height: 900,
-        },
-        footprint: Rect {
-            x: 1380.0,
-            y: 420.0,
-            w: 460.0,
-            h: 220.0,
-        },
+        plan: PlanSize { width: 2000, height: 900 },
+        footprint: Rect { x: 1380.0, y: 420.0, w: 460.0, h: 220.0 },
     },
     BuildingTemplate {
         code: "MTB",
@@ -110,16 +75,8 @@ pub const BUILDINGS: [BuildingTemplate; 7] = [
         kind: BuildingKind::MedicalTechnology,
         basements: 1,
         floors: 8,
-        plan: PlanSize {
-            width: 2000,
-            height: 1000,
-        },
-        footprint: Rect {
-            x: 1000.0,
-            y: 700.0,
-            w: 620.0,
-            h: 220.0,
-        },
+        plan: PlanSize { width: 2000, height: 1000 },
+        footprint: Rect { x: 1000.0, y: 700.0, w: 620.0, h: 220.0 },
     },
     BuildingTemplate {
         code: "ADM",
@@ -128,16 +85,8 @@ pub const BUILDINGS: [BuildingTemplate; 7] = [
         kind: BuildingKind::Administration,
         basements: 0,
         floors: 6,
-        plan: PlanSize {
-            width: 1600,
-            height: 800,
-        },
-        footprint: Rect {
-            x: 300.0,
-            y: 500.0,
-            w: 340.0,
-            h: 200.0,
-        },
+        plan: PlanSize { width: 1600, height: 800 },
+        footprint: Rect { x: 300.0, y: 500.0, w: 340.0, h: 200.0 },
     },
     BuildingTemplate {
         code: "LOG",
@@ -146,16 +95,8 @@ pub const BUILDINGS: [BuildingTemplate; 7] = [
         kind: BuildingKind::Logistics,
         basements: 1,
         floors: 3,
-        plan: PlanSize {
-            width: 1600,
-            height: 800,
-        },
-        footprint: Rect {
-            x: 1960.0,
-            y: 240.0,
-            w: 300.0,
-            h: 220.0,
-        },
+        plan: PlanSize { width: 1600, height: 800 },
+        footprint: Rect { x: 1960.0, y: 240.0, w: 300.0, h: 220.0 },
     },
 ];
 
@@ -182,11 +123,7 @@ pub struct FloorLayout {
 }
 
 /// Rooms a floor holds, each with its relative width in the row.
-fn program(
-    template: &BuildingTemplate,
-    level: i32,
-    rng: &mut ChaCha8Rng,
-) -> Vec<(&'static RoomKind, u32)> {
+fn program(template: &BuildingTemplate, level: i32, rng: &mut ChaCha8Rng) -> Vec<(&'static RoomKind, u32)> {
     use rooms::*;
     let mut list: Vec<(&'static RoomKind, u32)> = Vec::new();
     let mut add = |kind: &'static RoomKind, units: u32, count: u32| {
@@ -345,43 +282,22 @@ pub fn layout_floor(template: &BuildingTemplate, level: i32, rng: &mut ChaCha8Rn
     lower.push((&rooms::STAIRS, 1));
 
     let mut out = Vec::new();
-    let floor_base = if level > 0 {
-        level as u32 * 100
-    } else {
-        900 + (-level) as u32 * 10
-    };
+    let floor_base = if level > 0 { level as u32 * 100 } else { 900 + (-level) as u32 * 10 };
     let mut number = floor_base;
-    for (row, top, bottom) in [
-        (&upper, margin, corridor_top),
-        (&lower, corridor_bottom, h - margin),
-    ] {
+    for (row, top, bottom) in [(&upper, margin, corridor_top), (&lower, corridor_bottom, h - margin)] {
         let units: u32 = row.iter().map(|(_, u)| u).sum();
         let unit_w = (w - 2.0 * margin) / f64::from(units.max(1));
         let mut x = margin;
         for (kind, u) in row.iter() {
             let width = unit_w * f64::from(*u);
             number += 1;
-            out.push(Room {
-                kind,
-                rect: Rect {
-                    x,
-                    y: top,
-                    w: width,
-                    h: bottom - top,
-                },
-                number,
-            });
+            out.push(Room { kind, rect: Rect { x, y: top, w: width, h: bottom - top }, number });
             x += width;
         }
     }
     out.push(Room {
         kind: &rooms::CORRIDOR,
-        rect: Rect {
-            x: margin,
-            y: corridor_top,
-            w: w - 2.0 * margin,
-            h: corridor_bottom - corridor_top,
-        },
+        rect: Rect { x: margin, y: corridor_top, w: w - 2.0 * margin, h: corridor_bottom - corridor_top },
         number: 0,
     });
     FloorLayout { size, rooms: out }
@@ -397,10 +313,7 @@ mod tests {
         let levels: usize = BUILDINGS.iter().map(|b| b.levels().count()).sum();
         assert_eq!(levels, 75);
         assert!(BUILDINGS.iter().all(|b| b.levels().all(|l| l != 0)));
-        assert_eq!(
-            BUILDINGS[0].levels().collect::<Vec<_>>(),
-            vec![-2, -1, 1, 2, 3, 4, 5, 6]
-        );
+        assert_eq!(BUILDINGS[0].levels().collect::<Vec<_>>(), vec![-2, -1, 1, 2, 3, 4, 5, 6]);
     }
 
     #[test]
@@ -412,16 +325,8 @@ mod tests {
                 assert!(layout.rooms.len() >= 5, "{} {level}", template.code);
                 for room in &layout.rooms {
                     let r = room.rect;
-                    assert!(
-                        r.w > 10.0 && r.h > 10.0,
-                        "{} {level} {}",
-                        template.code,
-                        room.kind.en
-                    );
-                    assert!(
-                        layout.size.contains(r.x, r.y)
-                            && layout.size.contains(r.x + r.w - 0.01, r.y + r.h - 0.01)
-                    );
+                    assert!(r.w > 10.0 && r.h > 10.0, "{} {level} {}", template.code, room.kind.en);
+                    assert!(layout.size.contains(r.x, r.y) && layout.size.contains(r.x + r.w - 0.01, r.y + r.h - 0.01));
                 }
             }
         }
@@ -431,15 +336,10 @@ mod tests {
     fn footprints_stay_on_the_campus_and_apart() {
         for (i, a) in BUILDINGS.iter().enumerate() {
             let f = a.footprint;
-            assert!(
-                CAMPUS.contains(f.x, f.y) && CAMPUS.contains(f.x + f.w, f.y + f.h),
-                "{}",
-                a.code
-            );
+            assert!(CAMPUS.contains(f.x, f.y) && CAMPUS.contains(f.x + f.w, f.y + f.h), "{}", a.code);
             for b in &BUILDINGS[i + 1..] {
                 let g = b.footprint;
-                let apart =
-                    f.x + f.w <= g.x || g.x + g.w <= f.x || f.y + f.h <= g.y || g.y + g.h <= f.y;
+                let apart = f.x + f.w <= g.x || g.x + g.w <= f.x || f.y + f.h <= g.y || g.y + g.h <= f.y;
                 assert!(apart, "{} overlaps {}", a.code, b.code);
             }
         }

@@ -45,10 +45,7 @@ impl DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions {
-            scale: 1,
-            seed: Self::DEFAULT_SEED,
-        }
+        DemoOptions { scale: 1, seed: Self::DEFAULT_SEED }
     }
 }
 
@@ -59,10 +56,7 @@ pub enum DemoError {
     #[error("scale must be between 1 and {max}, not {scale}", max = DemoOptions::MAX_SCALE)]
     BadScale { scale: u32 },
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("could not hash a demo PIN: {0}")]
@@ -118,9 +112,7 @@ pub(crate) fn code(text: &str) -> Code {
 /// Builds the hospital in memory.
 pub fn generate(options: DemoOptions) -> Result<Hospital, DemoError> {
     if options.scale == 0 || options.scale > DemoOptions::MAX_SCALE {
-        return Err(DemoError::BadScale {
-            scale: options.scale,
-        });
+        return Err(DemoError::BadScale { scale: options.scale });
     }
     let mut hospital = Hospital {
         sites: Vec::new(),
@@ -154,18 +146,11 @@ fn add_campus(hospital: &mut Hospital, scale: u32, campus: u32, rng: &mut ChaCha
     let (name_zh, name_en) = if scale == 1 {
         ("示范医院".to_owned(), "Demo Hospital".to_owned())
     } else {
-        (
-            format!("示范医院集团 第{}院区", campus + 1),
-            format!("Demo Hospital Group, campus {}", campus + 1),
-        )
+        (format!("示范医院集团 第{}院区", campus + 1), format!("Demo Hospital Group, campus {}", campus + 1))
     };
     let site = Site {
         id: next_id(rng),
-        code: code(if scale == 1 {
-            "HQ"
-        } else {
-            prefix.trim_end_matches('-')
-        }),
+        code: code(if scale == 1 { "HQ" } else { prefix.trim_end_matches('-') }),
         name: Label::new(&name_zh, &name_en),
         plan: CAMPUS,
         meta: RowMeta::NEW,
@@ -187,9 +172,7 @@ fn add_campus(hospital: &mut Hospital, scale: u32, campus: u32, rng: &mut ChaCha
             code: code(&format!("{prefix}{}", template.code)),
             name: Label::new(template.zh, template.en),
             kind: template.kind,
-            footprint: Rect {
-                ..template.footprint
-            },
+            footprint: Rect { ..template.footprint },
             meta: RowMeta::NEW,
         };
         for level in template.levels() {
@@ -200,11 +183,7 @@ fn add_campus(hospital: &mut Hospital, scale: u32, campus: u32, rng: &mut ChaCha
                 building_id: building.id,
                 level,
                 label: Label::new(
-                    if level < 0 {
-                        format!("地下{}层", -level)
-                    } else {
-                        format!("{level}层")
-                    },
+                    if level < 0 { format!("地下{}层", -level) } else { format!("{level}层") },
                     label.clone(),
                 ),
                 plan: layout.size,
@@ -229,19 +208,13 @@ fn add_campus(hospital: &mut Hospital, scale: u32, campus: u32, rng: &mut ChaCha
         }
         hospital.buildings.push(building);
     }
-    hospital
-        .devices
-        .extend(placement::place_devices(&floors_here, scale, campus, rng));
+    hospital.devices.extend(placement::place_devices(&floors_here, scale, campus, rng));
     hospital.guards.extend(people::guards(scale, campus, rng));
     hospital.sites.push(site);
 }
 
 /// Stores a generated hospital in one transaction.
-pub fn store_hospital(
-    store: &mut Store,
-    hospital: &Hospital,
-    options: DemoOptions,
-) -> Result<DemoSummary, DemoError> {
+pub fn store_hospital(store: &mut Store, hospital: &Hospital, options: DemoOptions) -> Result<DemoSummary, DemoError> {
     store.transaction(|tx| {
         for site in &hospital.sites {
             write::insert_site(tx, site)?;
@@ -279,10 +252,7 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool, DemoError> {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_none()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(source) => Err(DemoError::Io {
-            path: dir.to_owned(),
-            source,
-        }),
+        Err(source) => Err(DemoError::Io { path: dir.to_owned(), source }),
     }
 }
 
@@ -290,23 +260,14 @@ pub fn is_empty_dir(dir: &Path) -> Result<bool, DemoError> {
 ///
 /// A directory with anything in it is refused unless `force` is set; then only Vigil's own database
 /// files are replaced and anything else in the directory is left alone.
-pub fn create_demo(
-    dir: &Path,
-    options: DemoOptions,
-    force: bool,
-) -> Result<DemoSummary, DemoError> {
+pub fn create_demo(dir: &Path, options: DemoOptions, force: bool) -> Result<DemoSummary, DemoError> {
     if options.scale == 0 || options.scale > DemoOptions::MAX_SCALE {
-        return Err(DemoError::BadScale {
-            scale: options.scale,
-        });
+        return Err(DemoError::BadScale { scale: options.scale });
     }
     if !is_empty_dir(dir)? && !force {
         return Err(DemoError::NotEmpty(dir.to_owned()));
     }
-    std::fs::create_dir_all(dir).map_err(|source| DemoError::Io {
-        path: dir.to_owned(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir).map_err(|source| DemoError::Io { path: dir.to_owned(), source })?;
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let path = dir.join(format!("{DATABASE_FILE}{suffix}"));
         match std::fs::remove_file(&path) {
@@ -332,17 +293,10 @@ mod tests {
         assert_eq!(counts.cameras, CAMERAS);
         assert_eq!(counts.alarm_points, ALARM_POINTS);
         assert_eq!(counts.mobile_alarm_points, MOBILE_ALARM_POINTS);
-        assert!(
-            counts.checkpoints > 150,
-            "checkpoints: {}",
-            counts.checkpoints
-        );
+        assert!(counts.checkpoints > 150, "checkpoints: {}", counts.checkpoints);
         assert_eq!(hospital.guards.len(), GUARDS as usize);
         assert!(hospital.buildings.len() >= 6);
-        assert!(
-            hospital.floors.iter().any(|f| f.level < 0),
-            "there are basements"
-        );
+        assert!(hospital.floors.iter().any(|f| f.level < 0), "there are basements");
         let names: Vec<&str> = hospital.accounts.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["demo-operator", "demo-supervisor", "demo-admin"]);
     }
@@ -350,53 +304,23 @@ mod tests {
     #[test]
     fn every_device_stands_on_its_own_floor_plan_with_a_unique_code() {
         let hospital = generate(DemoOptions::default()).expect("generate");
-        let floors: std::collections::HashMap<Id, &Floor> =
-            hospital.floors.iter().map(|f| (f.id, f)).collect();
+        let floors: std::collections::HashMap<Id, &Floor> = hospital.floors.iter().map(|f| (f.id, f)).collect();
         let mut codes = std::collections::HashSet::new();
         for device in &hospital.devices {
-            let floor = floors
-                .get(&device.floor_id)
-                .expect("device on a known floor");
-            assert!(
-                device.fits(floor.plan),
-                "{} at ({}, {})",
-                device.code,
-                device.x,
-                device.y
-            );
-            assert!(
-                codes.insert(device.code.clone()),
-                "duplicate code {}",
-                device.code
-            );
-            assert_eq!(
-                device.camera.is_some(),
-                device.kind == DeviceKind::Camera,
-                "{}",
-                device.code
-            );
+            let floor = floors.get(&device.floor_id).expect("device on a known floor");
+            assert!(device.fits(floor.plan), "{} at ({}, {})", device.code, device.x, device.y);
+            assert!(codes.insert(device.code.clone()), "duplicate code {}", device.code);
+            assert_eq!(device.camera.is_some(), device.kind == DeviceKind::Camera, "{}", device.code);
             if let Some(view) = &device.camera {
                 assert!(view.is_valid(), "{}", device.code);
             }
-            assert_eq!(
-                device.tag.is_some(),
-                device.kind == DeviceKind::Checkpoint,
-                "{}",
-                device.code
-            );
-            let wired = matches!(
-                device.kind,
-                DeviceKind::AlarmPoint | DeviceKind::MobileAlarmPoint
-            );
+            assert_eq!(device.tag.is_some(), device.kind == DeviceKind::Checkpoint, "{}", device.code);
+            let wired = matches!(device.kind, DeviceKind::AlarmPoint | DeviceKind::MobileAlarmPoint);
             assert_eq!(device.dc09.is_some(), wired, "{}", device.code);
             assert_eq!(device.id.get_version_num(), 7);
         }
-        let dc09: std::collections::HashSet<_> = hospital
-            .devices
-            .iter()
-            .filter_map(|d| d.dc09.clone())
-            .map(|a| (a.account, a.zone))
-            .collect();
+        let dc09: std::collections::HashSet<_> =
+            hospital.devices.iter().filter_map(|d| d.dc09.clone()).map(|a| (a.account, a.zone)).collect();
         assert_eq!(
             dc09.len(),
             (ALARM_POINTS + MOBILE_ALARM_POINTS) as usize,
@@ -430,49 +354,27 @@ mod tests {
         let a = generate(DemoOptions::default()).expect("a");
         let b = generate(DemoOptions::default()).expect("b");
         assert_eq!(a, b);
-        let c = generate(DemoOptions {
-            seed: 1,
-            ..DemoOptions::default()
-        })
-        .expect("c");
+        let c = generate(DemoOptions { seed: 1, ..DemoOptions::default() }).expect("c");
         assert_ne!(a.devices, c.devices);
         let brief = |h: &Hospital| {
             let n = h.counts();
             (n.cameras, n.alarm_points, n.mobile_alarm_points)
         };
-        assert_eq!(
-            brief(&a),
-            brief(&c),
-            "the brief's counts do not depend on the seed"
-        );
+        assert_eq!(brief(&a), brief(&c), "the brief's counts do not depend on the seed");
     }
 
     #[test]
     fn a_group_is_scale_times_the_hospital() {
-        let group = generate(DemoOptions {
-            scale: 3,
-            ..DemoOptions::default()
-        })
-        .expect("group");
+        let group = generate(DemoOptions { scale: 3, ..DemoOptions::default() }).expect("group");
         let counts = group.counts();
         assert_eq!(
-            (
-                counts.cameras,
-                counts.alarm_points,
-                counts.mobile_alarm_points
-            ),
+            (counts.cameras, counts.alarm_points, counts.mobile_alarm_points),
             (3 * CAMERAS, 3 * ALARM_POINTS, 3 * MOBILE_ALARM_POINTS)
         );
         assert_eq!(group.sites.len(), 3);
-        assert!(group
-            .devices
-            .iter()
-            .all(|d| d.code.as_str().starts_with('H')));
+        assert!(group.devices.iter().all(|d| d.code.as_str().starts_with('H')));
         assert!(matches!(
-            generate(DemoOptions {
-                scale: 0,
-                ..DemoOptions::default()
-            }),
+            generate(DemoOptions { scale: 0, ..DemoOptions::default() }),
             Err(DemoError::BadScale { .. })
         ));
     }
@@ -491,28 +393,10 @@ mod tests {
         let error = create_demo(dir.path(), DemoOptions::default(), false).expect_err("not empty");
         assert!(error.to_string().contains("--force"), "{error}");
         std::fs::write(dir.path().join("notes.txt"), "keep me").expect("write");
-        create_demo(
-            dir.path(),
-            DemoOptions {
-                seed: 9,
-                ..DemoOptions::default()
-            },
-            true,
-        )
-        .expect("forced");
-        assert_eq!(
-            std::fs::read_to_string(dir.path().join("notes.txt")).expect("kept"),
-            "keep me"
-        );
+        create_demo(dir.path(), DemoOptions { seed: 9, ..DemoOptions::default() }, true).expect("forced");
+        assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).expect("kept"), "keep me");
         let store = Store::open(&dir.path().join(DATABASE_FILE)).expect("reopen");
-        assert_eq!(
-            store.setting("demo.seed").expect("seed").as_deref(),
-            Some("9")
-        );
-        assert_eq!(
-            store.device_counts().expect("counts").cameras,
-            CAMERAS,
-            "replaced, not added to"
-        );
+        assert_eq!(store.setting("demo.seed").expect("seed").as_deref(), Some("9"));
+        assert_eq!(store.device_counts().expect("counts").cameras, CAMERAS, "replaced, not added to");
     }
 }

@@ -10,12 +10,12 @@ use vigil_store::{Account, Guard, Role};
 use crate::{next_id, DemoError, DEMO_PIN, GUARDS};
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "高", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高",
+    "罗",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞",
-    "鑫", "波", "宁", "建国", "志强", "海涛", "晓东", "国庆",
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波", "宁",
+    "建国", "志强", "海涛", "晓东", "国庆",
 ];
 
 pub(crate) fn guards(scale: u32, campus: u32, rng: &mut ChaCha8Rng) -> Vec<Guard> {
@@ -25,11 +25,7 @@ pub(crate) fn guards(scale: u32, campus: u32, rng: &mut ChaCha8Rng) -> Vec<Guard
             let given = GIVEN.choose(rng).copied().unwrap_or("伟");
             Guard {
                 id: next_id(rng),
-                badge: if scale == 1 {
-                    format!("G{n:04}")
-                } else {
-                    format!("G{:02}{n:04}", campus + 1)
-                },
+                badge: if scale == 1 { format!("G{n:04}") } else { format!("G{:02}{n:04}", campus + 1) },
                 name: format!("{surname}{given}"),
                 meta: RowMeta::NEW,
             }
@@ -45,8 +41,7 @@ pub(crate) fn accounts(rng: &mut ChaCha8Rng) -> Result<Vec<Account>, DemoError> 
     ]
     .into_iter()
     .map(|(name, full_name, role)| {
-        let salt = SaltString::encode_b64(&rng.gen::<[u8; 16]>())
-            .map_err(|e| DemoError::Pin(e.to_string()))?;
+        let salt = SaltString::encode_b64(&rng.gen::<[u8; 16]>()).map_err(|e| DemoError::Pin(e.to_string()))?;
         let hash = argon2::Argon2::default()
             .hash_password(DEMO_PIN.as_bytes(), &salt)
             .map_err(|e| DemoError::Pin(e.to_string()))?;

@@ -39,27 +39,14 @@ fn weight(room: &Room, kind: DeviceKind) -> f64 {
         DeviceKind::Checkpoint => k.checkpoint,
     };
     // Bigger rooms hold a few more devices, but a hall's weight comes mostly from what it is.
-    w * (room.rect.w * room.rect.h / 40_000.0)
-        .sqrt()
-        .clamp(0.5, 3.0)
+    w * (room.rect.w * room.rect.h / 40_000.0).sqrt().clamp(0.5, 3.0)
 }
 
 /// Samples `total` rooms (with repeats) across all floors, each room by its weight for `kind`.
-fn sample_rooms(
-    floors: &[FloorPlace],
-    kind: DeviceKind,
-    total: u32,
-    rng: &mut ChaCha8Rng,
-) -> Vec<(usize, usize)> {
-    let slots: Vec<(usize, usize)> = floors
-        .iter()
-        .enumerate()
-        .flat_map(|(f, place)| (0..place.layout.rooms.len()).map(move |r| (f, r)))
-        .collect();
-    let weights: Vec<f64> = slots
-        .iter()
-        .map(|&(f, r)| weight(&floors[f].layout.rooms[r], kind))
-        .collect();
+fn sample_rooms(floors: &[FloorPlace], kind: DeviceKind, total: u32, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+    let slots: Vec<(usize, usize)> =
+        floors.iter().enumerate().flat_map(|(f, place)| (0..place.layout.rooms.len()).map(move |r| (f, r))).collect();
+    let weights: Vec<f64> = slots.iter().map(|&(f, r)| weight(&floors[f].layout.rooms[r], kind)).collect();
     let Ok(dist) = WeightedIndex::new(&weights) else {
         return Vec::new();
     };
@@ -71,10 +58,7 @@ fn point_in(room: &Room, rng: &mut ChaCha8Rng) -> (f64, f64) {
     let r = room.rect;
     let inset_x = (r.w * 0.12).min(14.0);
     let inset_y = (r.h * 0.12).min(14.0);
-    (
-        rng.gen_range(r.x + inset_x..=r.x + r.w - inset_x),
-        rng.gen_range(r.y + inset_y..=r.y + r.h - inset_y),
-    )
+    (rng.gen_range(r.x + inset_x..=r.x + r.w - inset_x), rng.gen_range(r.y + inset_y..=r.y + r.h - inset_y))
 }
 
 /// Cameras hang near a wall and look into the room; in corridors they look along it.
@@ -97,11 +81,7 @@ fn camera_pose(room: &Room, rng: &mut ChaCha8Rng) -> (f64, f64, CameraView) {
     let (mut x, mut y) = point_in(room, rng);
     // Pull the camera towards the nearer long wall so it looks across the room.
     let near_top = y < r.y + r.h / 2.0;
-    y = if near_top {
-        r.y + (r.h * 0.1).min(12.0)
-    } else {
-        r.y + r.h - (r.h * 0.1).min(12.0)
-    };
+    y = if near_top { r.y + (r.h * 0.1).min(12.0) } else { r.y + r.h - (r.h * 0.1).min(12.0) };
     x = x.clamp(r.x + 8.0, r.x + r.w - 8.0);
     let (cx, cy) = (r.x + r.w / 2.0, r.y + r.h / 2.0);
     // Heading in degrees clockwise from plan north (up, towards smaller y).
@@ -147,12 +127,7 @@ fn account(scale: u32, campus: u32, panel: u32) -> String {
     }
 }
 
-pub(crate) fn place_devices(
-    floors: &[FloorPlace],
-    scale: u32,
-    campus: u32,
-    rng: &mut ChaCha8Rng,
-) -> Vec<Device> {
+pub(crate) fn place_devices(floors: &[FloorPlace], scale: u32, campus: u32, rng: &mut ChaCha8Rng) -> Vec<Device> {
     // (floor, room) → kinds placed there, in the order sampled.
     let mut wanted: Vec<(usize, usize, DeviceKind)> = Vec::new();
     for (kind, total) in [
@@ -160,11 +135,7 @@ pub(crate) fn place_devices(
         (DeviceKind::AlarmPoint, ALARM_POINTS),
         (DeviceKind::MobileAlarmPoint, MOBILE_ALARM_POINTS),
     ] {
-        wanted.extend(
-            sample_rooms(floors, kind, total, rng)
-                .into_iter()
-                .map(|(f, r)| (f, r, kind)),
-        );
+        wanted.extend(sample_rooms(floors, kind, total, rng).into_iter().map(|(f, r)| (f, r, kind)));
     }
     // Checkpoints follow patrol practice rather than chance: every stair core, every room a patrol
     // must see (plant rooms, car parks, entrances, cashier halls), one per corridor.
@@ -205,25 +176,15 @@ pub(crate) fn place_devices(
             DeviceKind::AlarmPoint => {
                 let zone = zones.entry(f).or_insert(0);
                 *zone += 1;
-                Some(Dc09Address {
-                    account: account(scale, campus, 1001 + f as u32),
-                    zone: *zone,
-                })
+                Some(Dc09Address { account: account(scale, campus, 1001 + f as u32), zone: *zone })
             }
             DeviceKind::MobileAlarmPoint => {
                 // One wireless receiver per building; its zones number the building's mobile points.
-                let building = place
-                    .code_prefix
-                    .rsplit_once('-')
-                    .map_or("", |(b, _)| b)
-                    .to_owned();
+                let building = place.code_prefix.rsplit_once('-').map_or("", |(b, _)| b).to_owned();
                 let next_receiver = 9001 + receivers.len() as u32;
                 let (receiver, zone) = receivers.entry(building).or_insert((next_receiver, 0));
                 *zone += 1;
-                Some(Dc09Address {
-                    account: account(scale, campus, *receiver),
-                    zone: *zone,
-                })
+                Some(Dc09Address { account: account(scale, campus, *receiver), zone: *zone })
             }
             _ => None,
         };
@@ -231,12 +192,7 @@ pub(crate) fn place_devices(
             id: next_id(rng),
             floor_id: place.floor_id,
             kind,
-            code: code(&format!(
-                "{}-{}-{:03}",
-                place.code_prefix,
-                kind.code_part(),
-                n
-            )),
+            code: code(&format!("{}-{}-{:03}", place.code_prefix, kind.code_part(), n)),
             name: Label::new(
                 format!("{} {} {kind_zh} {:02}", place.name_zh, room.kind.zh, n),
                 format!("{} {} {kind_en} {:02}", place.name_en, room.kind.en, n),

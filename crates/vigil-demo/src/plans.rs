@@ -146,15 +146,8 @@ pub fn campus_svg(name_zh: &str, name_en: &str, buildings: &[BuildingTemplate]) 
     );
     let _ = write!(s, r##"<rect width="{w}" height="{h}" fill="#0b1322"/>"##);
     // Green areas, then the ring road and the main avenue.
-    for (x, y, gw, gh) in [
-        (120, 120, 520, 300),
-        (120, 820, 560, 520),
-        (1980, 620, 300, 700),
-    ] {
-        let _ = write!(
-            s,
-            r##"<rect x="{x}" y="{y}" width="{gw}" height="{gh}" rx="30" fill="#0f2a22"/>"##
-        );
+    for (x, y, gw, gh) in [(120, 120, 520, 300), (120, 820, 560, 520), (1980, 620, 300, 700)] {
+        let _ = write!(s, r##"<rect x="{x}" y="{y}" width="{gw}" height="{gh}" rx="30" fill="#0f2a22"/>"##);
     }
     let _ = write!(
         s,
@@ -162,19 +155,12 @@ pub fn campus_svg(name_zh: &str, name_en: &str, buildings: &[BuildingTemplate]) 
         w - 120,
         h - 120
     );
-    let _ = write!(
-        s,
-        r##"<path d="M1200 {h}V760M60 940H{}" stroke="#26344d" stroke-width="36"/>"##,
-        w - 60
-    );
+    let _ = write!(s, r##"<path d="M1200 {h}V760M60 940H{}" stroke="#26344d" stroke-width="36"/>"##, w - 60);
     let _ = write!(
         s,
         r##"<rect x="320" y="980" width="380" height="300" fill="#141e31" stroke="#2d3b55" stroke-dasharray="10 8"/><text x="510" y="1140" font-size="24" fill="#56667f" text-anchor="middle">停车场 Car park</text>"##
     );
-    for (x, label) in [
-        (1200, "南门 (主入口) South gate (main)"),
-        (1740, "急诊入口 Emergency entrance"),
-    ] {
+    for (x, label) in [(1200, "南门 (主入口) South gate (main)"), (1740, "急诊入口 Emergency entrance")] {
         let _ = write!(
             s,
             r##"<rect x="{}" y="{}" width="80" height="30" fill="#d97706"/><text x="{x}" y="{}" font-size="22" fill="#fbbf24" text-anchor="middle">{}</text>"##,
@@ -199,11 +185,7 @@ pub fn campus_svg(name_zh: &str, name_en: &str, buildings: &[BuildingTemplate]) 
             f.x + f.w / 2.0,
             f.y + f.h / 2.0 + 26.0,
             xml(b.en),
-            if b.basements > 0 {
-                format!("B{}", b.basements)
-            } else {
-                "1F".to_owned()
-            },
+            if b.basements > 0 { format!("B{}", b.basements) } else { "1F".to_owned() },
             b.floors
         );
     }
@@ -229,10 +211,7 @@ mod tests {
         let template = &BUILDINGS[0];
         let svg = floor_svg(template, 1, &layout_floor(template, 1, &mut rng));
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(
-            svg.contains("挂号收费大厅") && svg.contains("Registration &amp; cashier hall"),
-            "labels are escaped"
-        );
+        assert!(svg.contains("挂号收费大厅") && svg.contains("Registration &amp; cashier hall"), "labels are escaped");
         assert!(svg.contains("楼梯间") && svg.contains("电梯厅"));
         let campus = campus_svg("示范医院", "Demo <Hospital>", &BUILDINGS);
         assert!(campus.contains("Demo &lt;Hospital&gt;") && campus.contains("住院一号楼"));

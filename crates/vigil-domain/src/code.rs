@@ -43,15 +43,9 @@ impl Code {
         }
         let len = text.chars().count();
         if len > Self::MAX_LEN {
-            return Err(CodeError::TooLong {
-                len,
-                max: Self::MAX_LEN,
-            });
+            return Err(CodeError::TooLong { len, max: Self::MAX_LEN });
         }
-        if let Some(bad) = text
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-        {
+        if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
             return Err(CodeError::BadCharacter(bad));
         }
         if text.split('-').any(str::is_empty) {
@@ -96,10 +90,7 @@ mod tests {
 
     #[test]
     fn typed_codes_are_normalised() {
-        assert_eq!(
-            Code::parse(" opd-3f-cam-017 ").map(String::from),
-            Ok("OPD-3F-CAM-017".into())
-        );
+        assert_eq!(Code::parse(" opd-3f-cam-017 ").map(String::from), Ok("OPD-3F-CAM-017".into()));
     }
 
     #[test]
@@ -109,10 +100,7 @@ mod tests {
         assert_eq!(Code::parse("门诊"), Err(CodeError::BadCharacter('门')));
         assert_eq!(Code::parse("-OPD"), Err(CodeError::EmptyPart));
         assert_eq!(Code::parse("OPD--3F"), Err(CodeError::EmptyPart));
-        assert!(matches!(
-            Code::parse(&"A".repeat(49)),
-            Err(CodeError::TooLong { len: 49, .. })
-        ));
+        assert!(matches!(Code::parse(&"A".repeat(49)), Err(CodeError::TooLong { len: 49, .. })));
     }
 
     proptest! {

@@ -2,19 +2,7 @@
 
 use crate::{Code, Id, Label, PlanSize, RowMeta};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceKind {
     Camera,
@@ -27,12 +15,8 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
-    pub const ALL: [DeviceKind; 4] = [
-        DeviceKind::Camera,
-        DeviceKind::AlarmPoint,
-        DeviceKind::MobileAlarmPoint,
-        DeviceKind::Checkpoint,
-    ];
+    pub const ALL: [DeviceKind; 4] =
+        [DeviceKind::Camera, DeviceKind::AlarmPoint, DeviceKind::MobileAlarmPoint, DeviceKind::Checkpoint];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,9 +28,7 @@ impl DeviceKind {
     }
 
     pub fn parse(text: &str) -> Option<DeviceKind> {
-        DeviceKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        DeviceKind::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
     /// The part of a device code that says what it is: `OPD-3F-CAM-017`.
@@ -71,9 +53,7 @@ impl DeviceKind {
 }
 
 /// The live state a device is drawn in.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     Normal,
@@ -83,12 +63,8 @@ pub enum DeviceStatus {
 }
 
 impl DeviceStatus {
-    pub const ALL: [DeviceStatus; 4] = [
-        DeviceStatus::Normal,
-        DeviceStatus::Alarm,
-        DeviceStatus::Fault,
-        DeviceStatus::Offline,
-    ];
+    pub const ALL: [DeviceStatus; 4] =
+        [DeviceStatus::Normal, DeviceStatus::Alarm, DeviceStatus::Fault, DeviceStatus::Offline];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -100,9 +76,7 @@ impl DeviceStatus {
     }
 
     pub fn parse(text: &str) -> Option<DeviceStatus> {
-        DeviceStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        DeviceStatus::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
     pub fn index(self) -> u8 {
@@ -174,9 +148,7 @@ impl Device {
 }
 
 /// How many devices of each kind a place holds; what the status bar shows.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct DeviceCounts {
     pub cameras: u32,
     pub alarm_points: u32,

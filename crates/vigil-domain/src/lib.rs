@@ -27,25 +27,16 @@ pub struct RowMeta {
 
 impl RowMeta {
     /// The state of a row that has just been created.
-    pub const NEW: RowMeta = RowMeta {
-        version: 1,
-        deleted: false,
-    };
+    pub const NEW: RowMeta = RowMeta { version: 1, deleted: false };
 
     /// The meta of the same row after one more change.
     pub fn bumped(self) -> RowMeta {
-        RowMeta {
-            version: self.version + 1,
-            deleted: self.deleted,
-        }
+        RowMeta { version: self.version + 1, deleted: self.deleted }
     }
 
     /// The meta of the row once it is deleted (a tombstone, still a change).
     pub fn tombstoned(self) -> RowMeta {
-        RowMeta {
-            version: self.version + 1,
-            deleted: true,
-        }
+        RowMeta { version: self.version + 1, deleted: true }
     }
 }
 
@@ -56,20 +47,8 @@ mod tests {
     #[test]
     fn a_change_bumps_the_version_and_a_delete_is_a_tombstone() {
         let meta = RowMeta::NEW.bumped();
-        assert_eq!(
-            meta,
-            RowMeta {
-                version: 2,
-                deleted: false
-            }
-        );
+        assert_eq!(meta, RowMeta { version: 2, deleted: false });
         let gone = meta.tombstoned();
-        assert_eq!(
-            gone,
-            RowMeta {
-                version: 3,
-                deleted: true
-            }
-        );
+        assert_eq!(gone, RowMeta { version: 3, deleted: true });
     }
 }

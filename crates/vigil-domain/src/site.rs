@@ -11,10 +11,7 @@ pub struct Label {
 
 impl Label {
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Label {
-        Label {
-            zh: zh.into(),
-            en: en.into(),
-        }
+        Label { zh: zh.into(), en: en.into() }
     }
 }
 
@@ -34,9 +31,7 @@ impl Rect {
 }
 
 /// Pixel size of a plan image; devices are placed in this space.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct PlanSize {
     pub width: u32,
     pub height: u32,
@@ -60,9 +55,7 @@ pub struct Site {
 }
 
 /// What a building is for; it decides which rooms its floors have.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BuildingKind {
     Outpatient,
@@ -95,9 +88,7 @@ impl BuildingKind {
     }
 
     pub fn parse(text: &str) -> Option<BuildingKind> {
-        BuildingKind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
+        BuildingKind::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 }
 
@@ -159,18 +150,10 @@ mod tests {
 
     #[test]
     fn plans_and_rects_contain_their_edges() {
-        let plan = PlanSize {
-            width: 100,
-            height: 50,
-        };
+        let plan = PlanSize { width: 100, height: 50 };
         assert!(plan.contains(0.0, 0.0) && plan.contains(100.0, 50.0));
         assert!(!plan.contains(-0.1, 10.0) && !plan.contains(10.0, 50.1));
-        let rect = Rect {
-            x: 10.0,
-            y: 10.0,
-            w: 5.0,
-            h: 5.0,
-        };
+        let rect = Rect { x: 10.0, y: 10.0, w: 5.0, h: 5.0 };
         assert!(rect.contains(15.0, 15.0) && !rect.contains(16.0, 12.0));
     }
 }

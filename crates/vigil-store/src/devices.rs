@@ -1,9 +1,7 @@
 //! Devices: cameras, alarm points and checkpoints, where they stand and what state they are in.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use vigil_domain::{
-    CameraView, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Id, Label,
-};
+use vigil_domain::{CameraView, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Id, Label};
 
 use crate::schema::Migration;
 use crate::sites::{code_of, meta_of, uuid_of};
@@ -40,8 +38,7 @@ CREATE INDEX devices_dc09 ON devices(dc09_account, dc09_zone) WHERE dc09_account
 "#,
 }];
 
-const DEVICE_COLUMNS: &str =
-    "id, floor_id, kind, code, name_zh, name_en, x, y, status, heading, fov, range_px, \
+const DEVICE_COLUMNS: &str = "id, floor_id, kind, code, name_zh, name_en, x, y, status, heading, fov, range_px, \
      snapshot_url, stream_url, dc09_account, dc09_zone, tag, version, deleted";
 
 fn conversion(index: usize, message: String) -> rusqlite::Error {
@@ -67,19 +64,14 @@ fn device_of(row: &Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
         id: uuid_of(row, 0)?,
         floor_id: uuid_of(row, 1)?,
-        kind: DeviceKind::parse(&kind)
-            .ok_or_else(|| conversion(2, format!("unknown device kind {kind}")))?,
+        kind: DeviceKind::parse(&kind).ok_or_else(|| conversion(2, format!("unknown device kind {kind}")))?,
         code: code_of(row, 3)?,
         name: Label::new(row.get::<_, String>(4)?, row.get::<_, String>(5)?),
         x: row.get(6)?,
         y: row.get(7)?,
-        status: DeviceStatus::parse(&status)
-            .ok_or_else(|| conversion(8, format!("unknown status {status}")))?,
+        status: DeviceStatus::parse(&status).ok_or_else(|| conversion(8, format!("unknown status {status}")))?,
         camera,
-        dc09: account.map(|account| Dc09Address {
-            account,
-            zone: zone.unwrap_or(0),
-        }),
+        dc09: account.map(|account| Dc09Address { account, zone: zone.unwrap_or(0) }),
         tag: row.get(16)?,
         meta: meta_of(row, 17)?,
     })
@@ -146,21 +138,18 @@ impl Store {
     }
 
     pub fn device(&self, id: Id) -> Result<Device> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1 AND deleted = 0"
-        ))?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1 AND deleted = 0"))?;
         stmt.query_row([id.to_string()], device_of)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "device",
-                id: id.to_string(),
-            })
+            .ok_or_else(|| StoreError::NotFound { what: "device", id: id.to_string() })
     }
 
     pub fn device_by_code(&self, code: &str) -> Result<Option<Device>> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices WHERE code = ?1 AND deleted = 0"
-        ))?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE code = ?1 AND deleted = 0"))?;
         Ok(stmt.query_row([code], device_of).optional()?)
     }
 
@@ -171,10 +160,7 @@ impl Store {
         if needle.is_empty() {
             return Ok(Vec::new());
         }
-        let escaped = needle
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = needle.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let pattern = format!("%{escaped}%");
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {DEVICE_COLUMNS} FROM devices
@@ -188,16 +174,14 @@ impl Store {
 
     /// How many devices of each kind the whole database holds.
     pub fn device_counts(&self) -> Result<DeviceCounts> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached("SELECT kind, count(*) FROM devices WHERE deleted = 0 GROUP BY kind")?;
+        let mut stmt =
+            self.conn().prepare_cached("SELECT kind, count(*) FROM devices WHERE deleted = 0 GROUP BY kind")?;
         let mut counts = DeviceCounts::default();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let kind: String = row.get(0)?;
             let n: u32 = row.get(1)?;
-            let kind = DeviceKind::parse(&kind)
-                .ok_or_else(|| conversion(0, format!("unknown device kind {kind}")))?;
+            let kind = DeviceKind::parse(&kind).ok_or_else(|| conversion(0, format!("unknown device kind {kind}")))?;
             counts.add(kind, n);
         }
         Ok(counts)
@@ -214,8 +198,7 @@ impl Store {
             let floor_id = uuid_of(row, 0)?;
             let kind: String = row.get(1)?;
             let n: u32 = row.get(2)?;
-            let kind = DeviceKind::parse(&kind)
-                .ok_or_else(|| conversion(1, format!("unknown device kind {kind}")))?;
+            let kind = DeviceKind::parse(&kind).ok_or_else(|| conversion(1, format!("unknown device kind {kind}")))?;
             match out.last_mut() {
                 Some(last) if last.floor_id == floor_id => last.counts.add(kind, n),
                 _ => {
@@ -255,8 +238,9 @@ impl Store {
                 "SELECT f.plan_w, f.plan_h, d.code FROM devices d JOIN floors f ON f.id = d.floor_id
                  WHERE d.id = ?1 AND d.deleted = 0",
             )?;
-            let mut update =
-                tx.prepare_cached("UPDATE devices SET x = ?2, y = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1")?;
+            let mut update = tx.prepare_cached(
+                "UPDATE devices SET x = ?2, y = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
+            )?;
             let now = now_ms();
             for m in moves {
                 let (w, h, code): (f64, f64, String) = lookup
@@ -312,10 +296,7 @@ mod tests {
                 snapshot_url: Some("http://127.0.0.1:1984/api/frame.jpeg?src=cam".into()),
                 stream_url: None,
             }),
-            dc09: (kind == DeviceKind::AlarmPoint).then(|| Dc09Address {
-                account: "1234".into(),
-                zone: 7,
-            }),
+            dc09: (kind == DeviceKind::AlarmPoint).then(|| Dc09Address { account: "1234".into(), zone: 7 }),
             tag: (kind == DeviceKind::Checkpoint).then(|| format!("TAG-{n}")),
             meta: RowMeta::NEW,
         }
@@ -329,10 +310,7 @@ mod tests {
             id: id(1),
             code: code("HQ"),
             name: Label::new("总院", "Main campus"),
-            plan: PlanSize {
-                width: 2000,
-                height: 1200,
-            },
+            plan: PlanSize { width: 2000, height: 1200 },
             meta: RowMeta::NEW,
         };
         let building = Building {
@@ -341,12 +319,7 @@ mod tests {
             code: code("OPD"),
             name: Label::new("门诊楼", "Outpatient"),
             kind: BuildingKind::Outpatient,
-            footprint: Rect {
-                x: 10.0,
-                y: 10.0,
-                w: 300.0,
-                h: 200.0,
-            },
+            footprint: Rect { x: 10.0, y: 10.0, w: 300.0, h: 200.0 },
             meta: RowMeta::NEW,
         };
         let floor = Floor {
@@ -354,10 +327,7 @@ mod tests {
             building_id: building.id,
             level: -1,
             label: Label::new("地下一层", "B1"),
-            plan: PlanSize {
-                width: 1000,
-                height: 600,
-            },
+            plan: PlanSize { width: 1000, height: 600 },
             meta: RowMeta::NEW,
         };
         store
@@ -368,11 +338,7 @@ mod tests {
                 put_plan_image(
                     tx,
                     floor.id,
-                    &PlanImage {
-                        mime: "image/svg+xml".into(),
-                        bytes: b"<svg/>".to_vec(),
-                        size: floor.plan,
-                    },
+                    &PlanImage { mime: "image/svg+xml".into(), bytes: b"<svg/>".to_vec(), size: floor.plan },
                 )?;
                 insert_devices(tx, devices)
             })
@@ -384,62 +350,19 @@ mod tests {
     fn devices_round_trip_with_every_optional_part() {
         let floor = id(3);
         let devices = vec![
-            device(
-                10,
-                floor,
-                DeviceKind::Camera,
-                "OPD-B1-CAM-001",
-                100.0,
-                100.0,
-            ),
-            device(
-                11,
-                floor,
-                DeviceKind::AlarmPoint,
-                "OPD-B1-ALM-001",
-                200.5,
-                300.25,
-            ),
-            device(
-                12,
-                floor,
-                DeviceKind::MobileAlarmPoint,
-                "OPD-B1-MAP-001",
-                10.0,
-                20.0,
-            ),
-            device(
-                13,
-                floor,
-                DeviceKind::Checkpoint,
-                "OPD-B1-CHK-001",
-                999.0,
-                599.0,
-            ),
+            device(10, floor, DeviceKind::Camera, "OPD-B1-CAM-001", 100.0, 100.0),
+            device(11, floor, DeviceKind::AlarmPoint, "OPD-B1-ALM-001", 200.5, 300.25),
+            device(12, floor, DeviceKind::MobileAlarmPoint, "OPD-B1-MAP-001", 10.0, 20.0),
+            device(13, floor, DeviceKind::Checkpoint, "OPD-B1-CHK-001", 999.0, 599.0),
         ];
         let (_dir, store, _floor) = fixture(&devices);
         let mut by_code = devices.clone();
         by_code.sort_by(|a, b| a.code.cmp(&b.code));
-        assert_eq!(
-            store.floor_devices(floor).expect("read"),
-            by_code,
-            "a floor's devices come ordered by code"
-        );
+        assert_eq!(store.floor_devices(floor).expect("read"), by_code, "a floor's devices come ordered by code");
         assert_eq!(store.device(id(11)).expect("one"), devices[1]);
-        assert_eq!(
-            store.device_by_code("OPD-B1-CHK-001").expect("by code"),
-            Some(devices[3].clone())
-        );
+        assert_eq!(store.device_by_code("OPD-B1-CHK-001").expect("by code"), Some(devices[3].clone()));
         let counts = store.device_counts().expect("counts");
-        assert_eq!(
-            (
-                counts.cameras,
-                counts.alarm_points,
-                counts.mobile_alarm_points,
-                counts.checkpoints
-            ),
-            (1, 1, 1, 1)
-        );
+        assert_eq!((counts.cameras, counts.alarm_points, counts.mobile_alarm_points, counts.checkpoints), (1, 1, 1, 1));
         let per_floor = store.floor_device_counts().expect("per floor");
         assert_eq!(per_floor.len(), 1);
         assert_eq!(per_floor[0].counts.total(), 4);
@@ -460,15 +383,9 @@ mod tests {
             .into_iter()
             .map(|d| d.code.to_string())
             .collect();
-        assert_eq!(
-            found,
-            ["OPD-B1-CAM-001", "OPD-B1-CAM-0011", "XOPD-B1-CAM-001"]
-        );
+        assert_eq!(found, ["OPD-B1-CAM-001", "OPD-B1-CAM-0011", "XOPD-B1-CAM-001"]);
         assert_eq!(store.search_devices("设备12", 10).expect("zh").len(), 1);
-        assert!(store
-            .search_devices("%", 10)
-            .expect("literal percent")
-            .is_empty());
+        assert!(store.search_devices("%", 10).expect("literal percent").is_empty());
         assert!(store.search_devices("  ", 10).expect("blank").is_empty());
     }
 
@@ -476,60 +393,21 @@ mod tests {
     fn moves_bump_versions_and_a_bad_move_changes_nothing() {
         let floor = id(3);
         let devices = vec![
-            device(
-                10,
-                floor,
-                DeviceKind::Camera,
-                "OPD-B1-CAM-001",
-                100.0,
-                100.0,
-            ),
-            device(
-                11,
-                floor,
-                DeviceKind::AlarmPoint,
-                "OPD-B1-ALM-001",
-                200.0,
-                200.0,
-            ),
+            device(10, floor, DeviceKind::Camera, "OPD-B1-CAM-001", 100.0, 100.0),
+            device(11, floor, DeviceKind::AlarmPoint, "OPD-B1-ALM-001", 200.0, 200.0),
         ];
         let (_dir, mut store, _floor) = fixture(&devices);
-        store
-            .move_devices(&[DeviceMove {
-                id: id(10),
-                x: 500.0,
-                y: 400.0,
-            }])
-            .expect("move");
+        store.move_devices(&[DeviceMove { id: id(10), x: 500.0, y: 400.0 }]).expect("move");
         let moved = store.device(id(10)).expect("read");
         assert_eq!((moved.x, moved.y, moved.meta.version), (500.0, 400.0, 2));
 
         let error = store
-            .move_devices(&[
-                DeviceMove {
-                    id: id(11),
-                    x: 10.0,
-                    y: 10.0,
-                },
-                DeviceMove {
-                    id: id(10),
-                    x: 1001.0,
-                    y: 10.0,
-                },
-            ])
+            .move_devices(&[DeviceMove { id: id(11), x: 10.0, y: 10.0 }, DeviceMove { id: id(10), x: 1001.0, y: 10.0 }])
             .expect_err("off the plan");
         assert!(error.to_string().contains("OPD-B1-CAM-001"), "{error}");
-        assert_eq!(
-            store.device(id(11)).expect("read").x,
-            200.0,
-            "the batch is all or nothing"
-        );
+        assert_eq!(store.device(id(11)).expect("read").x, 200.0, "the batch is all or nothing");
         assert!(matches!(
-            store.move_devices(&[DeviceMove {
-                id: id(99),
-                x: 1.0,
-                y: 1.0
-            }]),
+            store.move_devices(&[DeviceMove { id: id(99), x: 1.0, y: 1.0 }]),
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -537,23 +415,10 @@ mod tests {
     #[test]
     fn a_smaller_plan_pulls_devices_onto_its_edge() {
         let floor = id(3);
-        let devices = vec![device(
-            10,
-            floor,
-            DeviceKind::Camera,
-            "OPD-B1-CAM-001",
-            900.0,
-            500.0,
-        )];
+        let devices = vec![device(10, floor, DeviceKind::Camera, "OPD-B1-CAM-001", 900.0, 500.0)];
         let (_dir, mut store, _floor) = fixture(&devices);
-        let image = PlanImage {
-            mime: "image/png".into(),
-            bytes: vec![1, 2, 3],
-            size: PlanSize {
-                width: 800,
-                height: 400,
-            },
-        };
+        let image =
+            PlanImage { mime: "image/png".into(), bytes: vec![1, 2, 3], size: PlanSize { width: 800, height: 400 } };
         store.replace_floor_plan(floor, &image).expect("replace");
         assert_eq!(store.floor(floor).expect("floor").plan, image.size);
         assert_eq!(store.plan_image(floor).expect("image"), Some(image));

@@ -8,11 +8,7 @@ pub enum StoreError {
         "{path} was written by a newer Vigil (database schema {found}; this Vigil knows up to {supported}). \
          It has not been changed. Install the newer Vigil, or start this one with another data directory."
     )]
-    NewerSchema {
-        path: PathBuf,
-        found: u32,
-        supported: u32,
-    },
+    NewerSchema { path: PathBuf, found: u32, supported: u32 },
 
     #[error(
         "{path} is damaged and cannot be used ({detail}). It has not been changed. \
@@ -20,9 +16,7 @@ pub enum StoreError {
     )]
     Corrupt { path: PathBuf, detail: String },
 
-    #[error(
-        "{path} is an SQLite database of another program, not Vigil's. It has not been changed."
-    )]
+    #[error("{path} is an SQLite database of another program, not Vigil's. It has not been changed.")]
     NotVigil { path: PathBuf },
 
     #[error("{what} {id} does not exist")]
@@ -35,8 +29,5 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }

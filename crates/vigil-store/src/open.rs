@@ -28,30 +28,21 @@ impl Store {
     /// A file written by a newer Vigil, a damaged file and another program's database are refused
     /// before anything is written to them.
     pub fn open(path: &Path) -> Result<Store> {
-        let existing = std::fs::metadata(path)
-            .map(|m| m.len() > 0)
-            .unwrap_or(false);
+        let existing = std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
         if existing {
             inspect(path)?;
         }
         let mut conn = Connection::open(path).map_err(|e| classify(path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
-            .map_err(|e| classify(path, e))?;
+        let mode: String =
+            conn.query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0)).map_err(|e| classify(path, e))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Invalid(format!(
-                "{}: SQLite refused WAL mode ({mode})",
-                path.display()
-            )));
+            return Err(StoreError::Invalid(format!("{}: SQLite refused WAL mode ({mode})", path.display())));
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         schema::migrate(&mut conn)?;
-        Ok(Store {
-            conn,
-            path: path.to_owned(),
-        })
+        Ok(Store { conn, path: path.to_owned() })
     }
 
     pub fn path(&self) -> &Path {
@@ -63,10 +54,7 @@ impl Store {
     }
 
     /// Runs `work` in one transaction: all of it is stored, or none.
-    pub fn transaction<T>(
-        &mut self,
-        work: impl FnOnce(&Transaction<'_>) -> Result<T>,
-    ) -> Result<T> {
+    pub fn transaction<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
         let value = work(&tx)?;
         tx.commit()?;
@@ -75,20 +63,13 @@ impl Store {
 
     /// The schema version of the open file (always [`LATEST_VERSION`] once opened).
     pub fn schema_version(&self) -> Result<u32> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
 
     /// A value of the small key/value table, e.g. the demo seed.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
-            .optional()?)
+        Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -102,24 +83,16 @@ impl Store {
 
 /// Looks at an existing file without changing it and says whether we may open it for writing.
 fn inspect(path: &Path) -> Result<()> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| classify(path, e))?;
-    let read = |sql: &str| {
-        conn.query_row(sql, [], |row| row.get::<_, i64>(0))
-            .map_err(|e| classify(path, e))
-    };
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| classify(path, e))?;
+    let read = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map_err(|e| classify(path, e));
     let application_id = read("PRAGMA application_id")?;
     let user_version = read("PRAGMA user_version")?;
     let tables = read("SELECT count(*) FROM sqlite_master")?;
 
     let ours = application_id == i64::from(APPLICATION_ID);
     if !ours && !(application_id == 0 && user_version == 0 && tables == 0) {
-        return Err(StoreError::NotVigil {
-            path: path.to_owned(),
-        });
+        return Err(StoreError::NotVigil { path: path.to_owned() });
     }
     if user_version > i64::from(LATEST_VERSION) {
         return Err(StoreError::NewerSchema {
@@ -128,14 +101,10 @@ fn inspect(path: &Path) -> Result<()> {
             supported: LATEST_VERSION,
         });
     }
-    let verdict: String = conn
-        .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
-        .map_err(|e| classify(path, e))?;
+    let verdict: String =
+        conn.query_row("PRAGMA quick_check(1)", [], |row| row.get(0)).map_err(|e| classify(path, e))?;
     if verdict != "ok" {
-        return Err(StoreError::Corrupt {
-            path: path.to_owned(),
-            detail: verdict,
-        });
+        return Err(StoreError::Corrupt { path: path.to_owned(), detail: verdict });
     }
     Ok(())
 }
@@ -143,10 +112,9 @@ fn inspect(path: &Path) -> Result<()> {
 /// SQLite's "not a database" and "malformed" become a refusal that names the file.
 fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-            path: path.to_owned(),
-            detail: error.to_string(),
-        },
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            StoreError::Corrupt { path: path.to_owned(), detail: error.to_string() }
+        }
         _ => StoreError::Sqlite(error),
     }
 }
@@ -165,24 +133,12 @@ mod tests {
         let path = dir.path().join("vigil.db");
         let store = Store::open(&path).expect("open");
         assert_eq!(store.schema_version().expect("version"), LATEST_VERSION);
-        let mode: String = store
-            .conn()
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .expect("mode");
+        let mode: String = store.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
         assert_eq!(mode, "wal");
-        let sync: i64 = store
-            .conn()
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .expect("sync");
+        let sync: i64 = store.conn().query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("sync");
         assert_eq!(sync, 2, "synchronous must be FULL");
         drop(store);
-        assert_eq!(
-            Store::open(&path)
-                .expect("reopen")
-                .schema_version()
-                .expect("version"),
-            LATEST_VERSION
-        );
+        assert_eq!(Store::open(&path).expect("reopen").schema_version().expect("version"), LATEST_VERSION);
     }
 
     #[test]
@@ -194,18 +150,13 @@ mod tests {
             let tx = conn.transaction().expect("tx");
             let first = schema::all()[0];
             tx.execute_batch(first.sql).expect("first migration");
-            tx.pragma_update(None, "user_version", first.version)
-                .expect("version");
-            tx.pragma_update(None, "application_id", APPLICATION_ID)
-                .expect("app id");
+            tx.pragma_update(None, "user_version", first.version).expect("version");
+            tx.pragma_update(None, "application_id", APPLICATION_ID).expect("app id");
             tx.commit().expect("commit");
         }
         let store = Store::open(&path).expect("open migrates");
         assert_eq!(store.schema_version().expect("version"), LATEST_VERSION);
-        let devices: i64 = store
-            .conn()
-            .query_row("SELECT count(*) FROM devices", [], |r| r.get(0))
-            .expect("table");
+        let devices: i64 = store.conn().query_row("SELECT count(*) FROM devices", [], |r| r.get(0)).expect("table");
         assert_eq!(devices, 0);
     }
 
@@ -216,17 +167,12 @@ mod tests {
         drop(Store::open(&path).expect("create"));
         {
             let conn = Connection::open(&path).expect("raw");
-            conn.pragma_update(None, "user_version", LATEST_VERSION + 1)
-                .expect("bump");
-            conn.pragma_update(None, "journal_mode", "DELETE")
-                .expect("checkpoint");
+            conn.pragma_update(None, "user_version", LATEST_VERSION + 1).expect("bump");
+            conn.pragma_update(None, "journal_mode", "DELETE").expect("checkpoint");
         }
         let before = digest(&path);
         let error = Store::open(&path).expect_err("newer schema must be refused");
-        assert!(
-            matches!(error, StoreError::NewerSchema { found, .. } if found == LATEST_VERSION + 1),
-            "{error}"
-        );
+        assert!(matches!(error, StoreError::NewerSchema { found, .. } if found == LATEST_VERSION + 1), "{error}");
         assert!(error.to_string().contains("newer Vigil"), "{error}");
         assert_eq!(digest(&path), before, "the refused file must not change");
     }
@@ -235,38 +181,25 @@ mod tests {
     fn a_corrupt_file_is_refused_and_left_untouched() {
         let dir = tempfile::tempdir().expect("tempdir");
         let garbage = dir.path().join("garbage.db");
-        std::fs::write(
-            &garbage,
-            b"this is not an SQLite file at all, just text that fills a page",
-        )
-        .expect("write");
+        std::fs::write(&garbage, b"this is not an SQLite file at all, just text that fills a page").expect("write");
         let error = Store::open(&garbage).expect_err("garbage must be refused");
         assert!(matches!(error, StoreError::Corrupt { .. }), "{error}");
-        assert_eq!(
-            digest(&garbage),
-            b"this is not an SQLite file at all, just text that fills a page"
-        );
+        assert_eq!(digest(&garbage), b"this is not an SQLite file at all, just text that fills a page");
 
         // A real Vigil database whose pages were overwritten in the middle.
         let damaged = dir.path().join("damaged.db");
         {
             let store = Store::open(&damaged).expect("create");
             for i in 0..200 {
-                store
-                    .set_setting(&format!("key-{i}"), &"x".repeat(400))
-                    .expect("fill");
+                store.set_setting(&format!("key-{i}"), &"x".repeat(400)).expect("fill");
             }
         }
         {
             let conn = Connection::open(&damaged).expect("raw");
-            conn.pragma_update(None, "journal_mode", "DELETE")
-                .expect("checkpoint");
+            conn.pragma_update(None, "journal_mode", "DELETE").expect("checkpoint");
         }
         let mut bytes = digest(&damaged);
-        assert!(
-            bytes.len() > 16 * 4096,
-            "the test database should span many pages"
-        );
+        assert!(bytes.len() > 16 * 4096, "the test database should span many pages");
         for b in &mut bytes[3 * 4096..12 * 4096] {
             *b = 0xA5;
         }
@@ -282,8 +215,7 @@ mod tests {
         let path = dir.path().join("other.db");
         {
             let conn = Connection::open(&path).expect("raw");
-            conn.execute_batch("CREATE TABLE songs(title TEXT); INSERT INTO songs VALUES ('x');")
-                .expect("other");
+            conn.execute_batch("CREATE TABLE songs(title TEXT); INSERT INTO songs VALUES ('x');").expect("other");
         }
         let error = Store::open(&path).expect_err("foreign database must be refused");
         assert!(matches!(error, StoreError::NotVigil { .. }), "{error}");

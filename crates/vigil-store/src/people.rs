@@ -51,9 +51,7 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Operator, Role::Supervisor, Role::Administrator]
-            .into_iter()
-            .find(|r| r.as_str() == text)
+        [Role::Operator, Role::Supervisor, Role::Administrator].into_iter().find(|r| r.as_str() == text)
     }
 }
 
@@ -81,14 +79,7 @@ pub fn insert_guards(tx: &Transaction<'_>, guards: &[Guard]) -> Result<()> {
         "INSERT INTO guards (id, badge, name, version, deleted, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     for g in guards {
-        stmt.execute(params![
-            g.id.to_string(),
-            g.badge,
-            g.name,
-            g.meta.version,
-            g.meta.deleted,
-            now_ms()
-        ])?;
+        stmt.execute(params![g.id.to_string(), g.badge, g.name, g.meta.version, g.meta.deleted, now_ms()])?;
     }
     Ok(())
 }
@@ -113,16 +104,11 @@ pub fn insert_account(tx: &Transaction<'_>, account: &Account) -> Result<()> {
 
 impl Store {
     pub fn guards(&self) -> Result<Vec<Guard>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, badge, name, version, deleted FROM guards WHERE deleted = 0 ORDER BY badge",
-        )?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id, badge, name, version, deleted FROM guards WHERE deleted = 0 ORDER BY badge")?;
         let rows = stmt.query_map([], |row| {
-            Ok(Guard {
-                id: uuid_of(row, 0)?,
-                badge: row.get(1)?,
-                name: row.get(2)?,
-                meta: meta_of(row, 3)?,
-            })
+            Ok(Guard { id: uuid_of(row, 0)?, badge: row.get(1)?, name: row.get(2)?, meta: meta_of(row, 3)? })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -153,10 +139,6 @@ impl Store {
     }
 
     pub fn account_count(&self) -> Result<u32> {
-        Ok(self.conn().query_row(
-            "SELECT count(*) FROM accounts WHERE deleted = 0",
-            [],
-            |row| row.get(0),
-        )?)
+        Ok(self.conn().query_row("SELECT count(*) FROM accounts WHERE deleted = 0", [], |row| row.get(0))?)
     }
 }

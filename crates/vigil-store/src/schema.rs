@@ -16,11 +16,8 @@ pub(crate) struct Migration {
 }
 
 pub(crate) fn all() -> Vec<&'static Migration> {
-    let mut list: Vec<&'static Migration> = sites::MIGRATIONS
-        .iter()
-        .chain(devices::MIGRATIONS)
-        .chain(people::MIGRATIONS)
-        .collect();
+    let mut list: Vec<&'static Migration> =
+        sites::MIGRATIONS.iter().chain(devices::MIGRATIONS).chain(people::MIGRATIONS).collect();
     list.sort_by_key(|m| m.version);
     list
 }
@@ -34,10 +31,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {
     let tx = conn.transaction()?;
     for migration in all().into_iter().filter(|m| m.version > current) {
         tx.execute_batch(migration.sql).map_err(|e| {
-            crate::StoreError::Invalid(format!(
-                "migration {} ({}) failed: {e}",
-                migration.version, migration.name
-            ))
+            crate::StoreError::Invalid(format!("migration {} ({}) failed: {e}", migration.version, migration.name))
         })?;
         tx.pragma_update(None, "user_version", migration.version)?;
     }

@@ -82,23 +82,18 @@ pub struct PlanImage {
 
 fn id_of(row: &Row<'_>, index: usize) -> rusqlite::Result<Id> {
     let text: String = row.get(index)?;
-    Id::parse_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
-    })
+    Id::parse_str(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 pub(crate) fn code_of(row: &Row<'_>, index: usize) -> rusqlite::Result<Code> {
     let text: String = row.get(index)?;
-    Code::parse(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
-    })
+    Code::parse(&text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 pub(crate) fn meta_of(row: &Row<'_>, index: usize) -> rusqlite::Result<RowMeta> {
-    Ok(RowMeta {
-        version: row.get(index)?,
-        deleted: row.get(index + 1)?,
-    })
+    Ok(RowMeta { version: row.get(index)?, deleted: row.get(index + 1)? })
 }
 
 pub(crate) fn uuid_of(row: &Row<'_>, index: usize) -> rusqlite::Result<Id> {
@@ -110,10 +105,7 @@ fn site_of(row: &Row<'_>) -> rusqlite::Result<Site> {
         id: id_of(row, 0)?,
         code: code_of(row, 1)?,
         name: Label::new(row.get::<_, String>(2)?, row.get::<_, String>(3)?),
-        plan: PlanSize {
-            width: row.get(4)?,
-            height: row.get(5)?,
-        },
+        plan: PlanSize { width: row.get(4)?, height: row.get(5)? },
         meta: meta_of(row, 6)?,
     })
 }
@@ -132,12 +124,7 @@ fn building_of(row: &Row<'_>) -> rusqlite::Result<Building> {
                 format!("unknown building kind {kind}").into(),
             )
         })?,
-        footprint: Rect {
-            x: row.get(6)?,
-            y: row.get(7)?,
-            w: row.get(8)?,
-            h: row.get(9)?,
-        },
+        footprint: Rect { x: row.get(6)?, y: row.get(7)?, w: row.get(8)?, h: row.get(9)? },
         meta: meta_of(row, 10)?,
     })
 }
@@ -148,19 +135,14 @@ fn floor_of(row: &Row<'_>) -> rusqlite::Result<Floor> {
         building_id: id_of(row, 1)?,
         level: row.get(2)?,
         label: Label::new(row.get::<_, String>(3)?, row.get::<_, String>(4)?),
-        plan: PlanSize {
-            width: row.get(5)?,
-            height: row.get(6)?,
-        },
+        plan: PlanSize { width: row.get(5)?, height: row.get(6)? },
         meta: meta_of(row, 7)?,
     })
 }
 
 const SITE_COLUMNS: &str = "id, code, name_zh, name_en, plan_w, plan_h, version, deleted";
-const BUILDING_COLUMNS: &str =
-    "id, site_id, code, name_zh, name_en, kind, fp_x, fp_y, fp_w, fp_h, version, deleted";
-const FLOOR_COLUMNS: &str =
-    "id, building_id, level, label_zh, label_en, plan_w, plan_h, version, deleted";
+const BUILDING_COLUMNS: &str = "id, site_id, code, name_zh, name_en, kind, fp_x, fp_y, fp_w, fp_h, version, deleted";
+const FLOOR_COLUMNS: &str = "id, building_id, level, label_zh, label_en, plan_w, plan_h, version, deleted";
 
 /// Writes used while building a hospital in one transaction (the demo, an import, a sync).
 pub fn insert_site(tx: &Transaction<'_>, site: &Site) -> Result<()> {
@@ -168,8 +150,15 @@ pub fn insert_site(tx: &Transaction<'_>, site: &Site) -> Result<()> {
         "INSERT INTO sites (id, code, name_zh, name_en, plan_w, plan_h, version, deleted, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
-            site.id.to_string(), site.code.as_str(), site.name.zh, site.name.en, site.plan.width, site.plan.height,
-            site.meta.version, site.meta.deleted, now_ms()
+            site.id.to_string(),
+            site.code.as_str(),
+            site.name.zh,
+            site.name.en,
+            site.plan.width,
+            site.plan.height,
+            site.meta.version,
+            site.meta.deleted,
+            now_ms()
         ],
     )?;
     Ok(())
@@ -194,8 +183,16 @@ pub fn insert_floor(tx: &Transaction<'_>, floor: &Floor) -> Result<()> {
         "INSERT INTO floors (id, building_id, level, label_zh, label_en, plan_w, plan_h, version, deleted, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
-            floor.id.to_string(), floor.building_id.to_string(), floor.level, floor.label.zh, floor.label.en,
-            floor.plan.width, floor.plan.height, floor.meta.version, floor.meta.deleted, now_ms()
+            floor.id.to_string(),
+            floor.building_id.to_string(),
+            floor.level,
+            floor.label.zh,
+            floor.label.en,
+            floor.plan.width,
+            floor.plan.height,
+            floor.meta.version,
+            floor.meta.deleted,
+            now_ms()
         ],
     )?;
     Ok(())
@@ -215,17 +212,16 @@ pub fn put_plan_image(tx: &Transaction<'_>, owner: Id, image: &PlanImage) -> Res
 
 impl Store {
     pub fn sites(&self) -> Result<Vec<Site>> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {SITE_COLUMNS} FROM sites WHERE deleted = 0 ORDER BY code"
-        ))?;
+        let mut stmt =
+            self.conn().prepare_cached(&format!("SELECT {SITE_COLUMNS} FROM sites WHERE deleted = 0 ORDER BY code"))?;
         let rows = stmt.query_map([], site_of)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn buildings(&self) -> Result<Vec<Building>> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {BUILDING_COLUMNS} FROM buildings WHERE deleted = 0 ORDER BY code"
-        ))?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&format!("SELECT {BUILDING_COLUMNS} FROM buildings WHERE deleted = 0 ORDER BY code"))?;
         let rows = stmt.query_map([], building_of)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -240,15 +236,11 @@ impl Store {
     }
 
     pub fn floor(&self, id: Id) -> Result<Floor> {
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT {FLOOR_COLUMNS} FROM floors WHERE id = ?1 AND deleted = 0"
-        ))?;
+        let mut stmt =
+            self.conn().prepare_cached(&format!("SELECT {FLOOR_COLUMNS} FROM floors WHERE id = ?1 AND deleted = 0"))?;
         stmt.query_row([id.to_string()], floor_of)
             .optional()?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "floor",
-                id: id.to_string(),
-            })
+            .ok_or_else(|| StoreError::NotFound { what: "floor", id: id.to_string() })
     }
 
     pub fn plan_image(&self, owner: Id) -> Result<Option<PlanImage>> {
@@ -260,10 +252,7 @@ impl Store {
                 Ok(PlanImage {
                     mime: row.get(0)?,
                     bytes: row.get(1)?,
-                    size: PlanSize {
-                        width: row.get(2)?,
-                        height: row.get(3)?,
-                    },
+                    size: PlanSize { width: row.get(2)?, height: row.get(3)? },
                 })
             })
             .optional()?)

@@ -32,28 +32,12 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
     let data_dir = state.data_dir.display().to_string();
     let ws = match state.workstation() {
         Ok(ws) => ws,
-        Err(error) => {
-            return Ok(Startup {
-                data_dir,
-                error: Some(error),
-                empty: false,
-                language: system_language(),
-            })
-        }
+        Err(error) => return Ok(Startup { data_dir, error: Some(error), empty: false, language: system_language() }),
     };
     let chosen = ws.language()?;
     let configured = ws.settings().ui.language.clone();
-    let language = chosen.unwrap_or(if configured == "auto" {
-        system_language()
-    } else {
-        configured
-    });
-    Ok(Startup {
-        data_dir,
-        error: state.startup_error.clone(),
-        empty: ws.is_empty()?,
-        language,
-    })
+    let language = chosen.unwrap_or(if configured == "auto" { system_language() } else { configured });
+    Ok(Startup { data_dir, error: state.startup_error.clone(), empty: ws.is_empty()?, language })
 }
 
 #[tauri::command]
@@ -63,8 +47,5 @@ pub async fn set_language(state: State<'_, AppState>, language: String) -> Resul
 
 #[tauri::command]
 pub async fn create_demo(state: State<'_, AppState>) -> Result<(), ApiError> {
-    state
-        .workstation()?
-        .create_demo(DemoOptions::default())
-        .map(|_| ())
+    state.workstation()?.create_demo(DemoOptions::default()).map(|_| ())
 }

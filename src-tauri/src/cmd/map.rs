@@ -3,9 +3,7 @@
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use uuid::Uuid;
-use vigil_api::{
-    ApiError, DeviceDetail, DeviceMoveInput, FloorDevices, FloorView, Overview, SearchHit,
-};
+use vigil_api::{ApiError, DeviceDetail, DeviceMoveInput, FloorDevices, FloorView, Overview, SearchHit};
 
 use crate::state::AppState;
 
@@ -15,10 +13,7 @@ pub async fn overview(state: State<'_, AppState>) -> Result<Overview, ApiError> 
 }
 
 #[tauri::command]
-pub async fn floor_devices(
-    state: State<'_, AppState>,
-    floor_id: Uuid,
-) -> Result<FloorDevices, ApiError> {
+pub async fn floor_devices(state: State<'_, AppState>, floor_id: Uuid) -> Result<FloorDevices, ApiError> {
     state.workstation()?.floor_devices(floor_id)
 }
 
@@ -38,10 +33,7 @@ pub async fn search_devices(
 
 /// The image arrives as the raw request body; the floor's id in the `floor-id` header.
 #[tauri::command]
-pub async fn import_floor_plan(
-    state: State<'_, AppState>,
-    request: Request<'_>,
-) -> Result<FloorView, ApiError> {
+pub async fn import_floor_plan(state: State<'_, AppState>, request: Request<'_>) -> Result<FloorView, ApiError> {
     let floor_id = request
         .headers()
         .get("floor-id")
@@ -49,21 +41,12 @@ pub async fn import_floor_plan(
         .and_then(|v| Uuid::parse_str(v).ok())
         .ok_or_else(|| ApiError::field("invalid", "floor_id", "say which floor the plan is for"))?;
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(ApiError::field(
-            "invalid",
-            "image",
-            "send the image file's bytes as the body",
-        ));
+        return Err(ApiError::field("invalid", "image", "send the image file's bytes as the body"));
     };
-    state
-        .workstation()?
-        .import_floor_plan(floor_id, bytes.clone())
+    state.workstation()?.import_floor_plan(floor_id, bytes.clone())
 }
 
 #[tauri::command]
-pub async fn move_devices(
-    state: State<'_, AppState>,
-    moves: Vec<DeviceMoveInput>,
-) -> Result<usize, ApiError> {
+pub async fn move_devices(state: State<'_, AppState>, moves: Vec<DeviceMoveInput>) -> Result<usize, ApiError> {
     state.workstation()?.move_devices(&moves)
 }

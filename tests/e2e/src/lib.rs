@@ -13,10 +13,7 @@ use tokio::process::{Child, Command};
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
 }
 
 /// The desktop binary under test: `VIGIL_DESKTOP_BIN`, else the workspace's debug build.
@@ -26,10 +23,7 @@ pub fn desktop_binary() -> Result<PathBuf> {
         None => workspace_root().join("target/debug/vigil-desktop"),
     };
     if !path.exists() {
-        bail!(
-            "{} does not exist: build it first (scripts/test.sh does)",
-            path.display()
-        );
+        bail!("{} does not exist: build it first (scripts/test.sh does)", path.display());
     }
     Ok(path)
 }
@@ -38,17 +32,11 @@ fn tauri_driver() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("TAURI_DRIVER") {
         return Ok(PathBuf::from(p));
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let candidates = [
-        home.join(".cargo/bin/tauri-driver"),
-        PathBuf::from("/usr/local/bin/tauri-driver"),
-    ];
-    candidates
-        .into_iter()
-        .find(|p| p.exists())
-        .context("tauri-driver is not installed: `cargo install tauri-driver --locked --version ^2` (scripts/setup.sh does)")
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let candidates = [home.join(".cargo/bin/tauri-driver"), PathBuf::from("/usr/local/bin/tauri-driver")];
+    candidates.into_iter().find(|p| p.exists()).context(
+        "tauri-driver is not installed: `cargo install tauri-driver --locked --version ^2` (scripts/setup.sh does)",
+    )
 }
 
 fn free_port() -> Result<u16> {
@@ -91,10 +79,7 @@ impl Desktop {
 
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             if Instant::now() > deadline {
                 let _ = driver.kill().await;
                 bail!("tauri-driver did not open port {port}");
@@ -104,25 +89,16 @@ impl Desktop {
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": app }));
         caps.insert("browserName".into(), json!("wry"));
-        let client = ClientBuilder::rustls()?
-            .capabilities(caps)
-            .connect(&url)
-            .await
-            .context("open a WebDriver session")?;
+        let client =
+            ClientBuilder::rustls()?.capabilities(caps).connect(&url).await.context("open a WebDriver session")?;
         Ok(Desktop { client, driver })
     }
 
     /// Waits until the console has loaded its overview and drawn the campus.
     pub async fn wait_ready(&self) -> Result<()> {
-        self.wait_for(
-            "window.__vigil && (window.__vigil.ready || window.__vigil.error)",
-            Duration::from_secs(60),
-        )
-        .await?;
-        let error = self
-            .client
-            .execute("return window.__vigil.error || null", vec![])
+        self.wait_for("window.__vigil && (window.__vigil.ready || window.__vigil.error)", Duration::from_secs(60))
             .await?;
+        let error = self.client.execute("return window.__vigil.error || null", vec![]).await?;
         if let Some(message) = error.as_str() {
             bail!("the console failed to start: {message}");
         }
@@ -133,10 +109,7 @@ impl Desktop {
     pub async fn wait_for(&self, expression: &str, timeout: Duration) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         loop {
-            let value = self
-                .client
-                .execute(&format!("return ({expression}) || null"), vec![])
-                .await?;
+            let value = self.client.execute(&format!("return ({expression}) || null"), vec![]).await?;
             if !value.is_null() && value != json!(false) {
                 return Ok(value);
             }
@@ -154,12 +127,7 @@ impl Desktop {
 
     pub async fn testid(&self, id: &str) -> Result<fantoccini::elements::Element> {
         let locator = format!("[data-testid=\"{id}\"]");
-        Ok(self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(&locator))
-            .await?)
+        Ok(self.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css(&locator)).await?)
     }
 
     /// The text of an element as the DOM holds it (WebDriver's own text skips ellipsed boxes).
@@ -168,10 +136,7 @@ impl Desktop {
             .client
             .execute("const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); return e ? e.textContent : null;", vec![json!(id)])
             .await?;
-        value
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("no element with data-testid {id}"))
+        value.as_str().map(str::to_owned).with_context(|| format!("no element with data-testid {id}"))
     }
 
     /// Saves a screenshot of the window as PNG.

@@ -18,20 +18,11 @@ async fn an_operator_finds_a_camera_on_the_reference_hospital() -> Result<()> {
     create_demo(dir.path(), DemoOptions::default(), false)?;
     let store = Store::open(&dir.path().join(DATABASE_FILE))?;
     let totals = store.device_counts()?;
-    let opd = store
-        .buildings()?
-        .into_iter()
-        .find(|b| b.code.as_str() == "OPD")
-        .context("OPD")?;
+    let opd = store.buildings()?.into_iter().find(|b| b.code.as_str() == "OPD").context("OPD")?;
     let floors = store.floors()?;
-    let opd_2f = floors
-        .iter()
-        .find(|f| f.building_id == opd.id && f.level == 2)
-        .context("OPD 2F")?;
+    let opd_2f = floors.iter().find(|f| f.building_id == opd.id && f.level == 2).context("OPD 2F")?;
     let opd_2f_devices = store.floor_devices(opd_2f.id)?.len();
-    let camera = store
-        .device_by_code("OPD-1F-CAM-001")?
-        .context("OPD-1F-CAM-001")?;
+    let camera = store.device_by_code("OPD-1F-CAM-001")?.context("OPD-1F-CAM-001")?;
     drop(store);
 
     let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
@@ -112,9 +103,7 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
     let dir = tempfile::tempdir()?;
     create_demo(dir.path(), DemoOptions::default(), false)?;
     let store = Store::open(&dir.path().join(DATABASE_FILE))?;
-    let camera = store
-        .device_by_code("EMG-1F-CAM-001")?
-        .context("EMG-1F-CAM-001")?;
+    let camera = store.device_by_code("EMG-1F-CAM-001")?.context("EMG-1F-CAM-001")?;
     let floor_id = camera.floor_id;
     let plan_before = store.plan_image(floor_id)?.context("plan")?;
     drop(store);
@@ -194,15 +183,8 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
     let store = Store::open(&dir.path().join(DATABASE_FILE))?;
     let plan_after = store.plan_image(floor_id)?.context("plan")?;
     assert_ne!(plan_after.bytes, plan_before.bytes);
-    assert_eq!(
-        (plan_after.size.width, plan_after.size.height),
-        (2400, 1200)
-    );
-    assert_eq!(
-        store.device(camera.id)?.x,
-        camera.x,
-        "devices keep their place on a larger plan"
-    );
+    assert_eq!((plan_after.size.width, plan_after.size.height), (2400, 1200));
+    assert_eq!(store.device(camera.id)?.x, camera.x, "devices keep their place on a larger plan");
     let moved = store.device(picked["id"].as_str().context("id")?.parse()?)?;
     let scale = picked["scale"].as_f64().context("scale")?;
     let (dx, dy) = (moved.x - picked["px"].as_f64().context("px")?, moved.y - picked["py"].as_f64().context("py")?);
@@ -234,10 +216,6 @@ async fn a_newer_database_is_refused_on_screen_and_left_untouched() -> Result<()
     .await;
     desktop.quit().await?;
     result?;
-    assert_eq!(
-        std::fs::read(&db)?,
-        before,
-        "the newer database was not modified"
-    );
+    assert_eq!(std::fs::read(&db)?, before, "the newer database was not modified");
     Ok(())
 }
