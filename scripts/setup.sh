@@ -48,6 +48,8 @@ fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm ci` is stricter, but refuses a lock file without other platforms' optional packages, which
+  # registry mirrors that carry only this platform's produce; `npm install` keeps to the lock file.
+  (cd ui && npm install --no-audit --no-fund --loglevel=error)
 fi
 log "ready"
