@@ -11,11 +11,11 @@ stage "setup"
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
+stage "formatting"
+cargo fmt --all -- --check || { echo "run 'cargo fmt --all'" >&2; exit 1; }
+
 stage "build (debug, once)"
 scripts/build.sh
-
-stage "bindings, formatting"
-cargo fmt --all -- --check || { echo "run 'cargo fmt --all'" >&2; exit 1; }
 
 stage "Rust tests"
 cargo nextest run --workspace --no-fail-fast -E 'not package(vigil-e2e)'

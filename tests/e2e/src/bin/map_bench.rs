@@ -220,8 +220,11 @@ async fn main() -> Result<()> {
         }
     };
     let (vigil, desktop_bin, out) = (abs(&args.vigil), abs(&args.desktop), abs(&args.out));
-    let markdown_path =
-        if out.file_name().is_some_and(|n| n == "bench") { root.join("BENCHMARKS.md") } else { out.join("BENCHMARKS.md") };
+    let markdown_path = if out.file_name().is_some_and(|n| n == "bench") {
+        root.join("BENCHMARKS.md")
+    } else {
+        out.join("BENCHMARKS.md")
+    };
     if args.render_only {
         let document: Value = serde_json::from_str(&std::fs::read_to_string(out.join("results.json"))?)?;
         std::fs::write(&markdown_path, markdown(&document))?;
