@@ -72,8 +72,9 @@ async function start(): Promise<void> {
   if (startup.empty) return firstRun(startup);
   const overview = await api.overview();
   const console = new Console(root, overview, startup);
-  window.__vigil = { ready: true, console, leaflet: L, api };
+  window.__vigil = { ready: false, console, leaflet: L, api };
   await console.start();
+  window.__vigil.ready = true;
 }
 
 start().catch((e: unknown) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::key::Key;
-use serde_json::json;
+use serde_json::{json, Value};
 use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
 use vigil_e2e::{workspace_root, Desktop};
 use vigil_store::Store;
@@ -118,15 +118,30 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
         desktop.testid("edit-toggle").await?.click().await?;
         desktop.testid("edit-toolbar").await?;
 
+        // The view must be at rest before a device is picked by its position on screen.
+        let mut last = Value::Null;
+        for _ in 0..50 {
+            let view = desktop
+                .client
+                .execute("const m = window.__vigil.console.map.map; const c = m.getCenter(); return [c.lat, c.lng, m.getZoom()]", vec![])
+                .await?;
+            if view == last {
+                break;
+            }
+            last = view;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         // Drag the device nearest the middle of the view 40 px right and 30 px down, then save.
         let picked = desktop
             .client
             .execute(
                 "const m = window.__vigil.console.map; const map = m.map; const d = m.layer.devices;
                  const size = map.getSize(); let best = -1, bestD = Infinity;
+                 const pts = d.ids.map((_, i) => map.latLngToContainerPoint([-d.ys[i], d.xs[i]]));
                  for (let i = 0; i < d.ids.length; i++) {
-                   const p = map.latLngToContainerPoint([-d.ys[i], d.xs[i]]);
-                   const dist = Math.hypot(p.x - size.x / 2, p.y - size.y * 0.6);
+                   // A device with no neighbour within 40 px, so the grab cannot take another one.
+                   if (pts.some((q, j) => j !== i && Math.hypot(q.x - pts[i].x, q.y - pts[i].y) < 40)) continue;
+                   const dist = Math.hypot(pts[i].x - size.x / 2, pts[i].y - size.y * 0.6);
                    if (dist < bestD) { bestD = dist; best = i; }
                  }
                  const p = map.latLngToContainerPoint([-d.ys[best], d.xs[best]]);
@@ -142,6 +157,9 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
             .then(PointerAction::MoveBy { duration: Some(Duration::from_millis(250)), x: 20.0, y: 15.0 })
             .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
         desktop.client.perform_actions(mouse).await?;
+
+        let moved = desktop.client.execute("return window.__vigil.console.map.layer.moved.size", vec![]).await?;
+        assert_eq!(moved, json!(1), "the drag moved one device (picked {picked})");
         desktop.testid("edit-save").await?.click().await?;
         desktop.wait_for("document.querySelector('[data-testid=edit-message]').textContent.includes('1 device positions saved')", Duration::from_secs(10)).await?;
 

@@ -37,6 +37,8 @@ export class DeviceLayer extends L.Layer {
   private visible = new Int32Array(0);
   private selected = -1;
   private dragging = -1;
+  /** Where the device sat relative to the pointer when it was grabbed, in plan pixels. */
+  private grab = { dx: 0, dy: 0 };
   private frame = 0;
   private editable = false;
   /** Positions changed in edit mode and not saved yet, by device index. */
@@ -64,8 +66,9 @@ export class DeviceLayer extends L.Layer {
     map.on("moveend zoomend viewreset resize", this.schedule, this);
     map.on("click", this.onClick, this);
     map.on("mousemove", this.onMouseMove, this);
-    map.on("mousedown", this.onMouseDown, this);
-    map.on("mouseup mouseout", this.onMouseUp, this);
+    // Grabbing a device in edit mode must win over Leaflet's own map dragging, which starts on
+    // pointerdown: so listen first, in the capture phase, and keep the event from Leaflet.
+    map.getContainer().addEventListener("pointerdown", this.onPointerDown, true);
     this.draw();
     return this;
   }
@@ -74,8 +77,8 @@ export class DeviceLayer extends L.Layer {
     map.off("moveend zoomend viewreset resize", this.schedule, this);
     map.off("click", this.onClick, this);
     map.off("mousemove", this.onMouseMove, this);
-    map.off("mousedown", this.onMouseDown, this);
-    map.off("mouseup mouseout", this.onMouseUp, this);
+    map.getContainer().removeEventListener("pointerdown", this.onPointerDown, true);
+    this.endDrag();
     cancelAnimationFrame(this.frame);
     this.canvas?.remove();
     this.coneCanvas?.remove();
@@ -364,36 +367,56 @@ export class DeviceLayer extends L.Layer {
   private onMouseMove(e: L.LeafletMouseEvent): void {
     const map = this._map as L.Map | undefined;
     if (!map) return;
-    if (this.dragging >= 0 && this.data) {
-      const scale = map.getZoomScale(map.getZoom(), 0);
-      const origin = map.latLngToContainerPoint([0, 0]);
-      const x = clamp((e.containerPoint.x - origin.x) / scale, 0, this.data.plan.width);
-      const y = clamp((e.containerPoint.y - origin.y) / scale, 0, this.data.plan.height);
-      this.xs[this.dragging] = x;
-      this.ys[this.dragging] = y;
-      this.moved.set(this.dragging, { x: Math.round(x), y: Math.round(y) });
-      this.schedule();
-      return;
-    }
+    if (this.dragging >= 0) return;
     const i = this.hit(e.containerPoint);
     map.getContainer().style.cursor = i >= 0 ? (this.editable ? "move" : "pointer") : "";
     this.handlers.onHover?.(i, i >= 0 ? e.containerPoint : null);
   }
 
-  private onMouseDown(e: L.LeafletMouseEvent): void {
-    if (!this.editable) return;
-    const i = this.hit(e.containerPoint);
+  private readonly onPointerDown = (e: PointerEvent): void => {
+    const map = this._map as L.Map | undefined;
+    if (!this.editable || !map || e.button !== 0) return;
+    const point = map.mouseEventToContainerPoint(e as unknown as MouseEvent);
+    const i = this.hit(point);
     if (i < 0) return;
+    e.stopImmediatePropagation();
+    e.preventDefault();
+    const scale = map.getZoomScale(map.getZoom(), 0);
+    const origin = map.latLngToContainerPoint([0, 0]);
+    this.grab = { dx: this.xs[i] - (point.x - origin.x) / scale, dy: this.ys[i] - (point.y - origin.y) / scale };
     this.dragging = i;
-    this._map?.dragging.disable();
-  }
+    document.addEventListener("pointermove", this.onPointerMove, true);
+    document.addEventListener("pointerup", this.onPointerUp, true);
+    document.addEventListener("pointercancel", this.onPointerUp, true);
+  };
 
-  private onMouseUp(): void {
-    if (this.dragging < 0) return;
-    this.dragging = -1;
-    this.rebuildGrid();
-    this._map?.dragging.enable();
+  private readonly onPointerMove = (e: PointerEvent): void => {
+    const map = this._map as L.Map | undefined;
+    if (this.dragging < 0 || !map || !this.data) return;
+    e.preventDefault();
+    const point = map.mouseEventToContainerPoint(e as unknown as MouseEvent);
+    const scale = map.getZoomScale(map.getZoom(), 0);
+    const origin = map.latLngToContainerPoint([0, 0]);
+    const x = clamp((point.x - origin.x) / scale + this.grab.dx, 0, this.data.plan.width);
+    const y = clamp((point.y - origin.y) / scale + this.grab.dy, 0, this.data.plan.height);
+    this.xs[this.dragging] = x;
+    this.ys[this.dragging] = y;
+    this.moved.set(this.dragging, { x: Math.round(x), y: Math.round(y) });
     this.schedule();
+  };
+
+  private readonly onPointerUp = (): void => {
+    if (this.dragging < 0) return;
+    this.endDrag();
+    this.rebuildGrid();
+    this.schedule();
+  };
+
+  private endDrag(): void {
+    this.dragging = -1;
+    document.removeEventListener("pointermove", this.onPointerMove, true);
+    document.removeEventListener("pointerup", this.onPointerUp, true);
+    document.removeEventListener("pointercancel", this.onPointerUp, true);
   }
 }
 

@@ -123,8 +123,10 @@ export class MapView {
     overlay.addTo(this.map);
     const size = this.map.getSize();
     const zoom = fitZoom(width, height, size.x - 120, size.y);
-    this.map.setMaxBounds(bounds.pad(0.5));
+    // Bounds first would pan (animated) from the previous plan towards this one: view first.
+    this.map.setMaxBounds(null as unknown as L.LatLngBounds);
     this.map.setView(bounds.getCenter(), zoom, { animate: false });
+    this.map.setMaxBounds(bounds.pad(0.5));
     return loaded;
   }
 
