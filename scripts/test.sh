@@ -19,6 +19,7 @@ scripts/build.sh
 
 stage "Rust tests"
 cargo nextest run --workspace --no-fail-fast -E 'not package(vigil-e2e)'
+cargo test --quiet --doc -p vigil-dc09
 
 stage "front-end tests (Vitest)"
 (cd ui && npx --no-install vitest run)

@@ -1,0 +1,82 @@
+//! The receiver's answers: ACK mirrors the sender's addressing (encrypted when its message was),
+//! NAK carries the receiver's clock, DUH says "cannot handle this".
+
+use time::OffsetDateTime;
+
+use crate::frame::{wrap, Frame, Timestamp};
+use crate::Key;
+
+/// What a receiver sends back for one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Ack(Vec<u8>),
+    Nak(Vec<u8>),
+    Duh(Vec<u8>),
+    /// Nothing: bytes that were not a frame at all.
+    Silence,
+}
+
+impl Answer {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Answer::Ack(b) | Answer::Nak(b) | Answer::Duh(b) => b,
+            Answer::Silence => &[],
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Answer::Ack(_) => "ACK",
+            Answer::Nak(_) => "NAK",
+            Answer::Duh(_) => "DUH",
+            Answer::Silence => "none",
+        }
+    }
+}
+
+fn addressing(frame: &Frame) -> String {
+    let mut s = String::new();
+    if let Some(r) = &frame.receiver {
+        s.push('R');
+        s.push_str(r);
+    }
+    s.push('L');
+    s.push_str(&frame.line);
+    s.push('#');
+    s.push_str(&frame.account);
+    s
+}
+
+/// Acknowledges `frame`. An encrypted frame gets `"*ACK"` with its `]_timestamp` part encrypted
+/// with the same key; `pad` supplies the pad bytes.
+pub fn ack(frame: &Frame, key: Option<&Key>, now: OffsetDateTime, pad: &[u8]) -> Answer {
+    let seq = frame.sequence;
+    match (frame.encrypted, key) {
+        (true, Some(key)) => {
+            let content = format!("]{}", Timestamp(now));
+            let needed = 16 - content.len() % 16;
+            let mut plain: Vec<u8> =
+                pad.iter().copied().filter(|b| !matches!(b, b'[' | b']' | b'|')).cycle().take(needed).collect();
+            plain.resize(needed, b'0');
+            plain.extend_from_slice(content.as_bytes());
+            let body = format!("\"*ACK\"{seq:04}{}[{}", addressing(frame), key.encrypt_hex(&plain));
+            Answer::Ack(wrap(body.as_bytes()))
+        }
+        _ => Answer::Ack(wrap(format!("\"ACK\"{seq:04}{}[]", addressing(frame)).as_bytes())),
+    }
+}
+
+/// Refuses a frame whose timestamp is outside the window, or that was damaged on the way; carries
+/// the receiver's time so the sender can correct its clock. Never encrypted.
+pub fn nak(now: OffsetDateTime) -> Answer {
+    Answer::Nak(wrap(format!("\"NAK\"0000R0L0A0[]{}", Timestamp(now)).as_bytes()))
+}
+
+/// Says the receiver cannot handle the message (unknown type or account policy, undecryptable).
+pub fn duh(frame: Option<&Frame>) -> Answer {
+    let body = match frame {
+        Some(f) => format!("\"DUH\"{:04}{}[]", f.sequence, addressing(f)),
+        None => "\"DUH\"0000R0L0A0[]".to_owned(),
+    };
+    Answer::Duh(wrap(body.as_bytes()))
+}
