@@ -21,6 +21,7 @@ fn main() {
         .register_asynchronous_uri_scheme_protocol(plans::SCHEME, plans::serve)
         .invoke_handler(tauri::generate_handler![
             cmd::app::startup,
+            cmd::app::engine_status,
             cmd::app::set_language,
             cmd::app::create_demo,
             cmd::map::overview,

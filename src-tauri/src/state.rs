@@ -8,6 +8,10 @@ use vigil_demo::DemoOptions;
 
 pub struct AppState {
     pub data_dir: PathBuf,
+    /// The engine's receivers, once started: where they listen, or why they could not.
+    pub engine: std::sync::Arc<std::sync::Mutex<EngineStatus>>,
+    /// The running engine, kept for the life of the window.
+    pub running: std::sync::Arc<std::sync::Mutex<Option<vigil_engine::Engine>>>,
     pub workstation: Option<Workstation>,
     /// Shown full-screen instead of the console: a newer or damaged database, unreadable settings.
     pub startup_error: Option<ApiError>,
@@ -29,9 +33,18 @@ impl AppState {
                         startup_error = Some(error);
                     }
                 }
-                AppState { data_dir, workstation: Some(workstation), startup_error }
+                let engine = std::sync::Arc::new(std::sync::Mutex::new(EngineStatus::Starting));
+                let running = std::sync::Arc::new(std::sync::Mutex::new(None));
+                start_engine(data_dir.clone(), engine.clone(), running.clone());
+                AppState { data_dir, engine, running, workstation: Some(workstation), startup_error }
             }
-            Err(error) => AppState { data_dir, workstation: None, startup_error: Some(error) },
+            Err(error) => AppState {
+                data_dir,
+                engine: std::sync::Arc::new(std::sync::Mutex::new(EngineStatus::Off)),
+                running: std::sync::Arc::new(std::sync::Mutex::new(None)),
+                workstation: None,
+                startup_error: Some(error),
+            },
         }
     }
 
@@ -40,4 +53,43 @@ impl AppState {
             self.startup_error.clone().unwrap_or_else(|| ApiError::new("not_started", "the workstation is not open"))
         })
     }
+}
+
+/// Where the engine's receivers are, as the status bar shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum EngineStatus {
+    Starting,
+    Off,
+    Listening { dc09_tcp: Option<String>, dc09_udp: Option<String>, http: Option<String> },
+    Failed { message: String },
+}
+
+/// Starts the receivers beside the window. A port already taken does not stop the console: the
+/// map and everything stored still work, and the status bar says what is not listening.
+fn start_engine(
+    dir: PathBuf,
+    status: std::sync::Arc<std::sync::Mutex<EngineStatus>>,
+    running: std::sync::Arc<std::sync::Mutex<Option<vigil_engine::Engine>>>,
+) {
+    tauri::async_runtime::spawn(async move {
+        let result = vigil_engine::Engine::start(&dir, vigil_engine::Overrides::default()).await;
+        let next = match result {
+            Ok(engine) => {
+                let show = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string());
+                let listening = EngineStatus::Listening {
+                    dc09_tcp: show(engine.dc09_tcp),
+                    dc09_udp: show(engine.dc09_udp),
+                    http: show(engine.http),
+                };
+                *running.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine);
+                listening
+            }
+            Err(error) => {
+                eprintln!("vigil-desktop: the receivers did not start: {error}");
+                EngineStatus::Failed { message: error.to_string() }
+            }
+        };
+        *status.lock().unwrap_or_else(|p| p.into_inner()) = next;
+    });
 }

@@ -1,7 +1,7 @@
 // The console screen: header with search and switches, the campus sidebar, the map with its floor
 // buttons, the device details, and the status bar.
 
-import { api, type Language, type Startup } from "./lib/api";
+import { api, type EngineStatus, type Language, type Startup } from "./lib/api";
 import type { Overview, SearchHit } from "./lib/bindings";
 import { h, replace } from "./lib/dom";
 import { count, label, language, languages, onLanguageChange, setLanguage, t } from "./lib/i18n";
@@ -19,6 +19,7 @@ export class Console {
   private readonly sidebar: HTMLElement;
   private readonly statusBar: HTMLElement;
   private readonly mapEl: HTMLElement;
+  private engine: EngineStatus = { state: "starting", acknowledged: null };
 
   constructor(
     root: HTMLElement,
@@ -49,6 +50,30 @@ export class Console {
 
   async start(): Promise<void> {
     await this.map.openCampus();
+    const poll = async () => {
+      try {
+        this.engine = await api.engineStatus();
+      } catch {
+        this.engine = { state: "off", acknowledged: null };
+      }
+      this.renderStatusBar();
+    };
+    await poll();
+    window.setInterval(() => void poll(), 3000);
+  }
+
+  private engineText(): string {
+    const e = this.engine;
+    switch (e.state) {
+      case "listening":
+        return t("engineListening", { dc09: e.dc09_tcp ?? "—", http: e.http ?? "—", n: count(e.acknowledged ?? 0) });
+      case "failed":
+        return t("engineFailed", { message: e.message });
+      case "off":
+        return t("engineOff");
+      default:
+        return t("engineStarting");
+    }
   }
 
   /** Reloads the overview (counts, floors, alarms) after something changed. */
@@ -188,6 +213,7 @@ export class Console {
       item("count-mobile-alarm-points", "countMobile", totals.mobile_alarm_points),
       item("count-checkpoints", "countCheckpoints", totals.checkpoints),
       h("span", { class: "spacer" }),
+      h("span", { class: `engine-status ${this.engine.state}`, "data-testid": "engine-status", title: this.engineText() }, this.engineText()),
       h("span", { class: "sync-status offline", "data-testid": "sync-status", title: this.startup.data_dir }, t("syncLocal")),
     );
   }

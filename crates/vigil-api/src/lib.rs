@@ -13,7 +13,10 @@ mod workstation;
 pub use error::ApiError;
 pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 pub use plan_import::{inspect_plan, PlanImportError};
-pub use settings::{MapSettings, Settings, SettingsError, UiSettings, SETTINGS_FILE};
+pub use settings::{
+    default_file, new_token, Dc09Account, Dc09Settings, HttpSettings, MapSettings, Settings, SettingsError, UiSettings,
+    SETTINGS_FILE,
+};
 pub use workstation::{DeviceMoveInput, Workstation};
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! `vigil.toml`: the workstation's settings, written with commented defaults on first start and read
-//! at every start. Sections this build does not know are kept in the file and ignored here, so a
-//! newer Vigil's settings do not stop an older one.
+//! at every start. Sections this build does not know are ignored, so a newer Vigil's settings do not
+//! stop an older one.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 pub const SETTINGS_FILE: &str = "vigil.toml";
 
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub ui: UiSettings,
     pub map: MapSettings,
+    pub http: HttpSettings,
+    pub dc09: Dc09Settings,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -29,10 +32,51 @@ pub struct MapSettings {
     pub max_plan_side: u32,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings { ui: UiSettings::default(), map: MapSettings::default() }
-    }
+/// The engine's HTTP API (interfaces.md → Settings).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// Listen address; empty turns the HTTP API off.
+    pub listen: String,
+    /// Bearer token required by POST /v1/events and /v1/checkins.
+    pub intake_token: String,
+    /// Bearer token required by read endpoints from addresses other than loopback.
+    pub read_token: String,
+}
+
+/// SIA DC-09 receivers and the accounts they know.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Dc09Settings {
+    /// TCP listen address; absent turns TCP off.
+    pub tcp: Option<String>,
+    /// UDP listen address; absent turns UDP off.
+    pub udp: Option<String>,
+    /// A panel that has sent nothing (not even a NULL link test) for this long raises a fault; 0 = off.
+    pub supervision_seconds: u64,
+    /// Idle TCP connections are closed after this long.
+    pub idle_seconds: u64,
+    /// At most this many TCP connections at once.
+    pub max_connections: usize,
+    pub accounts: Vec<Dc09Account>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dc09Account {
+    /// As sent after '#': 3–16 hex digits.
+    pub account: String,
+    /// AES key; absent for plain messages.
+    pub key: Option<String>,
+    /// "hex" (32/48/64 hex digits) or "text" (16/24/32 characters).
+    #[serde(default = "hex_format")]
+    pub key_format: String,
+    /// Overrides dc09.supervision_seconds for this panel.
+    pub supervision_seconds: Option<u64>,
+}
+
+fn hex_format() -> String {
+    "hex".into()
 }
 
 impl Default for UiSettings {
@@ -47,6 +91,25 @@ impl Default for MapSettings {
     }
 }
 
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings { listen: "127.0.0.1:8790".into(), intake_token: String::new(), read_token: String::new() }
+    }
+}
+
+impl Default for Dc09Settings {
+    fn default() -> Self {
+        Dc09Settings {
+            tcp: Some("0.0.0.0:12300".into()),
+            udp: Some("0.0.0.0:12300".into()),
+            supervision_seconds: 0,
+            idle_seconds: 300,
+            max_connections: 1024,
+            accounts: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{path}: {source}")]
@@ -57,8 +120,18 @@ pub enum SettingsError {
 
 const LANGUAGES: [&str; 3] = ["auto", "zh-CN", "en"];
 
-/// The file as first written: every setting with its default and what it does.
-pub const DEFAULT_FILE: &str = r#"# Vigil workstation settings. Read at start; restart the console after a change.
+/// A new random token: 32 hex digits from the operating system's generator.
+pub fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The settings file as first written: every setting with its default and what it does.
+pub fn default_file(intake_token: &str, read_token: &str, accounts: &[Dc09Account]) -> String {
+    let mut s = format!(
+        r#"# Vigil workstation settings. Read at start; restart the console after a change.
 # Lines starting with '#' are comments. Sections Vigil does not know are ignored.
 
 [ui]
@@ -70,15 +143,59 @@ language = "auto"
 max_plan_bytes = 20971520
 # Largest width or height of an imported floor plan, in pixels.
 max_plan_side = 16384
-"#;
+
+[http]
+# The engine's HTTP API (events from cameras and other systems, check-ins, read endpoints).
+listen = "127.0.0.1:8790"
+# Required by POST /v1/events and /v1/checkins as "Authorization: Bearer <token>".
+intake_token = "{intake_token}"
+# Required by the read endpoints from addresses other than loopback.
+read_token = "{read_token}"
+
+[dc09]
+# SIA DC-09 receivers for alarm panels and one-click buttons; remove a line to turn it off.
+tcp = "0.0.0.0:12300"
+udp = "0.0.0.0:12300"
+# Raise a fault when a panel sends nothing (not even a link test) for this many seconds; 0 = off.
+supervision_seconds = 0
+# Close TCP connections idle for this many seconds, and accept at most this many at once.
+idle_seconds = 300
+max_connections = 1024
+
+# One block per panel account. A frame from an account not listed here is still received and
+# stored (plain frames only); an alarm point answers to an account and zone (see the map).
+# [[dc09.accounts]]
+# account = "1234"                               # as sent after '#'
+# key = "000102030405060708090A0B0C0D0E0F"       # omit for plain messages
+# key_format = "hex"                             # "hex" (32/48/64 hex digits) or "text" (16/24/32 characters)
+"#
+    );
+    for a in accounts {
+        let _ = write!(s, "\n[[dc09.accounts]]\naccount = \"{}\"\n", a.account);
+        if let Some(key) = &a.key {
+            let _ = write!(s, "key = \"{key}\"\nkey_format = \"{}\"\n", a.key_format);
+        }
+        if let Some(secs) = a.supervision_seconds {
+            let _ = writeln!(s, "supervision_seconds = {secs}");
+        }
+    }
+    s
+}
 
 impl Settings {
-    /// Reads `vigil.toml` from `dir`, first writing the commented defaults if there is none.
+    /// Reads `vigil.toml` from `dir`, first writing the commented defaults (with new tokens) if there
+    /// is none.
     pub fn load_or_create(dir: &Path) -> Result<Settings, SettingsError> {
+        Settings::load_or_create_with(dir, &[])
+    }
+
+    /// Like [`Settings::load_or_create`], listing `accounts` in a newly written file.
+    pub fn load_or_create_with(dir: &Path, accounts: &[Dc09Account]) -> Result<Settings, SettingsError> {
         let path = dir.join(SETTINGS_FILE);
         if !path.exists() {
             std::fs::create_dir_all(dir).map_err(|source| SettingsError::Io { path: dir.to_owned(), source })?;
-            std::fs::write(&path, DEFAULT_FILE).map_err(|source| SettingsError::Io { path: path.clone(), source })?;
+            let text = default_file(&new_token(), &new_token(), accounts);
+            std::fs::write(&path, text).map_err(|source| SettingsError::Io { path: path.clone(), source })?;
         }
         let text = std::fs::read_to_string(&path).map_err(|source| SettingsError::Io { path: path.clone(), source })?;
         Settings::parse(&text).map_err(|message| SettingsError::Invalid { path, message })
@@ -92,6 +209,31 @@ impl Settings {
         if settings.map.max_plan_bytes == 0 || settings.map.max_plan_side == 0 {
             return Err("map.max_plan_bytes and map.max_plan_side must be greater than 0".into());
         }
+        for a in &settings.dc09.accounts {
+            let account_ok = (3..=16).contains(&a.account.len()) && a.account.chars().all(|c| c.is_ascii_hexdigit());
+            if !account_ok {
+                return Err(format!("dc09.accounts: account {:?} must be 3 to 16 hex digits", a.account));
+            }
+            if !matches!(a.key_format.as_str(), "hex" | "text") {
+                return Err(format!(
+                    "dc09.accounts: account {} has key_format {:?}; use \"hex\" or \"text\"",
+                    a.account, a.key_format
+                ));
+            }
+            if let Some(key) = &a.key {
+                let ok = if a.key_format == "hex" {
+                    matches!(key.len(), 32 | 48 | 64) && key.chars().all(|c| c.is_ascii_hexdigit())
+                } else {
+                    matches!(key.len(), 16 | 24 | 32)
+                };
+                if !ok {
+                    return Err(format!(
+                        "dc09.accounts: the key of account {} is not a {} AES key (hex: 32/48/64 hex digits; text: 16/24/32 characters)",
+                        a.account, a.key_format
+                    ));
+                }
+            }
+        }
         Ok(settings)
     }
 }
@@ -101,16 +243,48 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_written_defaults_are_the_defaults() {
-        assert_eq!(Settings::parse(DEFAULT_FILE), Ok(Settings::default()));
+    fn the_written_defaults_are_the_defaults_with_fresh_tokens() {
+        let text = default_file("aaaa", "bbbb", &[]);
+        let parsed = Settings::parse(&text).expect("parse");
+        assert_eq!(parsed.ui, UiSettings::default());
+        assert_eq!(parsed.map, MapSettings::default());
+        assert_eq!(parsed.dc09, Dc09Settings::default());
+        assert_eq!((parsed.http.intake_token.as_str(), parsed.http.read_token.as_str()), ("aaaa", "bbbb"));
         let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(Settings::load_or_create(dir.path()).expect("create"), Settings::default());
-        assert!(std::fs::read_to_string(dir.path().join(SETTINGS_FILE)).expect("written").contains("max_plan_bytes"));
+        let created = Settings::load_or_create(dir.path()).expect("create");
+        assert_eq!(created.http.intake_token.len(), 32);
+        assert_ne!(created.http.intake_token, created.http.read_token);
+        assert_eq!(Settings::load_or_create(dir.path()).expect("reread"), created, "tokens are kept");
+    }
+
+    #[test]
+    fn accounts_are_written_and_checked() {
+        let accounts = vec![
+            Dc09Account { account: "1001".into(), key: None, key_format: "hex".into(), supervision_seconds: None },
+            Dc09Account {
+                account: "1002".into(),
+                key: Some("000102030405060708090A0B0C0D0E0F".into()),
+                key_format: "hex".into(),
+                supervision_seconds: Some(90),
+            },
+            Dc09Account {
+                account: "9001".into(),
+                key: Some("0123456789abcdef".into()),
+                key_format: "text".into(),
+                supervision_seconds: None,
+            },
+        ];
+        let parsed = Settings::parse(&default_file("a", "b", &accounts)).expect("parse");
+        assert_eq!(parsed.dc09.accounts, accounts);
+        let bad = "[[dc09.accounts]]\naccount = \"12\"\n";
+        assert!(Settings::parse(bad).expect_err("short account").contains("3 to 16 hex digits"));
+        let bad = "[[dc09.accounts]]\naccount = \"1234\"\nkey = \"00\"\n";
+        assert!(Settings::parse(bad).expect_err("short key").contains("not a hex AES key"));
     }
 
     #[test]
     fn other_sections_are_ignored_and_bad_values_named() {
-        let text = "[http]\nlisten = \"127.0.0.1:8790\"\n[map]\nmax_plan_bytes = 1000\n";
+        let text = "[sync]\nserver = \"https://x\"\n[map]\nmax_plan_bytes = 1000\n";
         assert_eq!(Settings::parse(text).expect("parse").map.max_plan_bytes, 1000);
         let error = Settings::parse("[ui]\nlanguage = \"fr\"\n").expect_err("bad language");
         assert!(error.contains("ui.language"), "{error}");

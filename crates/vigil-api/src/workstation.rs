@@ -60,6 +60,11 @@ impl Workstation {
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Runs `read` with the workstation's own connection (for the engine's read endpoints).
+    pub fn with_store<T>(&self, read: impl FnOnce(&Store) -> T) -> T {
+        read(&self.store())
+    }
+
     /// Whether the database holds no campus yet (a first start).
     pub fn is_empty(&self) -> Result<bool, ApiError> {
         Ok(self.store().sites()?.is_empty())

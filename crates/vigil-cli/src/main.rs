@@ -1,5 +1,7 @@
 //! `vigil`: the command line of Vigil's engine.
 
+mod sim;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -34,6 +36,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the console's engine without a window: DC-09 (TCP and UDP) and HTTP receivers.
+    Agent {
+        /// The workstation's data directory (an empty one gets default settings and database).
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Open DC-09 TCP and UDP on this address instead of vigil.toml's.
+        #[arg(long, value_name = "ADDR")]
+        dc09: Option<String>,
+        /// Serve the HTTP API on this address instead of vigil.toml's.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+        /// Print the listening addresses as one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send DC-09 alarms (and link tests) to a receiver, for demos, tests and benchmarks.
+    Sim(sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,14 +68,80 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Agent { data_dir, dc09, http, json } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(agent(data_dir, dc09, http, json))
+        }
+        Command::Sim(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let json = args.json;
+            let summary = runtime.block_on(sim::run(args))?;
+            if json {
+                println!("{summary}");
+            } else {
+                println!(
+                    "sent {} acked {} nak {} duh {} retransmits {} gave up {}; ACK p50 {} ms p99 {} ms max {} ms",
+                    summary["sent"],
+                    summary["acked"],
+                    summary["nak"],
+                    summary["duh"],
+                    summary["retransmits"],
+                    summary["gave_up"],
+                    summary["ack_ms"]["p50"],
+                    summary["ack_ms"]["p99"],
+                    summary["ack_ms"]["max"]
+                );
+            }
+            Ok(())
+        }
         Command::Demo { data_dir, scale, seed, force, json } => {
             let started = Instant::now();
             let summary = vigil_demo::create_demo(&data_dir, DemoOptions { scale, seed }, force)?;
-            vigil_api::Settings::load_or_create(&data_dir)?;
+            // vigil.toml lists the demo's panel accounts and keys (an existing file is kept).
+            let store = vigil_store::Store::open(&data_dir.join(vigil_store::DATABASE_FILE))?;
+            let accounts: Vec<vigil_api::Dc09Account> = vigil_demo::dc09_accounts(&store, seed)?
+                .into_iter()
+                .map(|a| vigil_api::Dc09Account {
+                    account: a.account,
+                    key: a.key,
+                    key_format: a.key_format.into(),
+                    supervision_seconds: None,
+                })
+                .collect();
+            drop(store);
+            vigil_api::Settings::load_or_create_with(&data_dir, &accounts)?;
             print_demo(&data_dir, &summary, started.elapsed().as_secs_f64(), json);
             Ok(())
         }
     }
+}
+
+async fn agent(dir: PathBuf, dc09: Option<String>, http: Option<String>, json: bool) -> anyhow::Result<()> {
+    let engine = vigil_engine::Engine::start(&dir, vigil_engine::Overrides { dc09, http }).await?;
+    let show = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string());
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "dc09_tcp": show(engine.dc09_tcp), "dc09_udp": show(engine.dc09_udp), "http": show(engine.http) })
+        );
+    } else {
+        println!(
+            "vigil agent on {}: DC-09 TCP {}, UDP {}, HTTP {}",
+            dir.display(),
+            show(engine.dc09_tcp).unwrap_or_else(|| "off".into()),
+            show(engine.dc09_udp).unwrap_or_else(|| "off".into()),
+            show(engine.http).unwrap_or_else(|| "off".into())
+        );
+    }
+    use std::io::Write as _;
+    std::io::stdout().flush()?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    engine.stop().await;
+    Ok(())
 }
 
 fn print_demo(dir: &std::path::Path, s: &DemoSummary, seconds: f64, json: bool) {

@@ -241,7 +241,20 @@ impl Frame {
             return Err(FrameError::NoStart);
         };
         let Some(inner) = inner.strip_suffix(b"\r") else {
-            return Err(FrameError::NoEnd);
+            // Cut where the length field said, the frame does not end with CR: the length is wrong
+            // (or the frame was damaged on the way), which the sender learns from a NAK.
+            let declared = std::str::from_utf8(inner.get(4..8).unwrap_or_default())
+                .ok()
+                .filter(|t| t.starts_with('0'))
+                .and_then(|t| usize::from_str_radix(t, 16).ok());
+            return Err(match declared {
+                Some(declared) => {
+                    let actual =
+                        inner.iter().skip(8).position(|b| *b == b'\r').unwrap_or(inner.len().saturating_sub(8));
+                    FrameError::BadLength { declared, actual }
+                }
+                None => FrameError::NoEnd,
+            });
         };
         if inner.len() < 8 {
             return Err(FrameError::BadHeader);
@@ -285,11 +298,29 @@ impl Frame {
         if !cur.eat('L') {
             return Err(FrameError::Malformed("line prefix"));
         }
-        let line = hex_field(&mut cur, 1, 6, "line prefix")?.to_ascii_uppercase();
-        if !cur.eat('#') {
-            return Err(FrameError::Malformed("account"));
-        }
-        let account = hex_field(&mut cur, 3, 16, "account")?.to_ascii_uppercase();
+        let addressing = cur.text.split('[').next().unwrap_or("");
+        let (line, account) = match addressing.split_once('#') {
+            Some((line, _)) => {
+                let line = hex_field(&mut Cursor { text: line }, 1, 6, "line prefix")?;
+                if line.len() != addressing.find('#').unwrap_or(0) {
+                    return Err(FrameError::Malformed("line prefix"));
+                }
+                cur.text = &cur.text[line.len() + 1..];
+                (line.to_ascii_uppercase(), hex_field(&mut cur, 3, 16, "account")?.to_ascii_uppercase())
+            }
+            // A receiver's NAK or DUH carries `A0` where it could not read an account: `L0A0[`.
+            None if matches!(id, MessageId::Nak | MessageId::Duh) => {
+                let pos = addressing.rfind('A').ok_or(FrameError::Malformed("account"))?;
+                let (line, account) = (&addressing[..pos], &addressing[pos + 1..]);
+                let valid = |t: &str| !t.is_empty() && t.len() <= 16 && t.chars().all(|c| c.is_ascii_hexdigit());
+                if !valid(line) || !valid(account) {
+                    return Err(FrameError::Malformed("account"));
+                }
+                cur.text = &cur.text[addressing.len()..];
+                (line.to_ascii_uppercase(), account.to_ascii_uppercase())
+            }
+            None => return Err(FrameError::Malformed("account")),
+        };
         if !cur.eat('[') {
             return Err(FrameError::Malformed("data"));
         }

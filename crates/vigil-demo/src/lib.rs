@@ -28,8 +28,7 @@ pub const GUARDS: u32 = 125;
 /// The PIN of every demo account; the login screen says so.
 pub const DEMO_PIN: &str = "2468";
 
-/// File name of the database inside a data directory.
-pub const DATABASE_FILE: &str = "vigil.db";
+pub use vigil_store::DATABASE_FILE;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoOptions {
@@ -399,4 +398,40 @@ mod tests {
         assert_eq!(store.setting("demo.seed").expect("seed").as_deref(), Some("9"));
         assert_eq!(store.device_counts().expect("counts").cameras, CAMERAS, "replaced, not added to");
     }
+}
+
+/// A DC-09 account of the demo hospital as `vigil.toml` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoDc09Account {
+    pub account: String,
+    pub key: Option<String>,
+    pub key_format: &'static str,
+}
+
+/// The demo's panel accounts with their keys: every third floor panel encrypted with a hex key,
+/// the buildings' wireless receivers with text keys (both key formats exist in the field), the
+/// rest plain. Keys come from the seed, so the same demo has the same keys.
+pub fn dc09_accounts(store: &Store, seed: u64) -> Result<Vec<DemoDc09Account>, DemoError> {
+    let mut accounts: Vec<String> = store.dc09_addresses()?.into_iter().map(|(account, _, _)| account).collect();
+    accounts.sort();
+    accounts.dedup();
+    Ok(accounts
+        .into_iter()
+        .map(|account| {
+            let number: u64 = account.parse().unwrap_or(0);
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ number.rotate_left(17));
+            let receiver = number % 10_000 >= 9_000;
+            let (key, key_format) = if receiver {
+                const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+                let text: String = (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+                (Some(text), "text")
+            } else if number.is_multiple_of(3) {
+                let bytes: [u8; 16] = rng.gen();
+                (Some(bytes.iter().map(|b| format!("{b:02X}")).collect()), "hex")
+            } else {
+                (None, "hex")
+            };
+            DemoDc09Account { account, key, key_format }
+        })
+        .collect())
 }

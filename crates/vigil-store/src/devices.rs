@@ -120,6 +120,20 @@ pub struct FloorDeviceCount {
     pub counts: DeviceCounts,
 }
 
+/// A device as the read API lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PointRow {
+    pub id: Id,
+    pub code: String,
+    pub kind: String,
+    pub building: String,
+    pub floor: String,
+    pub dc09_account: Option<String>,
+    pub dc09_zone: Option<u32>,
+    pub checkpoint_tag: Option<String>,
+    pub status: String,
+}
+
 /// A new position for a device on its floor's plan.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DeviceMove {
@@ -209,6 +223,29 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Every device with where it is and what it answers to, for GET /v1/points.
+    pub fn point_list(&self) -> Result<Vec<PointRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.id, d.code, d.kind, b.code, f.level, d.dc09_account, d.dc09_zone, d.tag, d.status
+             FROM devices d JOIN floors f ON f.id = d.floor_id JOIN buildings b ON b.id = f.building_id
+             WHERE d.deleted = 0 ORDER BY d.code",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(PointRow {
+                id: uuid_of(row, 0)?,
+                code: row.get(1)?,
+                kind: row.get(2)?,
+                building: row.get(3)?,
+                floor: vigil_domain::floor_label(row.get(4)?),
+                dc09_account: row.get(5)?,
+                dc09_zone: row.get(6)?,
+                checkpoint_tag: row.get(7)?,
+                status: row.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Floors with devices in the alarm state, and how many.

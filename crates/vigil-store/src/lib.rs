@@ -4,6 +4,7 @@
 //! Each module owns its tables: the SQL that creates them (a numbered migration) sits beside the
 //! queries that read and write them. `PRAGMA user_version` records how far a file has migrated.
 
+mod alarms;
 mod devices;
 mod error;
 mod open;
@@ -11,7 +12,8 @@ mod people;
 mod schema;
 mod sites;
 
-pub use devices::{DeviceMove, FloorDeviceCount};
+pub use alarms::{NewSignal, StoredSignal};
+pub use devices::{DeviceMove, FloorDeviceCount, PointRow};
 pub use error::StoreError;
 pub use open::Store;
 pub use people::{Account, Guard, Role};
@@ -20,10 +22,14 @@ pub use sites::PlanImage;
 
 /// Writes that take part in a caller's transaction (see [`Store::transaction`]).
 pub mod write {
+    pub use crate::alarms::{insert_signal, touch_link};
     pub use crate::devices::insert_devices;
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image};
 }
+
+/// File name of the database inside a data directory.
+pub const DATABASE_FILE: &str = "vigil.db";
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

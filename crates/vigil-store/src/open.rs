@@ -91,7 +91,8 @@ fn inspect(path: &Path) -> Result<()> {
     let tables = read("SELECT count(*) FROM sqlite_master")?;
 
     let ours = application_id == i64::from(APPLICATION_ID);
-    if !ours && !(application_id == 0 && user_version == 0 && tables == 0) {
+    let empty = application_id == 0 && user_version == 0 && tables == 0;
+    if !(ours || empty) {
         return Err(StoreError::NotVigil { path: path.to_owned() });
     }
     if user_version > i64::from(LATEST_VERSION) {

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use crate::{devices, people, sites, Result};
+use crate::{alarms, devices, people, sites, Result};
 
 /// Written into every Vigil database (`PRAGMA application_id`), so a file of another program is
 /// never mistaken for ours. The bytes spell `VGIL`.
@@ -16,14 +16,18 @@ pub(crate) struct Migration {
 }
 
 pub(crate) fn all() -> Vec<&'static Migration> {
-    let mut list: Vec<&'static Migration> =
-        sites::MIGRATIONS.iter().chain(devices::MIGRATIONS).chain(people::MIGRATIONS).collect();
+    let mut list: Vec<&'static Migration> = sites::MIGRATIONS
+        .iter()
+        .chain(devices::MIGRATIONS)
+        .chain(people::MIGRATIONS)
+        .chain(alarms::MIGRATIONS)
+        .collect();
     list.sort_by_key(|m| m.version);
     list
 }
 
 /// The schema version this build writes and the newest it can open.
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = 4;
 
 /// Runs every migration newer than the file's `user_version`, all in one transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {

@@ -18,6 +18,21 @@ pub struct Startup {
     language: String,
 }
 
+/// Where the alarm receivers listen, or why they do not.
+#[tauri::command]
+pub async fn engine_status(state: State<'_, AppState>) -> Result<serde_json::Value, ApiError> {
+    let status = state.engine.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let received = state
+        .running
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|e| vigil_engine::Stats::get(&e.stats().frames_acknowledged));
+    let mut value = serde_json::to_value(status).unwrap_or_default();
+    value["acknowledged"] = serde_json::json!(received);
+    Ok(value)
+}
+
 fn system_language() -> String {
     let locale = sys_locale::get_locale().unwrap_or_default();
     if locale.to_ascii_lowercase().starts_with("zh") {

@@ -25,9 +25,18 @@ async fn an_operator_finds_a_camera_on_the_reference_hospital() -> Result<()> {
     let camera = store.device_by_code("OPD-1F-CAM-001")?.context("OPD-1F-CAM-001")?;
     drop(store);
 
+    // Receivers on free loopback ports, so the test never fights another program for 12300.
+    std::fs::write(
+        dir.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n",
+    )?;
     let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
     let result = async {
         desktop.wait_ready().await?;
+        desktop
+            .wait_for("document.querySelector('[data-testid=engine-status].listening')", Duration::from_secs(15))
+            .await
+            .context("the engine's receivers listen beside the window")?;
 
         // The status bar shows the database's counts, in Chinese (the system locale).
         for (id, expected) in [

@@ -43,7 +43,14 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** Where the engine's alarm receivers listen (or why not), and how many frames they acknowledged. */
+export type EngineStatus =
+  | { state: "starting" | "off"; acknowledged: number | null }
+  | { state: "listening"; dc09_tcp: string | null; dc09_udp: string | null; http: string | null; acknowledged: number | null }
+  | { state: "failed"; message: string; acknowledged: number | null };
+
 export const api = {
+  engineStatus: () => call<EngineStatus>("engine_status"),
   startup: () => call<Startup>("startup"),
   setLanguage: (language: Language) => call<void>("set_language", { language }),
   createDemo: () => call<void>("create_demo"),

@@ -63,6 +63,10 @@ const en = {
   loading: "Loading…",
   building: "Building",
   floor: "Floor",
+  engineStarting: "Receivers starting…",
+  engineOff: "Receivers off",
+  engineListening: "Receiving · DC-09 {dc09} · HTTP {http} · {n} frames acknowledged",
+  engineFailed: "Receivers not listening: {message}",
 };
 
 export type MessageKey = keyof typeof en;
@@ -128,6 +132,10 @@ const zh: Record<MessageKey, string> = {
   loading: "加载中…",
   building: "楼栋",
   floor: "楼层",
+  engineStarting: "接收服务启动中…",
+  engineOff: "接收服务未启动",
+  engineListening: "接收中 · DC-09 {dc09} · HTTP {http} · 已确认 {n} 条报文",
+  engineFailed: "接收服务未监听：{message}",
 };
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zh };

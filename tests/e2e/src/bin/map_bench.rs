@@ -45,7 +45,7 @@ fn median(values: &mut [f64]) -> f64 {
         return f64::NAN;
     }
     let mid = values.len() / 2;
-    if values.len() % 2 == 0 {
+    if values.len().is_multiple_of(2) {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]
@@ -134,7 +134,7 @@ async fn open_floor_times(desktop: &Desktop, floor: &str, other: &str, runs: usi
            done(out);
          }})().catch(e => done(String(e)));"
     );
-    Ok(desktop.run_async(&script, vec![json!(runs), json!(floor), json!(other)]).await?)
+    desktop.run_async(&script, vec![json!(runs), json!(floor), json!(other)]).await
 }
 
 async fn building_paint_times(desktop: &Desktop, building: &str, runs: usize) -> Result<Value> {
@@ -157,7 +157,7 @@ async fn building_paint_times(desktop: &Desktop, building: &str, runs: usize) ->
            done(out);
          }})().catch(e => done(String(e)));"
     );
-    Ok(desktop.run_async(&script, vec![json!(runs), json!(building)]).await?)
+    desktop.run_async(&script, vec![json!(runs), json!(building)]).await
 }
 
 /// Pans or zooms a little on every animation frame for `frames` frames and records the intervals
@@ -179,7 +179,7 @@ async fn frame_times(desktop: &Desktop, mode: &str, frames: usize) -> Result<Val
            requestAnimationFrame(tick);
          };
          requestAnimationFrame(tick);";
-    Ok(desktop.run_async(script, vec![json!(mode), json!(frames)]).await?)
+    desktop.run_async(script, vec![json!(mode), json!(frames)]).await
 }
 
 /// Replaces Vigil's device layer with plain Leaflet DOM markers (divIcon) for the same devices.
@@ -198,7 +198,7 @@ async fn dom_first_paint(desktop: &Desktop, limit: usize) -> Result<Value> {
            done({{ ms: performance.now() - t0, devices: n }});
          }})().catch(e => done(String(e)));"
     );
-    Ok(desktop.run_async(&script, vec![json!(limit)]).await?)
+    desktop.run_async(&script, vec![json!(limit)]).await
 }
 
 fn check(value: &Value, what: &str) -> Result<()> {

@@ -1,0 +1,279 @@
+//! `vigil sim`: a DC-09 sender for demos, tests and benchmarks. Each connection sends one frame,
+//! waits for the answer (as a panel does), retransmits the same frame if none comes, and records
+//! how long each ACK took.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use vigil_dc09::{find_frame, Frame, Key, Keys, MessageId, Scan, Timestamp};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SimArgs {
+    /// Receiver address (host:port).
+    #[arg(long, value_name = "ADDR")]
+    pub dc09: String,
+    /// Send over UDP instead of TCP.
+    #[arg(long)]
+    pub udp: bool,
+    /// Frames per second, all connections together.
+    #[arg(long, default_value_t = 10.0)]
+    pub rate: f64,
+    /// How long to send, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Parallel connections (TCP) or sockets (UDP).
+    #[arg(long, default_value_t = 1)]
+    pub connections: usize,
+    /// The account to send as (each connection adds its index when --accounts-per-connection).
+    #[arg(long, default_value = "1234")]
+    pub account: String,
+    /// AES key as hex (32/48/64 digits): send encrypted frames.
+    #[arg(long, conflicts_with = "key_text")]
+    pub key: Option<String>,
+    /// AES key as text (16/24/32 characters): send encrypted frames.
+    #[arg(long)]
+    pub key_text: Option<String>,
+    /// Zones to cycle through (1..=N).
+    #[arg(long, default_value_t = 8)]
+    pub zones: u32,
+    /// Send NULL link tests instead of alarms.
+    #[arg(long)]
+    pub null: bool,
+    /// Append a line for every acknowledged frame to this file (flushed at once).
+    #[arg(long, value_name = "FILE")]
+    pub acked_log: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Default)]
+struct Tally {
+    sent: u64,
+    acked: u64,
+    nak: u64,
+    duh: u64,
+    retransmits: u64,
+    gave_up: u64,
+    latencies_us: Vec<u64>,
+}
+
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+const TRIES: u32 = 4;
+
+fn key(args: &SimArgs) -> Result<Option<Key>> {
+    Ok(match (&args.key, &args.key_text) {
+        (Some(hex), _) => Some(Key::from_hex(hex).context("--key")?),
+        (_, Some(text)) => Some(Key::from_text(text).context("--key-text")?),
+        _ => None,
+    })
+}
+
+fn frame_for(args: &SimArgs, sequence: u16, n: u64, encrypted: bool) -> Frame {
+    let zone = (n % u64::from(args.zones.max(1))) as u32 + 1;
+    let (id, data) = if args.null {
+        (MessageId::Null, String::new())
+    } else {
+        // Alternate a panic (120) and a burglary (130) event, as one-click buttons and door contacts send.
+        let code = if n.is_multiple_of(2) { 120 } else { 130 };
+        (MessageId::AdmCid, format!("#{}|1{code} 01 {zone:03}", args.account))
+    };
+    Frame {
+        id,
+        encrypted,
+        sequence,
+        receiver: Some("1".into()),
+        line: "0".into(),
+        account: args.account.to_ascii_uppercase(),
+        data,
+        extended: vec![],
+        timestamp: Some(Timestamp(
+            OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(OffsetDateTime::now_utc()),
+        )),
+    }
+}
+
+enum Reply {
+    Ack,
+    Nak,
+    Duh,
+}
+
+fn classify(bytes: &[u8], keys: &Keys) -> Option<Reply> {
+    match Frame::decode(bytes, keys).ok()?.id {
+        MessageId::Ack => Some(Reply::Ack),
+        MessageId::Nak => Some(Reply::Nak),
+        MessageId::Duh => Some(Reply::Duh),
+        _ => None,
+    }
+}
+
+struct Link {
+    tcp: Option<TcpStream>,
+    udp: Option<UdpSocket>,
+    addr: SocketAddr,
+    buf: Vec<u8>,
+}
+
+impl Link {
+    async fn open(addr: SocketAddr, udp: bool) -> Result<Link> {
+        if udp {
+            let socket = UdpSocket::bind(if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" }).await?;
+            socket.connect(addr).await?;
+            Ok(Link { tcp: None, udp: Some(socket), addr, buf: Vec::new() })
+        } else {
+            let stream = TcpStream::connect(addr).await.with_context(|| format!("connect to {addr}"))?;
+            stream.set_nodelay(true)?;
+            Ok(Link { tcp: Some(stream), udp: None, addr, buf: Vec::new() })
+        }
+    }
+
+    async fn exchange(&mut self, bytes: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(socket) = &self.udp {
+            socket.send(bytes).await?;
+            let mut buf = vec![0u8; 8192];
+            return match tokio::time::timeout(ANSWER_TIMEOUT, socket.recv(&mut buf)).await {
+                Ok(Ok(n)) => Ok(Some(buf[..n].to_vec())),
+                Ok(Err(e)) => Err(e.into()),
+                Err(_) => Ok(None),
+            };
+        }
+        if self.tcp.is_none() {
+            let stream = TcpStream::connect(self.addr).await?;
+            stream.set_nodelay(true)?;
+            self.tcp = Some(stream);
+            self.buf.clear();
+        }
+        let Some(stream) = self.tcp.as_mut() else { bail!("no connection") };
+        if stream.write_all(bytes).await.is_err() {
+            self.tcp = None;
+            return Ok(None);
+        }
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        let mut chunk = [0u8; 4096];
+        loop {
+            if let Scan::Frame(n) = find_frame(&self.buf) {
+                return Ok(Some(self.buf.drain(..n).collect()));
+            }
+            if let Scan::Garbage(n) = find_frame(&self.buf) {
+                self.buf.drain(..n);
+                continue;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, stream.read(&mut chunk)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    self.tcp = None;
+                    return Ok(None);
+                }
+                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(_) => return Ok(None),
+            }
+        }
+    }
+}
+
+pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
+    let addr: SocketAddr = tokio::net::lookup_host(&args.dc09).await?.next().context("--dc09 names no address")?;
+    let key = key(&args)?;
+    let mut keys = Keys::none();
+    if let Some(k) = &key {
+        keys.insert(&args.account, k.clone());
+    }
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let log = match &args.acked_log {
+        Some(path) => Some(Arc::new(Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("{}", path.display()))?,
+        ))),
+        None => None,
+    };
+    let connections = args.connections.max(1);
+    let interval = Duration::from_secs_f64(connections as f64 / args.rate.max(0.001));
+    let until = Instant::now() + Duration::from_secs_f64(args.duration);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..connections {
+        let args = args.clone();
+        let key = key.clone();
+        let keys = keys.clone();
+        let tally = tally.clone();
+        let log = log.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut link = Link::open(addr, args.udp).await?;
+            // Spread the connections' sends over the interval.
+            let mut next = Instant::now() + interval.mul_f64(c as f64 / connections as f64);
+            let mut n: u64 = c as u64;
+            let mut sequence: u16 = 1;
+            while Instant::now() < until {
+                tokio::time::sleep_until(next.into()).await;
+                next += interval;
+                let frame = frame_for(&args, sequence, n, key.is_some());
+                let pad: [u8; 12] = rand::random();
+                let bytes = frame.encode(key.as_ref(), &pad);
+                let sent = Instant::now();
+                let mut done = false;
+                for attempt in 0..TRIES {
+                    if attempt > 0 {
+                        tally.lock().unwrap_or_else(|p| p.into_inner()).retransmits += 1;
+                    } else {
+                        tally.lock().unwrap_or_else(|p| p.into_inner()).sent += 1;
+                    }
+                    let Some(answer) = link.exchange(&bytes).await? else { continue };
+                    let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
+                    match classify(&answer, &keys) {
+                        Some(Reply::Ack) => {
+                            t.acked += 1;
+                            t.latencies_us.push(sent.elapsed().as_micros() as u64);
+                            if let Some(log) = &log {
+                                let mut f = log.lock().unwrap_or_else(|p| p.into_inner());
+                                let ts = frame.timestamp.map(|t| t.to_string()).unwrap_or_default();
+                                let _ = writeln!(f, "{}\t{}\t{}\t{}", frame.account, frame.sequence, frame.data, ts);
+                                let _ = f.flush();
+                            }
+                            done = true;
+                        }
+                        Some(Reply::Nak) => t.nak += 1,
+                        Some(Reply::Duh) => t.duh += 1,
+                        None => {}
+                    }
+                    break;
+                }
+                if !done {
+                    tally.lock().unwrap_or_else(|p| p.into_inner()).gave_up += 1;
+                }
+                sequence = if sequence >= 9999 { 1 } else { sequence + 1 };
+                n += connections as u64;
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut t = std::mem::take(&mut *tally.lock().unwrap_or_else(|p| p.into_inner()));
+    t.latencies_us.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if t.latencies_us.is_empty() {
+            return 0.0;
+        }
+        let i = ((p / 100.0) * (t.latencies_us.len() - 1) as f64).round() as usize;
+        t.latencies_us[i] as f64 / 1000.0
+    };
+    Ok(serde_json::json!({
+        "sent": t.sent, "acked": t.acked, "nak": t.nak, "duh": t.duh, "retransmits": t.retransmits, "gave_up": t.gave_up,
+        "seconds": elapsed, "rate": t.sent as f64 / elapsed,
+        "ack_ms": { "p50": pct(50.0), "p99": pct(99.0), "max": pct(100.0) },
+        "transport": if args.udp { "udp" } else { "tcp" }, "encrypted": key.is_some(), "connections": connections,
+    }))
+}

@@ -1,0 +1,361 @@
+//! The engine's HTTP API (interfaces.md → HTTP): JSON events in, read endpoints out, health, stats
+//! and the OpenAPI document. Errors are `{"error": {"code", "message", "field"}}` with a 4xx/5xx.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use vigil_store::NewSignal;
+
+use crate::writer::Op;
+use crate::{EngineError, Shared, Stats};
+
+type Shared_ = Arc<Shared>;
+
+/// An error as every endpoint answers it.
+struct ApiFailure {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+impl ApiFailure {
+    fn bad(field: impl Into<String>, message: impl Into<String>) -> ApiFailure {
+        ApiFailure {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid",
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message, "field": self.field } })))
+            .into_response()
+    }
+}
+
+pub(crate) async fn serve(
+    addr: &str,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), EngineError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| EngineError::Listen { addr: format!("http {addr}"), source })?;
+    let bound = listener.local_addr().map_err(|source| EngineError::Listen { addr: addr.to_owned(), source })?;
+    let app = Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/events", post(events))
+        .route("/v1/points", get(points))
+        .route("/v1/alarms", get(alarms))
+        .route("/v1/stats", get(stats))
+        .fallback(|| async {
+            ApiFailure {
+                status: StatusCode::NOT_FOUND,
+                code: "not_found",
+                message: "no such endpoint; see /v1/openapi.json".into(),
+                field: None,
+            }
+        })
+        .with_state(shared);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stop.changed().await;
+            })
+            .await;
+    });
+    Ok((bound, task))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+fn check_intake(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiFailure> {
+    let token = &shared.settings.http.intake_token;
+    match bearer(headers) {
+        Some(given) if !token.is_empty() && given == token => Ok(()),
+        _ => Err(ApiFailure {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "send the intake token of vigil.toml as \"Authorization: Bearer <token>\"".into(),
+            field: Some("authorization".into()),
+        }),
+    }
+}
+
+/// Read endpoints answer loopback freely and other addresses only with the read token.
+fn check_read(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiFailure> {
+    if peer.ip().is_loopback() {
+        return Ok(());
+    }
+    let token = &shared.settings.http.read_token;
+    match bearer(headers) {
+        Some(given) if !token.is_empty() && given == token => Ok(()),
+        _ => Err(ApiFailure {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "read endpoints need the read token of vigil.toml from addresses other than loopback".into(),
+            field: Some("authorization".into()),
+        }),
+    }
+}
+
+async fn health(State(shared): State<Shared_>) -> Json<Value> {
+    let reader = shared.clone();
+    let database = tokio::task::spawn_blocking(move || reader.workstation.with_store(|s| s.schema_version().is_ok()))
+        .await
+        .unwrap_or(false);
+    Json(
+        json!({ "status": if database { "ok" } else { "degraded" }, "version": env!("CARGO_PKG_VERSION"), "database": database }),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([("content-type", "application/json")], include_str!("openapi.json"))
+}
+
+fn ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// Checks one event body and turns it into a signal; `at` names it in errors (`[3].priority`).
+fn event_signal(shared: &Shared, at: &str, value: &Value, received: i64) -> Result<NewSignal, ApiFailure> {
+    let field = |name: &str| if at.is_empty() { name.to_owned() } else { format!("{at}.{name}") };
+    let obj = value.as_object().ok_or_else(|| {
+        ApiFailure::bad(if at.is_empty() { "body".into() } else { at.to_owned() }, "an event is a JSON object")
+    })?;
+    let text = |name: &str, max: usize, required: bool| -> Result<Option<String>, ApiFailure> {
+        match obj.get(name) {
+            None | Some(Value::Null) if !required => Ok(None),
+            None | Some(Value::Null) => Err(ApiFailure::bad(field(name), format!("{name} is required"))),
+            Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max => Ok(Some(s.clone())),
+            Some(_) => Err(ApiFailure::bad(
+                field(name),
+                format!("{name} must be a non-empty string of at most {max} characters"),
+            )),
+        }
+    };
+    let id = text("id", 64, true)?.unwrap_or_default();
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|_| ApiFailure::bad(field("id"), "id must be a UUID (the idempotency key)"))?;
+    let source = text("source", 100, true)?.unwrap_or_default();
+    let point = text("point", 64, true)?.unwrap_or_default();
+    let kind = text("type", 64, true)?.unwrap_or_default();
+    let priority = match obj.get("priority") {
+        Some(Value::Number(n)) if matches!(n.as_u64(), Some(1..=3)) => n.as_u64().unwrap_or(3) as u8,
+        _ => return Err(ApiFailure::bad(field("priority"), "priority must be 1, 2 or 3")),
+    };
+    let time_text = text("time", 64, true)?.unwrap_or_default();
+    let sent = OffsetDateTime::parse(&time_text, &Rfc3339)
+        .map_err(|_| ApiFailure::bad(field("time"), "time must be RFC 3339, e.g. 2026-11-22T03:00:00+08:00"))?;
+    let details = match obj.get("details") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => Some(v.clone()),
+        Some(_) => return Err(ApiFailure::bad(field("details"), "details must be a JSON object")),
+    };
+    let snapshot = text("snapshot_url", 2048, false)?;
+    if let Some(url) = &snapshot {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(ApiFailure::bad(field("snapshot_url"), "snapshot_url must be an http:// or https:// URL"));
+        }
+    }
+    let reader_point = point.clone();
+    let device = shared.workstation.with_store(|s| s.device_id_by_code(&reader_point)).ok().flatten();
+    let mut all_details = details.unwrap_or_else(|| json!({}));
+    if let Some(url) = snapshot {
+        all_details["snapshot_url"] = json!(url);
+    }
+    all_details["point"] = json!(point);
+    Ok(NewSignal {
+        id: uuid::Uuid::now_v7(),
+        idempotency_key: Some(format!("http:{id}")),
+        source: "http".into(),
+        sender: Some(source),
+        account: None,
+        zone: None,
+        code: Some(kind.clone()),
+        qualifier: Some("new".into()),
+        alarm_type: kind,
+        priority,
+        sequence: None,
+        device_id: device,
+        received_at: received,
+        sent_at: Some(ms(sent)),
+        details: Some(all_details.to_string()),
+        raw: Some(value.to_string()),
+    })
+}
+
+async fn events(
+    State(shared): State<Shared_>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiFailure> {
+    check_intake(&shared, &headers)?;
+    if body.len() > 4 * 1024 * 1024 {
+        return Err(ApiFailure {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            message: "at most 4 MiB per request".into(),
+            field: Some("body".into()),
+        });
+    }
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|e| ApiFailure::bad("body", format!("not valid JSON: {e}")))?;
+    let received = ms(OffsetDateTime::now_utc());
+    let (items, batch): (Vec<&Value>, bool) = match &value {
+        Value::Array(a) if a.is_empty() => return Err(ApiFailure::bad("body", "an empty batch")),
+        Value::Array(a) if a.len() > 1000 => return Err(ApiFailure::bad("body", "at most 1000 events per batch")),
+        Value::Array(a) => (a.iter().collect(), true),
+        other => (vec![other], false),
+    };
+    // The whole batch is checked before anything is stored: all of it, or none.
+    let reader = shared.clone();
+    let owned: Vec<Value> = items.into_iter().cloned().collect();
+    let signals = tokio::task::spawn_blocking(move || {
+        owned
+            .iter()
+            .enumerate()
+            .map(|(i, v)| event_signal(&reader, &if batch { format!("[{i}]") } else { String::new() }, v, received))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|e| ApiFailure {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code: "internal",
+        message: e.to_string(),
+        field: None,
+    })??;
+    let flags =
+        shared.writer.commit(signals.into_iter().map(|s| Op::Signal(Box::new(s))).collect()).await.map_err(|e| {
+            ApiFailure {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "storage",
+                message: format!("not stored, send again: {e}"),
+                field: None,
+            }
+        })?;
+    let stored = flags.iter().filter(|f| **f).count();
+    for _ in 0..stored {
+        Stats::bump(&shared.stats.http_events_stored);
+    }
+    let status = if stored > 0 { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(json!({ "stored": stored, "duplicates": flags.len() - stored }))).into_response())
+}
+
+async fn points(
+    State(shared): State<Shared_>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    check_read(&shared, peer, &headers)?;
+    let reader = shared.clone();
+    let list = tokio::task::spawn_blocking(move || reader.workstation.with_store(|s| s.point_list()))
+        .await
+        .map_err(|e| ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: e.to_string(),
+            field: None,
+        })?
+        .map_err(|e| ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "storage",
+            message: e.to_string(),
+            field: None,
+        })?;
+    Ok(Json(list).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct Since {
+    since: Option<String>,
+    limit: Option<u32>,
+}
+
+fn parse_since(text: Option<&str>) -> Result<i64, ApiFailure> {
+    match text {
+        None => Ok(0),
+        Some(t) => {
+            if let Ok(ms) = t.parse::<i64>() {
+                return Ok(ms);
+            }
+            OffsetDateTime::parse(t, &Rfc3339)
+                .map(ms)
+                .map_err(|_| ApiFailure::bad("since", "since is RFC 3339 or milliseconds since 1970"))
+        }
+    }
+}
+
+async fn alarms(
+    State(shared): State<Shared_>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<Since>,
+) -> Result<Response, ApiFailure> {
+    check_read(&shared, peer, &headers)?;
+    let since = parse_since(q.since.as_deref())?;
+    let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
+    let reader = shared.clone();
+    let list = tokio::task::spawn_blocking(move || reader.workstation.with_store(|s| s.signals_since(since, limit)))
+        .await
+        .map_err(|e| ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: e.to_string(),
+            field: None,
+        })?
+        .map_err(|e| ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "storage",
+            message: e.to_string(),
+            field: None,
+        })?;
+    Ok(Json(list).into_response())
+}
+
+async fn stats(
+    State(shared): State<Shared_>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    check_read(&shared, peer, &headers)?;
+    let reader = shared.clone();
+    let (devices, signals) = tokio::task::spawn_blocking(move || {
+        reader.workstation.with_store(|s| (s.device_counts().ok(), s.signal_count().ok()))
+    })
+    .await
+    .unwrap_or((None, None));
+    let st = &shared.stats;
+    Ok(Json(json!({
+        "devices": devices,
+        "alarm_signals": signals,
+        "dc09": {
+            "frames_received": Stats::get(&st.frames_received),
+            "frames_acknowledged": Stats::get(&st.frames_acknowledged),
+            "frames_refused": st.refused(),
+            "link_tests": Stats::get(&st.link_tests),
+            "signals_stored": Stats::get(&st.signals_stored),
+            "duplicates": Stats::get(&st.duplicates),
+            "connections_open": Stats::get(&st.connections_open),
+            "connections_refused": Stats::get(&st.connections_refused),
+        },
+        "http": { "events_stored": Stats::get(&st.http_events_stored) },
+    }))
+    .into_response())
+}

@@ -1,0 +1,136 @@
+//! Vigil's engine: the receivers that take alarms in (SIA DC-09 over TCP and UDP, JSON events over
+//! HTTP), the writer that commits them before anyone is acknowledged, and panel supervision.
+//!
+//! The desktop console runs it beside its window; `vigil agent` runs it alone. It never links a GUI.
+
+mod dc09;
+mod http;
+mod stats;
+mod tcp;
+mod udp;
+mod writer;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use vigil_api::Settings;
+use vigil_dc09::{Key, Keys};
+
+pub use stats::Stats;
+pub use writer::{Writer, WriterError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Api(#[from] vigil_api::ApiError),
+    #[error(transparent)]
+    Store(#[from] vigil_store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("settings: {0}")]
+    Settings(String),
+}
+
+/// Where to listen; `None` keeps what `vigil.toml` says.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub dc09: Option<String>,
+    pub http: Option<String>,
+}
+
+/// What every receiver shares: how to commit, what the accounts and points are, the counters.
+pub(crate) struct Shared {
+    /// Reads for the HTTP API and supervision go through the workstation's own connection.
+    pub workstation: vigil_api::Workstation,
+    pub settings: Settings,
+    pub writer: Writer,
+    pub keys: Keys,
+    /// (account, zone) → alarm point.
+    pub points: HashMap<(String, u32), uuid::Uuid>,
+    pub stats: Stats,
+}
+
+/// A running engine: its addresses, and a switch to stop it.
+pub struct Engine {
+    pub dc09_tcp: Option<SocketAddr>,
+    pub dc09_udp: Option<SocketAddr>,
+    pub http: Option<SocketAddr>,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+fn keys_from(settings: &Settings) -> Result<Keys, EngineError> {
+    let mut keys = Keys::none();
+    for a in &settings.dc09.accounts {
+        if let Some(text) = &a.key {
+            let key = if a.key_format == "text" { Key::from_text(text) } else { Key::from_hex(text) }
+                .map_err(|e| EngineError::Settings(format!("account {}: {e}", a.account)))?;
+            keys.insert(&a.account, key);
+        }
+    }
+    Ok(keys)
+}
+
+impl Engine {
+    /// Opens the data directory and starts the receivers its settings (or `overrides`) ask for.
+    pub async fn start(dir: &Path, overrides: Overrides) -> Result<Engine, EngineError> {
+        let workstation = vigil_api::Workstation::open(dir)?;
+        let settings = workstation.settings().clone();
+        let keys = keys_from(&settings)?;
+        let points =
+            workstation.with_store(|s| s.dc09_addresses())?.into_iter().map(|(a, z, id)| ((a, z), id)).collect();
+        let writer = Writer::start(&dir.join(vigil_store::DATABASE_FILE))?;
+        let shared =
+            Arc::new(Shared { workstation, settings: settings.clone(), writer, keys, points, stats: Stats::default() });
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        // `--dc09 ADDR` opens TCP and UDP on the same address (interfaces.md); otherwise each
+        // follows its own setting.
+        let (tcp_addr, udp_addr) = match overrides.dc09 {
+            Some(addr) => (Some(addr.clone()), Some(addr)),
+            None => (settings.dc09.tcp.clone(), settings.dc09.udp.clone()),
+        };
+        let mut engine =
+            Engine { dc09_tcp: None, dc09_udp: None, http: None, shared: shared.clone(), stop, tasks: Vec::new() };
+        if let Some(addr) = &tcp_addr {
+            let (bound, task) = tcp::serve(addr, shared.clone(), stopped.clone()).await?;
+            engine.dc09_tcp = Some(bound);
+            tasks.push(task);
+        }
+        if let Some(addr) = &udp_addr {
+            let (bound, task) = udp::serve(addr, shared.clone(), stopped.clone()).await?;
+            engine.dc09_udp = Some(bound);
+            tasks.push(task);
+        }
+        let http_addr = overrides.http.or(Some(settings.http.listen.clone())).filter(|a| !a.is_empty());
+        if let Some(addr) = &http_addr {
+            let (bound, task) = http::serve(addr, shared.clone(), stopped.clone()).await?;
+            engine.http = Some(bound);
+            tasks.push(task);
+        }
+        if settings.dc09.supervision_seconds > 0
+            || settings.dc09.accounts.iter().any(|a| a.supervision_seconds.is_some())
+        {
+            tasks.push(tokio::spawn(dc09::supervise(shared.clone(), stopped.clone())));
+        }
+        engine.tasks = tasks;
+        Ok(engine)
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.shared.stats
+    }
+
+    /// Stops accepting, finishes what is in flight, and waits for the receivers to end.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

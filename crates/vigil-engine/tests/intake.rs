@@ -1,0 +1,319 @@
+//! The engine's receivers as panels, integrators and bad senders meet them: every ACK only for what
+//! is stored, each kind of bad input with its documented answer, while others keep being served.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use vigil_dc09::{find_frame, Frame, Key, Keys, MessageId, Scan, Timestamp};
+use vigil_engine::{Engine, Overrides};
+use vigil_store::Store;
+
+const KEY: &str = "000102030405060708090A0B0C0D0E0F";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    engine: Engine,
+    token: String,
+}
+
+/// The demo hospital with account 1003 given a key, and an engine on free loopback ports.
+async fn start() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_owned();
+    vigil_demo::create_demo(&path, vigil_demo::DemoOptions::default(), false).expect("demo");
+    let accounts = vec![vigil_api::Dc09Account {
+        account: "1003".into(),
+        key: Some(KEY.into()),
+        key_format: "hex".into(),
+        supervision_seconds: None,
+    }];
+    let settings = vigil_api::Settings::load_or_create_with(&path, &accounts).expect("settings");
+    let engine = Engine::start(&path, Overrides { dc09: Some("127.0.0.1:0".into()), http: Some("127.0.0.1:0".into()) })
+        .await
+        .expect("engine");
+    Fixture { _dir: dir, path, engine, token: settings.http.intake_token }
+}
+
+fn frame(account: &str, seq: u16, data: &str, encrypted: bool, ts: OffsetDateTime) -> Frame {
+    Frame {
+        id: if data.is_empty() { MessageId::Null } else { MessageId::AdmCid },
+        encrypted,
+        sequence: seq,
+        receiver: Some("1".into()),
+        line: "0".into(),
+        account: account.into(),
+        data: data.into(),
+        extended: vec![],
+        timestamp: Some(Timestamp(ts.replace_nanosecond(0).expect("ns"))),
+    }
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+async fn read_answer(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        if let Scan::Frame(n) = find_frame(&buf) {
+            return Some(buf[..n].to_vec());
+        }
+        match tokio::time::timeout(Duration::from_secs(3), stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return None,
+            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+fn answer_id(bytes: &[u8], keys: &Keys) -> (MessageId, u16) {
+    let f = Frame::decode(bytes, keys).expect("the answer is a valid frame");
+    (f.id, f.sequence)
+}
+
+fn stored(path: &std::path::Path) -> Vec<vigil_store::StoredSignal> {
+    Store::open(&path.join("vigil.db")).expect("open").signals_since(0, 100_000).expect("signals")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_are_acknowledged_after_they_are_stored_however_they_arrive() {
+    let fx = start().await;
+    let addr = fx.engine.dc09_tcp.expect("tcp");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+
+    // Two frames in one write: two ACKs, in order, each echoing its sequence.
+    let mut both = frame("1001", 11, "#1001|1120 01 001", false, now()).encode(None, b"");
+    both.extend(frame("1001", 12, "#1001|1130 01 002", false, now()).encode(None, b""));
+    stream.write_all(&both).await.expect("write");
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack 11"), &Keys::none()), (MessageId::Ack, 11));
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack 12"), &Keys::none()), (MessageId::Ack, 12));
+    // Acknowledged means stored: another connection to the database sees both at once.
+    let rows = stored(&fx.path);
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.device_id.is_some() && r.account.as_deref() == Some("1001")));
+    assert_eq!(rows[0].alarm_type, "panic");
+    assert_eq!(rows[0].priority, 1);
+
+    // One frame over many writes.
+    let bytes = frame("1001", 13, "#1001|1110 01 003", false, now()).encode(None, b"");
+    for piece in bytes.chunks(7) {
+        stream.write_all(piece).await.expect("write piece");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack 13"), &Keys::none()), (MessageId::Ack, 13));
+
+    // Encrypted: the ACK comes back encrypted with the same key.
+    let key = Key::from_hex(KEY).expect("key");
+    let mut keys = Keys::none();
+    keys.insert("1003", key.clone());
+    stream
+        .write_all(&frame("1003", 14, "#1003|1120 01 001", true, now()).encode(Some(&key), b"pad"))
+        .await
+        .expect("write");
+    let answer = read_answer(&mut stream).await.expect("encrypted ack");
+    assert!(Frame::decode(&answer, &keys).expect("decrypts").encrypted);
+
+    // A retransmission of the same frame is acknowledged again and stored once.
+    let again = frame("1001", 21, "#1001|1120 01 004", false, now());
+    for _ in 0..2 {
+        stream.write_all(&again.encode(None, b"")).await.expect("write");
+        assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack"), &Keys::none()).0, MessageId::Ack);
+    }
+    assert_eq!(stored(&fx.path).iter().filter(|r| r.sequence == Some(21)).count(), 1);
+
+    // An account with no alarm point is still stored, on an unmapped point.
+    stream.write_all(&frame("ABCDEF", 22, "#ABCDEF|1120 01 001", false, now()).encode(None, b"")).await.expect("write");
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack"), &Keys::none()).0, MessageId::Ack);
+    let unmapped = stored(&fx.path).into_iter().find(|r| r.account.as_deref() == Some("ABCDEF")).expect("stored");
+    assert_eq!(unmapped.device_id, None);
+
+    // UDP: one frame, one ACK.
+    let udp = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+    udp.send_to(
+        &frame("1001", 31, "#1001|1120 01 005", false, now()).encode(None, b""),
+        fx.engine.dc09_udp.expect("udp"),
+    )
+    .await
+    .expect("send");
+    let mut buf = [0u8; 2048];
+    let (n, _) =
+        tokio::time::timeout(Duration::from_secs(3), udp.recv_from(&mut buf)).await.expect("in time").expect("recv");
+    assert_eq!(answer_id(&buf[..n], &Keys::none()), (MessageId::Ack, 31));
+    fx.engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_get_their_answer_and_the_receiver_keeps_serving() {
+    let fx = start().await;
+    let addr: SocketAddr = fx.engine.dc09_tcp.expect("tcp");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let good = frame("1001", 1, "#1001|1120 01 001", false, now()).encode(None, b"");
+
+    let expect = |bytes: Vec<u8>, kind: MessageId| (bytes, kind);
+    let mut bad_crc = good.clone();
+    bad_crc[1] = if bad_crc[1] == b'0' { b'1' } else { b'0' };
+    // One byte shorter than it is: cut before its CR (the rest is skipped as noise).
+    let mut bad_len = good.clone();
+    let declared = usize::from_str_radix(std::str::from_utf8(&good[5..9]).expect("ascii"), 16).expect("hex");
+    bad_len.splice(5..9, format!("0{:03X}", declared - 1).into_bytes());
+    let key = Key::from_hex(KEY).expect("key");
+    let wrong = Key::from_hex("FFEEDDCCBBAA99887766554433221100").expect("key");
+    let cases = [
+        expect(bad_crc, MessageId::Nak),
+        expect(bad_len, MessageId::Nak),
+        expect(
+            frame("1001", 2, "#1001|1120 01 001", false, now() - time::Duration::seconds(120)).encode(None, b""),
+            MessageId::Nak,
+        ),
+        expect(
+            frame("1001", 3, "#1001|1120 01 001", false, now() + time::Duration::seconds(120)).encode(None, b""),
+            MessageId::Nak,
+        ),
+        expect(frame("7777", 4, "#7777|1120 01 001", true, now()).encode(Some(&key), b"p"), MessageId::Duh),
+        expect(frame("1003", 5, "#1003|1120 01 001", true, now()).encode(Some(&wrong), b"p"), MessageId::Duh),
+        expect(frame("1001", 6, "#1001|9999", false, now()).encode(None, b""), MessageId::Duh),
+    ];
+    for (bytes, kind) in cases {
+        stream.write_all(&bytes).await.expect("write");
+        let answer = read_answer(&mut stream).await.expect("an answer");
+        assert_eq!(answer_id(&answer, &Keys::none()).0, kind, "{}", String::from_utf8_lossy(&bytes));
+    }
+    // Garbage gets silence, and the connection still serves the next good frame.
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    stream.write_all(&good).await.expect("write");
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack"), &Keys::none()), (MessageId::Ack, 1));
+    // Nothing refused was stored.
+    assert_eq!(stored(&fx.path).len(), 1);
+
+    // An oversized frame (more bytes than the largest length field can say): cut at its declared
+    // length it does not end with CR, so it gets a NAK; the surplus is skipped and the connection
+    // goes on serving.
+    let mut huge = b"\n00000FFF\"ADM-CID\"0001L0#1001[".to_vec();
+    huge.extend(std::iter::repeat_n(b'9', 5000));
+    huge.extend(b"]\r");
+    stream.write_all(&huge).await.expect("write");
+    let answer = read_answer(&mut stream).await.expect("answer to an oversized frame");
+    assert_eq!(answer_id(&answer, &Keys::none()).0, MessageId::Nak);
+    stream.write_all(&frame("1001", 7, "#1001|1120 01 002", false, now()).encode(None, b"")).await.expect("write");
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack"), &Keys::none()), (MessageId::Ack, 7));
+
+    let stats: Value = reqwest_get(fx.engine.http.expect("http"), "/v1/stats", None).await.1;
+    let refused = &stats["dc09"]["frames_refused"];
+    for reason in [
+        "bad_crc",
+        "bad_length",
+        "stale_timestamp",
+        "future_timestamp",
+        "unknown_account",
+        "wrong_key",
+        "unreadable_payload",
+        "garbage",
+    ] {
+        assert!(refused[reason].as_u64().unwrap_or(0) >= 1, "{reason} counted: {refused}");
+    }
+    fx.engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_sender_and_a_flood_of_connections_do_not_block_others() {
+    let fx = start().await;
+    let addr = fx.engine.dc09_tcp.expect("tcp");
+    // A client dribbling a frame one byte at a time while 200 idle connections are open.
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        idle.push(TcpStream::connect(addr).await.expect("connect"));
+    }
+    let mut slow = TcpStream::connect(addr).await.expect("slow");
+    let dribble = frame("1001", 1, "#1001|1120 01 001", false, now()).encode(None, b"");
+    slow.write_all(&dribble[..10]).await.expect("write");
+    let mut normal = TcpStream::connect(addr).await.expect("normal");
+    normal.write_all(&frame("1001", 2, "#1001|1120 01 002", false, now()).encode(None, b"")).await.expect("write");
+    assert_eq!(answer_id(&read_answer(&mut normal).await.expect("ack"), &Keys::none()), (MessageId::Ack, 2));
+    drop(idle);
+    fx.engine.stop().await;
+}
+
+/// A minimal HTTP/1.1 request over a TCP stream; returns status and JSON body.
+async fn reqwest_get(addr: SocketAddr, path: &str, token: Option<&str>) -> (u16, Value) {
+    request(addr, "GET", path, token, None).await
+}
+
+async fn request(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect http");
+    let body = body.unwrap_or("");
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).await.expect("send");
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.expect("read");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status: u16 = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let (head, rest) = text.split_once("\r\n\r\n").expect("head and body");
+    // Chunked bodies: take the JSON between the first '{' or '[' and its end.
+    let json_text = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let start = rest.find(['{', '[']).unwrap_or(0);
+        let end = rest.rfind(['}', ']']).map_or(rest.len(), |e| e + 1);
+        rest[start..end].to_owned()
+    } else {
+        rest.to_owned()
+    };
+    (status, serde_json::from_str(&json_text).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_events_need_the_token_name_the_bad_field_and_are_stored_once() {
+    let fx = start().await;
+    let http = fx.engine.http.expect("http");
+    let event = json!({"id": "0191f3a4-0000-7000-8000-000000000001", "source": "face-recognition", "point": "OPD-1F-CAM-001",
+                       "type": "watchlist_hit", "priority": 2, "time": "2026-11-22T03:00:00+08:00", "details": {"person": "X"}}).to_string();
+    assert_eq!(request(http, "POST", "/v1/events", None, Some(&event)).await.0, 401);
+    assert_eq!(request(http, "POST", "/v1/events", Some("wrong"), Some(&event)).await.0, 401);
+    let (status, body) = request(http, "POST", "/v1/events", Some(&fx.token), Some(&event)).await;
+    assert_eq!((status, body["stored"].as_u64()), (201, Some(1)));
+    let (status, body) = request(http, "POST", "/v1/events", Some(&fx.token), Some(&event)).await;
+    assert_eq!((status, body["duplicates"].as_u64()), (200, Some(1)), "same id, stored once");
+
+    let (status, body) =
+        request(http, "POST", "/v1/events", Some(&fx.token), Some(&event.replace("\"priority\":2", "\"priority\":7")))
+            .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("priority")));
+    let batch = format!(
+        "[{}, {}]",
+        event.replace("000000000001", "000000000002"),
+        event.replace("000000000001", "000000000003").replace("2026-11-22T03:00:00+08:00", "yesterday")
+    );
+    let (status, body) = request(http, "POST", "/v1/events", Some(&fx.token), Some(&batch)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("[1].time")));
+    let (status, body) = request(http, "POST", "/v1/events", Some(&fx.token), Some("{not json")).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("body")));
+    let rows = stored(&fx.path);
+    assert_eq!(rows.len(), 1, "a refused batch stores nothing");
+    assert!(rows[0].device_id.is_some(), "the event's point was found by its code");
+
+    let (status, points) = reqwest_get(http, "/v1/points", None).await;
+    assert_eq!(status, 200);
+    let total = Store::open(&fx.path.join("vigil.db")).expect("open").device_counts().expect("counts").total();
+    assert_eq!(points.as_array().map(Vec::len), Some(total as usize), "every device is listed");
+    assert!(points
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|p| p["code"] == "OPD-1F-CAM-001" && p["building"] == "OPD" && p["floor"] == "1F"));
+    let (status, alarms) = reqwest_get(http, "/v1/alarms?since=2020-01-01T00:00:00Z", None).await;
+    assert_eq!((status, alarms.as_array().map(Vec::len)), (200, Some(1)));
+    assert_eq!(reqwest_get(http, "/v1/alarms?since=soon", None).await.0, 400);
+    let (status, health) = reqwest_get(http, "/v1/health", None).await;
+    assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+    let (status, spec) = reqwest_get(http, "/v1/openapi.json", None).await;
+    assert_eq!((status, spec["openapi"].as_str()), (200, Some("3.0.3")));
+    assert_eq!(reqwest_get(http, "/v1/nothing", None).await.0, 404);
+    fx.engine.stop().await;
+}

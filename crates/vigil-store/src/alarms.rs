@@ -1,0 +1,205 @@
+//! Alarm signals as received (DC-09 frames, HTTP events, supervision faults) and the link state of
+//! each DC-09 panel. A signal is stored before its sender is acknowledged.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use vigil_domain::Id;
+
+use crate::schema::Migration;
+use crate::sites::uuid_of;
+use crate::{now_ms, Result, Store};
+
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 4,
+    name: "alarm signals and DC-09 links",
+    sql: r#"
+CREATE TABLE alarm_signals (
+    id              TEXT PRIMARY KEY,
+    -- Retransmissions and repeated HTTP posts carry the same key and are stored once.
+    idempotency_key TEXT UNIQUE,
+    source          TEXT NOT NULL,
+    sender          TEXT,
+    account         TEXT,
+    zone            INTEGER,
+    code            TEXT,
+    qualifier       TEXT,
+    alarm_type      TEXT NOT NULL,
+    priority        INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 3),
+    sequence        INTEGER,
+    device_id       TEXT REFERENCES devices(id),
+    received_at     INTEGER NOT NULL,
+    sent_at         INTEGER,
+    details         TEXT,
+    raw             TEXT,
+    incident_id     TEXT,
+    version         INTEGER NOT NULL DEFAULT 1,
+    deleted         INTEGER NOT NULL DEFAULT 0,
+    updated_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX alarm_signals_received ON alarm_signals(received_at);
+
+CREATE TABLE dc09_links (
+    account     TEXT PRIMARY KEY,
+    last_seen   INTEGER NOT NULL,
+    sender      TEXT,
+    faulted     INTEGER NOT NULL DEFAULT 0
+) STRICT;
+"#,
+}];
+
+/// One received signal, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignal {
+    pub id: Id,
+    pub idempotency_key: Option<String>,
+    /// `dc09-tcp`, `dc09-udp`, `http`, `supervision`.
+    pub source: String,
+    pub sender: Option<String>,
+    pub account: Option<String>,
+    pub zone: Option<u32>,
+    pub code: Option<String>,
+    pub qualifier: Option<String>,
+    pub alarm_type: String,
+    pub priority: u8,
+    pub sequence: Option<u32>,
+    pub device_id: Option<Id>,
+    pub received_at: i64,
+    pub sent_at: Option<i64>,
+    pub details: Option<String>,
+    pub raw: Option<String>,
+}
+
+/// A stored signal as read back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredSignal {
+    pub id: Id,
+    pub source: String,
+    pub sender: Option<String>,
+    pub account: Option<String>,
+    pub zone: Option<u32>,
+    pub code: Option<String>,
+    pub qualifier: Option<String>,
+    pub alarm_type: String,
+    pub priority: u8,
+    pub sequence: Option<u32>,
+    pub device_id: Option<Id>,
+    pub received_at: i64,
+    pub sent_at: Option<i64>,
+    pub incident_id: Option<String>,
+}
+
+/// Stores a signal unless one with the same idempotency key exists; returns whether it was new.
+pub fn insert_signal(tx: &Transaction<'_>, s: &NewSignal) -> Result<bool> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO alarm_signals (id, idempotency_key, source, sender, account, zone, code, qualifier, alarm_type,
+             priority, sequence, device_id, received_at, sent_at, details, raw, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?13)
+         ON CONFLICT(idempotency_key) DO NOTHING",
+    )?;
+    let n = stmt.execute(params![
+        s.id.to_string(),
+        s.idempotency_key,
+        s.source,
+        s.sender,
+        s.account,
+        s.zone,
+        s.code,
+        s.qualifier,
+        s.alarm_type,
+        s.priority,
+        s.sequence,
+        s.device_id.map(|d| d.to_string()),
+        s.received_at,
+        s.sent_at,
+        s.details,
+        s.raw,
+    ])?;
+    Ok(n == 1)
+}
+
+/// Records that a panel's link is alive (a NULL link test or any frame).
+pub fn touch_link(tx: &Transaction<'_>, account: &str, sender: Option<&str>, at: i64) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO dc09_links (account, last_seen, sender, faulted) VALUES (?1, ?2, ?3, 0)
+         ON CONFLICT(account) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen), sender = excluded.sender, faulted = 0",
+    )?
+    .execute(params![account, at, sender])?;
+    Ok(())
+}
+
+impl Store {
+    /// Signals received at or after `since` (ms since the epoch), oldest first, at most `limit`.
+    pub fn signals_since(&self, since: i64, limit: u32) -> Result<Vec<StoredSignal>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, source, sender, account, zone, code, qualifier, alarm_type, priority, sequence, device_id,
+                    received_at, sent_at, incident_id
+             FROM alarm_signals WHERE received_at >= ?1 AND deleted = 0 ORDER BY received_at, id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![since, limit], |row| {
+            let device: Option<String> = row.get(10)?;
+            Ok(StoredSignal {
+                id: uuid_of(row, 0)?,
+                source: row.get(1)?,
+                sender: row.get(2)?,
+                account: row.get(3)?,
+                zone: row.get(4)?,
+                code: row.get(5)?,
+                qualifier: row.get(6)?,
+                alarm_type: row.get(7)?,
+                priority: row.get(8)?,
+                sequence: row.get(9)?,
+                device_id: device.and_then(|d| Id::parse_str(&d).ok()),
+                received_at: row.get(11)?,
+                sent_at: row.get(12)?,
+                incident_id: row.get(13)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn signal_count(&self) -> Result<u64> {
+        Ok(self.conn().query_row("SELECT count(*) FROM alarm_signals WHERE deleted = 0", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// The alarm point a DC-09 account and zone answer to, if any.
+    pub fn device_for_dc09(&self, account: &str, zone: u32) -> Result<Option<Id>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id FROM devices WHERE dc09_account = ?1 AND dc09_zone = ?2 AND deleted = 0 LIMIT 1",
+        )?;
+        Ok(stmt.query_row(params![account, zone], |row| uuid_of(row, 0)).optional()?)
+    }
+
+    /// Every DC-09 address known, for the engine's in-memory map.
+    pub fn dc09_addresses(&self) -> Result<Vec<(String, u32, Id)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT dc09_account, dc09_zone, id FROM devices WHERE dc09_account IS NOT NULL AND deleted = 0",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, uuid_of(row, 2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Devices whose code matches, for HTTP events naming their point by code.
+    pub fn device_id_by_code(&self, code: &str) -> Result<Option<Id>> {
+        let mut stmt = self.conn().prepare_cached("SELECT id FROM devices WHERE code = ?1 AND deleted = 0")?;
+        Ok(stmt.query_row([code], |row| uuid_of(row, 0)).optional()?)
+    }
+
+    /// Links whose last sign of life is older than `before`, not yet faulted.
+    pub fn silent_links(&self, before: i64) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT account, last_seen FROM dc09_links WHERE last_seen < ?1 AND faulted = 0")?;
+        let rows = stmt.query_map([before], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn mark_link_faulted(&self, account: &str) -> Result<()> {
+        self.conn().execute("UPDATE dc09_links SET faulted = 1 WHERE account = ?1", [account])?;
+        Ok(())
+    }
+
+    /// Milliseconds since the epoch, as the store writes them.
+    pub fn now_ms() -> i64 {
+        now_ms()
+    }
+}
