@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   libwebkit2gtk-4.1-dev libssl-dev libasound2-dev
   xvfb webkit2gtk-driver dbus dbus-x11 x11-utils imagemagick
-  fonts-wqy-microhei sqlite3
+  fonts-wqy-microhei sqlite3 python3 python3-venv
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -52,4 +52,11 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
   # registry mirrors that carry only this platform's produce; `npm install` keeps to the lock file.
   (cd ui && npm install --no-audit --no-fund --loglevel=error)
 fi
+# Independent DC-09 implementations the interop tests talk to (PyPI, pinned, in a venv of ours).
+if ! .venv/bin/python -c "import siadc09, my_dc09_spt, pysiaalarm" >/dev/null 2>&1; then
+  log "installing the DC-09 peers for the interop tests into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check siadc09==1.0.1 my-dc09-spt==0.2.2 pysiaalarm==3.2.2
+fi
+
 log "ready"

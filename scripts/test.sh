@@ -24,7 +24,7 @@ cargo test --quiet --doc -p vigil-dc09
 stage "front-end tests (Vitest)"
 (cd ui && npx --no-install vitest run)
 
-stage "end-to-end on the real window (Xvfb, tauri-driver, WebKitWebDriver)"
+stage "end-to-end: the real window (Xvfb, tauri-driver, WebKitWebDriver), DC-09 peers, kill -9"
 xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
   cargo nextest run --workspace --no-fail-fast -E 'package(vigil-e2e)' --test-threads 1
 

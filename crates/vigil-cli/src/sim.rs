@@ -28,6 +28,9 @@ pub struct SimArgs {
     /// How long to send, in seconds.
     #[arg(long, default_value_t = 10.0)]
     pub duration: f64,
+    /// Stop after this many frames in all (else at the end of --duration).
+    #[arg(long)]
+    pub count: Option<u64>,
     /// Parallel connections (TCP) or sockets (UDP).
     #[arg(long, default_value_t = 1)]
     pub connections: usize,
@@ -129,9 +132,8 @@ impl Link {
             socket.connect(addr).await?;
             Ok(Link { tcp: None, udp: Some(socket), addr, buf: Vec::new() })
         } else {
-            let stream = TcpStream::connect(addr).await.with_context(|| format!("connect to {addr}"))?;
-            stream.set_nodelay(true)?;
-            Ok(Link { tcp: Some(stream), udp: None, addr, buf: Vec::new() })
+            // TCP connects on first use and again after any loss, as a panel does.
+            Ok(Link { tcp: None, udp: None, addr, buf: Vec::new() })
         }
     }
 
@@ -146,7 +148,11 @@ impl Link {
             };
         }
         if self.tcp.is_none() {
-            let stream = TcpStream::connect(self.addr).await?;
+            let Ok(Ok(stream)) = tokio::time::timeout(ANSWER_TIMEOUT, TcpStream::connect(self.addr)).await else {
+                // Receiver down: wait a little, as a panel would, and count it as no answer.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                return Ok(None);
+            };
             stream.set_nodelay(true)?;
             self.tcp = Some(stream);
             self.buf.clear();
@@ -201,6 +207,7 @@ pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
     let interval = Duration::from_secs_f64(connections as f64 / args.rate.max(0.001));
     let until = Instant::now() + Duration::from_secs_f64(args.duration);
     let started = Instant::now();
+    let budget = Arc::new(std::sync::atomic::AtomicU64::new(args.count.unwrap_or(u64::MAX)));
     let mut tasks = Vec::new();
     for c in 0..connections {
         let args = args.clone();
@@ -208,6 +215,7 @@ pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
         let keys = keys.clone();
         let tally = tally.clone();
         let log = log.clone();
+        let budget = budget.clone();
         tasks.push(tokio::spawn(async move {
             let mut link = Link::open(addr, args.udp).await?;
             // Spread the connections' sends over the interval.
@@ -217,6 +225,14 @@ pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
             while Instant::now() < until {
                 tokio::time::sleep_until(next.into()).await;
                 next += interval;
+                let take = budget.fetch_update(
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::SeqCst,
+                    |b| b.checked_sub(1),
+                );
+                if take.is_err() {
+                    break;
+                }
                 let frame = frame_for(&args, sequence, n, key.is_some());
                 let pad: [u8; 12] = rand::random();
                 let bytes = frame.encode(key.as_ref(), &pad);

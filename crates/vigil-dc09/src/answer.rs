@@ -68,15 +68,20 @@ pub fn ack(frame: &Frame, key: Option<&Key>, now: OffsetDateTime, pad: &[u8]) ->
 
 /// Refuses a frame whose timestamp is outside the window, or that was damaged on the way; carries
 /// the receiver's time so the sender can correct its clock. Never encrypted.
-pub fn nak(now: OffsetDateTime) -> Answer {
-    Answer::Nak(wrap(format!("\"NAK\"0000R0L0A0[]{}", Timestamp(now)).as_bytes()))
+///
+/// It mirrors the sender's addressing when the frame could be read. Otherwise it names account
+/// `#000` rather than the `A0` of the standard's example, because a widely used sender library
+/// cannot read a NAK without a `#` account.
+pub fn nak(now: OffsetDateTime, frame: Option<&Frame>) -> Answer {
+    let addressing = frame.map_or_else(|| "R0L0#000".to_owned(), addressing);
+    Answer::Nak(wrap(format!("\"NAK\"0000{addressing}[]{}", Timestamp(now)).as_bytes()))
 }
 
 /// Says the receiver cannot handle the message (unknown type or account policy, undecryptable).
 pub fn duh(frame: Option<&Frame>) -> Answer {
     let body = match frame {
         Some(f) => format!("\"DUH\"{:04}{}[]", f.sequence, addressing(f)),
-        None => "\"DUH\"0000R0L0A0[]".to_owned(),
+        None => "\"DUH\"0000R0L0#000[]".to_owned(),
     };
     Answer::Duh(wrap(body.as_bytes()))
 }

@@ -91,53 +91,104 @@ fn contact_id(data: &str) -> Result<Event, &'static str> {
     })
 }
 
+/// Reads SIA DC-03 event blocks: `N` (new) or `O` (old), then per event any of the modifiers
+/// `ri` area, `id` user, `pi` peripheral (digits, optionally `^name^`) and `ti` time (`hh:mm[:ss]`),
+/// then a two-letter code and its zone; `/` separates events. Both `Nri1/BA501` and `Nri1BA501`
+/// are in use.
 fn sia(data: &str) -> Result<Vec<Event>, &'static str> {
     let rest = after_account(data);
     let mut blocks = rest.split('|');
     let first = blocks.next().unwrap_or("");
     let text = blocks.find_map(|b| b.strip_prefix('A')).map(str::to_owned);
-    let (qualifier_new, fields) = match first.chars().next() {
-        Some('N') => (true, &first[1..]),
-        Some('O') => (false, &first[1..]),
+    let mut chars = first.chars().peekable();
+    let qualifier_new = match chars.next() {
+        Some('N') => true,
+        Some('O') => false,
         _ => return Err("SIA event"),
     };
+    let body: String = chars.collect();
+    let bytes = body.as_bytes();
+    let mut i = 0;
     let mut partition = None;
     let mut events = Vec::new();
-    for field in fields.split('/').filter(|f| !f.is_empty()) {
-        // Modifiers: ri (area), id (user), ti (time), pi (peripheral) carry numbers or times.
-        if let Some(area) = field.strip_prefix("ri") {
-            partition = area.parse().ok();
-            continue;
+    let digits = |i: &mut usize| -> &str {
+        let start = *i;
+        while *i < bytes.len() && bytes[*i].is_ascii_digit() {
+            *i += 1;
         }
-        if field.starts_with("id") || field.starts_with("ti") || field.starts_with("pi") {
-            continue;
+        &body[start..*i]
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' => i += 1,
+            b'^' => {
+                // A name after a modifier, `^…^`: skipped.
+                let end = body[i + 1..].find('^').ok_or("SIA name")?;
+                i += end + 2;
+            }
+            _ if body[i..].starts_with("ri") => {
+                i += 2;
+                partition = digits(&mut i).parse().ok();
+            }
+            _ if body[i..].starts_with("id") || body[i..].starts_with("pi") => {
+                i += 2;
+                digits(&mut i);
+            }
+            _ if body[i..].starts_with("ti") => {
+                i += 2;
+                while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b':') {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_uppercase() && i + 1 < bytes.len() && bytes[i + 1].is_ascii_uppercase() => {
+                let code = &body[i..i + 2];
+                i += 2;
+                let number = digits(&mut i);
+                let zone = if number.is_empty() { None } else { Some(number.parse::<u32>().map_err(|_| "SIA zone")?) };
+                let qualifier = if SIA_RESTORES.contains(&code) {
+                    Qualifier::Restore
+                } else if qualifier_new {
+                    Qualifier::New
+                } else {
+                    Qualifier::StillPresent
+                };
+                events.push(Event {
+                    qualifier,
+                    code: code.to_owned(),
+                    zone,
+                    partition,
+                    text: text.clone(),
+                    class: classify(None, Some(code)),
+                });
+            }
+            _ => return Err("SIA event code"),
         }
-        if field.len() < 2 || !field.is_char_boundary(2) {
-            return Err("SIA event code");
-        }
-        let (code, number) = field.split_at(2);
-        if !code.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err("SIA event code");
-        }
-        let zone = if number.is_empty() { None } else { Some(number.parse::<u32>().map_err(|_| "SIA zone")?) };
-        let qualifier = if SIA_RESTORES.contains(&code) {
-            Qualifier::Restore
-        } else if qualifier_new {
-            Qualifier::New
-        } else {
-            Qualifier::StillPresent
-        };
-        events.push(Event {
-            qualifier,
-            code: code.to_owned(),
-            zone,
-            partition,
-            text: text.clone(),
-            class: classify(None, Some(code)),
-        });
     }
     if events.is_empty() {
         return Err("SIA event code");
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sia_blocks_with_and_without_separators() {
+        let one = sia("#1234|Nri1/BA501").expect("separated");
+        assert_eq!((one[0].code.as_str(), one[0].zone, one[0].partition), ("BA", Some(501), Some(1)));
+        let packed = sia("#1234|Nri1PA9").expect("packed");
+        assert_eq!((packed[0].code.as_str(), packed[0].zone, packed[0].partition), ("PA", Some(9), Some(1)));
+        let named = sia("#1234|Nri2^Ward 5^id12^Li^ti10:15FA003/FA004").expect("names and time");
+        assert_eq!(named.len(), 2);
+        assert_eq!((named[1].code.as_str(), named[1].zone, named[1].partition), ("FA", Some(4), Some(2)));
+        let restore = sia("#1234|NBR501").expect("restore");
+        assert_eq!(restore[0].qualifier, Qualifier::Restore);
+        let text = sia("#1234|NRR|Atest").expect("text");
+        assert_eq!(text[0].text.as_deref(), Some("test"));
+        assert!(sia("#1234|X").is_err());
+        assert!(sia("#1234|N").is_err());
+        assert!(sia("#1234|Nba1").is_err());
+    }
 }

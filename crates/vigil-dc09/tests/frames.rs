@@ -74,7 +74,16 @@ fn example_events_decode_to_the_right_alarms() {
 #[test]
 fn a_nak_carries_the_receiver_s_clock() {
     let now = datetime!(2025-09-24 16:20:01 UTC);
-    assert_eq!(nak(now).bytes(), EXAMPLES[5]);
+    let answer = nak(now, None);
+    assert!(
+        answer.bytes().ends_with(b"\"NAK\"0000R0L0#000[]_16:20:01,09-24-2025\r"),
+        "{:?}",
+        String::from_utf8_lossy(answer.bytes())
+    );
+    let decoded = Frame::decode(answer.bytes(), &Keys::none()).expect("our NAK decodes");
+    assert_eq!(decoded.timestamp, Some(Timestamp(now)));
+    let sender = Frame::decode(EXAMPLES[1], &Keys::none()).expect("frame");
+    assert!(String::from_utf8_lossy(nak(now, Some(&sender)).bytes()).contains("\"NAK\"0000R579BDFL789ABC#12345A[]"));
     let back = Frame::decode(EXAMPLES[5], &Keys::none()).expect("a NAK decodes");
     assert_eq!((back.id, back.account.as_str()), (MessageId::Nak, "0"));
     assert_eq!(back.timestamp, Some(Timestamp(now)));

@@ -40,7 +40,7 @@ pub(crate) fn handle(
     Stats::bump(&shared.stats.frames_received);
     let frame = match Frame::decode(bytes, &shared.keys) {
         Ok(frame) => frame,
-        Err(e) if e.is_transmission() => return refuse(shared, e.reason(), nak(now), sender, &e.to_string()),
+        Err(e) if e.is_transmission() => return refuse(shared, e.reason(), nak(now, None), sender, &e.to_string()),
         Err(e @ (FrameError::NoKey(_) | FrameError::Undecryptable)) => {
             return refuse(shared, e.reason(), duh(None), sender, &e.to_string())
         }
@@ -52,7 +52,7 @@ pub(crate) fn handle(
     if let Some(ts) = frame.timestamp {
         if !timestamp_acceptable(ts.0, now) {
             let reason = if ts.0 < now { "stale_timestamp" } else { "future_timestamp" };
-            return refuse(shared, reason, nak(now), sender, &format!("sent {} at {now}", ts.0));
+            return refuse(shared, reason, nak(now, Some(&frame)), sender, &format!("sent {} at {now}", ts.0));
         }
     }
     let events = match parse_payload(&frame) {

@@ -1,0 +1,242 @@
+//! `vigil agent` and `vigil sim` against independent DC-09 implementations from PyPI (siadc09,
+//! my-dc09-spt, pysiaalarm), and against `kill -9`: every acknowledged alarm is stored, once.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use vigil_e2e::workspace_root;
+
+const HEX_KEY: &str = "000102030405060708090A0B0C0D0E0F";
+const TEXT_KEY: &str = "0123456789abcdef";
+
+fn python() -> Result<PathBuf> {
+    let py = workspace_root().join(".venv/bin/python");
+    if !py.exists() {
+        bail!("{} is missing: scripts/setup.sh makes the venv with the DC-09 peers", py.display());
+    }
+    Ok(py)
+}
+
+fn vigil() -> PathBuf {
+    workspace_root().join("target/debug/vigil")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+}
+
+/// The demo hospital plus two keyed accounts: 1234 (hex key) and 5678 (text key).
+fn workstation() -> Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    let out = Command::new(vigil()).args(["demo", "--data-dir"]).arg(dir.path()).output()?;
+    if !out.status.success() {
+        bail!("vigil demo: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut settings = std::fs::read_to_string(dir.path().join("vigil.toml"))?;
+    settings.push_str(&format!(
+        "\n[[dc09.accounts]]\naccount = \"1234\"\nkey = \"{HEX_KEY}\"\n\n[[dc09.accounts]]\naccount = \"5678\"\nkey = \"{TEXT_KEY}\"\nkey_format = \"text\"\n"
+    ));
+    std::fs::write(dir.path().join("vigil.toml"), settings)?;
+    Ok(dir)
+}
+
+struct Agent {
+    child: Child,
+    tcp: String,
+    udp: String,
+}
+
+fn agent(dir: &Path, dc09: &str) -> Result<Agent> {
+    let mut child = Command::new(vigil())
+        .args(["agent", "--data-dir"])
+        .arg(dir)
+        .args(["--dc09", dc09, "--http", "127.0.0.1:0", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("start vigil agent")?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+    let addrs: Value = serde_json::from_str(&line).with_context(|| format!("agent said {line:?}"))?;
+    Ok(Agent {
+        child,
+        tcp: addrs["dc09_tcp"].as_str().unwrap_or("").into(),
+        udp: addrs["dc09_udp"].as_str().unwrap_or("").into(),
+    })
+}
+
+fn count(dir: &Path, sql: &str) -> Result<i64> {
+    let conn = rusqlite::Connection::open(dir.join("vigil.db"))?;
+    Ok(conn.query_row(sql, [], |r| r.get(0))?)
+}
+
+fn run_json(cmd: &mut Command) -> Result<Value> {
+    let out = cmd.output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or("").to_owned();
+    let value: Value = serde_json::from_str(&last)
+        .with_context(|| format!("output {text:?} {}", String::from_utf8_lossy(&out.stderr)))?;
+    if !out.status.success() {
+        bail!("{:?} failed: {value}", cmd.get_program());
+    }
+    Ok(value)
+}
+
+#[test]
+fn independent_senders_are_acknowledged_and_their_alarms_stored() -> Result<()> {
+    let dir = workstation()?;
+    let mut agent = agent(dir.path(), "127.0.0.1:0")?;
+    let result = (|| -> Result<()> {
+        let script = |name: &str| workspace_root().join("tests/interop").join(name);
+        let sia = run_json(Command::new(python()?).arg(script("siadc09_peer.py")).args([
+            "--tcp",
+            &agent.tcp,
+            "--udp",
+            &agent.udp,
+            "--plain-account",
+            "1001",
+            "--key-account",
+            "1234",
+            "--key",
+            HEX_KEY,
+        ]))?;
+        assert_eq!(sia["failed"], 0, "siadc09 read every answer as expected: {sia}");
+        assert_eq!(sia["acked_events"], 8);
+        let port = |a: &str| a.rsplit(':').next().unwrap_or("").to_owned();
+        let spt = run_json(Command::new(python()?).arg(script("mydc09_peer.py")).args([
+            "--tcp-port",
+            &port(&agent.tcp),
+            "--udp-port",
+            &port(&agent.udp),
+            "--plain-account",
+            "1001",
+            "--key-account",
+            "5678",
+            "--key-text",
+            TEXT_KEY,
+        ]))?;
+        assert_eq!(spt["acked"].as_array().map(Vec::len), Some(8), "my-dc09-spt: {spt}");
+        // Exactly the acknowledged events are stored: 4 + 4 plain on 1001, 4 encrypted each on 1234 and 5678.
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '1001'")?, 8);
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '1234'")?, 4);
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '5678'")?, 4);
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals")?, 16);
+        // Link tests refresh the panel's link state and store no alarm.
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM dc09_links WHERE account IN ('1001', '1234')")?, 2);
+        Ok(())
+    })();
+    let _ = agent.child.kill();
+    let _ = agent.child.wait();
+    result
+}
+
+#[test]
+fn vigil_sim_is_understood_by_pysiaalarm() -> Result<()> {
+    let port = free_port();
+    let mut receiver = Command::new(python()?)
+        .arg(workspace_root().join("tests/interop/pysiaalarm_receiver.py"))
+        .args([
+            "--port",
+            &port.to_string(),
+            "--account",
+            "4321",
+            "--key",
+            "0123456789ABCDEF",
+            "--expect",
+            "10",
+            "--timeout",
+            "30",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = receiver.stdout.take().context("stdout")?;
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    assert_eq!(lines.next().transpose()?.as_deref(), Some("ready"));
+    let sim = run_json(Command::new(vigil()).args([
+        "sim",
+        "--dc09",
+        &format!("127.0.0.1:{port}"),
+        "--account",
+        "4321",
+        "--key-text",
+        "0123456789ABCDEF",
+        "--rate",
+        "20",
+        "--duration",
+        "30",
+        "--count",
+        "10",
+        "--json",
+    ]))?;
+    let report: Value = serde_json::from_str(&lines.next().transpose()?.unwrap_or_default())?;
+    let _ = receiver.wait();
+    assert_eq!(sim["acked"], 10, "pysiaalarm acknowledged every frame: {sim}");
+    let events = report["events"].as_array().context("events")?;
+    assert_eq!(events.len(), 10, "{report}");
+    assert!(events.iter().all(|e| e["valid"] == true && e["account"] == "4321"), "{report}");
+    Ok(())
+}
+
+#[test]
+fn every_acknowledged_alarm_survives_kill_9_exactly_once() -> Result<()> {
+    let dir = workstation()?;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let log = dir.path().join("acked.log");
+    let mut agent = agent(dir.path(), &addr)?;
+    let sim = Command::new(vigil())
+        .args([
+            "sim",
+            "--dc09",
+            &addr,
+            "--account",
+            "1001",
+            "--zones",
+            "20",
+            "--rate",
+            "150",
+            "--duration",
+            "6",
+            "--connections",
+            "4",
+            "--json",
+            "--acked-log",
+        ])
+        .arg(&log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(1200));
+        agent.child.kill()?; // SIGKILL: no chance to flush anything
+        agent.child.wait()?;
+        agent = self::agent(dir.path(), &addr)?;
+    }
+    let out = sim.wait_with_output()?;
+    let summary: Value = serde_json::from_slice(&out.stdout)?;
+    let _ = agent.child.kill();
+    let _ = agent.child.wait();
+
+    let acked = std::fs::read_to_string(&log)?;
+    let conn = rusqlite::Connection::open(dir.path().join("vigil.db"))?;
+    let mut lines = 0;
+    for line in acked.lines() {
+        let parts: Vec<&str> = line.split('\t').collect();
+        let [account, sequence, data, ts] = parts.as_slice() else { bail!("bad log line {line:?}") };
+        let sent = vigil_dc09::Timestamp::parse(ts).context("timestamp")?.0.unix_timestamp() * 1000;
+        let key = format!("dc09:{account}:{sequence}:{data}:{sent}:0");
+        let n: i64 =
+            conn.query_row("SELECT count(*) FROM alarm_signals WHERE idempotency_key = ?1", [&key], |r| r.get(0))?;
+        assert_eq!(n, 1, "acknowledged frame {line:?} is stored exactly once");
+        lines += 1;
+    }
+    assert!(lines > 100, "the storm got through between the kills: {summary}");
+    assert_eq!(summary["acked"].as_i64(), Some(lines), "{summary}");
+    let stored: i64 = conn.query_row("SELECT count(*) FROM alarm_signals WHERE account = '1001'", [], |r| r.get(0))?;
+    assert!(stored >= lines, "stored {stored} < acknowledged {lines}");
+    Ok(())
+}
