@@ -46,6 +46,11 @@ if [ ! -x "$HOME/.cargo/bin/tauri-driver" ] && ! command -v tauri-driver >/dev/n
   cargo install tauri-driver --locked --version '^2' --quiet
 fi
 
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  log "installing cargo-fuzz"
+  cargo install cargo-fuzz --locked --quiet
+fi
+
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   log "installing npm packages"
   # `npm ci` is stricter, but refuses a lock file without other platforms' optional packages, which

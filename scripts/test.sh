@@ -28,8 +28,18 @@ stage "end-to-end: the real window (Xvfb, tauri-driver, WebKitWebDriver), DC-09 
 xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
   cargo nextest run --workspace --no-fail-fast -E 'package(vigil-e2e)' --test-threads 1
 
-stage "benchmark smoke run (bounded)"
+stage "fuzzing the DC-09 codec (bounded)"
+# cargo fuzz needs sanitizer flags of a nightly compiler; only the stable toolchain is installed,
+# and RUSTC_BOOTSTRAP lets it accept them for this build alone.
+corpus=$(mktemp -d)
+(cd crates/vigil-dc09/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run decode "$corpus" corpus/decode -- \
+  -max_total_time="${VIGIL_FUZZ_SECONDS:-60}" -print_final_stats=1 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==|SUMMARY)" || true)
+test -z "$(ls crates/vigil-dc09/fuzz/artifacts/decode 2>/dev/null)" || { echo "the fuzzer found a crash: crates/vigil-dc09/fuzz/artifacts/decode" >&2; exit 1; }
+rm -rf "$corpus"
+
+stage "benchmark smoke runs (bounded)"
 xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
   target/debug/vigil-map-bench --quick --out target/bench-smoke
+target/debug/vigil-intake-bench --quick --out target/bench-smoke
 
 stage "done"

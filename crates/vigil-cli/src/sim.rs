@@ -16,9 +16,18 @@ use vigil_dc09::{find_frame, Frame, Key, Keys, MessageId, Scan, Timestamp};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
-    /// Receiver address (host:port).
-    #[arg(long, value_name = "ADDR")]
-    pub dc09: String,
+    /// DC-09 receiver address (host:port).
+    #[arg(long, value_name = "ADDR", required_unless_present = "http")]
+    pub dc09: Option<String>,
+    /// Send JSON events to this engine's HTTP API instead (e.g. http://127.0.0.1:8790).
+    #[arg(long, value_name = "URL", conflicts_with = "dc09", requires = "token")]
+    pub http: Option<String>,
+    /// The intake token of the engine's vigil.toml, for --http.
+    #[arg(long)]
+    pub token: Option<String>,
+    /// The device code events name, for --http.
+    #[arg(long, default_value = "OPD-1F-CAM-001")]
+    pub point: String,
     /// Send over UDP instead of TCP.
     #[arg(long)]
     pub udp: bool,
@@ -186,7 +195,11 @@ impl Link {
 }
 
 pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
-    let addr: SocketAddr = tokio::net::lookup_host(&args.dc09).await?.next().context("--dc09 names no address")?;
+    if let Some(url) = args.http.clone() {
+        return http_events(&args, &url).await;
+    }
+    let target = args.dc09.clone().unwrap_or_default();
+    let addr: SocketAddr = tokio::net::lookup_host(&target).await?.next().context("--dc09 names no address")?;
     let key = key(&args)?;
     let mut keys = Keys::none();
     if let Some(k) = &key {
@@ -291,5 +304,65 @@ pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
         "seconds": elapsed, "rate": t.sent as f64 / elapsed,
         "ack_ms": { "p50": pct(50.0), "p99": pct(99.0), "max": pct(100.0) },
         "transport": if args.udp { "udp" } else { "tcp" }, "encrypted": key.is_some(), "connections": connections,
+    }))
+}
+
+/// Posts events to `POST /v1/events` at the rate asked, one request at a time per connection, and
+/// measures how long each took to be answered 201 (stored).
+async fn http_events(args: &SimArgs, base: &str) -> Result<serde_json::Value> {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let uri: hyper::Uri = format!("{}/v1/events", base.trim_end_matches('/')).parse().context("--http")?;
+    let token = args.token.clone().unwrap_or_default();
+    let interval = Duration::from_secs_f64(1.0 / args.rate.max(0.001));
+    let until = Instant::now() + Duration::from_secs_f64(args.duration);
+    let started = Instant::now();
+    let (mut sent, mut stored, mut refused) = (0u64, 0u64, 0u64);
+    let mut latencies = Vec::new();
+    let mut next = Instant::now();
+    while Instant::now() < until && args.count.is_none_or(|c| sent < c) {
+        tokio::time::sleep_until(next.into()).await;
+        next += interval;
+        let now = OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339)?;
+        let event = serde_json::json!({
+            "id": uuid::Uuid::now_v7().to_string(), "source": "vigil-sim", "point": args.point,
+            "type": "watchlist_hit", "priority": 2, "time": now, "details": {"simulated": true},
+        });
+        let request = hyper::Request::post(uri.clone())
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Full::new(Bytes::from(event.to_string())))?;
+        let t = Instant::now();
+        sent += 1;
+        match client.request(request).await {
+            Ok(response) => {
+                let status = response.status();
+                let _ = response.into_body().collect().await;
+                if status == hyper::StatusCode::CREATED {
+                    stored += 1;
+                    latencies.push(t.elapsed().as_micros() as u64);
+                } else {
+                    refused += 1;
+                }
+            }
+            Err(_) => refused += 1,
+        }
+    }
+    latencies.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        latencies[((p / 100.0) * (latencies.len() - 1) as f64).round() as usize] as f64 / 1000.0
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(serde_json::json!({
+        "sent": sent, "acked": stored, "refused": refused, "nak": 0, "duh": 0, "retransmits": 0, "gave_up": refused,
+        "seconds": seconds, "rate": sent as f64 / seconds,
+        "ack_ms": { "p50": pct(50.0), "p99": pct(99.0), "max": pct(100.0) }, "transport": "http",
     }))
 }

@@ -259,6 +259,9 @@ impl Frame {
         if inner.len() < 8 {
             return Err(FrameError::BadHeader);
         }
+        if !inner[..8].is_ascii() {
+            return Err(FrameError::BadHeader);
+        }
         let header = std::str::from_utf8(&inner[..8]).map_err(|_| FrameError::BadHeader)?;
         let declared_crc = u16::from_str_radix(&header[..4], 16).map_err(|_| FrameError::BadHeader)?;
         if !header[4..].starts_with('0') {

@@ -176,6 +176,8 @@ fn each_rejection_says_why() {
     assert_eq!(Frame::decode(b"\nZZ", &Keys::none()), Err(FrameError::NoEnd));
     assert_eq!(Frame::decode(&vec![b'\n'; MAX_FRAME_LEN + 1], &Keys::none()), Err(FrameError::TooLong));
     assert_eq!(Frame::decode(b"\nZZZZ0001x\r", &Keys::none()), Err(FrameError::BadHeader));
+    // Found by cargo fuzz: multi-byte characters in the header once split a char in two.
+    assert_eq!(Frame::decode(b"\nC\xc7\xba\xce\xa4\x000\x001\x00]\r", &Keys::none()), Err(FrameError::BadHeader));
 
     let key = Key::from_hex("000102030405060708090A0B0C0D0E0F").expect("key");
     let encrypted = sample(true, MessageId::SiaDcs, "#1234|NBA001").encode(Some(&key), b"q");

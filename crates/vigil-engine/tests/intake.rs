@@ -23,15 +23,19 @@ struct Fixture {
 
 /// The demo hospital with account 1003 given a key, and an engine on free loopback ports.
 async fn start() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().to_owned();
-    vigil_demo::create_demo(&path, vigil_demo::DemoOptions::default(), false).expect("demo");
-    let accounts = vec![vigil_api::Dc09Account {
+    start_with(vec![vigil_api::Dc09Account {
         account: "1003".into(),
         key: Some(KEY.into()),
         key_format: "hex".into(),
         supervision_seconds: None,
-    }];
+    }])
+    .await
+}
+
+async fn start_with(accounts: Vec<vigil_api::Dc09Account>) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_owned();
+    vigil_demo::create_demo(&path, vigil_demo::DemoOptions::default(), false).expect("demo");
     let settings = vigil_api::Settings::load_or_create_with(&path, &accounts).expect("settings");
     let engine = Engine::start(&path, Overrides { dc09: Some("127.0.0.1:0".into()), http: Some("127.0.0.1:0".into()) })
         .await
@@ -315,5 +319,37 @@ async fn http_events_need_the_token_name_the_bad_field_and_are_stored_once() {
     let (status, spec) = reqwest_get(http, "/v1/openapi.json", None).await;
     assert_eq!((status, spec["openapi"].as_str()), (200, Some("3.0.3")));
     assert_eq!(reqwest_get(http, "/v1/nothing", None).await.0, 404);
+    fx.engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panel_that_falls_silent_raises_a_fault() {
+    let fx = start_with(vec![vigil_api::Dc09Account {
+        account: "1001".into(),
+        key: None,
+        key_format: "hex".into(),
+        supervision_seconds: Some(1),
+    }])
+    .await;
+    let mut stream = TcpStream::connect(fx.engine.dc09_tcp.expect("tcp")).await.expect("connect");
+    stream.write_all(&frame("1001", 1, "", false, now()).encode(None, b"")).await.expect("link test");
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack"), &Keys::none()), (MessageId::Ack, 1));
+    assert!(stored(&fx.path).is_empty(), "a link test is not an alarm");
+    let mut fault = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        fault = stored(&fx.path).into_iter().find(|s| s.code.as_deref() == Some("LINK-LOST"));
+        if fault.is_some() {
+            break;
+        }
+    }
+    let fault = fault.expect("a fault after one silent second");
+    assert_eq!(
+        (fault.source.as_str(), fault.account.as_deref(), fault.alarm_type.as_str()),
+        ("supervision", Some("1001"), "trouble")
+    );
+    // One fault per silence, not one per check.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(stored(&fx.path).iter().filter(|s| s.code.as_deref() == Some("LINK-LOST")).count(), 1);
     fx.engine.stop().await;
 }

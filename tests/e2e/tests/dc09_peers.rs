@@ -47,6 +47,7 @@ struct Agent {
     child: Child,
     tcp: String,
     udp: String,
+    http: String,
 }
 
 fn agent(dir: &Path, dc09: &str) -> Result<Agent> {
@@ -62,11 +63,8 @@ fn agent(dir: &Path, dc09: &str) -> Result<Agent> {
     let mut line = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
     let addrs: Value = serde_json::from_str(&line).with_context(|| format!("agent said {line:?}"))?;
-    Ok(Agent {
-        child,
-        tcp: addrs["dc09_tcp"].as_str().unwrap_or("").into(),
-        udp: addrs["dc09_udp"].as_str().unwrap_or("").into(),
-    })
+    let text = |k: &str| addrs[k].as_str().unwrap_or("").to_owned();
+    Ok(Agent { child, tcp: text("dc09_tcp"), udp: text("dc09_udp"), http: text("http") })
 }
 
 fn count(dir: &Path, sql: &str) -> Result<i64> {
@@ -125,6 +123,27 @@ fn independent_senders_are_acknowledged_and_their_alarms_stored() -> Result<()> 
         assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '1234'")?, 4);
         assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '5678'")?, 4);
         assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals")?, 16);
+        // vigil sim's HTTP event sender, with the intake token vigil.toml was written with.
+        let settings = std::fs::read_to_string(dir.path().join("vigil.toml"))?;
+        let token = settings
+            .lines()
+            .find_map(|l| l.strip_prefix("intake_token = \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .context("intake token")?;
+        let http = run_json(Command::new(vigil()).args([
+            "sim",
+            "--http",
+            &format!("http://{}", agent.http),
+            "--token",
+            token,
+            "--rate",
+            "50",
+            "--count",
+            "5",
+            "--json",
+        ]))?;
+        assert_eq!(http["acked"], 5, "{http}");
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE source = 'http'")?, 5);
         // Link tests refresh the panel's link state and store no alarm.
         assert_eq!(count(dir.path(), "SELECT count(*) FROM dc09_links WHERE account IN ('1001', '1234')")?, 2);
         Ok(())

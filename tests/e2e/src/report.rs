@@ -1,0 +1,125 @@
+//! Benchmark results: merged into `results.json` (one object per benchmark, each run replacing its
+//! own) and rendered as BENCHMARKS.md with the figures against their targets.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+/// Merges `results` into `out/results.json` (by benchmark name) and writes the Markdown: to
+/// BENCHMARKS.md at the workspace root when `out` is `bench`, else beside the JSON.
+pub fn write(out: &Path, results: Vec<Value>, quick: bool) -> Result<PathBuf> {
+    std::fs::create_dir_all(out)?;
+    let path = out.join("results.json");
+    let mut all: Vec<Value> = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|d| d["benchmarks"].as_array().cloned())
+        .unwrap_or_default();
+    for mut r in results {
+        r["measured"] = json!(date());
+        all.retain(|b| b["name"] != r["name"]);
+        all.push(r);
+    }
+    let document = json!({ "date": date(), "machine": machine(), "quick": quick, "benchmarks": all });
+    std::fs::write(&path, serde_json::to_string_pretty(&document)? + "\n")?;
+    let markdown_path = if out.file_name().is_some_and(|n| n == "bench") {
+        crate::workspace_root().join("BENCHMARKS.md")
+    } else {
+        out.join("BENCHMARKS.md")
+    };
+    std::fs::write(&markdown_path, markdown(&document))?;
+    Ok(markdown_path)
+}
+
+pub fn date() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<f64>().ok()))
+        .map(|kb| format!("{:.0} GiB", kb / 1024.0 / 1024.0))
+        .unwrap_or_default();
+    format!("{cores} cores ({cpu}), {mem}")
+}
+
+pub fn markdown(doc: &Value) -> String {
+    let mut s = String::from("# Benchmarks\n\n");
+    s.push_str(&format!(
+        "Measured {} on {}{}.\n",
+        doc["date"].as_str().unwrap_or(""),
+        doc["machine"].as_str().unwrap_or(""),
+        if doc["quick"] == json!(true) { " (quick, bounded CI run: smaller data)" } else { "" }
+    ));
+    s.push_str(
+        "Run them all with `scripts/bench.sh` (release build, Xvfb); raw figures are in `bench/results.json`.\n",
+    );
+    s.push_str("Map figures come from the real `vigil-desktop` webview under Xvfb (software rendering, WebKitGTK). ");
+    s.push_str("Paint times are from `performance.now()` in the real `vigil-desktop` webview, from the request until the second animation frame after the devices were drawn. Frame times are the intervals between animation frames while the map pans or zooms a little on every frame (each step a full redraw of the device layer); `no_devices_pan_frame_median_ms` is the same pan with no devices at all, the floor this machine's software-rendered webview sets. The comparison layer is plain Leaflet markers (`L.marker` + `L.divIcon`, one DOM node each) on the same devices, in the same window and run.\n\n");
+    s.push_str("## Against the targets\n\n");
+    let figure = |name: &str, key: &str| -> f64 {
+        doc["benchmarks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|b| b["name"] == name))
+            .and_then(|b| b["figures"][key]["value"].as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    let verdict = |value: f64, target: f64| if value < target { "met" } else { "not met" };
+    for (label, name, key, target_key, unit) in [
+        ("`vigil demo` at group scale", "vigil_demo_scale", "median_seconds", "target_seconds", "s"),
+        ("first paint, busiest floor", "first_paint_busiest_floor", "median_ms", "target_ms", "ms"),
+        ("first paint, a whole building's devices", "first_paint_whole_building", "median_ms", "target_ms", "ms"),
+        ("pan frame, every device on one floor", "pan_zoom_one_floor", "pan_frame_median_ms", "target_frame_ms", "ms"),
+        ("DC-09 ACK latency p99 under the storm", "dc09_intake_storm", "ack_p99_ms", "target_p99_ms", "ms"),
+        ("DC-09 frames acknowledged but not stored", "dc09_intake_storm", "lost", "target_lost_below", "frames"),
+        ("acknowledged frames lost over the kill -9 rounds", "dc09_kill_rounds", "lost", "target_lost_below", "frames"),
+        (
+            "zoom frame, every device on one floor",
+            "pan_zoom_one_floor",
+            "zoom_frame_median_ms",
+            "target_frame_ms",
+            "ms",
+        ),
+    ] {
+        let (value, target) = (figure(name, key), figure(name, target_key));
+        s.push_str(&format!("- {label}: {value} {unit} (target < {target} {unit}): {}\n", verdict(value, target)));
+    }
+    let floor = figure("pan_zoom_one_floor", "no_devices_pan_frame_median_ms");
+    let draw = figure("pan_zoom_one_floor", "layer_draw_median_ms");
+    s.push_str(&format!(
+        "\nOn this machine a frame of the map with no devices at all takes {floor} ms (median): the webview renders in \
+         software under Xvfb, so no layer can reach 16 ms frames here. Vigil's device layer adds a {draw} ms redraw \
+         (median) per pan or zoom step; the DOM-marker layer's frames are {}× and {}× slower and its first paint {}× slower.\n\n",
+        figure("pan_zoom_one_floor", "dom_vs_vigil_pan_frame"),
+        figure("pan_zoom_one_floor", "dom_vs_vigil_zoom_frame"),
+        figure("pan_zoom_one_floor", "dom_vs_vigil_first_paint")
+    ));
+    s.push_str("DC-09 intake: `vigil sim` (sender included, on the same 2 cores) drives one `vigil agent` over TCP connections and UDP; ACK latency is measured by the sender from writing a frame to reading its ACK; `lost` counts frames the sender saw acknowledged that are not in the database afterwards. The kill rounds `kill -9` the agent during the storm and restart it.\n\n");
+    s.push_str("## All figures\n\n| benchmark | parameters | figure | value |\n| --- | --- | --- | --- |\n");
+    for b in doc["benchmarks"].as_array().into_iter().flatten() {
+        let params = b["parameters"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        for (name, fig) in b["figures"].as_object().into_iter().flatten() {
+            s.push_str(&format!(
+                "| {} | {} | {} | {} {} |\n",
+                b["name"].as_str().unwrap_or(""),
+                params.replace('"', ""),
+                name,
+                fig["value"],
+                fig["unit"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    s
+}
