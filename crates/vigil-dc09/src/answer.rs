@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::frame::{wrap, Frame, Timestamp};
+use crate::frame::{pad_bytes, wrap, Frame, Timestamp};
 use crate::Key;
 
 /// What a receiver sends back for one frame.

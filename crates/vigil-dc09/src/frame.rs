@@ -366,7 +366,9 @@ impl Frame {
         }
         body.push('L');
         body.push_str(&self.line);
-        body.push('#');
+        // A NAK or DUH read in the standard's `A0` form is written back the same way.
+        let short_answer = matches!(self.id, MessageId::Nak | MessageId::Duh) && self.account.len() < 3;
+        body.push(if short_answer { 'A' } else { '#' });
         body.push_str(&self.account);
         body.push('[');
         let mut tail = String::new();
@@ -404,7 +406,7 @@ impl Frame {
 }
 
 /// Pad bytes from `seed`, skipping the three that would end the pad early (`[`, `]`, `|`).
-fn pad_bytes(seed: &[u8]) -> impl Iterator<Item = u8> + '_ {
+pub(crate) fn pad_bytes(seed: &[u8]) -> impl Iterator<Item = u8> + '_ {
     let fallback: &[u8] = b"0";
     let source = if seed.iter().any(|b| !matches!(b, b'[' | b']' | b'|')) { seed } else { fallback };
     source.iter().copied().filter(|b| !matches!(b, b'[' | b']' | b'|')).cycle()

@@ -85,7 +85,8 @@ fn a_nak_carries_the_receiver_s_clock() {
     let sender = Frame::decode(EXAMPLES[1], &Keys::none()).expect("frame");
     assert!(String::from_utf8_lossy(nak(now, Some(&sender)).bytes()).contains("\"NAK\"0000R579BDFL789ABC#12345A[]"));
     let back = Frame::decode(EXAMPLES[5], &Keys::none()).expect("a NAK decodes");
-    assert_eq!((back.id, back.account.as_str()), (MessageId::Nak, "0"));
+    assert_eq!((back.id.clone(), back.account.as_str()), (MessageId::Nak, "0"));
+    assert_eq!(back.encode(None, b""), EXAMPLES[5], "the A0 form is written back as read (found by cargo fuzz)");
     assert_eq!(back.timestamp, Some(Timestamp(now)));
     assert_eq!(Frame::decode(duh(None).bytes(), &Keys::none()).expect("a DUH decodes").id, MessageId::Duh);
 }

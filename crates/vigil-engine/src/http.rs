@@ -115,6 +115,24 @@ fn check_read(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Result<
     }
 }
 
+/// Runs a read on the workstation's connection off the async threads.
+async fn read<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
+    shared: &Shared_,
+    query: impl FnOnce(&vigil_store::Store) -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiFailure> {
+    let reader = shared.clone();
+    let internal = |code: &'static str, message: String| ApiFailure {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code,
+        message,
+        field: None,
+    };
+    tokio::task::spawn_blocking(move || reader.workstation.with_store(query))
+        .await
+        .map_err(|e| internal("internal", e.to_string()))?
+        .map_err(|e| internal("storage", e.to_string()))
+}
+
 async fn health(State(shared): State<Shared_>) -> Json<Value> {
     let reader = shared.clone();
     let database = tokio::task::spawn_blocking(move || reader.workstation.with_store(|s| s.schema_version().is_ok()))
@@ -264,21 +282,7 @@ async fn points(
     headers: HeaderMap,
 ) -> Result<Response, ApiFailure> {
     check_read(&shared, peer, &headers)?;
-    let reader = shared.clone();
-    let list = tokio::task::spawn_blocking(move || reader.workstation.with_store(|s| s.point_list()))
-        .await
-        .map_err(|e| ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: e.to_string(),
-            field: None,
-        })?
-        .map_err(|e| ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "storage",
-            message: e.to_string(),
-            field: None,
-        })?;
+    let list = read(&shared, |s| s.point_list()).await?;
     Ok(Json(list).into_response())
 }
 
@@ -311,21 +315,7 @@ async fn alarms(
     check_read(&shared, peer, &headers)?;
     let since = parse_since(q.since.as_deref())?;
     let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
-    let reader = shared.clone();
-    let list = tokio::task::spawn_blocking(move || reader.workstation.with_store(|s| s.signals_since(since, limit)))
-        .await
-        .map_err(|e| ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: e.to_string(),
-            field: None,
-        })?
-        .map_err(|e| ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "storage",
-            message: e.to_string(),
-            field: None,
-        })?;
+    let list = read(&shared, move |s| s.signals_since(since, limit)).await?;
     Ok(Json(list).into_response())
 }
 
