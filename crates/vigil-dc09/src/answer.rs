@@ -55,9 +55,7 @@ pub fn ack(frame: &Frame, key: Option<&Key>, now: OffsetDateTime, pad: &[u8]) ->
         (true, Some(key)) => {
             let content = format!("]{}", Timestamp(now));
             let needed = 16 - content.len() % 16;
-            let mut plain: Vec<u8> =
-                pad.iter().copied().filter(|b| !matches!(b, b'[' | b']' | b'|')).cycle().take(needed).collect();
-            plain.resize(needed, b'0');
+            let mut plain: Vec<u8> = pad_bytes(pad).take(needed).collect();
             plain.extend_from_slice(content.as_bytes());
             let body = format!("\"*ACK\"{seq:04}{}[{}", addressing(frame), key.encrypt_hex(&plain));
             Answer::Ack(wrap(body.as_bytes()))

@@ -60,6 +60,7 @@ pub(crate) async fn serve(
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/events", post(events))
         .route("/v1/points", get(points))
+        .route("/v1/guards", get(guards))
         .route("/v1/alarms", get(alarms))
         .route("/v1/stats", get(stats))
         .fallback(|| async {
@@ -284,6 +285,17 @@ async fn points(
     check_read(&shared, peer, &headers)?;
     let list = read(&shared, |s| s.point_list()).await?;
     Ok(Json(list).into_response())
+}
+
+async fn guards(
+    State(shared): State<Shared_>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    check_read(&shared, peer, &headers)?;
+    let list = read(&shared, |s| s.guards()).await?;
+    let body: Vec<Value> = list.into_iter().map(|g| json!({ "id": g.id, "name": g.name, "badge": g.badge })).collect();
+    Ok(Json(body).into_response())
 }
 
 #[derive(serde::Deserialize)]

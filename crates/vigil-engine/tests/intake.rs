@@ -311,6 +311,9 @@ async fn http_events_need_the_token_name_the_bad_field_and_are_stored_once() {
         .expect("list")
         .iter()
         .any(|p| p["code"] == "OPD-1F-CAM-001" && p["building"] == "OPD" && p["floor"] == "1F"));
+    let (status, guards) = reqwest_get(http, "/v1/guards", None).await;
+    assert_eq!((status, guards.as_array().map(Vec::len)), (200, Some(125)));
+    assert!(guards[0]["badge"].as_str().is_some_and(|b| b.starts_with('G')));
     let (status, alarms) = reqwest_get(http, "/v1/alarms?since=2020-01-01T00:00:00Z", None).await;
     assert_eq!((status, alarms.as_array().map(Vec::len)), (200, Some(1)));
     assert_eq!(reqwest_get(http, "/v1/alarms?since=soon", None).await.0, 400);
