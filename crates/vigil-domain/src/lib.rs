@@ -5,6 +5,7 @@
 
 mod code;
 mod device;
+pub mod incident;
 mod site;
 
 pub use code::{Code, CodeError};
