@@ -17,7 +17,7 @@ pub use settings::{
     default_file, new_token, Dc09Account, Dc09Settings, HttpSettings, MapSettings, Settings, SettingsError, UiSettings,
     SETTINGS_FILE,
 };
-pub use workstation::{DeviceMoveInput, Workstation};
+pub use workstation::{DeviceMoveInput, Workstation, NO_LOGIN};
 
 #[cfg(test)]
 mod bindings;

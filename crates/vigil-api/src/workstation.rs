@@ -25,7 +25,12 @@ pub struct Workstation {
     dir: PathBuf,
     settings: Settings,
     store: Mutex<Store>,
+    /// Who the audit log names for actions taken here; logins set it (until then, nobody is).
+    actor: Mutex<String>,
 }
+
+/// The audit log's actor while nobody is logged in.
+pub const NO_LOGIN: &str = "(not logged in)";
 
 impl std::fmt::Debug for Workstation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,7 +48,12 @@ impl Workstation {
         })?;
         let settings = Settings::load_or_create(dir)?;
         let store = Store::open(&dir.join(DATABASE_FILE))?;
-        Ok(Workstation { dir: dir.to_owned(), settings, store: Mutex::new(store) })
+        Ok(Workstation {
+            dir: dir.to_owned(),
+            settings,
+            store: Mutex::new(store),
+            actor: Mutex::new(NO_LOGIN.to_owned()),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -52,6 +62,25 @@ impl Workstation {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Names who takes the actions that follow (a login, or the shell's user for the CLI).
+    pub fn set_actor(&self, name: &str) {
+        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.to_owned();
+    }
+
+    fn audit(&self, action: &str, subject: &str, details: serde_json::Value) -> vigil_store::AuditEvent {
+        vigil_store::AuditEvent {
+            actor: self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            details: details.to_string(),
+        }
+    }
+
+    /// Checks the audit log's hash chain.
+    pub fn verify_audit(&self) -> Result<vigil_store::ChainReport, ApiError> {
+        Ok(self.store().verify_audit()?)
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
@@ -79,8 +108,13 @@ impl Workstation {
             ));
         }
         let hospital = vigil_demo::generate(options).map_err(|e| ApiError::field("invalid", "scale", e.to_string()))?;
-        vigil_demo::store_hospital(&mut self.store(), &hospital, options)
-            .map_err(|e| ApiError::new("storage", e.to_string()))
+        let mut store = self.store();
+        let summary = vigil_demo::store_hospital(&mut store, &hospital, options)
+            .map_err(|e| ApiError::new("storage", e.to_string()))?;
+        let audit =
+            self.audit("demo.create", "hospital", serde_json::json!({ "scale": options.scale, "seed": options.seed }));
+        store.transaction(|tx| vigil_store::write::append_audit(tx, &audit).map(|_| ()))?;
+        Ok(summary)
     }
 
     pub fn is_demo(&self) -> Result<bool, ApiError> {
@@ -214,7 +248,16 @@ impl Workstation {
         let limits = &self.settings.map;
         let info = inspect_plan(&bytes, limits.max_plan_bytes, limits.max_plan_side)?;
         let mut store = self.store();
-        store.replace_floor_plan(floor_id, &PlanImage { mime: info.mime.to_owned(), bytes, size: info.size })?;
+        let audit = self.audit(
+            "map.import_plan",
+            &floor_id.to_string(),
+            serde_json::json!({ "mime": info.mime, "bytes": bytes.len(), "width": info.size.width, "height": info.size.height }),
+        );
+        store.replace_floor_plan(
+            floor_id,
+            &PlanImage { mime: info.mime.to_owned(), bytes, size: info.size },
+            &audit,
+        )?;
         let floor = store.floor(floor_id)?;
         let counts = store
             .floor_device_counts()?
@@ -231,7 +274,15 @@ impl Workstation {
             return Err(ApiError::field("invalid", "moves", "at most 100,000 devices can be moved at once"));
         }
         let moves: Vec<DeviceMove> = moves.iter().map(|m| DeviceMove { id: m.id, x: m.x, y: m.y }).collect();
-        Ok(self.store().move_devices(&moves)?)
+        let audit = self.audit(
+            "map.move_devices",
+            &format!("{} devices", moves.len()),
+            serde_json::json!(moves
+                .iter()
+                .map(|m| serde_json::json!({ "id": m.id, "x": m.x, "y": m.y }))
+                .collect::<Vec<_>>()),
+        );
+        Ok(self.store().move_devices(&moves, &audit)?)
     }
 
     /// The language chosen in the console ("zh-CN" or "en"), if one was; else the settings decide.
@@ -247,7 +298,10 @@ impl Workstation {
                 format!("{language:?} is not a console language; use zh-CN or en"),
             ));
         }
-        Ok(self.store().set_setting("ui.language", language)?)
+        let audit = self.audit("settings.language", "ui.language", serde_json::json!({ "language": language }));
+        let mut store = self.store();
+        store.transaction(|tx| vigil_store::write::append_audit(tx, &audit).map(|_| ()))?;
+        Ok(store.set_setting("ui.language", language)?)
     }
 }
 
@@ -336,6 +390,21 @@ mod tests {
         let floor = ws.import_floor_plan(floor_id, svg.to_vec()).expect("accepted");
         assert_eq!((floor.plan.width, floor.plan.height), (3000, 1500));
         assert_eq!(ws.plan_image(floor_id).expect("plan").bytes, svg.to_vec());
+    }
+
+    #[test]
+    fn map_edits_and_settings_land_in_the_audit_chain() {
+        let (_dir, ws) = demo();
+        ws.set_actor("demo-admin");
+        let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
+        ws.move_devices(&[DeviceMoveInput { id: hit.id, x: 10.0, y: 10.0 }]).expect("move");
+        assert!(ws.move_devices(&[DeviceMoveInput { id: hit.id, x: -5.0, y: 10.0 }]).is_err());
+        ws.set_language("en").expect("language");
+        let tail = ws.with_store(|s| s.audit_tail(10)).expect("tail");
+        let actions: Vec<&str> = tail.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["settings.language", "map.move_devices", "demo.create"], "a refused move is not recorded");
+        assert_eq!(tail[1].actor, "demo-admin");
+        assert_eq!(ws.verify_audit().expect("verify").first_altered, None);
     }
 
     #[test]

@@ -53,6 +53,14 @@ enum Command {
     },
     /// Send DC-09 alarms (and link tests) to a receiver, for demos, tests and benchmarks.
     Sim(sim::SimArgs),
+    /// Check the hash chain of the audit log; names the first altered entry (exit 1 if any).
+    Verify {
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -71,6 +79,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Agent { data_dir, dc09, http, json } => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(agent(data_dir, dc09, http, json))
+        }
+        Command::Verify { data_dir, json } => {
+            let db = data_dir.join(vigil_store::DATABASE_FILE);
+            if !db.exists() {
+                anyhow::bail!("{} holds no Vigil database", data_dir.display());
+            }
+            let report = vigil_store::Store::open(&db)?.verify_audit()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "audit": { "entries": report.entries, "intact": report.first_altered.is_none(),
+                                   "first_altered": report.first_altered.as_ref().map(|(seq, why)| serde_json::json!({ "entry": seq, "why": why })) }
+                    })
+                );
+            }
+            match report.first_altered {
+                None => {
+                    if !json {
+                        println!("audit log: {} entries, hash chain intact", report.entries);
+                    }
+                    Ok(())
+                }
+                Some((seq, why)) => anyhow::bail!("audit log: entry {seq} was altered: {why}"),
+            }
         }
         Command::Sim(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -108,6 +141,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     supervision_seconds: None,
                 })
                 .collect();
+            let mut store = store;
+            let actor = std::env::var("USER").unwrap_or_else(|_| "vigil demo".into());
+            let event = vigil_store::AuditEvent {
+                actor,
+                action: "demo.create".into(),
+                subject: "hospital".into(),
+                details: serde_json::json!({ "scale": scale, "seed": seed }).to_string(),
+            };
+            store.transaction(|tx| vigil_store::write::append_audit(tx, &event).map(|_| ()))?;
             drop(store);
             vigil_api::Settings::load_or_create_with(&data_dir, &accounts)?;
             print_demo(&data_dir, &summary, started.elapsed().as_secs_f64(), json);

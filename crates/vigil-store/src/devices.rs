@@ -269,8 +269,9 @@ impl Store {
     /// Moves devices on their floors, all or none; each move bumps the device's version.
     ///
     /// A position outside the floor's plan, or a device that does not exist, refuses the whole batch.
-    pub fn move_devices(&mut self, moves: &[DeviceMove]) -> Result<usize> {
+    pub fn move_devices(&mut self, moves: &[DeviceMove], audit: &crate::AuditEvent) -> Result<usize> {
         self.transaction(|tx| {
+            crate::write::append_audit(tx, audit)?;
             let mut lookup = tx.prepare_cached(
                 "SELECT f.plan_w, f.plan_h, d.code FROM devices d JOIN floors f ON f.id = d.floor_id
                  WHERE d.id = ?1 AND d.deleted = 0",
@@ -310,6 +311,15 @@ mod tests {
             &n.to_le_bytes()[..10].try_into().expect("10 bytes"),
         )
         .into_uuid()
+    }
+
+    fn audit() -> crate::AuditEvent {
+        crate::AuditEvent {
+            actor: "test".into(),
+            action: "map.edit".into(),
+            subject: "floor".into(),
+            details: "{}".into(),
+        }
     }
 
     fn code(text: &str) -> Code {
@@ -434,17 +444,20 @@ mod tests {
             device(11, floor, DeviceKind::AlarmPoint, "OPD-B1-ALM-001", 200.0, 200.0),
         ];
         let (_dir, mut store, _floor) = fixture(&devices);
-        store.move_devices(&[DeviceMove { id: id(10), x: 500.0, y: 400.0 }]).expect("move");
+        store.move_devices(&[DeviceMove { id: id(10), x: 500.0, y: 400.0 }], &audit()).expect("move");
         let moved = store.device(id(10)).expect("read");
         assert_eq!((moved.x, moved.y, moved.meta.version), (500.0, 400.0, 2));
 
         let error = store
-            .move_devices(&[DeviceMove { id: id(11), x: 10.0, y: 10.0 }, DeviceMove { id: id(10), x: 1001.0, y: 10.0 }])
+            .move_devices(
+                &[DeviceMove { id: id(11), x: 10.0, y: 10.0 }, DeviceMove { id: id(10), x: 1001.0, y: 10.0 }],
+                &audit(),
+            )
             .expect_err("off the plan");
         assert!(error.to_string().contains("OPD-B1-CAM-001"), "{error}");
         assert_eq!(store.device(id(11)).expect("read").x, 200.0, "the batch is all or nothing");
         assert!(matches!(
-            store.move_devices(&[DeviceMove { id: id(99), x: 1.0, y: 1.0 }]),
+            store.move_devices(&[DeviceMove { id: id(99), x: 1.0, y: 1.0 }], &audit()),
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -456,7 +469,7 @@ mod tests {
         let (_dir, mut store, _floor) = fixture(&devices);
         let image =
             PlanImage { mime: "image/png".into(), bytes: vec![1, 2, 3], size: PlanSize { width: 800, height: 400 } };
-        store.replace_floor_plan(floor, &image).expect("replace");
+        store.replace_floor_plan(floor, &image, &audit()).expect("replace");
         assert_eq!(store.floor(floor).expect("floor").plan, image.size);
         assert_eq!(store.plan_image(floor).expect("image"), Some(image));
         let d = store.device(id(10)).expect("device");

@@ -5,6 +5,7 @@
 //! queries that read and write them. `PRAGMA user_version` records how far a file has migrated.
 
 mod alarms;
+mod audit;
 mod devices;
 mod error;
 mod open;
@@ -13,6 +14,7 @@ mod schema;
 mod sites;
 
 pub use alarms::{NewSignal, StoredSignal};
+pub use audit::{AuditEntry, AuditEvent, ChainReport, GENESIS};
 pub use devices::{DeviceMove, FloorDeviceCount, PointRow};
 pub use error::StoreError;
 pub use open::Store;
@@ -23,6 +25,7 @@ pub use sites::PlanImage;
 /// Writes that take part in a caller's transaction (see [`Store::transaction`]).
 pub mod write {
     pub use crate::alarms::{insert_signal, touch_link};
+    pub use crate::audit::append_audit;
     pub use crate::devices::insert_devices;
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image};

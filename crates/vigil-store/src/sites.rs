@@ -262,9 +262,10 @@ impl Store {
     ///
     /// Devices keep their positions; an administrator drags them where they belong on the new plan.
     /// Devices that would fall outside a smaller plan are pulled onto its edge so none is lost.
-    pub fn replace_floor_plan(&mut self, floor_id: Id, image: &PlanImage) -> Result<()> {
+    pub fn replace_floor_plan(&mut self, floor_id: Id, image: &PlanImage, audit: &crate::AuditEvent) -> Result<()> {
         let floor = self.floor(floor_id)?;
         self.transaction(|tx| {
+            crate::write::append_audit(tx, audit)?;
             put_plan_image(tx, floor.id, image)?;
             tx.execute(
                 "UPDATE floors SET plan_w = ?2, plan_h = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",

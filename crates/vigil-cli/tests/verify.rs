@@ -1,0 +1,45 @@
+//! `vigil verify` as an auditor runs it: an untouched database passes; an entry edited with the
+//! sqlite3 shell is named.
+
+use std::process::Command;
+
+fn vigil(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil")).args(args).output().expect("run vigil")
+}
+
+#[test]
+fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_str().expect("utf-8");
+    assert!(vigil(&["demo", "--data-dir", path]).status.success());
+    // A few audited actions through the workstation, as the console takes them.
+    let ws = vigil_api::Workstation::open(dir.path()).expect("open");
+    ws.set_actor("demo-admin");
+    let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
+    for x in [10.0, 20.0, 30.0] {
+        ws.move_devices(&[vigil_api::DeviceMoveInput { id: hit.id, x, y: 10.0 }]).expect("move");
+    }
+    drop(ws);
+
+    let out = vigil(&["verify", "--data-dir", path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 entries, hash chain intact"));
+
+    // Someone with the sqlite3 shell rewrites who moved the camera (the trigger is in their way first).
+    let db = dir.path().join("vigil.db");
+    let shell = Command::new("sqlite3")
+        .arg(&db)
+        .arg("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody' WHERE seq = 3;")
+        .output()
+        .expect("the sqlite3 shell is installed (scripts/setup.sh)");
+    assert!(shell.status.success(), "{}", String::from_utf8_lossy(&shell.stderr));
+    let out = vigil(&["verify", "--data-dir", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("entry 3 was altered"), "{stderr}");
+
+    let out = vigil(&["verify", "--data-dir", path, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["audit"]["first_altered"]["entry"], 3);
+    assert!(!vigil(&["verify", "--data-dir", "/nonexistent/vigil"]).status.success());
+}
