@@ -5,7 +5,10 @@
 use ts_rs::TS;
 
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
-use crate::{ApiError, DeviceMoveInput};
+use crate::{
+    ApiError, DeviceMoveInput, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera, PointView,
+    SessionView, TimelineLine,
+};
 use vigil_domain::{
     BuildingKind, CameraView, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label, PlanSize, Rect,
     RowMeta,
@@ -35,6 +38,14 @@ fn generate() -> String {
         PlacedDevice::decl(),
         DeviceMoveInput::decl(),
         ApiError::decl(),
+        SessionView::decl(),
+        PointView::decl(),
+        TimelineLine::decl(),
+        IncidentView::decl(),
+        LinkedCamera::decl(),
+        IncidentDetail::decl(),
+        GuardView::decl(),
+        IncidentAction::decl(),
     ];
     let mut out =
         String::from("// Generated from the Rust types by crates/vigil-api/src/bindings.rs. Do not edit.\n\n");

@@ -5,17 +5,21 @@
 //! tests call them directly. Nothing here knows about windows or HTTP.
 
 mod error;
+mod incidents;
 mod map;
 mod plan_import;
+mod session;
 mod settings;
 mod workstation;
 
 pub use error::ApiError;
+pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera, PointView, TimelineLine};
 pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 pub use plan_import::{inspect_plan, PlanImportError};
+pub use session::{Need, SessionView};
 pub use settings::{
-    default_file, new_token, Dc09Account, Dc09Settings, HttpSettings, MapSettings, Settings, SettingsError, UiSettings,
-    SETTINGS_FILE,
+    default_file, new_token, Dc09Account, Dc09Settings, HttpSettings, IncidentSettings, MapSettings, Settings,
+    SettingsError, UiSettings, SETTINGS_FILE,
 };
 pub use workstation::{DeviceMoveInput, Workstation, NO_LOGIN};
 

@@ -14,6 +14,7 @@ pub struct Settings {
     pub map: MapSettings,
     pub http: HttpSettings,
     pub dc09: Dc09Settings,
+    pub incidents: IncidentSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -21,6 +22,20 @@ pub struct Settings {
 pub struct UiSettings {
     /// "auto" follows the system locale; "zh-CN" or "en" fixes it.
     pub language: String,
+    /// Lock the console after this many minutes without a key or a click; 0 = never.
+    pub lock_after_minutes: u32,
+}
+
+/// How alarms are answered: the three-level response (三级响应) and the siren.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentSettings {
+    /// An alarm not acknowledged within this many seconds gets a louder siren and the supervisor is notified.
+    pub acknowledge_within_seconds: u32,
+    /// How long the silence key quiets the siren.
+    pub silence_seconds: u32,
+    /// Who to call when a guard is not on scene within 5 minutes, as the console shows it.
+    pub police_post: String,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -81,7 +96,17 @@ fn hex_format() -> String {
 
 impl Default for UiSettings {
     fn default() -> Self {
-        UiSettings { language: "auto".into() }
+        UiSettings { language: "auto".into(), lock_after_minutes: 10 }
+    }
+}
+
+impl Default for IncidentSettings {
+    fn default() -> Self {
+        IncidentSettings {
+            acknowledge_within_seconds: 60,
+            silence_seconds: 60,
+            police_post: "院内警务室 Police post 8110".into(),
+        }
     }
 }
 
@@ -137,6 +162,19 @@ pub fn default_file(intake_token: &str, read_token: &str, accounts: &[Dc09Accoun
 [ui]
 # Language of the console: "auto" follows the system locale, or "zh-CN" / "en".
 language = "auto"
+# Lock the console after this many minutes without a key or a click (0 = never). Alarms still
+# sound and show while it is locked; the operator's PIN unlocks it, another login hands over.
+lock_after_minutes = 10
+
+[incidents]
+# Three-level response (三级响应): an alarm nobody acknowledged within this many seconds gets a
+# louder siren and a notification to the supervisor; one with no guard on scene within 5 minutes
+# is overdue and the console prompts to call the police post.
+acknowledge_within_seconds = 60
+# How long the silence key (S) quiets the siren. A new, more urgent alarm sounds anyway.
+silence_seconds = 60
+# Shown in the police prompt.
+police_post = "院内警务室 Police post 8110"
 
 [map]
 # Largest floor-plan image (PNG, JPEG or SVG) an administrator may import, in bytes.
@@ -206,6 +244,11 @@ impl Settings {
         if !LANGUAGES.contains(&settings.ui.language.as_str()) {
             return Err(format!("ui.language is {:?}; use one of {}", settings.ui.language, LANGUAGES.join(", ")));
         }
+        if settings.incidents.acknowledge_within_seconds == 0 || settings.incidents.silence_seconds == 0 {
+            return Err(
+                "incidents.acknowledge_within_seconds and incidents.silence_seconds must be greater than 0".into()
+            );
+        }
         if settings.map.max_plan_bytes == 0 || settings.map.max_plan_side == 0 {
             return Err("map.max_plan_bytes and map.max_plan_side must be greater than 0".into());
         }
@@ -249,6 +292,7 @@ mod tests {
         assert_eq!(parsed.ui, UiSettings::default());
         assert_eq!(parsed.map, MapSettings::default());
         assert_eq!(parsed.dc09, Dc09Settings::default());
+        assert_eq!(parsed.incidents, IncidentSettings::default());
         assert_eq!((parsed.http.intake_token.as_str(), parsed.http.read_token.as_str()), ("aaaa", "bbbb"));
         let dir = tempfile::tempdir().expect("tempdir");
         let created = Settings::load_or_create(dir.path()).expect("create");

@@ -11,6 +11,7 @@ use vigil_store::{DeviceMove, PlanImage, Store};
 
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView};
 use crate::plan_import::inspect_plan;
+use crate::session::Need;
 use crate::{ApiError, Settings};
 
 /// A new position for a device, as the map's edit mode sends it.
@@ -27,6 +28,10 @@ pub struct Workstation {
     store: Mutex<Store>,
     /// Who the audit log names for actions taken here; logins set it (until then, nobody is).
     actor: Mutex<String>,
+    /// The operator logged in at this console, if any.
+    pub(crate) session: Mutex<Option<crate::session::Session>>,
+    /// Wrong PINs in a row per login name, and when the last one was typed.
+    pub(crate) failures: Mutex<HashMap<String, (u32, i64)>>,
 }
 
 /// The audit log's actor while nobody is logged in.
@@ -53,6 +58,8 @@ impl Workstation {
             settings,
             store: Mutex::new(store),
             actor: Mutex::new(NO_LOGIN.to_owned()),
+            session: Mutex::new(None),
+            failures: Mutex::new(HashMap::new()),
         })
     }
 
@@ -69,7 +76,7 @@ impl Workstation {
         *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.to_owned();
     }
 
-    fn audit(&self, action: &str, subject: &str, details: serde_json::Value) -> vigil_store::AuditEvent {
+    pub(crate) fn audit(&self, action: &str, subject: &str, details: serde_json::Value) -> vigil_store::AuditEvent {
         vigil_store::AuditEvent {
             actor: self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             action: action.to_owned(),
@@ -78,12 +85,30 @@ impl Workstation {
         }
     }
 
+    /// Appends one audit entry naming `actor`, on its own (for actions that change nothing else).
+    pub(crate) fn record_as(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        details: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let event = vigil_store::AuditEvent {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            details: details.to_string(),
+        };
+        self.store().transaction(|tx| vigil_store::write::append_audit(tx, &event).map(|_| ()))?;
+        Ok(())
+    }
+
     /// Checks the audit log's hash chain.
     pub fn verify_audit(&self) -> Result<vigil_store::ChainReport, ApiError> {
         Ok(self.store().verify_audit()?)
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back), so the
         // poisoned guard is safe to keep using.
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -245,6 +270,7 @@ impl Workstation {
 
     /// Replaces a floor's plan with an uploaded image after checking it; a refused file changes nothing.
     pub fn import_floor_plan(&self, floor_id: Id, bytes: Vec<u8>) -> Result<FloorView, ApiError> {
+        self.actor(Need::Administrator)?;
         let limits = &self.settings.map;
         let info = inspect_plan(&bytes, limits.max_plan_bytes, limits.max_plan_side)?;
         let mut store = self.store();
@@ -270,6 +296,7 @@ impl Workstation {
 
     /// Saves positions from the map's edit mode, all or none.
     pub fn move_devices(&self, moves: &[DeviceMoveInput]) -> Result<usize, ApiError> {
+        self.actor(Need::Administrator)?;
         if moves.len() > 100_000 {
             return Err(ApiError::field("invalid", "moves", "at most 100,000 devices can be moved at once"));
         }
@@ -381,6 +408,10 @@ mod tests {
         let (_dir, ws) = demo();
         let floor_id = ws.search("OPD-1F-CAM-001", 1).expect("search")[0].floor_id;
         let before = ws.plan_image(floor_id).expect("plan");
+        ws.login("demo-operator", "2468").expect("login");
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="30" height="15"></svg>"#.to_vec();
+        assert_eq!(ws.import_floor_plan(floor_id, svg).expect_err("operator").code, "forbidden");
+        ws.login("demo-admin", "2468").expect("login");
         let error = ws.import_floor_plan(floor_id, b"not an image".to_vec()).expect_err("refused");
         assert_eq!((error.code.as_str(), error.field.as_deref()), ("plan_not_an_image", Some("image")));
         assert_eq!(ws.plan_image(floor_id).expect("plan"), before);
@@ -395,14 +426,21 @@ mod tests {
     #[test]
     fn map_edits_and_settings_land_in_the_audit_chain() {
         let (_dir, ws) = demo();
-        ws.set_actor("demo-admin");
+        let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
+        let moved = [DeviceMoveInput { id: hit.id, x: 10.0, y: 10.0 }];
+        assert_eq!(ws.move_devices(&moved).expect_err("nobody logged in").code, "login_required");
+        ws.login("demo-admin", "2468").expect("login");
         let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
         ws.move_devices(&[DeviceMoveInput { id: hit.id, x: 10.0, y: 10.0 }]).expect("move");
         assert!(ws.move_devices(&[DeviceMoveInput { id: hit.id, x: -5.0, y: 10.0 }]).is_err());
         ws.set_language("en").expect("language");
         let tail = ws.with_store(|s| s.audit_tail(10)).expect("tail");
         let actions: Vec<&str> = tail.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["settings.language", "map.move_devices", "demo.create"], "a refused move is not recorded");
+        assert_eq!(
+            actions,
+            ["settings.language", "map.move_devices", "login", "demo.create"],
+            "a refused move is not recorded"
+        );
         assert_eq!(tail[1].actor, "demo-admin");
         assert_eq!(ws.verify_audit().expect("verify").first_altered, None);
     }

@@ -27,6 +27,9 @@ pub const GUARDS: u32 = 125;
 
 /// The PIN of every demo account; the login screen says so.
 pub const DEMO_PIN: &str = "2468";
+/// Where the demo's cameras fetch snapshots: the built-in simulator (`vigil sim snapshots`) serves
+/// a generated picture for every camera code there, so the demo shows real images.
+pub const DEMO_SNAPSHOTS: &str = "http://127.0.0.1:8791/snapshot";
 
 pub use vigil_store::DATABASE_FILE;
 
@@ -207,7 +210,13 @@ fn add_campus(hospital: &mut Hospital, scale: u32, campus: u32, rng: &mut ChaCha
         }
         hospital.buildings.push(building);
     }
-    hospital.devices.extend(placement::place_devices(&floors_here, scale, campus, rng));
+    let mut devices = placement::place_devices(&floors_here, scale, campus, rng);
+    for device in &mut devices {
+        if let Some(camera) = device.camera.as_mut() {
+            camera.snapshot_url = Some(format!("{DEMO_SNAPSHOTS}/{}.jpg", device.code));
+        }
+    }
+    hospital.devices.extend(devices);
     hospital.guards.extend(people::guards(scale, campus, rng));
     hospital.sites.push(site);
 }

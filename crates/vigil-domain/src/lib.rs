@@ -7,6 +7,7 @@ mod code;
 mod device;
 pub mod incident;
 mod site;
+pub mod sop;
 
 pub use code::{Code, CodeError};
 pub use device::{CameraView, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus};

@@ -62,6 +62,7 @@ pub(crate) async fn serve(
         .route("/v1/points", get(points))
         .route("/v1/guards", get(guards))
         .route("/v1/alarms", get(alarms))
+        .route("/v1/incidents", get(incidents))
         .route("/v1/stats", get(stats))
         .fallback(|| async {
             ApiFailure {
@@ -331,6 +332,54 @@ async fn alarms(
     Ok(Json(list).into_response())
 }
 
+#[derive(serde::Deserialize)]
+struct IncidentQuery {
+    state: Option<String>,
+    since: Option<String>,
+    limit: Option<u32>,
+}
+
+/// `GET /v1/incidents?state=open|all&since=…`: open incidents in handling order, or every incident
+/// changed since a time (closed ones included), newest first.
+async fn incidents(
+    State(shared): State<Shared_>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<IncidentQuery>,
+) -> Result<Response, ApiFailure> {
+    check_read(&shared, peer, &headers)?;
+    let since = parse_since(q.since.as_deref())?;
+    let since = match q.state.as_deref() {
+        None | Some("open") if q.since.is_none() => None,
+        None | Some("all") => Some(since),
+        Some("open") => None,
+        Some(other) => {
+            return Err(ApiFailure::bad("state", &format!("state is open or all, not {other:?}")));
+        }
+    };
+    let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
+    let reader = shared.clone();
+    let list = tokio::task::spawn_blocking(move || reader.workstation.incidents(since, limit))
+        .await
+        .map_err(|e| ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: e.to_string(),
+            field: None,
+        })?
+        .map_err(|e| ApiFailure {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "storage",
+            message: e.message,
+            field: None,
+        })?;
+    let list = match q.state.as_deref() {
+        Some("open") => list.into_iter().filter(|i| i.state != "closed").collect(),
+        _ => list,
+    };
+    Ok(Json(list).into_response())
+}
+
 async fn stats(
     State(shared): State<Shared_>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -338,15 +387,20 @@ async fn stats(
 ) -> Result<Response, ApiFailure> {
     check_read(&shared, peer, &headers)?;
     let reader = shared.clone();
-    let (devices, signals) = tokio::task::spawn_blocking(move || {
-        reader.workstation.with_store(|s| (s.device_counts().ok(), s.signal_count().ok()))
+    let (devices, signals, incidents) = tokio::task::spawn_blocking(move || {
+        reader.workstation.with_store(|s| {
+            let incidents: Option<serde_json::Map<String, Value>> =
+                s.incident_counts().ok().map(|c| c.into_iter().map(|(k, v)| (k, json!(v))).collect());
+            (s.device_counts().ok(), s.signal_count().ok(), incidents)
+        })
     })
     .await
-    .unwrap_or((None, None));
+    .unwrap_or((None, None, None));
     let st = &shared.stats;
     Ok(Json(json!({
         "devices": devices,
         "alarm_signals": signals,
+        "incidents": incidents,
         "dc09": {
             "frames_received": Stats::get(&st.frames_received),
             "frames_acknowledged": Stats::get(&st.frames_acknowledged),

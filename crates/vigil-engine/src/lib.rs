@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use vigil_api::Settings;
 use vigil_dc09::{Key, Keys};
 
@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     /// (account, zone) → alarm point.
     pub points: HashMap<(String, u32), uuid::Uuid>,
     pub stats: Stats,
+    /// Incidents opened or changed by received signals, announced after their commit.
+    pub news: broadcast::Sender<vigil_store::IncidentChange>,
 }
 
 /// A running engine: its addresses, and a switch to stop it.
@@ -83,9 +85,17 @@ impl Engine {
         let keys = keys_from(&settings)?;
         let points =
             workstation.with_store(|s| s.dc09_addresses())?.into_iter().map(|(a, z, id)| ((a, z), id)).collect();
-        let writer = Writer::start(&dir.join(vigil_store::DATABASE_FILE))?;
-        let shared =
-            Arc::new(Shared { workstation, settings: settings.clone(), writer, keys, points, stats: Stats::default() });
+        let (news, _) = broadcast::channel(4096);
+        let writer = Writer::start(&dir.join(vigil_store::DATABASE_FILE), news.clone())?;
+        let shared = Arc::new(Shared {
+            workstation,
+            settings: settings.clone(),
+            writer,
+            keys,
+            points,
+            stats: Stats::default(),
+            news,
+        });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
 
@@ -124,6 +134,11 @@ impl Engine {
 
     pub fn stats(&self) -> &Stats {
         &self.shared.stats
+    }
+
+    /// Incidents opened or changed by received signals, each announced once its commit returned.
+    pub fn incident_news(&self) -> broadcast::Receiver<vigil_store::IncidentChange> {
+        self.shared.news.subscribe()
     }
 
     /// Stops accepting, finishes what is in flight, and waits for the receivers to end.

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use tokio::sync::{mpsc, oneshot};
-use vigil_store::{write, NewSignal, Store, StoreError};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use vigil_store::{write, IncidentChange, NewSignal, Store, StoreError};
 
 /// One change to commit.
 #[derive(Debug, Clone)]
@@ -43,7 +43,9 @@ pub struct Writer {
 const MAX_BATCH: usize = 512;
 
 impl Writer {
-    pub fn start(path: &Path) -> Result<Writer, StoreError> {
+    /// Starts the writer on the database at `path`. Every incident a commit opens or changes is
+    /// announced on `news` once the commit has returned.
+    pub fn start(path: &Path, news: broadcast::Sender<IncidentChange>) -> Result<Writer, StoreError> {
         let mut store = Store::open(path)?;
         let (tx, mut rx) = mpsc::channel::<Job>(8192);
         std::thread::Builder::new()
@@ -57,13 +59,21 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
+                    let mut changes = Vec::new();
                     let result = store.transaction(|tx| {
                         let mut all = Vec::with_capacity(jobs.len());
                         for job in &jobs {
                             let mut flags = Vec::new();
                             for op in &job.ops {
                                 match op {
-                                    Op::Signal(signal) => flags.push(write::insert_signal(tx, signal)?),
+                                    Op::Signal(signal) => {
+                                        let new = write::insert_signal(tx, signal)?;
+                                        // A retransmission changes no incident: only a new signal counts.
+                                        if new {
+                                            changes.extend(write::apply_signal(tx, signal)?);
+                                        }
+                                        flags.push(new);
+                                    }
                                     Op::Touch { account, sender, at } => {
                                         write::touch_link(tx, account, sender.as_deref(), *at)?
                                     }
@@ -75,6 +85,10 @@ impl Writer {
                     });
                     match result {
                         Ok(all) => {
+                            for change in changes {
+                                // Nobody listening (a headless agent) is fine.
+                                let _ = news.send(change);
+                            }
                             for (job, flags) in jobs.into_iter().zip(all) {
                                 let _ = job.reply.send(Ok(flags));
                             }

@@ -356,3 +356,56 @@ async fn a_panel_that_falls_silent_raises_a_fault() {
     assert_eq!(stored(&fx.path).iter().filter(|s| s.code.as_deref() == Some("LINK-LOST")).count(), 1);
     fx.engine.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarm_opens_an_incident_before_its_ack_and_repeats_fold_into_it() {
+    let fx = start().await;
+    let mut news = fx.engine.incident_news();
+    let addr = fx.engine.dc09_tcp.expect("tcp");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let send = |seq: u16, data: &str| frame("1001", seq, data, false, now()).encode(None, b"");
+
+    stream.write_all(&send(41, "#1001|1120 01 001")).await.expect("write");
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack"), &Keys::none()).0, MessageId::Ack);
+    // Acknowledged means the incident exists too: another connection sees it, and the window is told.
+    let open = Store::open(&fx.path.join(vigil_store::DATABASE_FILE))
+        .expect("open")
+        .incidents(vigil_store::IncidentFilter::Open, 10)
+        .expect("incidents");
+    assert_eq!(open.len(), 1);
+    let change = tokio::time::timeout(Duration::from_secs(3), news.recv()).await.expect("in time").expect("news");
+    assert!(change.opened);
+    assert_eq!(change.incident_id, open[0].incident.id);
+    let device = open[0].device_id.expect("a mapped point");
+    assert_eq!(
+        Store::open(&fx.path.join("vigil.db")).expect("open").device(device).expect("device").status.as_str(),
+        "alarm"
+    );
+
+    // A repeat and a restore from the same point fold into it; an arming report opens nothing.
+    stream.write_all(&send(42, "#1001|1120 01 001")).await.expect("write");
+    read_answer(&mut stream).await.expect("ack");
+    stream.write_all(&send(43, "#1001|3120 01 001")).await.expect("write");
+    read_answer(&mut stream).await.expect("ack");
+    stream.write_all(&send(44, "#1001|1401 01 007")).await.expect("write");
+    read_answer(&mut stream).await.expect("ack");
+
+    let http = fx.engine.http.expect("http");
+    let (status, list) = reqwest_get(http, "/v1/incidents", None).await;
+    assert_eq!(status, 200);
+    let list = list.as_array().expect("array").clone();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let kinds: Vec<&str> =
+        list[0]["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds, ["opened", "repeat", "restore"]);
+    assert_eq!(list[0]["priority"], 1);
+    assert_eq!(list[0]["state"], "new");
+    assert!(list[0]["point"]["code"].as_str().is_some_and(|c| c.contains("-")));
+    let (status, all) = reqwest_get(http, "/v1/incidents?state=all&since=0", None).await;
+    assert_eq!((status, all.as_array().map(Vec::len)), (200, Some(1)));
+    let (status, error) = reqwest_get(http, "/v1/incidents?state=closedish", None).await;
+    assert_eq!((status, error["error"]["field"].as_str()), (400, Some("state")));
+    let (_, stats) = reqwest_get(http, "/v1/stats", None).await;
+    assert_eq!(stats["incidents"]["new"], 1);
+    fx.engine.stop().await;
+}

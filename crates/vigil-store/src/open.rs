@@ -55,7 +55,9 @@ impl Store {
 
     /// Runs `work` in one transaction: all of it is stored, or none.
     pub fn transaction<T>(&mut self, work: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE takes the write lock at the start: the engine's writer and the console write the
+        // same file, and a read-then-write transaction must not find its snapshot stale halfway.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let value = work(&tx)?;
         tx.commit()?;
         Ok(value)

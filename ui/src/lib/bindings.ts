@@ -91,3 +91,71 @@ export type PlacedDevice = { id: string, x: number, y: number, };
 export type DeviceMoveInput = { id: string, x: number, y: number, };
 
 export type ApiError = { code: string, message: string, field: string | null, };
+
+export type SessionView = { name: string, full_name: string, 
+/**
+ * "operator", "supervisor" or "administrator".
+ */
+role: string, 
+/**
+ * Locked after inactivity: alarms still show and sound, actions wait for the PIN.
+ */
+locked: boolean, since: number, };
+
+export type PointView = { id: string, code: string, name: Label, kind: DeviceKind, building_id: string, building_code: string, building_name: Label, floor_id: string, floor_short: string, x: number, y: number, };
+
+export type TimelineLine = { at: number, 
+/**
+ * Who did it; none for what a sender reported.
+ */
+by: string | null, 
+/**
+ * opened, repeat, restore, acknowledge, dispatch, on_scene, resolve, close, note, call_police, reopen.
+ */
+kind: string, 
+/**
+ * The guard dispatched, the close category, the note.
+ */
+text: string | null, };
+
+export type IncidentView = { id: string, 
+/**
+ * 1, 2 or 3.
+ */
+priority: number, 
+/**
+ * new, acknowledged, dispatched, on_scene, resolved, closed.
+ */
+state: string, alarm_type: string, 
+/**
+ * The point's device, or none for a sender with no point on the map ("unmapped").
+ */
+point: PointView | null, 
+/**
+ * The point's key when there is no device: source, account and zone.
+ */
+point_key: string, opened_at: number, acknowledged_at: number | null, on_scene_at: number | null, 
+/**
+ * The 5-minute on-scene target, as a time.
+ */
+target_at: number, 
+/**
+ * none, unacknowledged (louder siren, supervisor told) or overdue (call the police post).
+ */
+escalation: string, police_called: boolean, category: string | null, repeats: number, timeline: Array<TimelineLine>, version: number, };
+
+export type LinkedCamera = { id: string, code: string, name: Label, snapshot_url: string | null, stream_url: string | null, 
+/**
+ * Linked by an administrator, rather than found as the nearest on the floor plan.
+ */
+configured: boolean, distance_px: number, };
+
+export type IncidentDetail = { incident: IncidentView, 
+/**
+ * The procedure for this alarm type in the console's language.
+ */
+steps: Array<string>, cameras: Array<LinkedCamera>, police_post: string, };
+
+export type GuardView = { badge: string, name: string, };
+
+export type IncidentAction = { "action": "acknowledge" } | { "action": "dispatch", guard: string, } | { "action": "on_scene" } | { "action": "resolve" } | { "action": "close", category: string, } | { "action": "note", text: string, } | { "action": "call_police" } | { "action": "reopen" };

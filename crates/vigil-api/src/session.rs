@@ -1,0 +1,278 @@
+//! Who is at the console: login with name and PIN, shift hand-over, the inactivity lock, and the
+//! role every action is checked against.
+
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use vigil_domain::incident::{Actor, Role};
+
+use crate::{ApiError, Workstation};
+
+/// After this many wrong PINs in a row for one name, logins for it wait [`LOCKOUT_MS`].
+const MAX_FAILURES: u32 = 5;
+const LOCKOUT_MS: i64 = 30_000;
+
+/// The logged-in operator as the window shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct SessionView {
+    pub name: String,
+    pub full_name: String,
+    /// "operator", "supervisor" or "administrator".
+    pub role: String,
+    /// Locked after inactivity: alarms still show and sound, actions wait for the PIN.
+    pub locked: bool,
+    #[ts(type = "number")]
+    pub since: i64,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub name: String,
+    pub full_name: String,
+    pub role: Role,
+    pub pin_hash: String,
+    pub since: i64,
+    pub locked: bool,
+}
+
+impl Session {
+    fn view(&self) -> SessionView {
+        SessionView {
+            name: self.name.clone(),
+            full_name: self.full_name.clone(),
+            role: role_name(self.role).to_owned(),
+            locked: self.locked,
+            since: self.since,
+        }
+    }
+}
+
+pub(crate) fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Operator => "operator",
+        Role::Supervisor => "supervisor",
+        Role::Administrator => "administrator",
+    }
+}
+
+fn domain_role(role: vigil_store::Role) -> Role {
+    match role {
+        vigil_store::Role::Operator => Role::Operator,
+        vigil_store::Role::Supervisor => Role::Supervisor,
+        vigil_store::Role::Administrator => Role::Administrator,
+    }
+}
+
+/// How much an action asks of the person doing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone logged in: operators handle alarms.
+    Operator,
+    /// Supervisors and administrators.
+    Supervisor,
+    /// Administrators only: maps, devices, procedures.
+    Administrator,
+}
+
+fn pin_matches(hash: &str, pin: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| argon2::Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+}
+
+fn wrong_pin() -> ApiError {
+    ApiError::field("login_failed", "pin", "the name or the PIN is wrong")
+}
+
+impl Workstation {
+    /// Logs `name` in with `pin`. Someone else logged in is logged out first: that is the shift
+    /// hand-over, and the audit log records both.
+    pub fn login(&self, name: &str, pin: &str) -> Result<SessionView, ApiError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(ApiError::field("invalid", "name", "type your login name (at most 64 characters)"));
+        }
+        if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ApiError::field("invalid", "pin", "a PIN is 4 to 12 digits"));
+        }
+        let now = vigil_store::Store::now_ms();
+        {
+            let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((count, last)) = failures.get(name) {
+                let wait = last + LOCKOUT_MS - now;
+                if *count >= MAX_FAILURES && wait > 0 {
+                    return Err(ApiError::field(
+                        "login_throttled",
+                        "pin",
+                        format!("too many wrong PINs for {name}; try again in {} s", (wait + 999) / 1000),
+                    ));
+                }
+            }
+        }
+        let account = self.with_store(|s| s.account(name))?;
+        let Some(account) = account.filter(|a| pin_matches(&a.pin_hash, pin)) else {
+            let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = failures.entry(name.to_owned()).or_insert((0, now));
+            *entry = (entry.0 + 1, now);
+            drop(failures);
+            self.record_as(name, "login.failed", name, serde_json::json!({}))?;
+            return Err(wrong_pin());
+        };
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        if let Some(previous) = self.current_session() {
+            self.record_as(&previous.name, "logout", &previous.name, serde_json::json!({ "handed_over_to": name }))?;
+        }
+        let session = Session {
+            name: account.name.clone(),
+            full_name: account.full_name.clone(),
+            role: domain_role(account.role),
+            pin_hash: account.pin_hash.clone(),
+            since: now,
+            locked: false,
+        };
+        self.record_as(&session.name, "login", &session.name, serde_json::json!({ "role": role_name(session.role) }))?;
+        self.set_actor(&session.name);
+        let view = session.view();
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
+        Ok(view)
+    }
+
+    /// Ends the session (end of shift); the console shows the login screen again.
+    pub fn logout(&self) -> Result<(), ApiError> {
+        let previous = self.session.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(previous) = previous {
+            self.record_as(&previous.name, "logout", &previous.name, serde_json::json!({}))?;
+        }
+        self.set_actor(crate::NO_LOGIN);
+        Ok(())
+    }
+
+    /// Locks the console after inactivity; nothing can be done until the PIN is typed again.
+    pub fn lock(&self) -> Result<(), ApiError> {
+        let name = {
+            let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            match guard.as_mut() {
+                Some(session) if !session.locked => {
+                    session.locked = true;
+                    session.name.clone()
+                }
+                _ => return Ok(()),
+            }
+        };
+        self.record_as(&name, "lock", &name, serde_json::json!({}))
+    }
+
+    /// Unlocks with the PIN of whoever is logged in. (Another person logs in instead: a hand-over.)
+    pub fn unlock(&self, pin: &str) -> Result<SessionView, ApiError> {
+        let session = self.current_session().ok_or_else(|| ApiError::new("login_required", "nobody is logged in"))?;
+        if !pin_matches(&session.pin_hash, pin) {
+            self.record_as(&session.name, "unlock.failed", &session.name, serde_json::json!({}))?;
+            return Err(wrong_pin());
+        }
+        let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(current) = guard.as_mut() else { return Err(ApiError::new("login_required", "nobody is logged in")) };
+        current.locked = false;
+        let view = current.view();
+        drop(guard);
+        self.record_as(&session.name, "unlock", &session.name, serde_json::json!({}))?;
+        Ok(view)
+    }
+
+    pub fn session(&self) -> Option<SessionView> {
+        self.current_session().map(|s| s.view())
+    }
+
+    fn current_session(&self) -> Option<Session> {
+        self.session.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Who may do an action that asks `need`, or why nobody here may.
+    pub(crate) fn actor(&self, need: Need) -> Result<Actor, ApiError> {
+        let session = self.current_session().ok_or_else(|| {
+            ApiError::new("login_required", "log in first: every action is recorded with its operator")
+        })?;
+        if session.locked {
+            return Err(ApiError::new("locked", "the console is locked; type your PIN to go on"));
+        }
+        let allowed = match need {
+            Need::Operator => true,
+            Need::Supervisor => session.role != Role::Operator,
+            Need::Administrator => session.role == Role::Administrator,
+        };
+        if !allowed {
+            let who = match need {
+                Need::Supervisor => "a supervisor or administrator",
+                _ => "an administrator",
+            };
+            return Err(ApiError::new(
+                "forbidden",
+                format!("only {who} may do this; {} is {}", session.name, role_name(session.role)),
+            ));
+        }
+        Ok(Actor { name: session.name, role: session.role })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_demo::DemoOptions;
+
+    fn demo() -> (tempfile::TempDir, Workstation) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ws = Workstation::open(dir.path()).expect("open");
+        ws.create_demo(DemoOptions::default()).expect("demo");
+        (dir, ws)
+    }
+
+    #[test]
+    fn login_hand_over_lock_and_roles() {
+        let (_dir, ws) = demo();
+        assert_eq!(ws.actor(Need::Operator).expect_err("nobody").code, "login_required");
+        assert_eq!(ws.login("demo-operator", "1111").expect_err("wrong").code, "login_failed");
+        assert_eq!(ws.login("nobody", "2468").expect_err("unknown").code, "login_failed");
+        assert_eq!(ws.login("demo-operator", "24x8").expect_err("letters").field.as_deref(), Some("pin"));
+        let s = ws.login("demo-operator", "2468").expect("login");
+        assert_eq!((s.name.as_str(), s.role.as_str(), s.locked), ("demo-operator", "operator", false));
+        assert!(ws.actor(Need::Operator).is_ok());
+        assert_eq!(ws.actor(Need::Supervisor).expect_err("operator").code, "forbidden");
+        ws.lock().expect("lock");
+        assert_eq!(ws.actor(Need::Operator).expect_err("locked").code, "locked");
+        assert!(ws.unlock("1357").is_err());
+        assert!(!ws.unlock("2468").expect("unlock").locked);
+        ws.login("demo-supervisor", "2468").expect("hand-over");
+        assert_eq!(ws.actor(Need::Supervisor).expect("supervisor").name, "demo-supervisor");
+        assert_eq!(ws.actor(Need::Administrator).expect_err("not admin").code, "forbidden");
+        ws.logout().expect("logout");
+        assert!(ws.session().is_none());
+        let actions: Vec<(String, String)> = ws
+            .with_store(|s| s.audit_tail(20))
+            .expect("tail")
+            .into_iter()
+            .rev()
+            .filter(|e| e.action != "demo.create")
+            .map(|e| (e.actor, e.action))
+            .collect();
+        let expected = [
+            ("demo-operator", "login.failed"),
+            ("nobody", "login.failed"),
+            ("demo-operator", "login"),
+            ("demo-operator", "lock"),
+            ("demo-operator", "unlock.failed"),
+            ("demo-operator", "unlock"),
+            ("demo-operator", "logout"),
+            ("demo-supervisor", "login"),
+            ("demo-supervisor", "logout"),
+        ];
+        let expected: Vec<(String, String)> = expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(actions, expected);
+    }
+
+    #[test]
+    fn repeated_wrong_pins_wait_before_the_next_try() {
+        let (_dir, ws) = demo();
+        for _ in 0..MAX_FAILURES {
+            assert_eq!(ws.login("demo-admin", "0000").expect_err("wrong").code, "login_failed");
+        }
+        let error = ws.login("demo-admin", "2468").expect_err("throttled even with the right PIN");
+        assert_eq!(error.code, "login_throttled");
+        assert!(ws.login("demo-operator", "2468").is_ok(), "other names are not held up");
+    }
+}

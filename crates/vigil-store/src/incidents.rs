@@ -1,0 +1,335 @@
+//! Incidents as stored: what each alarm became, its whole timeline, the shelves of chattering
+//! points and the operators' procedures. The rules of how an incident moves live in
+//! `vigil_domain::incident`; this module only loads, hands over and saves.
+
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use vigil_domain::incident::{on_signal, Incident, IncidentState, Priority, Shelf, Signal, SignalOutcome};
+use vigil_domain::{sop, Id};
+
+use crate::alarms::NewSignal;
+use crate::schema::Migration;
+use crate::sites::uuid_of;
+use crate::{now_ms, Result, Store};
+
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 6,
+    name: "incidents, shelves, procedures and camera links",
+    sql: r#"
+CREATE TABLE incidents (
+    id          TEXT PRIMARY KEY,
+    -- The alarm point: a device id, or an `unmapped:` key for a sender with no point.
+    point       TEXT NOT NULL,
+    device_id   TEXT REFERENCES devices(id),
+    alarm_type  TEXT NOT NULL,
+    priority    INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 3),
+    state       TEXT NOT NULL CHECK (state IN ('new', 'acknowledged', 'dispatched', 'on_scene', 'resolved', 'closed')),
+    opened_at   INTEGER NOT NULL,
+    -- The whole incident (timeline included) as JSON, exactly as the domain crate writes it.
+    body        TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX incidents_open_point ON incidents(point) WHERE state <> 'closed';
+CREATE INDEX incidents_opened ON incidents(opened_at);
+CREATE INDEX incidents_updated ON incidents(updated_at);
+
+CREATE TABLE shelves (
+    id          TEXT PRIMARY KEY,
+    point       TEXT NOT NULL,
+    from_at     INTEGER NOT NULL,
+    until       INTEGER NOT NULL,
+    by_name     TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX shelves_point ON shelves(point, until);
+
+CREATE TABLE sop_steps (
+    alarm_type  TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    steps       TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (alarm_type, language)
+) STRICT;
+
+CREATE TABLE camera_links (
+    point_id    TEXT NOT NULL REFERENCES devices(id),
+    camera_id   TEXT NOT NULL REFERENCES devices(id),
+    rank        INTEGER NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1,
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (point_id, camera_id)
+) STRICT;
+"#,
+}];
+
+/// An incident with what the store knows beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredIncident {
+    pub incident: Incident,
+    pub device_id: Option<Id>,
+    pub version: i64,
+    pub updated_at: i64,
+}
+
+/// What one stored signal did, for the engine to announce to the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentChange {
+    pub incident_id: Id,
+    pub device_id: Option<Id>,
+    pub priority: Priority,
+    /// A new incident (the siren's cue), rather than a repeat or restore folded into one.
+    pub opened: bool,
+    /// When the signal was received (ms since the epoch): where an alarm's latency starts.
+    pub received_at: i64,
+}
+
+/// The key of the point a signal belongs to: its device, else its sender's address.
+pub fn point_key(signal: &NewSignal) -> String {
+    match signal.device_id {
+        Some(id) => id.to_string(),
+        None => format!(
+            "unmapped:{}:{}:{}",
+            signal.source,
+            signal.account.as_deref().unwrap_or("-"),
+            signal.zone.map_or_else(|| "-".to_owned(), |z| z.to_string())
+        ),
+    }
+}
+
+fn state_name(state: IncidentState) -> &'static str {
+    match state {
+        IncidentState::New => "new",
+        IncidentState::Acknowledged => "acknowledged",
+        IncidentState::Dispatched => "dispatched",
+        IncidentState::OnScene => "on_scene",
+        IncidentState::Resolved => "resolved",
+        IncidentState::Closed => "closed",
+    }
+}
+
+fn level(priority: Priority) -> u8 {
+    match priority {
+        Priority::P1 => 1,
+        Priority::P2 => 2,
+        Priority::P3 => 3,
+    }
+}
+
+fn incident_of(row: &Row<'_>) -> rusqlite::Result<StoredIncident> {
+    let body: String = row.get(0)?;
+    let incident: Incident = serde_json::from_str(&body)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))?;
+    let device: Option<String> = row.get(1)?;
+    Ok(StoredIncident {
+        incident,
+        device_id: device.and_then(|d| Id::parse_str(&d).ok()),
+        version: row.get(2)?,
+        updated_at: row.get(3)?,
+    })
+}
+
+const SELECT: &str = "SELECT body, device_id, version, updated_at FROM incidents";
+
+/// Writes an incident (new or changed) and keeps its device's map colour in step: a device with an
+/// open incident shows alarm (or fault, for technical alarms); closing its last one shows normal.
+pub fn put_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<Id>) -> Result<()> {
+    let body = serde_json::to_string(incident).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+    let now = now_ms();
+    tx.prepare_cached(
+        "INSERT INTO incidents (id, point, device_id, alarm_type, priority, state, opened_at, body, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, state = excluded.state, body = excluded.body,
+             version = version + 1, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        incident.id.to_string(),
+        incident.point,
+        device_id.map(|d| d.to_string()),
+        incident.alarm_type,
+        level(incident.priority),
+        state_name(incident.state),
+        incident.opened_at,
+        body,
+        now
+    ])?;
+    if let Some(device) = device_id {
+        let open: bool = tx
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM incidents WHERE device_id = ?1 AND state <> 'closed')")?
+            .query_row([device.to_string()], |r| r.get(0))?;
+        let status = match (open, incident.alarm_type.as_str()) {
+            (false, _) => "normal",
+            (true, "trouble" | "tamper") => "fault",
+            (true, _) => "alarm",
+        };
+        tx.prepare_cached(
+            "UPDATE devices SET status = ?2, version = version + 1, updated_at = ?3
+             WHERE id = ?1 AND deleted = 0 AND status <> ?2",
+        )?
+        .execute(params![device.to_string(), status, now])?;
+    }
+    Ok(())
+}
+
+/// One incident, read inside the caller's transaction (to change it).
+pub fn load_incident(tx: &Transaction<'_>, id: Id) -> Result<Option<StoredIncident>> {
+    Ok(tx
+        .prepare_cached(&format!("{SELECT} WHERE id = ?1 AND deleted = 0"))?
+        .query_row([id.to_string()], incident_of)
+        .optional()?)
+}
+
+/// The open incident of a point, if any.
+fn open_incident_of(tx: &Transaction<'_>, point: &str) -> Result<Option<Incident>> {
+    Ok(tx
+        .prepare_cached(&format!("{SELECT} WHERE point = ?1 AND state <> 'closed' ORDER BY opened_at DESC LIMIT 1"))?
+        .query_row([point], incident_of)
+        .optional()?
+        .map(|s| s.incident))
+}
+
+fn shelves_of(tx: &Transaction<'_>, point: &str, at: i64) -> Result<Vec<Shelf>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT point, until, by_name, reason FROM shelves WHERE point = ?1 AND until > ?2 AND deleted = 0",
+    )?;
+    let rows = stmt.query_map(params![point, at], |r| {
+        Ok(Shelf { point: r.get(0)?, until: r.get(1)?, by: r.get(2)?, reason: r.get(3)? })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Lets a just-stored signal open, fold into or note on an incident, in the same transaction as
+/// the signal itself — so an alarm acknowledged to its sender always has its incident.
+pub fn apply_signal(tx: &Transaction<'_>, signal: &NewSignal) -> Result<Option<IncidentChange>> {
+    if !sop::opens_incident(&signal.alarm_type) {
+        return Ok(None);
+    }
+    let point = point_key(signal);
+    let domain = Signal {
+        id: signal.id,
+        point: point.clone(),
+        alarm_type: signal.alarm_type.clone(),
+        priority: Priority::from_level(signal.priority),
+        restore: signal.qualifier.as_deref() == Some("restore"),
+        at: signal.received_at,
+    };
+    let mut open: Vec<Incident> = open_incident_of(tx, &point)?.into_iter().collect();
+    let shelves = shelves_of(tx, &point, signal.received_at)?;
+    let (incident, opened) = match on_signal(&mut open, &shelves, &domain, uuid::Uuid::now_v7()) {
+        SignalOutcome::Opened(incident) => (*incident, true),
+        SignalOutcome::Folded(i) | SignalOutcome::RestoreNoted(i) => (open.swap_remove(i), false),
+        SignalOutcome::RestoreAlone | SignalOutcome::Shelved => return Ok(None),
+    };
+    put_incident(tx, &incident, signal.device_id)?;
+    tx.prepare_cached("UPDATE alarm_signals SET incident_id = ?2 WHERE id = ?1")?
+        .execute(params![signal.id.to_string(), incident.id.to_string()])?;
+    Ok(Some(IncidentChange {
+        incident_id: incident.id,
+        device_id: signal.device_id,
+        priority: incident.priority,
+        opened,
+        received_at: signal.received_at,
+    }))
+}
+
+/// Shelves a point: its signals are stored but open nothing until the shelf ends.
+pub fn insert_shelf(tx: &Transaction<'_>, shelf: &Shelf, from: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO shelves (id, point, from_at, until, by_name, reason, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![uuid::Uuid::now_v7().to_string(), shelf.point, from, shelf.until, shelf.by, shelf.reason, now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Stores an administrator's procedure for an alarm type in one language.
+pub fn put_sop_steps(tx: &Transaction<'_>, alarm_type: &str, language: &str, steps: &[String]) -> Result<()> {
+    let json = serde_json::to_string(steps).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO sop_steps (alarm_type, language, steps, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(alarm_type, language) DO UPDATE SET steps = excluded.steps, version = version + 1,
+             updated_at = excluded.updated_at",
+        params![alarm_type, language, json, now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Which incidents a list asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentFilter {
+    /// Everything not closed.
+    Open,
+    /// Everything changed at or after `since` (ms since the epoch).
+    ChangedSince(i64),
+}
+
+impl Store {
+    pub fn incident(&self, id: Id) -> Result<Option<StoredIncident>> {
+        Ok(self
+            .conn()
+            .prepare_cached(&format!("{SELECT} WHERE id = ?1 AND deleted = 0"))?
+            .query_row([id.to_string()], incident_of)
+            .optional()?)
+    }
+
+    /// Incidents, most recently opened first, at most `limit`.
+    pub fn incidents(&self, filter: IncidentFilter, limit: u32) -> Result<Vec<StoredIncident>> {
+        let (sql, since) = match filter {
+            IncidentFilter::Open => (format!("{SELECT} WHERE state <> 'closed' AND deleted = 0"), 0),
+            IncidentFilter::ChangedSince(since) => (format!("{SELECT} WHERE updated_at >= ?2 AND deleted = 0"), since),
+        };
+        let sql = format!("{sql} ORDER BY opened_at DESC LIMIT ?1");
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = match filter {
+            IncidentFilter::Open => stmt.query_map(params![limit], incident_of)?.collect::<rusqlite::Result<_>>()?,
+            IncidentFilter::ChangedSince(_) => {
+                stmt.query_map(params![limit, since], incident_of)?.collect::<rusqlite::Result<_>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Counts of incidents by state, for `/v1/stats`.
+    pub fn incident_counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt =
+            self.conn().prepare_cached("SELECT state, count(*) FROM incidents WHERE deleted = 0 GROUP BY state")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Shelves still in force at `at`.
+    pub fn active_shelves(&self, at: i64) -> Result<Vec<Shelf>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT point, until, by_name, reason FROM shelves WHERE until > ?1 AND deleted = 0 ORDER BY until",
+        )?;
+        let rows = stmt
+            .query_map([at], |r| Ok(Shelf { point: r.get(0)?, until: r.get(1)?, by: r.get(2)?, reason: r.get(3)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The procedure for an alarm type: the administrator's if stored, else the default.
+    pub fn sop_steps(&self, alarm_type: &str, language: &str) -> Result<Vec<String>> {
+        let stored: Option<String> = self
+            .conn()
+            .prepare_cached("SELECT steps FROM sop_steps WHERE alarm_type = ?1 AND language = ?2 AND deleted = 0")?
+            .query_row([alarm_type, language], |r| r.get(0))
+            .optional()?;
+        Ok(stored
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_else(|| sop::default_steps(alarm_type, language)))
+    }
+
+    /// Cameras an administrator linked to an alarm point, in their order.
+    pub fn linked_cameras(&self, point: Id) -> Result<Vec<Id>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT camera_id FROM camera_links WHERE point_id = ?1 AND deleted = 0 ORDER BY rank")?;
+        let rows = stmt.query_map([point.to_string()], |r| uuid_of(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
