@@ -422,6 +422,14 @@ impl Workstation {
         Ok(())
     }
 
+    /// Records that the logged-in operator silenced the siren; returns for how many seconds.
+    pub fn silence_siren(&self) -> Result<u32, ApiError> {
+        let actor = self.actor(Need::Operator)?;
+        let seconds = self.settings().incidents.silence_seconds;
+        self.record_as(&actor.name, "siren.silence", "siren", serde_json::json!({ "seconds": seconds }))?;
+        Ok(seconds)
+    }
+
     /// Guards who can be dispatched.
     pub fn guards(&self) -> Result<Vec<GuardView>, ApiError> {
         Ok(self.store().guards()?.into_iter().map(|g| GuardView { badge: g.badge, name: g.name }).collect())

@@ -4,6 +4,7 @@
 //! The Tauri shell wraps each method in a command; the HTTP server will serve the same methods, and
 //! tests call them directly. Nothing here knows about windows or HTTP.
 
+pub mod attention;
 mod error;
 mod incidents;
 mod map;

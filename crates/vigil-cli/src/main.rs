@@ -1,6 +1,7 @@
 //! `vigil`: the command line of Vigil's engine.
 
 mod sim;
+mod snapshots;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +65,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    snapshots::remember_local_offset();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,8 +17,12 @@ use vigil_dc09::{find_frame, Frame, Key, Keys, MessageId, Scan, Timestamp};
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// DC-09 receiver address (host:port).
-    #[arg(long, value_name = "ADDR", required_unless_present = "http")]
+    #[arg(long, value_name = "ADDR", required_unless_present_any = ["http", "snapshots"])]
     pub dc09: Option<String>,
+    /// Serve test camera snapshots (JPEG) at http://ADDR/snapshot/<camera code>.jpg; alone, until
+    /// stopped; with --dc09 or --http, while sending.
+    #[arg(long, value_name = "ADDR")]
+    pub snapshots: Option<String>,
     /// Send JSON events to this engine's HTTP API instead (e.g. http://127.0.0.1:8790).
     #[arg(long, value_name = "URL", conflicts_with = "dc09", requires = "token")]
     pub http: Option<String>,
@@ -195,6 +199,20 @@ impl Link {
 }
 
 pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
+    let server = match &args.snapshots {
+        Some(addr) => {
+            let (bound, task) = crate::snapshots::serve(addr).await?;
+            eprintln!("vigil sim: camera snapshots at http://{bound}/snapshot/<camera code>.jpg");
+            Some((bound, task))
+        }
+        None => None,
+    };
+    if args.dc09.is_none() && args.http.is_none() {
+        if let Some((_, task)) = server {
+            task.await.ok();
+        }
+        return Ok(serde_json::json!({ "snapshots": "stopped" }));
+    }
     if let Some(url) = args.http.clone() {
         return http_events(&args, &url).await;
     }

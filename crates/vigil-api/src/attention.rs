@@ -1,0 +1,163 @@
+//! What the console does to get attention, decided from the open incidents: which siren sounds and
+//! how loud, and which escalation notices (三级响应) go out. Pure decisions; the desktop shell plays
+//! and sends them.
+
+use std::collections::HashSet;
+
+use vigil_domain::Id;
+
+use crate::IncidentView;
+
+/// The siren the open incidents ask for: the most urgent unacknowledged priority (1–3), and whether
+/// it is loud because one of them waited past its acknowledgement time. None when all are answered.
+pub fn siren_for(open: &[IncidentView]) -> Option<(u8, bool)> {
+    let waiting = open.iter().filter(|i| i.state == "new");
+    let priority = waiting.clone().map(|i| i.priority).min()?;
+    let loud = waiting.into_iter().any(|i| i.escalation != "none");
+    Some((priority, loud))
+}
+
+/// One notice to send: to the operator for a new alarm, to the supervisor for an escalation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub incident: Id,
+    /// "new", "unacknowledged" or "overdue".
+    pub level: &'static str,
+    pub summary: String,
+    pub body: String,
+    pub critical: bool,
+}
+
+/// Remembers which notices were sent, so each incident's new alarm and each of its escalation
+/// levels is announced once.
+#[derive(Debug, Default)]
+pub struct NoticeBoard {
+    sent: HashSet<(Id, &'static str)>,
+}
+
+fn type_name(alarm_type: &str, zh: bool) -> String {
+    let (z, e) = match alarm_type {
+        "panic" => ("一键报警", "Panic button"),
+        "duress" => ("胁迫报警", "Duress"),
+        "hold_up" => ("抢劫报警", "Hold-up"),
+        "fire" => ("火警", "Fire"),
+        "medical" => ("医疗求助", "Medical"),
+        "burglary" => ("入侵报警", "Intrusion"),
+        "tamper" => ("防拆报警", "Tamper"),
+        "trouble" => ("设备故障", "Device fault"),
+        "test" => ("测试", "Test"),
+        other => return other.to_owned(),
+    };
+    (if zh { z } else { e }).to_owned()
+}
+
+fn place(i: &IncidentView, zh: bool) -> String {
+    match &i.point {
+        Some(p) => {
+            let (building, name) =
+                if zh { (&p.building_name.zh, &p.name.zh) } else { (&p.building_name.en, &p.name.en) };
+            format!("{building} {} · {name} ({})", p.floor_short, p.code)
+        }
+        None => i.point_key.clone(),
+    }
+}
+
+impl NoticeBoard {
+    /// The notices `open` calls for now, in `language`, that were not sent before. Incidents no
+    /// longer open are forgotten.
+    pub fn due(&mut self, open: &[IncidentView], language: &str) -> Vec<Notice> {
+        let zh = language.starts_with("zh");
+        let ids: HashSet<Id> = open.iter().map(|i| i.id).collect();
+        self.sent.retain(|(id, _)| ids.contains(id));
+        let mut out = Vec::new();
+        for i in open {
+            let level: &'static str = match i.escalation.as_str() {
+                "overdue" => "overdue",
+                "unacknowledged" => "unacknowledged",
+                _ if i.state == "new" => "new",
+                _ => continue,
+            };
+            if !self.sent.insert((i.id, level)) {
+                continue;
+            }
+            // An incident first seen already escalated still counts as announced when new.
+            self.sent.insert((i.id, "new"));
+            let kind = type_name(&i.alarm_type, zh);
+            let summary = match (level, zh) {
+                ("new", true) => format!("P{} {kind}", i.priority),
+                ("new", false) => format!("P{} {kind}", i.priority),
+                ("unacknowledged", true) => format!("班长请注意：P{} {kind} 未及时确认", i.priority),
+                ("unacknowledged", false) => format!("Supervisor: P{} {kind} not acknowledged", i.priority),
+                (_, true) => format!("超时：P{} {kind} 5 分钟内无人到场，请联系警务室", i.priority),
+                (_, false) => {
+                    format!("Overdue: P{} {kind}, nobody on scene in 5 minutes: call the police post", i.priority)
+                }
+            };
+            out.push(Notice {
+                incident: i.id,
+                level,
+                summary,
+                body: place(i, zh),
+                critical: i.priority == 1 || level != "new",
+            });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incident(priority: u8, state: &str, escalation: &str) -> IncidentView {
+        IncidentView {
+            id: Id::now_v7(),
+            priority,
+            state: state.into(),
+            alarm_type: "panic".into(),
+            point: None,
+            point_key: "unmapped:dc09-tcp:1234:1".into(),
+            opened_at: 0,
+            acknowledged_at: None,
+            on_scene_at: None,
+            target_at: 300_000,
+            escalation: escalation.into(),
+            police_called: false,
+            category: None,
+            repeats: 0,
+            timeline: Vec::new(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn the_most_urgent_unanswered_alarm_chooses_the_siren() {
+        assert_eq!(siren_for(&[]), None);
+        assert_eq!(siren_for(&[incident(1, "acknowledged", "none")]), None, "answered alarms are quiet");
+        let list = [incident(3, "new", "none"), incident(2, "new", "none"), incident(1, "dispatched", "none")];
+        assert_eq!(siren_for(&list), Some((2, false)));
+        let list = [incident(2, "new", "none"), incident(3, "new", "unacknowledged")];
+        assert_eq!(siren_for(&list), Some((2, true)), "a late one makes it loud");
+    }
+
+    #[test]
+    fn each_notice_goes_out_once_per_level() {
+        let mut board = NoticeBoard::default();
+        let mut a = incident(1, "new", "none");
+        let first = board.due(std::slice::from_ref(&a), "zh-CN");
+        assert_eq!(first.len(), 1);
+        assert_eq!((first[0].level, first[0].critical), ("new", true));
+        assert!(first[0].summary.contains("一键报警"));
+        assert!(board.due(std::slice::from_ref(&a), "zh-CN").is_empty());
+        a.escalation = "unacknowledged".into();
+        let escalated = board.due(std::slice::from_ref(&a), "en");
+        assert_eq!(escalated.len(), 1);
+        assert!(escalated[0].summary.starts_with("Supervisor"));
+        a.state = "acknowledged".into();
+        a.escalation = "overdue".into();
+        assert_eq!(board.due(std::slice::from_ref(&a), "en")[0].level, "overdue");
+        assert!(board.due(std::slice::from_ref(&a), "en").is_empty());
+        let quiet = incident(3, "acknowledged", "none");
+        assert!(board.due(&[quiet], "en").is_empty(), "nothing to say about an answered alarm");
+    }
+}
