@@ -14,7 +14,7 @@ fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
     assert!(vigil(&["demo", "--data-dir", path]).status.success());
     // A few audited actions through the workstation, as the console takes them.
     let ws = vigil_api::Workstation::open(dir.path()).expect("open");
-    ws.set_actor("demo-admin");
+    ws.login("demo-admin", "2468").expect("login");
     let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
     for x in [10.0, 20.0, 30.0] {
         ws.move_devices(&[vigil_api::DeviceMoveInput { id: hit.id, x, y: 10.0 }]).expect("move");
@@ -23,23 +23,23 @@ fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
 
     let out = vigil(&["verify", "--data-dir", path]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("4 entries, hash chain intact"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("5 entries, hash chain intact"));
 
     // Someone with the sqlite3 shell rewrites who moved the camera (the trigger is in their way first).
     let db = dir.path().join("vigil.db");
     let shell = Command::new("sqlite3")
         .arg(&db)
-        .arg("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody' WHERE seq = 3;")
+        .arg("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody' WHERE seq = 4;")
         .output()
         .expect("the sqlite3 shell is installed (scripts/setup.sh)");
     assert!(shell.status.success(), "{}", String::from_utf8_lossy(&shell.stderr));
     let out = vigil(&["verify", "--data-dir", path]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("entry 3 was altered"), "{stderr}");
+    assert!(stderr.contains("entry 4 was altered"), "{stderr}");
 
     let out = vigil(&["verify", "--data-dir", path, "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(report["audit"]["first_altered"]["entry"], 3);
+    assert_eq!(report["audit"]["first_altered"]["entry"], 4);
     assert!(!vigil(&["verify", "--data-dir", "/nonexistent/vigil"]).status.success());
 }
