@@ -1,7 +1,6 @@
 //! `vigil`: the command line of Vigil's engine.
 
 mod sim;
-mod snapshots;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,7 +64,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    snapshots::remember_local_offset();
+    vigil_engine::snapshots::remember_local_offset();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -201,7 +201,7 @@ impl Link {
 pub async fn run(args: SimArgs) -> Result<serde_json::Value> {
     let server = match &args.snapshots {
         Some(addr) => {
-            let (bound, task) = crate::snapshots::serve(addr).await?;
+            let (bound, task) = vigil_engine::snapshots::serve(addr).await?;
             eprintln!("vigil sim: camera snapshots at http://{bound}/snapshot/<camera code>.jpg");
             Some((bound, task))
         }

@@ -4,7 +4,9 @@
 //! The desktop console runs it beside its window; `vigil agent` runs it alone. It never links a GUI.
 
 mod dc09;
+pub mod demo;
 mod http;
+pub mod snapshots;
 mod stats;
 mod tcp;
 mod udp;
@@ -60,9 +62,9 @@ pub struct Engine {
     pub dc09_tcp: Option<SocketAddr>,
     pub dc09_udp: Option<SocketAddr>,
     pub http: Option<SocketAddr>,
-    shared: Arc<Shared>,
-    stop: watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) stop: watch::Sender<bool>,
+    pub(crate) tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 fn keys_from(settings: &Settings) -> Result<Keys, EngineError> {

@@ -1,4 +1,4 @@
-//! Test snapshots for the demo's cameras: `vigil sim --snapshots ADDR` serves a JPEG for every
+//! Test snapshots for the demo's cameras: `vigil sim --snapshots ADDR` (and the demo workstation) serve a JPEG for every
 //! camera code at `/snapshot/<code>.jpg`, as an NVR or go2rtc gateway would. Each picture is the
 //! camera's own (a scene drawn from its code) with the time on a seven-segment clock, so a refreshed
 //! snapshot visibly moves on.
@@ -6,7 +6,6 @@
 use std::io::Cursor;
 use std::net::SocketAddr;
 
-use anyhow::{Context, Result};
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +19,8 @@ const HEIGHT: u32 = 270;
 
 static LOCAL_OFFSET: std::sync::OnceLock<time::UtcOffset> = std::sync::OnceLock::new();
 
-/// Reads the machine's UTC offset; call before any thread starts (the time crate refuses to read it
-/// from a multi-threaded process on Linux).
+/// Reads the machine's UTC offset for the clock in the pictures; call before any thread starts (the
+/// time crate refuses to read it from a multi-threaded process on Linux). Without it the clock is UTC.
 pub fn remember_local_offset() {
     let _ = LOCAL_OFFSET.set(time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC));
 }
@@ -31,9 +30,10 @@ fn local_offset() -> time::UtcOffset {
 }
 
 /// Serves snapshots on `addr` until the process ends; returns the bound address once listening.
-pub async fn serve(addr: &str) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-    let bound = listener.local_addr()?;
+pub async fn serve(addr: &str) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), crate::EngineError> {
+    let listen_error = |source| crate::EngineError::Listen { addr: format!("snapshots {addr}"), source };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(listen_error)?;
+    let bound = listener.local_addr().map_err(listen_error)?;
     let app = Router::new().route("/snapshot/{name}", get(snapshot));
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -95,7 +95,7 @@ fn digit(img: &mut RgbImage, x: u32, y: u32, d: usize, colour: Rgb<u8>) {
 }
 
 /// Draws the camera's scene — floor, walls, a door and a moving figure — and the clock.
-fn picture(code: &str, now: OffsetDateTime) -> Result<Vec<u8>> {
+fn picture(code: &str, now: OffsetDateTime) -> Result<Vec<u8>, image::ImageError> {
     let seed = seed_of(code);
     let tone = |shift: u32, base: u8| base.saturating_add(((seed >> shift) & 0x3F) as u8);
     let mut img = RgbImage::from_pixel(WIDTH, HEIGHT, Rgb([tone(0, 40), tone(6, 44), tone(12, 52)]));
@@ -122,7 +122,7 @@ fn picture(code: &str, now: OffsetDateTime) -> Result<Vec<u8>> {
     // A red recording dot, top left.
     fill(&mut img, 10, 10, 10, 10, Rgb([230, 30, 40]));
     let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, ImageFormat::Jpeg).context("encoding the snapshot")?;
+    img.write_to(&mut out, ImageFormat::Jpeg)?;
     Ok(out.into_inner())
 }
 

@@ -1,0 +1,94 @@
+//! The demo workstation's built-in simulator: the demo cameras' snapshots on loopback, and now and
+//! then an alarm from one of the demo hospital's buttons, sent over DC-09 to the engine's own
+//! receiver exactly as a panel would. Started only on request (`VIGIL_DEMO=1`), never on a real site.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+use time::OffsetDateTime;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use vigil_dc09::{find_frame, Frame, MessageId, Scan, Timestamp};
+
+/// Where the demo hospital's cameras fetch their snapshots (`vigil_demo::DEMO_SNAPSHOTS`).
+pub const SNAPSHOT_ADDR: &str = "127.0.0.1:8791";
+/// The first demo alarm comes this long after start; the next ones at random in the range after.
+const FIRST_ALARM: Duration = Duration::from_secs(20);
+const BETWEEN_ALARMS_S: std::ops::Range<u64> = 120..300;
+
+/// Contact ID events the simulator sends, most often a panic button.
+const EVENTS: [u16; 6] = [120, 120, 120, 130, 130, 301];
+
+impl crate::Engine {
+    /// Starts the demo simulator beside the engine: snapshots, and alarms to its own TCP receiver.
+    pub async fn start_demo_simulator(&mut self) -> Result<(), crate::EngineError> {
+        match crate::snapshots::serve(SNAPSHOT_ADDR).await {
+            Ok((_, task)) => self.tasks.push(task),
+            // Another demo console or `vigil sim --snapshots` already serves them: fine.
+            Err(e) => eprintln!("vigil-engine: demo snapshots not served here: {e}"),
+        }
+        let Some(receiver) = self.dc09_tcp else { return Ok(()) };
+        let mut points: Vec<(String, u32)> = self.shared.points.keys().cloned().collect();
+        points.sort();
+        let mut stop = self.stop.subscribe();
+        self.tasks.push(tokio::spawn(async move {
+            let mut wait = FIRST_ALARM;
+            let mut sequence: u16 = 1;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => return,
+                }
+                let chosen = {
+                    let mut rng = rand::thread_rng();
+                    points.choose(&mut rng).cloned().zip(EVENTS.choose(&mut rng).copied())
+                };
+                if let Some(((account, zone), event)) = chosen {
+                    if let Err(e) = send(receiver, &account, zone, event, sequence).await {
+                        eprintln!("vigil-engine: the demo alarm was not taken: {e}");
+                    }
+                    sequence = sequence % 9999 + 1;
+                }
+                wait = Duration::from_secs(rand::thread_rng().gen_range(BETWEEN_ALARMS_S));
+            }
+        }));
+        Ok(())
+    }
+}
+
+async fn send(receiver: SocketAddr, account: &str, zone: u32, event: u16, sequence: u16) -> std::io::Result<()> {
+    let now = OffsetDateTime::now_utc();
+    let frame = Frame {
+        id: MessageId::AdmCid,
+        encrypted: false,
+        sequence,
+        receiver: Some("1".into()),
+        line: "0".into(),
+        account: account.to_owned(),
+        data: format!("#{account}|1{event:03} 01 {zone:03}"),
+        extended: vec![],
+        timestamp: Some(Timestamp(now.replace_nanosecond(0).unwrap_or(now))),
+    };
+    let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(receiver)).await??;
+    stream.write_all(&frame.encode(None, b"")).await?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 256];
+    while !matches!(find_frame(&buf), Scan::Frame(_)) {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut chunk)).await??;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_simulator_serves_snapshots_where_the_demo_cameras_look() {
+        assert_eq!(vigil_demo::DEMO_SNAPSHOTS, format!("http://{}/snapshot", super::SNAPSHOT_ADDR));
+    }
+}
