@@ -1,0 +1,13 @@
+//! The attention side of an alarm: a siren per priority that loops until the alarm is acknowledged,
+//! and a desktop notification. Both are built so that they can never hold up an alarm: the siren is
+//! one always-running audio source switched by atomics, and notifications go out from their own
+//! thread with a time limit.
+//!
+//! Neither needs a sound card or a notification daemon to work: without a device the siren still
+//! keeps its log of what it would play, and a failed notification is recorded, not retried.
+
+mod notify;
+mod siren;
+
+pub use notify::{Notice, NoticeOutcome, Notifier};
+pub use siren::{Siren, SirenEvent, SirenState, CHANNELS, SAMPLE_RATE};
