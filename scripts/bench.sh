@@ -9,3 +9,5 @@ cargo build --release --locked -p vigil-desktop -p vigil-cli -p vigil-e2e --bins
 target/release/vigil-intake-bench --vigil target/release/vigil --out bench
 xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
   target/release/vigil-map-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench
+xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
+  target/release/vigil-alarm-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench

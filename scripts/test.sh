@@ -40,6 +40,8 @@ rm -rf "$corpus"
 stage "benchmark smoke runs (bounded)"
 xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
   target/debug/vigil-map-bench --quick --out target/bench-smoke
+xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
+  target/debug/vigil-alarm-bench --quick --out target/bench-smoke
 target/debug/vigil-intake-bench --quick --out target/bench-smoke
 
 stage "done"

@@ -4,6 +4,7 @@
 // Release builds on Windows should not open a console window next to the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod attention;
 mod cmd;
 mod plans;
 mod state;
@@ -30,6 +31,19 @@ fn main() {
             cmd::map::search_devices,
             cmd::map::import_floor_plan,
             cmd::map::move_devices,
+            cmd::session::login,
+            cmd::session::logout,
+            cmd::session::lock,
+            cmd::session::unlock,
+            cmd::session::session,
+            cmd::incidents::incidents,
+            cmd::incidents::incident_detail,
+            cmd::incidents::act_on_incident,
+            cmd::incidents::shelve_point,
+            cmd::incidents::guards,
+            cmd::incidents::silence_siren,
+            cmd::incidents::siren_status,
+            cmd::incidents::attention_log,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -15,6 +15,8 @@ pub struct AppState {
     pub workstation: Option<Workstation>,
     /// Shown full-screen instead of the console: a newer or damaged database, unreadable settings.
     pub startup_error: Option<ApiError>,
+    /// Siren, notifications and escalation notices.
+    pub attention: crate::attention::Attention,
 }
 
 impl AppState {
@@ -35,8 +37,15 @@ impl AppState {
                 }
                 let engine = std::sync::Arc::new(std::sync::Mutex::new(EngineStatus::Starting));
                 let running = std::sync::Arc::new(std::sync::Mutex::new(None));
-                start_engine(data_dir.clone(), engine.clone(), running.clone());
-                AppState { data_dir, engine, running, workstation: Some(workstation), startup_error }
+                start_engine(app.clone(), data_dir.clone(), engine.clone(), running.clone());
+                AppState {
+                    data_dir,
+                    engine,
+                    running,
+                    workstation: Some(workstation),
+                    startup_error,
+                    attention: crate::attention::Attention::new(),
+                }
             }
             Err(error) => AppState {
                 data_dir,
@@ -44,6 +53,7 @@ impl AppState {
                 running: std::sync::Arc::new(std::sync::Mutex::new(None)),
                 workstation: None,
                 startup_error: Some(error),
+                attention: crate::attention::Attention::new(),
             },
         }
     }
@@ -68,6 +78,7 @@ pub enum EngineStatus {
 /// Starts the receivers beside the window. A port already taken does not stop the console: the
 /// map and everything stored still work, and the status bar says what is not listening.
 fn start_engine(
+    app: AppHandle,
     dir: PathBuf,
     status: std::sync::Arc<std::sync::Mutex<EngineStatus>>,
     running: std::sync::Arc<std::sync::Mutex<Option<vigil_engine::Engine>>>,
@@ -75,13 +86,20 @@ fn start_engine(
     tauri::async_runtime::spawn(async move {
         let result = vigil_engine::Engine::start(&dir, vigil_engine::Overrides::default()).await;
         let next = match result {
-            Ok(engine) => {
+            Ok(mut engine) => {
+                // The demo workstation's built-in simulator: camera snapshots, and an alarm now and then.
+                if std::env::var("VIGIL_DEMO").is_ok_and(|v| v == "1") {
+                    if let Err(e) = engine.start_demo_simulator().await {
+                        eprintln!("vigil-desktop: the demo simulator did not start: {e}");
+                    }
+                }
                 let show = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string());
                 let listening = EngineStatus::Listening {
                     dc09_tcp: show(engine.dc09_tcp),
                     dc09_udp: show(engine.dc09_udp),
                     http: show(engine.http),
                 };
+                crate::attention::watch(app, engine.incident_news());
                 *running.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine);
                 listening
             }

@@ -1,20 +1,37 @@
 // The console screen: header with search and switches, the campus sidebar, the map with its floor
 // buttons, the device details, and the status bar.
 
-import { api, type EngineStatus, type Language, type Startup } from "./lib/api";
-import type { Overview, SearchHit } from "./lib/bindings";
+import { listen } from "@tauri-apps/api/event";
+import { api, EngineError, type EngineStatus, type IncidentNews, type Language, type Startup } from "./lib/api";
+import type { IncidentAction, IncidentView, Overview, SearchHit, SessionView } from "./lib/bindings";
 import { h, replace } from "./lib/dom";
-import { count, label, language, languages, onLanguageChange, setLanguage, t } from "./lib/i18n";
+import { count, label, language, languages, onLanguageChange, setLanguage, t, type MessageKey } from "./lib/i18n";
 import { DetailsPanel } from "./features/devices/details";
 import { EditMode } from "./features/map/editMode";
 import { MapView, type MapPlace } from "./features/map/mapView";
 import { SearchBox } from "./features/search/search";
+import { AlarmList } from "./features/incidents/alarmList";
+import { IncidentPanel } from "./features/incidents/incidentPanel";
+import { commandFor } from "./features/incidents/keys";
+import { LoginScreen } from "./features/session/login";
+
+/** The list is reloaded this often even without news, so nothing depends on one event arriving. */
+const INCIDENT_POLL_MS = 5000;
 
 export class Console {
   readonly map: MapView;
   readonly search: SearchBox;
   readonly details: DetailsPanel;
   readonly edit: EditMode;
+  readonly alarms: AlarmList;
+  readonly panel: IncidentPanel;
+  readonly login: LoginScreen;
+  session: SessionView | null = null;
+  private lastActivity = Date.now();
+  private reloading: Promise<void> | null = null;
+  private reloadsWanted = 0;
+  /** Devices with an open incident at the last reload, and the status the map shows for them. */
+  private alarmDevices = new Map<string, "alarm" | "fault">();
   private readonly header: HTMLElement;
   private readonly sidebar: HTMLElement;
   private readonly statusBar: HTMLElement;
@@ -35,7 +52,21 @@ export class Console {
       this.map.layer.select(-1);
     });
     const stage = h("section", { class: "stage" }, this.mapEl, this.details.element);
-    replace(root, h("div", { class: "console" }, this.header, h("div", { class: "body" }, this.sidebar, stage), this.statusBar));
+    const ackMs = startup.acknowledge_within_seconds * 1000;
+    this.alarms = new AlarmList(ackMs, (incident) => void this.showIncident(incident));
+    this.panel = new IncidentPanel(ackMs, {
+      act: (action) => this.act(action),
+      shelve: (minutes, reason) => this.shelve(minutes, reason),
+      silence: () => this.silence(),
+      locate: () => void this.locate(this.panel.incident),
+    });
+    this.login = new LoginScreen(overview.demo, startup.lock_after_minutes, (session) => this.onSession(session));
+    const column = h("aside", { class: "alarm-column" }, this.alarms.element, this.panel.element);
+    replace(
+      root,
+      h("div", { class: "console" }, this.header, h("div", { class: "body" }, this.sidebar, stage, column), this.statusBar),
+      this.login.element,
+    );
 
     this.map = new MapView(this.mapEl, overview, {
       onSelectDevice: (id) => void this.showDevice(id),
@@ -50,6 +81,19 @@ export class Console {
 
   async start(): Promise<void> {
     await this.map.openCampus();
+    this.session = await api.session();
+    if (!this.session) this.login.showLogin();
+    else if (this.session.locked) this.login.showLocked(this.session.name);
+    this.renderHeader();
+    this.panel.setGuards(await api.guards().catch(() => []));
+    await listen<IncidentNews>("incident-news", (event) => void this.onNews(event.payload));
+    await this.reloadIncidents();
+    window.setInterval(() => void this.reloadIncidents(), INCIDENT_POLL_MS);
+    document.addEventListener("keydown", (e) => this.onKey(e));
+    for (const type of ["keydown", "pointerdown", "pointermove", "wheel"]) {
+      document.addEventListener(type, () => (this.lastActivity = Date.now()), { passive: true, capture: true });
+    }
+    window.setInterval(() => void this.lockIfIdle(), 10_000);
     const poll = async () => {
       try {
         this.engine = await api.engineStatus();
@@ -60,6 +104,169 @@ export class Console {
     };
     await poll();
     window.setInterval(() => void poll(), 3000);
+  }
+
+  /** Reloads the alarm list, the selected incident, the map's alarm rings and colours. */
+  reloadIncidents(): Promise<void> {
+    // One reload at a time; news during one asks for another, and the promise settles after it.
+    this.reloadsWanted++;
+    this.reloading ??= (async () => {
+      let done = 0;
+      while (done < this.reloadsWanted) {
+        done = this.reloadsWanted;
+        await this.doReload().catch(() => undefined);
+      }
+    })().finally(() => (this.reloading = null));
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<void> {
+    const before = new Set(this.alarms.incidents.map((i) => i.id));
+    const items = await api.incidents();
+    this.alarms.setItems(items);
+    this.login.setOpenAlarms(items.length);
+    this.map.setAlarms(
+      items
+        .filter((i) => i.point !== null)
+        .map((i) => ({ id: i.id, floor_id: i.point!.floor_id, x: i.point!.x, y: i.point!.y, priority: i.priority, flashing: i.state === "new" })),
+    );
+    // The map's colours follow the store's rule: a device with an open incident shows alarm (fault
+    // for technical alarms), and normal again once its last one is closed.
+    const open = new Map<string, "alarm" | "fault">();
+    for (const i of items) {
+      if (!i.point) continue;
+      const status = i.alarm_type === "trouble" || i.alarm_type === "tamper" ? "fault" : "alarm";
+      if (open.get(i.point.id) !== "alarm") open.set(i.point.id, status);
+    }
+    for (const [id, status] of open) if (this.alarmDevices.get(id) !== status) this.map.setDeviceStatus(id, status);
+    for (const id of this.alarmDevices.keys()) if (!open.has(id)) this.map.setDeviceStatus(id, "normal");
+    this.alarmDevices = open;
+    const changed = items.length !== before.size || items.some((i) => !before.has(i.id));
+    const selected = this.alarms.selected;
+    if (selected) await this.showIncident(selected);
+    if (changed) await this.refresh();
+  }
+
+  private async onNews(news: IncidentNews): Promise<void> {
+    await this.reloadIncidents();
+    if (!news.opened) return;
+    const incident = this.alarms.incidents.find((i) => i.id === news.incident_id);
+    if (!incident) return;
+    // A new alarm takes the desk unless the operator is on one at least as urgent.
+    const current = this.alarms.selected;
+    if (!current || current.state !== "new" || incident.priority < current.priority) {
+      this.alarms.select(incident.id);
+      await this.locate(incident);
+    }
+  }
+
+  private async showIncident(incident: IncidentView | null): Promise<void> {
+    if (!incident) {
+      this.panel.show(null);
+      return;
+    }
+    try {
+      this.panel.show(await api.incidentDetail(incident.id, language()));
+    } catch {
+      this.panel.show(null);
+    }
+  }
+
+  /** Flies the map to the incident's floor and point. */
+  private async locate(incident: IncidentView | null): Promise<void> {
+    const p = incident?.point;
+    if (!p) return;
+    await this.map.focusDevice({ id: p.id, floor_id: p.floor_id, x: p.x, y: p.y });
+  }
+
+  private async act(action: IncidentAction): Promise<void> {
+    const incident = this.panel.incident;
+    if (!incident) return;
+    try {
+      await api.act(incident.id, action);
+    } catch (e) {
+      this.refused(e);
+    }
+    await this.reloadIncidents();
+  }
+
+  private async shelve(minutes: number, reason: string): Promise<void> {
+    const incident = this.panel.incident;
+    if (!incident) return;
+    try {
+      await api.shelve(incident.id, minutes, reason);
+    } catch (e) {
+      this.refused(e);
+    }
+    await this.reloadIncidents();
+  }
+
+  private async silence(): Promise<void> {
+    try {
+      const siren = await api.silence();
+      this.say(t("sirenSilenced", { n: Math.round(siren.silenced_for_ms / 1000) }));
+    } catch (e) {
+      this.refused(e);
+    }
+  }
+
+  private refused(e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof EngineError && e.code === "locked" && this.session) this.login.showLocked(this.session.name);
+    else if (e instanceof EngineError && e.code === "login_required") this.login.showLogin();
+    this.panel.refuse(message);
+  }
+
+  private say(text: string): void {
+    const el = this.statusBar.querySelector('[data-testid="console-message"]');
+    if (el) el.textContent = text;
+  }
+
+  private onSession(session: SessionView): void {
+    this.session = session;
+    this.lastActivity = Date.now();
+    if (session.role !== "administrator" && this.edit.active) this.edit.setActive(false);
+    this.renderHeader();
+    void this.reloadIncidents();
+  }
+
+  private async lockIfIdle(): Promise<void> {
+    const minutes = this.startup.lock_after_minutes;
+    if (!this.session || this.login.visible || minutes <= 0) return;
+    if (Date.now() - this.lastActivity < minutes * 60_000) return;
+    await api.lock().catch(() => undefined);
+    this.login.showLocked(this.session.name);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if (this.login.visible) return;
+    if (this.panel.formKey(e)) {
+      e.preventDefault();
+      return;
+    }
+    const target = e.target as HTMLElement | null;
+    const typing = !!target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
+    const command = commandFor(e, typing);
+    if (!command) return;
+    switch (command) {
+      case "next":
+        this.alarms.move(1);
+        break;
+      case "previous":
+        this.alarms.move(-1);
+        break;
+      case "lock":
+        if (this.session) {
+          void api.lock().then(() => this.login.showLocked(this.session!.name));
+        }
+        break;
+      case "silence":
+        void this.silence();
+        break;
+      default:
+        if (!this.panel.command(command)) return;
+    }
+    e.preventDefault();
   }
 
   private engineText(): string {
@@ -113,6 +320,11 @@ export class Console {
     this.details.renderTexts();
     this.edit.renderTexts();
     this.map.renderTexts();
+    this.alarms?.renderTexts();
+    this.panel?.renderTexts();
+    // The procedure is stored per language: fetch it again in the new one.
+    if (this.alarms?.selected) void this.showIncident(this.alarms.selected);
+    this.login?.renderTexts();
   }
 
   private renderHeader(): void {
@@ -135,7 +347,7 @@ export class Console {
         {
           class: `button${this.edit?.active ? " primary" : ""}`,
           "data-testid": "edit-toggle",
-          disabled: place?.kind !== "floor",
+          disabled: place?.kind !== "floor" || this.session?.role !== "administrator",
           onclick: () => {
             this.edit.setActive(!this.edit.active);
             this.renderHeader();
@@ -156,6 +368,28 @@ export class Console {
         },
         t("language"),
       ),
+      this.session
+        ? h(
+            "span",
+            { class: "session", "data-testid": "session" },
+            h("span", { class: "session-name" }, `${this.session.full_name} · ${t(`role_${this.session.role}` as MessageKey)}`),
+            h("button", { class: "button", "data-testid": "lock-button", title: "L", onclick: () => void api.lock().then(() => this.login.showLocked(this.session!.name)) }, t("lock")),
+            h(
+              "button",
+              {
+                class: "button",
+                "data-testid": "logout-button",
+                onclick: () =>
+                  void api.logout().then(() => {
+                    this.session = null;
+                    this.renderHeader();
+                    this.login.showLogin();
+                  }),
+              },
+              t("logout"),
+            ),
+          )
+        : null,
     );
   }
 
@@ -212,6 +446,7 @@ export class Console {
       item("count-alarm-points", "countAlarmPoints", totals.alarm_points),
       item("count-mobile-alarm-points", "countMobile", totals.mobile_alarm_points),
       item("count-checkpoints", "countCheckpoints", totals.checkpoints),
+      h("span", { class: "console-message", "data-testid": "console-message", role: "status" }),
       h("span", { class: "spacer" }),
       h("span", { class: `engine-status ${this.engine.state}`, "data-testid": "engine-status", title: this.engineText() }, this.engineText()),
       h("span", { class: "sync-status offline", "data-testid": "sync-status", title: this.startup.data_dir }, t("syncLocal")),

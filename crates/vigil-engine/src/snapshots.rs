@@ -52,9 +52,7 @@ async fn snapshot(Path(name): Path<String>) -> Response {
     })
     .await
     {
-        Ok(Ok(jpeg)) => {
-            ([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "no-store")], jpeg).into_response()
-        }
+        Ok(Ok(jpeg)) => ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response(),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "the snapshot could not be drawn").into_response(),
     }
 }

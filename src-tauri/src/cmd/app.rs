@@ -16,6 +16,10 @@ pub struct Startup {
     empty: bool,
     /// "zh-CN" or "en": the operator's last choice, else vigil.toml, else the system locale.
     language: String,
+    /// Lock after this many minutes without a key or a click; 0 = never.
+    lock_after_minutes: u32,
+    /// Unacknowledged longer than this: louder siren, supervisor notified.
+    acknowledge_within_seconds: u32,
 }
 
 /// Where the alarm receivers listen, or why they do not.
@@ -47,12 +51,28 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
     let data_dir = state.data_dir.display().to_string();
     let ws = match state.workstation() {
         Ok(ws) => ws,
-        Err(error) => return Ok(Startup { data_dir, error: Some(error), empty: false, language: system_language() }),
+        Err(error) => {
+            return Ok(Startup {
+                data_dir,
+                error: Some(error),
+                empty: false,
+                language: system_language(),
+                lock_after_minutes: 0,
+                acknowledge_within_seconds: 60,
+            })
+        }
     };
     let chosen = ws.language()?;
     let configured = ws.settings().ui.language.clone();
     let language = chosen.unwrap_or(if configured == "auto" { system_language() } else { configured });
-    Ok(Startup { data_dir, error: state.startup_error.clone(), empty: ws.is_empty()?, language })
+    Ok(Startup {
+        data_dir,
+        error: state.startup_error.clone(),
+        empty: ws.is_empty()?,
+        language,
+        lock_after_minutes: ws.settings().ui.lock_after_minutes,
+        acknowledge_within_seconds: ws.settings().incidents.acknowledge_within_seconds,
+    })
 }
 
 #[tauri::command]

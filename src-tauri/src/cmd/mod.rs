@@ -1,4 +1,6 @@
 //! The commands the web UI invokes, one module per domain; each is a thin call into `vigil-api`.
 
 pub mod app;
+pub mod incidents;
 pub mod map;
+pub mod session;

@@ -11,6 +11,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
+pub mod alarm;
 pub mod report;
 
 /// The workspace root (two levels above this crate).
@@ -139,6 +140,47 @@ impl Desktop {
             .execute("const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); return e ? e.textContent : null;", vec![json!(id)])
             .await?;
         value.as_str().map(str::to_owned).with_context(|| format!("no element with data-testid {id}"))
+    }
+
+    /// Logs in on the login screen by typing, as an operator does, and waits until it is gone.
+    pub async fn login(&self, name: &str, pin: &str) -> Result<()> {
+        self.testid("login").await?;
+        self.testid("login-name").await?.send_keys(name).await?;
+        self.testid("login-pin").await?.send_keys(pin).await?;
+        self.testid("login-submit").await?.click().await?;
+        self.wait_for("document.querySelector('.login-overlay').hidden", Duration::from_secs(15))
+            .await
+            .context("the login screen goes away after a good PIN")?;
+        Ok(())
+    }
+
+    /// Presses and releases one key on whatever has the focus, as the keyboard does.
+    pub async fn press(&self, key: char) -> Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys =
+            KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        self.client.perform_actions(keys).await?;
+        self.client.release_actions().await?;
+        Ok(())
+    }
+
+    /// The address the window's engine listens on for DC-09 over TCP.
+    pub async fn dc09_address(&self) -> Result<std::net::SocketAddr> {
+        let status = self
+            .wait_for(
+                "(() => { const s = document.querySelector('[data-testid=engine-status].listening'); return s && true; })()",
+                Duration::from_secs(20),
+            )
+            .await
+            .and(
+                self.run_async(
+                    "const done = arguments[arguments.length - 1]; window.__vigil.api.engineStatus().then(done, () => done(null));",
+                    vec![],
+                )
+                .await,
+            )?;
+        let addr = status["dc09_tcp"].as_str().context("the engine listens for DC-09 over TCP")?;
+        Ok(addr.replace("0.0.0.0", "127.0.0.1").parse()?)
     }
 
     /// Saves a screenshot of the window as PNG.

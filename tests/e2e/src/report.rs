@@ -82,6 +82,14 @@ pub fn markdown(doc: &Value) -> String {
         ("DC-09 ACK latency p99 under the storm", "dc09_intake_storm", "ack_p99_ms", "target_p99_ms", "ms"),
         ("DC-09 frames acknowledged but not stored", "dc09_intake_storm", "lost", "target_lost_below", "frames"),
         ("acknowledged frames lost over the kill -9 rounds", "dc09_kill_rounds", "lost", "target_lost_below", "frames"),
+        ("alarm to operator p99 (row on screen and siren)", "alarm_to_operator", "p99_ms", "target_p99_ms", "ms"),
+        (
+            "alarm to operator p99, hospital group's devices on the alarm's floor",
+            "alarm_to_operator_crowded_floor",
+            "p99_ms",
+            "target_p99_ms",
+            "ms",
+        ),
         (
             "zoom frame, every device on one floor",
             "pan_zoom_one_floor",
@@ -104,6 +112,7 @@ pub fn markdown(doc: &Value) -> String {
         figure("pan_zoom_one_floor", "dom_vs_vigil_first_paint")
     ));
     s.push_str("DC-09 intake: `vigil sim` (sender included, on the same 2 cores) drives one `vigil agent` over TCP connections and UDP; ACK latency is measured by the sender from writing a frame to reading its ACK; `lost` counts frames the sender saw acknowledged that are not in the database afterwards. The kill rounds `kill -9` the agent during the storm and restart it.\n\n");
+    s.push_str("Alarm to operator: a Contact ID panic frame is written to the window's own DC-09 receiver; the time runs from just before the write until the incident's row is on screen in the real window (the first animation frame after it entered the document, `performance.timeOrigin + performance.now()`) and the siren has started (the siren's own log), whichever is later; each alarm is closed before the next. The crowded run puts every device of a hospital group on the alarm's floor.\n\n");
     s.push_str("## All figures\n\n| benchmark | parameters | figure | value |\n| --- | --- | --- | --- |\n");
     for b in doc["benchmarks"].as_array().into_iter().flatten() {
         let params = b["parameters"]

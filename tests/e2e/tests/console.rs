@@ -33,6 +33,7 @@ async fn an_operator_finds_a_camera_on_the_reference_hospital() -> Result<()> {
     let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
     let result = async {
         desktop.wait_ready().await?;
+        desktop.login("demo-operator", "2468").await?;
         desktop
             .wait_for("document.querySelector('[data-testid=engine-status].listening')", Duration::from_secs(15))
             .await
@@ -120,6 +121,7 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
     let desktop = Desktop::launch(dir.path(), "en_US.UTF-8").await?;
     let result = async {
         desktop.wait_ready().await?;
+        desktop.login("demo-admin", "2468").await?;
         let console = "window.__vigil.console";
         desktop
             .run_async(&format!("const done = arguments[arguments.length - 1]; {console}.map.openFloor('{floor_id}').then(() => done(true));"), vec![])
@@ -150,6 +152,9 @@ async fn an_administrator_replaces_a_plan_and_a_bad_file_changes_nothing() -> Re
                  for (let i = 0; i < d.ids.length; i++) {
                    // A device with no neighbour within 40 px, so the grab cannot take another one.
                    if (pts.some((q, j) => j !== i && Math.hypot(q.x - pts[i].x, q.y - pts[i].y) < 40)) continue;
+                   // Its new place must still be on the plan (a move off the plan is held at the edge).
+                   const k = map.getZoomScale(map.getZoom(), 0);
+                   if (d.xs[i] + 60 / k > d.plan.width || d.ys[i] + 45 / k > d.plan.height) continue;
                    const dist = Math.hypot(pts[i].x - size.x / 2, pts[i].y - size.y * 0.6);
                    if (dist < bestD) { bestD = dist; best = i; }
                  }

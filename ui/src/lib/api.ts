@@ -7,8 +7,13 @@ import type {
   DeviceMoveInput,
   FloorDevices,
   FloorView,
+  GuardView,
+  IncidentAction,
+  IncidentDetail,
+  IncidentView,
   Overview,
   SearchHit,
+  SessionView,
 } from "./bindings";
 
 export type Language = "zh-CN" | "en";
@@ -18,6 +23,26 @@ export interface Startup {
   error: ApiError | null;
   empty: boolean;
   language: Language;
+  /** Lock after this many minutes without a key or a click; 0 = never. */
+  lock_after_minutes: number;
+  acknowledge_within_seconds: number;
+}
+
+/** What the engine announces when a received alarm opens or changes an incident. */
+export interface IncidentNews {
+  incident_id: string;
+  device_id: string | null;
+  floor_id: string | null;
+  priority: number;
+  opened: boolean;
+  received_at: number;
+}
+
+/** The siren as the shell plays it: what sounds now and until when it is silenced. */
+export interface SirenStatus {
+  playing: number | null;
+  loud: boolean;
+  silenced_for_ms: number;
 }
 
 /** An error from the engine, with its code and the field it is about. */
@@ -58,6 +83,20 @@ export const api = {
   floorDevices: (floorId: string) => call<FloorDevices>("floor_devices", { floorId }),
   deviceDetail: (id: string) => call<DeviceDetail>("device_detail", { id }),
   searchDevices: (text: string, limit = 20) => call<SearchHit[]>("search_devices", { text, limit }),
+  login: (name: string, pin: string) => call<SessionView>("login", { name, pin }),
+  logout: () => call<void>("logout"),
+  lock: () => call<void>("lock"),
+  unlock: (pin: string) => call<SessionView>("unlock", { pin }),
+  session: () => call<SessionView | null>("session"),
+  incidents: () => call<IncidentView[]>("incidents"),
+  incidentDetail: (id: string, language: Language) => call<IncidentDetail>("incident_detail", { id, language }),
+  act: (id: string, action: IncidentAction) => call<IncidentView>("act_on_incident", { id, action }),
+  shelve: (id: string, minutes: number, reason: string) => call<void>("shelve_point", { id, minutes, reason }),
+  guards: () => call<GuardView[]>("guards"),
+  silence: () => call<SirenStatus>("silence_siren"),
+  siren: () => call<SirenStatus>("siren_status"),
+  /** What the siren played and which notifications went out (tests and the alarm benchmark). */
+  attentionLog: () => call<unknown>("attention_log"),
   moveDevices: (moves: DeviceMoveInput[]) => call<number>("move_devices", { moves }),
   async importFloorPlan(floorId: string, bytes: Uint8Array): Promise<FloorView> {
     try {

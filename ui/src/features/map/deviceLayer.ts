@@ -113,6 +113,23 @@ export class DeviceLayer extends L.Layer {
     return { x: this.xs[index], y: this.ys[index] };
   }
 
+  /** Changes one device's status colour in place (an alarm opened or closed on it). */
+  setStatus(id: string, status: number): boolean {
+    const i = this.indexOf(id);
+    if (!this.data || i < 0 || this.data.statuses[i] === status) return false;
+    this.data.statuses[i] = status;
+    this.schedule();
+    return true;
+  }
+
+  get selectedIndex(): number {
+    return this.selected;
+  }
+
+  get isEditing(): boolean {
+    return this.editable;
+  }
+
   select(index: number): void {
     this.selected = index;
     this.schedule();

@@ -3,13 +3,23 @@
 
 import L from "leaflet";
 import { api } from "../../lib/api";
-import type { BuildingView, FloorDevices, FloorView, Overview, SiteView } from "../../lib/bindings";
+import type { BuildingView, DeviceStatus, FloorDevices, FloorView, Overview, SiteView } from "../../lib/bindings";
 import { h, replace } from "../../lib/dom";
 import { count, label, t } from "../../lib/i18n";
 import { DeviceLayer, type DrawReport } from "./deviceLayer";
 import { fitZoom, KINDS, KIND_SHAPES, planToLatLng, STATUSES, STATUS_COLOURS } from "./geometry";
 
 export type MapPlace = { kind: "campus"; site: SiteView } | { kind: "floor"; site: SiteView; building: BuildingView; floor: FloorView };
+
+/** An alarm point that flashes on its floor until its incident is acknowledged. */
+export interface AlarmMark {
+  id: string;
+  floor_id: string;
+  x: number;
+  y: number;
+  priority: number;
+  flashing: boolean;
+}
 
 export interface OpenReport {
   floorId: string;
@@ -33,6 +43,9 @@ export class MapView {
   private readonly legend: HTMLElement;
   private readonly hoverLabel: HTMLElement;
   private planVersions = new Map<string, number>();
+  /** Open alarms to flash, wherever they are; those on the open floor are drawn. */
+  private alarms: AlarmMark[] = [];
+  private alarmMarks: L.LayerGroup = L.layerGroup();
   private openSeq = 0;
   lastOpen: OpenReport | null = null;
 
@@ -72,6 +85,7 @@ export class MapView {
       L.DomEvent.disableScrollPropagation(el);
     }
     this.renderLegend();
+    this.alarmMarks.addTo(this.map);
   }
 
   get current(): MapPlace | null {
@@ -111,6 +125,7 @@ export class MapView {
     this.campusShapes.clearLayers();
     this.campusShapes.remove();
     this.layer.remove();
+    this.alarmMarks.clearLayers();
   }
 
   private setPlan(ownerId: string, width: number, height: number): Promise<void> {
@@ -181,11 +196,17 @@ export class MapView {
     if (seq !== this.openSeq) return null; // another floor was opened meanwhile
     this.layer.setData(devices);
     this.layer.addTo(this.map);
+    this.drawAlarms();
     await loaded;
     if (seq !== this.openSeq) return null;
     const draw = this.layer.draw();
     this.lastOpen = { floorId, devices: devices.ids.length, ms: performance.now() - started, draw };
     return this.lastOpen;
+  }
+
+  /** Sets a device's status colour where it is drawn, without reloading the floor. */
+  setDeviceStatus(id: string, status: DeviceStatus): void {
+    this.layer.setStatus(id, STATUSES.indexOf(status));
   }
 
   /** Opens the device's floor, centres on it and marks it. */
@@ -204,6 +225,28 @@ export class MapView {
     const found = this.findFloor(floor.id);
     if (found) found.floor.plan = floor.plan;
     await this.openFloor(floor.id);
+  }
+
+  /** Sets the open alarms; each on the open floor gets a ring, pulsing while unacknowledged. */
+  setAlarms(alarms: AlarmMark[]): void {
+    this.alarms = alarms;
+    this.drawAlarms();
+  }
+
+  private drawAlarms(): void {
+    this.alarmMarks.clearLayers();
+    const place = this.place;
+    if (place?.kind !== "floor") return;
+    // A few rings at most: one DOM node per open alarm on this floor, never per device.
+    for (const a of this.alarms) {
+      if (a.floor_id !== place.floor.id) continue;
+      const icon = L.divIcon({
+        className: `alarm-ring p${a.priority}${a.flashing ? " flashing" : ""}`,
+        iconSize: [44, 44],
+        html: "<span></span>",
+      });
+      L.marker(planToLatLng(a.x, a.y), { icon, interactive: false, keyboard: false }).addTo(this.alarmMarks);
+    }
   }
 
   renderTexts(): void {

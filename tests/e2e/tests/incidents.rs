@@ -1,0 +1,183 @@
+//! The alarm desk on the real window: a DC-09 alarm reaches the list, the map and the siren; the
+//! operator handles it from new to closed with the keyboard alone; the audit log names him at every
+//! step and its chain holds. A screenshot of the incident panel is kept for people to look at.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde_json::{json, Value};
+use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
+use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
+use vigil_e2e::{workspace_root, Desktop};
+use vigil_store::{IncidentFilter, Store};
+
+fn vigil_binary() -> std::path::PathBuf {
+    workspace_root().join("target/debug/vigil")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_handles_a_dc09_alarm_with_the_keyboard() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+    // A one-click button wired to zone 1 of its panel.
+    let (account, zone, point_id) =
+        store.dc09_addresses()?.into_iter().find(|(_, zone, _)| *zone == 1).context("a demo alarm point on zone 1")?;
+    let point = store.device(point_id)?;
+    drop(store);
+    // Receivers on free loopback ports; the demo's panel keys are left out, so frames are plain.
+    std::fs::write(
+        dir.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n[incidents]\nacknowledge_within_seconds = 600\n",
+    )?;
+    // `vigil sim` serves the demo cameras' snapshots, as on a demo workstation.
+    let mut snapshots = tokio::process::Command::new(vigil_binary())
+        .args(["sim", "--snapshots", "127.0.0.1:8791"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("start vigil sim --snapshots (build the workspace first)")?;
+
+    let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        // The login screen says it is a demo, with its accounts.
+        assert!(desktop.text_content("login-demo").await?.contains("demo-operator"));
+        desktop.login("demo-operator", "2468").await?;
+        assert!(desktop.text_content("session").await?.contains("值班员"));
+        let dc09 = desktop.dc09_address().await?;
+
+        let mut panel = connect(dc09).await?;
+        send_and_ack(&mut panel, &contact_id(&account, zone, 120, 1)).await?;
+        let incident = Store::open(&dir.path().join(DATABASE_FILE))?
+            .incidents(IncidentFilter::Open, 10)?
+            .pop()
+            .context("the acknowledged alarm has its incident")?;
+        let id = incident.incident.id;
+
+        // It reaches the list, selected; the map opens its floor and flashes the point.
+        let row = format!("alarm-row-{id}");
+        desktop.testid(&row).await.context("the alarm appears in the list")?;
+        desktop
+            .wait_for(&format!("document.querySelector('[data-testid={row}].selected')"), Duration::from_secs(10))
+            .await?;
+        desktop
+            .wait_for(
+                &format!("window.__vigil.console.map.current?.floor?.id === '{}'", point.floor_id),
+                Duration::from_secs(10),
+            )
+            .await
+            .context("the map shows the alarm's floor")?;
+        desktop.wait_for("document.querySelector('.alarm-ring.p1.flashing')", Duration::from_secs(10)).await?;
+        assert!(desktop.text_content("incident-panel").await?.contains(point.code.as_str()));
+        assert!(desktop.text_content("procedure").await?.contains("摄像机"), "the procedure is in Chinese");
+        // The P1 siren loops until acknowledged.
+        let log = attention(&desktop).await?;
+        assert_eq!(
+            log["siren"].as_array().and_then(|l| l.last()).map(|e| e["event"].clone()),
+            Some(json!("started")),
+            "{log}"
+        );
+        assert_eq!(
+            log["siren"].as_array().and_then(|l| l.last()).map(|e| e["priority"].clone()),
+            Some(json!(1)),
+            "{log}"
+        );
+        // The linked cameras show real snapshots from the simulator.
+        desktop
+            .wait_for(
+                "[...document.querySelectorAll('img.snapshot')].some(i => i.complete && i.naturalWidth > 0)",
+                Duration::from_secs(15),
+            )
+            .await
+            .context("a linked camera's snapshot is shown")?;
+        pictures_painted(&desktop).await?;
+        desktop.screenshot(&workspace_root().join("target/e2e-shots/incident-panel-new.png")).await?;
+
+        // Acknowledge (A): the siren stops.
+        desktop.press('a').await?;
+        state_is(&desktop, "acknowledged").await?;
+        let log = attention(&desktop).await?;
+        assert_eq!(
+            log["siren"].as_array().and_then(|l| l.last()).map(|e| e["event"].clone()),
+            Some(json!("stopped")),
+            "{log}"
+        );
+
+        // Dispatch (D): type the guard's badge, Enter.
+        desktop.press('d').await?;
+        desktop.testid("dispatch-guard").await?.send_keys("G0001\u{E007}").await?;
+        state_is(&desktop, "dispatched").await?;
+        // Note (N), then on scene (O).
+        desktop.press('n').await?;
+        desktop.testid("note-text").await?.send_keys("保安到场，患者家属情绪激动，已劝离\u{E007}").await?;
+        desktop
+            .wait_for("document.querySelector('[data-testid=timeline] [data-kind=note]')", Duration::from_secs(10))
+            .await?;
+        desktop.press('o').await?;
+        state_is(&desktop, "on_scene").await?;
+        pictures_painted(&desktop).await?;
+        desktop.screenshot(&workspace_root().join("target/e2e-shots/incident-panel.png")).await?;
+
+        // Close (C) with category 1, a real incident: it leaves the open list.
+        desktop.press('c').await?;
+        desktop.testid("close-categories").await?;
+        desktop.press('1').await?;
+        desktop
+            .wait_for(&format!("!document.querySelector('[data-testid={row}]')"), Duration::from_secs(10))
+            .await
+            .context("a closed incident leaves the alarm list")?;
+        Ok::<_, anyhow::Error>(id)
+    }
+    .await;
+    desktop.quit().await?;
+    let _ = snapshots.kill().await;
+    let id = result?;
+
+    // The database holds the whole story, and the audit log names the operator at every step.
+    let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+    let stored = store.incident(id)?.context("incident")?;
+    assert_eq!(format!("{:?}", stored.incident.state), "Closed");
+    assert_eq!(format!("{:?}", stored.incident.category), "Some(Real)");
+    let audit: Vec<(String, String)> = store.audit_tail(50)?.into_iter().rev().map(|e| (e.actor, e.action)).collect();
+    for action in
+        ["login", "incident.acknowledge", "incident.dispatch", "incident.note", "incident.on_scene", "incident.close"]
+    {
+        assert!(
+            audit.contains(&("demo-operator".to_owned(), action.to_owned())),
+            "{action} by demo-operator in the audit log: {audit:?}"
+        );
+    }
+    assert_eq!(store.verify_audit()?.first_altered, None);
+    Ok(())
+}
+
+async fn attention(desktop: &Desktop) -> Result<Value> {
+    desktop
+        .run_async("const done = arguments[arguments.length - 1]; window.__vigil.api.attentionLog().then(done, (e) => done({ error: String(e) }));", vec![])
+        .await
+}
+
+/// Waits until the snapshots are decoded and painted (WebKit decodes images after `load`).
+async fn pictures_painted(desktop: &Desktop) -> Result<()> {
+    desktop
+        .run_async(
+            "const done = arguments[arguments.length - 1]; Promise.all([...document.querySelectorAll('img.snapshot')].map(i => i.decode().catch(() => null))).then(() => requestAnimationFrame(() => requestAnimationFrame(() => done(true))));",
+            vec![],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn state_is(desktop: &Desktop, state: &str) -> Result<()> {
+    desktop
+        .wait_for(
+            &format!("document.querySelector('[data-testid=incident-state][data-state={state}]')"),
+            Duration::from_secs(10),
+        )
+        .await
+        .with_context(|| format!("the incident becomes {state}"))?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+// The alarm list: every open incident, most urgent first, then oldest; timers tick every second and
+// an escalated row flashes. ↑ ↓ move the selection; the selected incident fills the panel below.
+
+import type { IncidentView } from "../../lib/bindings";
+import { h, replace } from "../../lib/dom";
+import { count, t, type MessageKey } from "../../lib/i18n";
+import { escalationNow, placeText, stateText, timerText, typeText } from "./present";
+
+export class AlarmList {
+  readonly element: HTMLElement;
+  private readonly list: HTMLElement;
+  private readonly heading: HTMLElement;
+  private items: IncidentView[] = [];
+  private selectedId: string | null = null;
+  /** When each incident's row was first on screen (ms since 1970): read by the alarm benchmark. */
+  readonly firstShown = new Map<string, number>();
+
+  constructor(
+    private readonly acknowledgeWithinMs: number,
+    private readonly onSelect: (incident: IncidentView | null) => void,
+  ) {
+    this.heading = h("h2", {});
+    this.list = h("ol", { class: "alarm-rows", "data-testid": "alarm-list", role: "listbox" });
+    this.element = h("section", { class: "alarm-list" }, this.heading, this.list);
+    window.setInterval(() => this.tick(), 1000);
+  }
+
+  get incidents(): IncidentView[] {
+    return this.items;
+  }
+
+  get selected(): IncidentView | null {
+    return this.items.find((i) => i.id === this.selectedId) ?? null;
+  }
+
+  /** Replaces the list (already in handling order from the engine). */
+  setItems(items: IncidentView[]): void {
+    this.items = items;
+    if (this.selectedId && !items.some((i) => i.id === this.selectedId)) {
+      this.selectedId = null;
+      this.onSelect(null);
+    }
+    this.render();
+  }
+
+  select(id: string | null): void {
+    this.selectedId = id;
+    this.render();
+    this.onSelect(this.selected);
+    if (id) this.list.querySelector(`[data-id="${id}"]`)?.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Moves the selection by `step` rows (wrapping), as ↑ and ↓ do. */
+  move(step: number): void {
+    if (this.items.length === 0) return;
+    const at = this.items.findIndex((i) => i.id === this.selectedId);
+    const next = at < 0 ? (step > 0 ? 0 : this.items.length - 1) : (at + step + this.items.length) % this.items.length;
+    this.select(this.items[next].id);
+  }
+
+  renderTexts(): void {
+    this.render();
+  }
+
+  private render(): void {
+    const now = Date.now();
+    this.heading.textContent = `${t("openAlarms")} · ${count(this.items.length)}`;
+    if (this.items.length === 0) {
+      replace(this.list, h("li", { class: "alarm-empty muted" }, t("noAlarms")));
+      return;
+    }
+    replace(
+      this.list,
+      ...this.items.map((i) => {
+        const level = escalationNow(i, now, this.acknowledgeWithinMs);
+        return h(
+          "li",
+          {
+            class: `alarm-row p${i.priority} state-${i.state} esc-${level}${i.id === this.selectedId ? " selected" : ""}`,
+            "data-testid": `alarm-row-${i.id}`,
+            "data-id": i.id,
+            "data-state": i.state,
+            role: "option",
+            "aria-selected": i.id === this.selectedId,
+            onclick: () => this.select(i.id),
+          },
+          h("span", { class: `priority-badge p${i.priority}` }, t(`priority${i.priority}` as MessageKey)),
+          h(
+            "div",
+            { class: "alarm-main" },
+            h("div", { class: "alarm-title" }, typeText(i.alarm_type), h("span", { class: "alarm-code" }, i.point?.code ?? "")),
+            h("div", { class: "alarm-place" }, placeText(i)),
+            h("div", { class: "alarm-timer", "data-timer": i.id }, timerText(i, now)),
+          ),
+          h("span", { class: `state-badge state-${i.state}` }, stateText(i.state)),
+        );
+      }),
+    );
+    // The benchmark's "row visible" is the first frame after the row entered the document.
+    const fresh = this.items.filter((i) => !this.firstShown.has(i.id)).map((i) => i.id);
+    if (fresh.length > 0) {
+      requestAnimationFrame(() => {
+        const at = performance.timeOrigin + performance.now();
+        for (const id of fresh) if (!this.firstShown.has(id)) this.firstShown.set(id, at);
+      });
+    }
+  }
+
+  /** Refreshes timers and escalation classes without rebuilding the rows. */
+  private tick(): void {
+    const now = Date.now();
+    for (const i of this.items) {
+      const row = this.list.querySelector<HTMLElement>(`[data-id="${i.id}"]`);
+      if (!row) continue;
+      const timer = row.querySelector(".alarm-timer");
+      if (timer) timer.textContent = timerText(i, now);
+      const level = escalationNow(i, now, this.acknowledgeWithinMs);
+      row.classList.remove("esc-none", "esc-unacknowledged", "esc-overdue");
+      row.classList.add(`esc-${level}`);
+    }
+  }
+}

@@ -1,0 +1,323 @@
+// The incident panel: the selected alarm with its timers, the actions (each with its key), the
+// procedure for its type, the linked cameras' snapshots and the timeline of who did what when.
+
+import type { GuardView, IncidentAction, IncidentDetail, IncidentView } from "../../lib/bindings";
+import { h, replace } from "../../lib/dom";
+import { label, t, type MessageKey } from "../../lib/i18n";
+import { CATEGORIES, KEY_OF, categoryFor, type KeyCommand } from "./keys";
+import { clock, escalationNow, lineText, placeText, stateText, timerText, typeText } from "./present";
+
+/** How often a snapshot is fetched again while it is on screen. */
+const SNAPSHOT_REFRESH_MS = 2000;
+
+export interface PanelActions {
+  act(action: IncidentAction): Promise<void>;
+  shelve(minutes: number, reason: string): Promise<void>;
+  silence(): Promise<void>;
+  locate(): void;
+}
+
+type Form = "dispatch" | "note" | "close" | "shelve" | null;
+
+export class IncidentPanel {
+  readonly element: HTMLElement;
+  private detail: IncidentDetail | null = null;
+  private form: Form = null;
+  private message = "";
+  private guards: GuardView[] = [];
+  private snapshotTimer = 0;
+  private shownLevel = "none";
+
+  constructor(
+    private readonly acknowledgeWithinMs: number,
+    private readonly actions: PanelActions,
+  ) {
+    this.element = h("section", { class: "incident-panel", "data-testid": "incident-panel", hidden: true });
+    window.setInterval(() => this.tick(), 1000);
+  }
+
+  get incident(): IncidentView | null {
+    return this.detail?.incident ?? null;
+  }
+
+  get formOpen(): boolean {
+    return this.form !== null;
+  }
+
+  setGuards(guards: GuardView[]): void {
+    this.guards = guards;
+  }
+
+  show(detail: IncidentDetail | null): void {
+    const same = detail !== null && this.detail?.incident.id === detail.incident.id;
+    const unchanged = same && JSON.stringify(detail) === JSON.stringify(this.detail);
+    this.detail = detail;
+    if (!same) {
+      this.form = null;
+      this.message = "";
+    }
+    // A reload that changes nothing leaves the panel (and its snapshots) alone, and a half-typed
+    // note or guard is never wiped by one: the panel catches up when the form closes.
+    if (unchanged || (same && this.form !== null)) return;
+    this.render();
+  }
+
+  /** Shows why an action was not done, in the panel. */
+  refuse(message: string): void {
+    this.message = t("actionRefused", { message });
+    this.render();
+  }
+
+  /** Opens the form a key asks for, or runs the action at once. Returns whether it took the key. */
+  command(command: KeyCommand): boolean {
+    if (!this.detail) return false;
+    switch (command) {
+      case "acknowledge":
+        return this.run({ action: "acknowledge" });
+      case "on_scene":
+        return this.run({ action: "on_scene" });
+      case "resolve":
+        return this.run({ action: "resolve" });
+      case "call_police":
+        return this.run({ action: "call_police" });
+      case "dispatch":
+      case "note":
+      case "close":
+      case "shelve":
+        this.open(command);
+        return true;
+      case "silence":
+        void this.actions.silence();
+        return true;
+      case "locate":
+        this.actions.locate();
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Keys while a form is open: Esc closes it; the close chooser takes 1–6. */
+  formKey(e: KeyboardEvent): boolean {
+    if (!this.form) return false;
+    if (e.key === "Escape") {
+      this.open(null);
+      return true;
+    }
+    if (this.form === "close") {
+      const category = categoryFor(e.key);
+      if (category) {
+        this.form = null;
+        this.run({ action: "close", category });
+        return true;
+      }
+    }
+    return false;
+  }
+
+  renderTexts(): void {
+    this.render();
+  }
+
+  private run(action: IncidentAction): boolean {
+    this.message = "";
+    void this.actions.act(action);
+    return true;
+  }
+
+  private open(form: Form): void {
+    this.form = form;
+    if (form === null) this.message = "";
+    this.message = "";
+    this.render();
+    this.element.querySelector<HTMLInputElement>(".incident-form input")?.focus();
+  }
+
+  private button(command: KeyCommand, testid: string, enabled: boolean, primary = false): HTMLElement {
+    return h(
+      "button",
+      {
+        class: `button action${primary ? " primary" : ""}`,
+        "data-testid": testid,
+        disabled: !enabled,
+        title: `${t(`act_${command}` as MessageKey)} (${KEY_OF[command]})`,
+        onclick: () => this.command(command),
+      },
+      t(`act_${command}` as MessageKey),
+      h("kbd", {}, KEY_OF[command]),
+    );
+  }
+
+  private renderForm(): HTMLElement | null {
+    const d = this.detail;
+    if (!d || !this.form) return null;
+    const submitOnEnter = (input: HTMLInputElement, go: () => void) =>
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          go();
+        } else if (e.key === "Escape") {
+          e.preventDefault();
+          this.open(null);
+        }
+      });
+    if (this.form === "close") {
+      return h(
+        "div",
+        { class: "incident-form", "data-testid": "close-categories" },
+        h("div", { class: "form-title" }, t("chooseCategory")),
+        ...CATEGORIES.map((c, i) =>
+          h(
+            "button",
+            {
+              class: "button category",
+              "data-testid": `category-${c}`,
+              onclick: () => {
+                this.form = null;
+                this.run({ action: "close", category: c });
+              },
+            },
+            h("kbd", {}, String(i + 1)),
+            t(`category_${c}` as MessageKey),
+          ),
+        ),
+      );
+    }
+    if (this.form === "dispatch") {
+      const input = h("input", { class: "input", list: "guard-list", "data-testid": "dispatch-guard", placeholder: t("chooseGuard") });
+      const list = h("datalist", { id: "guard-list" }, ...this.guards.map((g) => h("option", { value: g.badge }, `${g.badge} ${g.name}`)));
+      const go = () => {
+        const typed = input.value.trim();
+        const guard = this.guards.find((g) => g.badge === typed || g.name === typed);
+        this.form = null;
+        this.run({ action: "dispatch", guard: guard ? `${guard.badge} ${guard.name}` : typed });
+      };
+      submitOnEnter(input, go);
+      return h("div", { class: "incident-form" }, h("div", { class: "form-title" }, t("act_dispatch")), input, list,
+        h("button", { class: "button primary", "data-testid": "dispatch-confirm", onclick: go }, t("confirm")));
+    }
+    if (this.form === "note") {
+      const input = h("input", { class: "input", "data-testid": "note-text", placeholder: t("noteText"), maxlength: 2000 });
+      const go = () => {
+        this.form = null;
+        this.run({ action: "note", text: input.value });
+      };
+      submitOnEnter(input, go);
+      return h("div", { class: "incident-form" }, h("div", { class: "form-title" }, t("act_note")), input,
+        h("button", { class: "button primary", "data-testid": "note-confirm", onclick: go }, t("confirm")));
+    }
+    const minutes = h("input", { class: "input short", type: "number", min: 1, max: 1440, value: 30, "data-testid": "shelve-minutes" });
+    const reason = h("input", { class: "input", "data-testid": "shelve-reason", placeholder: t("shelveReason") });
+    const go = () => {
+      this.form = null;
+      void this.actions.shelve(Number(minutes.value), reason.value);
+    };
+    submitOnEnter(reason, go);
+    submitOnEnter(minutes, go);
+    return h("div", { class: "incident-form" }, h("div", { class: "form-title" }, t("act_shelve")),
+      h("label", {}, t("shelveMinutes"), minutes), reason,
+      h("button", { class: "button primary", "data-testid": "shelve-confirm", onclick: go }, t("confirm")));
+  }
+
+  private render(): void {
+    window.clearInterval(this.snapshotTimer);
+    const d = this.detail;
+    if (!d) {
+      replace(this.element, h("p", { class: "muted incident-empty" }, t("selectAlarm")));
+      this.element.hidden = false;
+      return;
+    }
+    const i = d.incident;
+    const now = Date.now();
+    const level = escalationNow(i, now, this.acknowledgeWithinMs);
+    this.shownLevel = level;
+    const open = i.state !== "closed";
+    const s = i.state;
+    const cameras = d.cameras.map((c) => {
+      const img = c.snapshot_url
+        ? h("img", { class: "snapshot", alt: c.code, "data-src": c.snapshot_url, src: `${c.snapshot_url}?t=${now}` })
+        : h("div", { class: "snapshot missing" }, t("noSnapshot"));
+      if (img instanceof HTMLImageElement) {
+        img.addEventListener("error", () => img.classList.add("failed"));
+        img.addEventListener("load", () => img.classList.remove("failed"));
+      }
+      const stream = c.stream_url ? h("a", { href: c.stream_url, class: "stream-link", target: "_blank" }, "▶") : null;
+      return h(
+        "figure",
+        { class: "camera", "data-testid": `camera-${c.code}` },
+        img,
+        h("figcaption", {}, `${c.code} · ${label(c.name)} `, h("span", { class: "muted" }, c.configured ? t("configuredCamera") : t("nearestCamera")), stream),
+      );
+    });
+    replace(
+      this.element,
+      h(
+        "header",
+        { class: `incident-head p${i.priority}` },
+        h("span", { class: `priority-badge p${i.priority}` }, t(`priority${i.priority}` as MessageKey)),
+        h("div", {}, h("div", { class: "incident-type" }, typeText(i.alarm_type), " ", h("span", { class: "alarm-code" }, i.point?.code ?? "")),
+          h("div", { class: "muted" }, placeText(i))),
+        h("span", { class: `state-badge state-${i.state}`, "data-testid": "incident-state", "data-state": i.state }, stateText(i.state)),
+      ),
+      h("div", { class: `incident-timer esc-${level}`, "data-testid": "incident-timer" }, timerText(i, now),
+        i.repeats > 0 ? h("span", { class: "muted" }, ` · ${t("repeats", { n: i.repeats })}`) : null),
+      level !== "none" ? h("div", { class: `escalation esc-${level}`, "data-testid": "escalation" }, t(`escalation_${level}` as MessageKey)) : null,
+      level === "overdue" && !i.police_called
+        ? h("div", { class: "police-prompt", "data-testid": "police-prompt" }, t("policePrompt", { post: d.police_post }))
+        : null,
+      h(
+        "div",
+        { class: "incident-actions" },
+        this.button("acknowledge", "ack-button", s === "new", s === "new"),
+        this.button("dispatch", "dispatch-button", s === "new" || s === "acknowledged" || s === "dispatched"),
+        this.button("on_scene", "on-scene-button", s === "dispatched"),
+        this.button("resolve", "resolve-button", s === "on_scene"),
+        this.button("close", "close-button", open),
+        this.button("note", "note-button", true),
+        this.button("call_police", "police-button", open && !i.police_called),
+        this.button("shelve", "shelve-button", open),
+        this.button("silence", "silence-button", true),
+        this.button("locate", "locate-button", i.point !== null),
+      ),
+      this.message ? h("p", { class: "incident-message", role: "alert", "data-testid": "incident-message" }, this.message) : null,
+      this.renderForm(),
+      h("h3", {}, t("procedure")),
+      h("ol", { class: "procedure", "data-testid": "procedure" }, ...d.steps.map((step) => h("li", {}, step))),
+      h("h3", {}, t("cameras")),
+      h("div", { class: "cameras" }, ...cameras),
+      h("h3", {}, t("timeline")),
+      h(
+        "ol",
+        { class: "timeline", "data-testid": "timeline" },
+        ...i.timeline.map((line) =>
+          h("li", { "data-kind": line.kind }, h("time", {}, clock(line.at)), h("span", { class: "who" }, line.by ?? t("systemActor")), h("span", {}, lineText(line))),
+        ),
+      ),
+    );
+    this.element.hidden = false;
+    if (d.cameras.some((c) => c.snapshot_url)) {
+      this.snapshotTimer = window.setInterval(() => {
+        for (const img of this.element.querySelectorAll<HTMLImageElement>("img.snapshot")) {
+          // Load the next picture off screen and swap it in once it is whole: no blank frames.
+          const next = new Image();
+          next.onload = () => {
+            img.src = next.src;
+            img.classList.remove("failed");
+          };
+          next.onerror = () => img.classList.add("failed");
+          next.src = `${img.dataset.src}?t=${Date.now()}`;
+        }
+      }, SNAPSHOT_REFRESH_MS);
+    }
+  }
+
+  private tick(): void {
+    const i = this.detail?.incident;
+    if (!i) return;
+    const timer = this.element.querySelector('[data-testid="incident-timer"]');
+    const now = Date.now();
+    if (timer?.firstChild) timer.firstChild.textContent = timerText(i, now);
+    // Crossing into an escalation (not acknowledged in time, overdue) shows its banner at once.
+    if (escalationNow(i, now, this.acknowledgeWithinMs) !== this.shownLevel && !this.form) this.render();
+  }
+}

@@ -1,0 +1,49 @@
+// How an incident reads on screen: its type, place and timers, in the console's language.
+
+import type { IncidentView, TimelineLine } from "../../lib/bindings";
+import { label, t, type MessageKey } from "../../lib/i18n";
+import { duration } from "./keys";
+
+const TYPES = new Set(["panic", "duress", "hold_up", "fire", "medical", "burglary", "tamper", "trouble", "test", "open_close"]);
+
+export function typeText(alarmType: string): string {
+  return TYPES.has(alarmType) ? t(`type_${alarmType}` as MessageKey) : `${t("type_other")} · ${alarmType}`;
+}
+
+export function placeText(i: IncidentView): string {
+  const p = i.point;
+  if (!p) return t("unmappedPoint", { key: i.point_key.replace(/^unmapped:/, "") });
+  return `${label(p.building_name)} ${p.floor_short} · ${label(p.name)}`;
+}
+
+export function stateText(state: string): string {
+  return t(`state_${state}` as MessageKey);
+}
+
+/** The timer line: time since the alarm and what is left of the 5-minute on-scene target. */
+export function timerText(i: IncidentView, now: number): string {
+  if (i.on_scene_at !== null) return t("onSceneAfter", { t: duration(i.on_scene_at - i.opened_at) });
+  if (i.state === "closed" || i.state === "resolved") return t("elapsed", { t: duration(now - i.opened_at) });
+  const left = i.target_at - now;
+  return left >= 0 ? t("targetLeft", { t: duration(left) }) : t("targetOverdue", { t: duration(-left) });
+}
+
+/** The escalation level now, from the engine's view and the clock (the list ticks between reloads). */
+export function escalationNow(i: IncidentView, now: number, acknowledgeWithinMs: number): "none" | "unacknowledged" | "overdue" {
+  if (i.state === "closed" || i.state === "resolved" || i.on_scene_at !== null) return "none";
+  if (now > i.target_at) return "overdue";
+  if (i.acknowledged_at === null && now - i.opened_at > acknowledgeWithinMs) return "unacknowledged";
+  return "none";
+}
+
+export function lineText(line: TimelineLine): string {
+  const key = `line_${line.kind}` as MessageKey;
+  const text = line.kind === "close" && line.text ? t(`category_${line.text}` as MessageKey) : (line.text ?? "");
+  return t(key, { text });
+}
+
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
