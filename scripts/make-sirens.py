@@ -26,18 +26,19 @@ def write(name, samples):
         w.writeframes(b"".join(struct.pack("<h", int(max(-1.0, min(1.0, s)) * 32000)) for s in samples))
 
 
-def wail(seconds=2.0, low=650.0, high=1300.0, sweeps_per_second=1.0, level=0.8):
-    # The frequency follows a raised cosine, so the sweep (and the phase) meet at the loop point.
+def wail(seconds=2.0, low=650.0, high=1300.0, sweeps_per_second=2.0, level=0.8):
+    # The frequency follows a raised cosine through whole sweeps, so its mean is (low + high) / 2 and
+    # the phase after `seconds` is a whole number of cycles (1,950 here): the last sample leads into
+    # the first as smoothly as any two neighbours, with no fade and no gap at the seam.
     n = int(seconds * RATE)
     phase = 0.0
     out = []
     for i in range(n):
         t = i / RATE
+        out.append(level * math.sin(phase))
         f = low + (high - low) * 0.5 * (1 - math.cos(2 * math.pi * sweeps_per_second * t))
         phase += 2 * math.pi * f / RATE
-        out.append(level * math.sin(phase))
-    # Land the phase on a whole cycle: fade the last and first 5 ms so the seam never clicks.
-    return fade_ends(out, 0.005)
+    return out
 
 
 def tone(freq, seconds, level):
@@ -73,7 +74,7 @@ def chime():
 
 
 if __name__ == "__main__":
-    write("siren-p1.wav", wail(seconds=2.0, sweeps_per_second=1.0))
+    write("siren-p1.wav", wail())
     write("siren-p2.wav", two_tone())
     write("siren-p3.wav", chime())
     print(f"wrote {', '.join(sorted(p.name for p in OUT.glob('*.wav')))} to {OUT}")

@@ -11,3 +11,16 @@ mod siren;
 
 pub use notify::{Notice, NoticeOutcome, Notifier};
 pub use siren::{Siren, SirenEvent, SirenState, CHANNELS, SAMPLE_RATE};
+
+#[cfg(test)]
+mod tests {
+    /// The desktop keeps one siren and one notifier in its state and uses them from a tokio task
+    /// and from Tauri commands at once.
+    fn shared_between_threads<T: Send + Sync + Clone + 'static>() {}
+
+    #[test]
+    fn siren_and_notifier_can_be_shared_between_threads() {
+        shared_between_threads::<crate::Siren>();
+        shared_between_threads::<crate::Notifier>();
+    }
+}

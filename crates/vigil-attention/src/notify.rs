@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// A desktop notification to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    /// The headline the desktop shows first (e.g. the priority and alarm type).
     pub summary: String,
+    /// Where and what, for an operator who is not looking at the console.
     pub body: String,
     /// Critical urgency: stays on screen until dismissed.
     pub critical: bool,
@@ -19,10 +21,15 @@ pub struct Notice {
 /// What became of one notice.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NoticeOutcome {
+    /// Which notice this was.
     pub summary: String,
+    /// Whether it was sent as critical.
     pub critical: bool,
+    /// The notification service accepted it.
     pub delivered: bool,
+    /// Why it was not shown: no bus, no service, no answer in time, or dropped here.
     pub error: Option<String>,
+    /// When the outcome was known (ms since 1970).
     pub at_ms: i64,
 }
 

@@ -21,7 +21,9 @@ const ASSETS: [&[u8]; 3] = [
     include_bytes!("../../../assets/sounds/siren-p2.wav"),
     include_bytes!("../../../assets/sounds/siren-p3.wav"),
 ];
+/// The siren's channel count: one, as the sounds are made; a test builds its mixer to match.
 pub const CHANNELS: u16 = 1;
+/// The siren's sample rate (the sounds' own), so a test's mixer passes samples through unchanged.
 pub const SAMPLE_RATE: u32 = 22_050;
 /// Volume of a siren, and of one whose alarm waited past its acknowledgement time.
 const NORMAL_VOLUME: f32 = 0.6;
@@ -32,15 +34,20 @@ const LOG_LIMIT: usize = 1000;
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SirenEvent {
+    /// A sound began or changed: the priority (1–3) it belongs to, and whether it is the louder one.
     Started { priority: u8, loud: bool, at_ms: i64 },
+    /// The siren went quiet: nothing waits any more, or the operator silenced it.
     Stopped { at_ms: i64 },
+    /// The operator pressed the silence key; it holds until `until_ms` unless something more urgent comes.
     Silenced { until_ms: i64, at_ms: i64 },
 }
 
 /// What the siren is doing now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SirenState {
+    /// The priority whose sound is heard now (none while quiet or silenced).
     pub playing: Option<Priority>,
+    /// Whether it is the louder sound of an alarm left unacknowledged too long.
     pub loud: bool,
     /// How much longer it stays silenced.
     pub silenced_for: Option<Duration>,
@@ -132,7 +139,8 @@ struct Wanted {
     /// What is sounding (after silence).
     sounding: Option<(Priority, bool)>,
     silenced_until: Option<Instant>,
-    /// What was asked for when the operator silenced it: only something more urgent breaks the silence.
+    /// What was asked for when the operator silenced it: only something more urgent breaks the silence
+    /// (with nothing sounding at the time, any alarm does).
     silenced_over: Option<Priority>,
 }
 
@@ -272,6 +280,7 @@ impl Siren {
         log.push_back(event);
     }
 
+    /// What the siren does now, for the window's siren indicator.
     pub fn state(&self) -> SirenState {
         let state = lock(&self.inner.state);
         let now = Instant::now();
