@@ -44,6 +44,9 @@ fn main() {
             cmd::incidents::silence_siren,
             cmd::incidents::siren_status,
             cmd::incidents::attention_log,
+            cmd::incidents::set_procedure,
+            cmd::incidents::camera_candidates,
+            cmd::incidents::link_cameras,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

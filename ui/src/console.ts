@@ -59,6 +59,13 @@ export class Console {
       shelve: (minutes, reason) => this.shelve(minutes, reason),
       silence: () => this.silence(),
       locate: () => void this.locate(this.panel.incident),
+      isAdmin: () => this.session?.role === "administrator",
+      saveProcedure: (steps) => this.saveProcedure(steps),
+      cameraCandidates: () => {
+        const point = this.panel.incident?.point;
+        return point ? api.cameraCandidates(point.id) : Promise.resolve([]);
+      },
+      linkCameras: (ids) => this.linkCameras(ids),
     });
     this.login = new LoginScreen(overview.demo, startup.lock_after_minutes, (session) => this.onSession(session));
     const column = h("aside", { class: "alarm-column" }, this.alarms.element, this.panel.element);
@@ -201,6 +208,28 @@ export class Console {
     await this.reloadIncidents();
   }
 
+  private async saveProcedure(steps: string[]): Promise<void> {
+    const incident = this.panel.incident;
+    if (!incident) return;
+    try {
+      await api.setProcedure(incident.alarm_type, language(), steps);
+    } catch (e) {
+      this.refused(e);
+    }
+    await this.showIncident(incident);
+  }
+
+  private async linkCameras(ids: string[]): Promise<void> {
+    const incident = this.panel.incident;
+    if (!incident?.point) return;
+    try {
+      await api.linkCameras(incident.point.id, ids);
+    } catch (e) {
+      this.refused(e);
+    }
+    await this.showIncident(incident);
+  }
+
   private async silence(): Promise<void> {
     try {
       const siren = await api.silence();
@@ -227,7 +256,7 @@ export class Console {
     this.lastActivity = Date.now();
     if (session.role !== "administrator" && this.edit.active) this.edit.setActive(false);
     this.renderHeader();
-    void this.reloadIncidents();
+    void this.reloadIncidents().then(() => this.panel.renderTexts());
   }
 
   private async lockIfIdle(): Promise<void> {

@@ -430,58 +430,104 @@ impl Workstation {
         Ok(seconds)
     }
 
+    /// The cameras an administrator may link to an alarm point: the nearest on its floor, with the
+    /// ones already linked marked (and listed first).
+    pub fn camera_candidates(&self, point: Id, limit: u32) -> Result<Vec<LinkedCamera>, ApiError> {
+        let store = self.store();
+        let places = Places::new(&store)?;
+        let view = places.point(Some(point)).ok_or_else(|| ApiError::new("not_found", format!("device {point} does not exist")))?;
+        let linked = store.linked_cameras(point)?;
+        let mut list = nearest_cameras(&store, &view, limit.clamp(1, 50) as usize)?;
+        for c in &mut list {
+            c.configured = linked.contains(&c.id);
+        }
+        for id in linked.iter().rev() {
+            if !list.iter().any(|c| c.id == *id) {
+                if let Some(c) = camera_of(&store, *id, &view, true) {
+                    list.insert(0, c);
+                }
+            }
+        }
+        list.sort_by_key(|c| !c.configured);
+        Ok(list)
+    }
+
+    /// Links `cameras` (in order) to an alarm point; an empty list goes back to the nearest ones.
+    pub fn link_cameras(&self, point: Id, cameras: &[Id]) -> Result<(), ApiError> {
+        let actor = self.actor(Need::Administrator)?;
+        if cameras.len() > 16 {
+            return Err(ApiError::field("invalid", "cameras", "link at most 16 cameras to one point"));
+        }
+        let mut store = self.store();
+        let device = store.device(point)?;
+        if !matches!(device.kind, DeviceKind::AlarmPoint | DeviceKind::MobileAlarmPoint) {
+            return Err(ApiError::field("invalid", "point", format!("{} is not an alarm point", device.code)));
+        }
+        for id in cameras {
+            let camera = store.device(*id).map_err(|_| ApiError::field("invalid", "cameras", format!("camera {id} does not exist")))?;
+            if camera.kind != DeviceKind::Camera {
+                return Err(ApiError::field("invalid", "cameras", format!("{} is not a camera", camera.code)));
+            }
+        }
+        let event = vigil_store::AuditEvent {
+            actor: actor.name,
+            action: "devices.link_cameras".into(),
+            subject: device.code.to_string(),
+            details: serde_json::json!({ "point": point, "cameras": cameras }).to_string(),
+        };
+        store.transaction(|tx| {
+            vigil_store::write::set_camera_links(tx, point, cameras)?;
+            vigil_store::write::append_audit(tx, &event).map(|_| ())
+        })?;
+        Ok(())
+    }
+
     /// Guards who can be dispatched.
     pub fn guards(&self) -> Result<Vec<GuardView>, ApiError> {
         Ok(self.store().guards()?.into_iter().map(|g| GuardView { badge: g.badge, name: g.name }).collect())
     }
 }
 
-/// The cameras an administrator linked to the point, else the nearest on its floor plan.
-fn linked_cameras(store: &Store, point: &PointView) -> Result<Vec<LinkedCamera>, ApiError> {
-    let distance = |x: f64, y: f64| ((x - point.x).powi(2) + (y - point.y).powi(2)).sqrt();
-    let configured = store.linked_cameras(point.id)?;
-    let mut cameras = Vec::new();
-    for id in &configured {
-        if let Ok(d) = store.device(*id) {
-            let view = d.camera.clone().unwrap_or_else(|| unreachable_camera());
-            cameras.push(LinkedCamera {
-                id: d.id,
-                code: d.code.to_string(),
-                name: d.name.clone(),
-                snapshot_url: view.snapshot_url,
-                stream_url: view.stream_url,
-                configured: true,
-                distance_px: distance(d.x, d.y),
-            });
-        }
+fn linked_camera(d: vigil_domain::Device, point: &PointView, configured: bool) -> LinkedCamera {
+    let distance = ((d.x - point.x).powi(2) + (d.y - point.y).powi(2)).sqrt();
+    let (snapshot_url, stream_url) = d.camera.map(|c| (c.snapshot_url, c.stream_url)).unwrap_or_default();
+    LinkedCamera {
+        id: d.id,
+        code: d.code.to_string(),
+        name: d.name,
+        snapshot_url,
+        stream_url,
+        configured,
+        distance_px: distance,
     }
-    if cameras.is_empty() {
-        let mut nearest: Vec<_> = store
-            .floor_devices(point.floor_id)?
-            .into_iter()
-            .filter(|d| d.kind == DeviceKind::Camera && d.camera.is_some())
-            .map(|d| (distance(d.x, d.y), d))
-            .collect();
-        nearest.sort_by(|a, b| a.0.total_cmp(&b.0));
-        for (dist, d) in nearest.into_iter().take(NEAREST_CAMERAS) {
-            let view = d.camera.clone().unwrap_or_else(|| unreachable_camera());
-            cameras.push(LinkedCamera {
-                id: d.id,
-                code: d.code.to_string(),
-                name: d.name,
-                snapshot_url: view.snapshot_url,
-                stream_url: view.stream_url,
-                configured: false,
-                distance_px: dist,
-            });
-        }
-    }
-    Ok(cameras)
 }
 
-/// A camera row without its view (never stored so, but a link may point at a non-camera).
-fn unreachable_camera() -> vigil_domain::CameraView {
-    vigil_domain::CameraView { heading_deg: 0.0, fov_deg: 360.0, range_px: 1.0, snapshot_url: None, stream_url: None }
+fn camera_of(store: &Store, id: Id, point: &PointView, configured: bool) -> Option<LinkedCamera> {
+    store.device(id).ok().filter(|d| d.kind == DeviceKind::Camera).map(|d| linked_camera(d, point, configured))
+}
+
+/// The `limit` cameras nearest the point on its floor plan.
+fn nearest_cameras(store: &Store, point: &PointView, limit: usize) -> Result<Vec<LinkedCamera>, ApiError> {
+    let mut nearest: Vec<LinkedCamera> = store
+        .floor_devices(point.floor_id)?
+        .into_iter()
+        .filter(|d| d.kind == DeviceKind::Camera)
+        .map(|d| linked_camera(d, point, false))
+        .collect();
+    nearest.sort_by(|a, b| a.distance_px.total_cmp(&b.distance_px));
+    nearest.truncate(limit);
+    Ok(nearest)
+}
+
+/// The cameras an administrator linked to the point, else the nearest on its floor plan.
+fn linked_cameras(store: &Store, point: &PointView) -> Result<Vec<LinkedCamera>, ApiError> {
+    let configured: Vec<LinkedCamera> =
+        store.linked_cameras(point.id)?.into_iter().filter_map(|id| camera_of(store, id, point, true)).collect();
+    if configured.is_empty() {
+        nearest_cameras(store, point, NEAREST_CAMERAS)
+    } else {
+        Ok(configured)
+    }
 }
 
 #[cfg(test)]
@@ -598,11 +644,23 @@ mod tests {
         assert!(ws.incidents(None, 10).expect("list").is_empty(), "a shelved point opens nothing");
         assert!(ws.with_store(|s| s.active_shelves(0)).expect("shelves")[0].by == "demo-operator");
 
+        let cameras = ws.camera_candidates(ws.search("OPD-1F-ALM-002", 1).expect("search")[0].id, 8).expect("candidates");
+        let far = cameras.last().expect("a camera").id;
+        let point = ws.search("OPD-1F-ALM-002", 1).expect("search")[0].id;
+        assert_eq!(ws.link_cameras(point, &[far]).expect_err("operator").code, "forbidden");
+
         let steps = vec!["先看摄像机".to_owned(), "再派人".to_owned()];
         assert_eq!(ws.set_procedure("panic", "zh-CN", &steps).expect_err("operator").code, "forbidden");
         ws.login("demo-admin", "2468").expect("login");
         assert!(ws.set_procedure("panic", "fr", &steps).is_err());
         ws.set_procedure("panic", "zh-CN", &steps).expect("admin");
+        assert_eq!(ws.link_cameras(point, &[point]).expect_err("not a camera").field.as_deref(), Some("cameras"));
+        ws.link_cameras(point, &[far]).expect("link");
+        let detail = ws.incident_detail(id, "zh-CN").expect("detail");
+        assert_eq!((detail.cameras.len(), detail.cameras[0].id, detail.cameras[0].configured), (1, far, true));
+        assert!(ws.camera_candidates(point, 8).expect("candidates")[0].configured, "linked ones first");
+        ws.link_cameras(point, &[]).expect("unlink");
+        assert_eq!(ws.incident_detail(id, "zh-CN").expect("detail").cameras.len(), NEAREST_CAMERAS, "back to the nearest");
         let id = alarm(&ws, "OPD-1F-ALM-003");
         assert_eq!(ws.incident_detail(id, "zh-CN").expect("detail").steps, steps);
         assert_ne!(ws.incident_detail(id, "en").expect("detail").steps, steps, "the other language keeps its own");

@@ -259,6 +259,25 @@ pub fn put_sop_steps(tx: &Transaction<'_>, alarm_type: &str, language: &str, ste
     Ok(())
 }
 
+/// Replaces the cameras linked to an alarm point: links no longer wanted become tombstones, the
+/// others are (re)written in the given order.
+pub fn set_camera_links(tx: &Transaction<'_>, point: Id, cameras: &[Id]) -> Result<()> {
+    let now = now_ms();
+    tx.execute(
+        "UPDATE camera_links SET deleted = 1, version = version + 1, updated_at = ?2 WHERE point_id = ?1 AND deleted = 0",
+        params![point.to_string(), now],
+    )?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO camera_links (point_id, camera_id, rank, updated_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(point_id, camera_id) DO UPDATE SET rank = excluded.rank, deleted = 0, version = version + 1,
+             updated_at = excluded.updated_at",
+    )?;
+    for (rank, camera) in cameras.iter().enumerate() {
+        stmt.execute(params![point.to_string(), camera.to_string(), rank as i64, now])?;
+    }
+    Ok(())
+}
+
 /// Which incidents a list asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentFilter {

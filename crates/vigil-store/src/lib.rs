@@ -29,7 +29,9 @@ pub mod write {
     pub use crate::alarms::{insert_signal, touch_link};
     pub use crate::audit::append_audit;
     pub use crate::devices::insert_devices;
-    pub use crate::incidents::{apply_signal, insert_shelf, load_incident, put_incident, put_sop_steps};
+    pub use crate::incidents::{
+        apply_signal, insert_shelf, load_incident, put_incident, put_sop_steps, set_camera_links,
+    };
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image};
 }

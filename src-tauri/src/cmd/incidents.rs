@@ -2,7 +2,7 @@
 
 use tauri::{AppHandle, State};
 use uuid::Uuid;
-use vigil_api::{ApiError, GuardView, IncidentAction, IncidentDetail, IncidentView};
+use vigil_api::{ApiError, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera};
 
 use crate::attention::{self, SirenStatus};
 use crate::state::AppState;
@@ -68,4 +68,25 @@ pub async fn siren_status(state: State<'_, AppState>) -> Result<SirenStatus, Api
 #[tauri::command]
 pub async fn attention_log(state: State<'_, AppState>) -> Result<serde_json::Value, ApiError> {
     Ok(state.attention.log())
+}
+
+/// An administrator's procedure for an alarm type, in one language.
+#[tauri::command]
+pub async fn set_procedure(
+    state: State<'_, AppState>,
+    alarm_type: String,
+    language: String,
+    steps: Vec<String>,
+) -> Result<(), ApiError> {
+    state.workstation()?.set_procedure(&alarm_type, &language, &steps)
+}
+
+#[tauri::command]
+pub async fn camera_candidates(state: State<'_, AppState>, point: Uuid) -> Result<Vec<LinkedCamera>, ApiError> {
+    state.workstation()?.camera_candidates(point, 12)
+}
+
+#[tauri::command]
+pub async fn link_cameras(state: State<'_, AppState>, point: Uuid, cameras: Vec<Uuid>) -> Result<(), ApiError> {
+    state.workstation()?.link_cameras(point, &cameras)
 }

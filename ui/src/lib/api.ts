@@ -11,6 +11,7 @@ import type {
   IncidentAction,
   IncidentDetail,
   IncidentView,
+  LinkedCamera,
   Overview,
   SearchHit,
   SessionView,
@@ -93,6 +94,10 @@ export const api = {
   act: (id: string, action: IncidentAction) => call<IncidentView>("act_on_incident", { id, action }),
   shelve: (id: string, minutes: number, reason: string) => call<void>("shelve_point", { id, minutes, reason }),
   guards: () => call<GuardView[]>("guards"),
+  setProcedure: (alarmType: string, language: Language, steps: string[]) =>
+    call<void>("set_procedure", { alarmType, language, steps }),
+  cameraCandidates: (point: string) => call<LinkedCamera[]>("camera_candidates", { point }),
+  linkCameras: (point: string, cameras: string[]) => call<void>("link_cameras", { point, cameras }),
   silence: () => call<SirenStatus>("silence_siren"),
   siren: () => call<SirenStatus>("siren_status"),
   /** What the siren played and which notifications went out (tests and the alarm benchmark). */

@@ -163,6 +163,10 @@ const en = {
   keyNext: "Next / previous alarm",
   actionRefused: "Not done: {message}",
   selectAlarm: "Select an alarm in the list (↑ ↓) to handle it.",
+  editProcedure: "Edit procedure",
+  procedureHelp: "One step per line, in {language}. Saved for every alarm of this type.",
+  linkCameras: "Link cameras",
+  linksHelp: "Tick the cameras this point shows (in this order). None ticked: the nearest three.",
 };
 
 export type MessageKey = keyof typeof en;
@@ -328,6 +332,10 @@ const zh: Record<MessageKey, string> = {
   keyNext: "下一条 / 上一条报警",
   actionRefused: "未执行：{message}",
   selectAlarm: "在列表中选择一条报警（↑ ↓）进行处置。",
+  editProcedure: "编辑流程",
+  procedureHelp: "每行一步，{language}。保存后对此类报警全部生效。",
+  linkCameras: "关联摄像机",
+  linksHelp: "勾选此点位要显示的摄像机（按顺序）。不勾选则显示最近的三台。",
 };
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zh };

@@ -1,9 +1,9 @@
 // The incident panel: the selected alarm with its timers, the actions (each with its key), the
 // procedure for its type, the linked cameras' snapshots and the timeline of who did what when.
 
-import type { GuardView, IncidentAction, IncidentDetail, IncidentView } from "../../lib/bindings";
+import type { GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera } from "../../lib/bindings";
 import { h, replace } from "../../lib/dom";
-import { label, t, type MessageKey } from "../../lib/i18n";
+import { label, language, t, type MessageKey } from "../../lib/i18n";
 import { CATEGORIES, KEY_OF, categoryFor, type KeyCommand } from "./keys";
 import { clock, escalationNow, lineText, placeText, stateText, timerText, typeText } from "./present";
 
@@ -15,9 +15,14 @@ export interface PanelActions {
   shelve(minutes: number, reason: string): Promise<void>;
   silence(): Promise<void>;
   locate(): void;
+  /** Administrators edit procedures and camera links. */
+  isAdmin(): boolean;
+  saveProcedure(steps: string[]): Promise<void>;
+  cameraCandidates(): Promise<LinkedCamera[]>;
+  linkCameras(ids: string[]): Promise<void>;
 }
 
-type Form = "dispatch" | "note" | "close" | "shelve" | null;
+type Form = "dispatch" | "note" | "close" | "shelve" | "procedure" | "cameras" | null;
 
 export class IncidentPanel {
   readonly element: HTMLElement;
@@ -27,6 +32,7 @@ export class IncidentPanel {
   private guards: GuardView[] = [];
   private snapshotTimer = 0;
   private shownLevel = "none";
+  private candidates: LinkedCamera[] = [];
 
   constructor(
     private readonly acknowledgeWithinMs: number,
@@ -130,7 +136,7 @@ export class IncidentPanel {
     if (form === null) this.message = "";
     this.message = "";
     this.render();
-    this.element.querySelector<HTMLInputElement>(".incident-form input")?.focus();
+    this.element.querySelector<HTMLInputElement>(".incident-form input, .incident-form textarea")?.focus();
   }
 
   private button(command: KeyCommand, testid: string, enabled: boolean, primary = false): HTMLElement {
@@ -206,6 +212,33 @@ export class IncidentPanel {
       return h("div", { class: "incident-form" }, h("div", { class: "form-title" }, t("act_note")), input,
         h("button", { class: "button primary", "data-testid": "note-confirm", onclick: go }, t("confirm")));
     }
+    if (this.form === "procedure") {
+      const text = h("textarea", { class: "input procedure-text", rows: 7, "data-testid": "procedure-text" });
+      text.value = d.steps.join("\n");
+      const go = () => {
+        this.form = null;
+        void this.actions.saveProcedure(text.value.split("\n"));
+      };
+      return h("div", { class: "incident-form" },
+        h("div", { class: "form-title" }, t("procedureHelp", { language: language() === "zh-CN" ? "中文" : "English" })), text,
+        h("button", { class: "button primary", "data-testid": "procedure-save", onclick: go }, t("confirm")),
+        h("button", { class: "button", onclick: () => this.open(null) }, t("cancel")));
+    }
+    if (this.form === "cameras") {
+      const boxes = this.candidates.map((c) => {
+        const box = h("input", { type: "checkbox", value: c.id, checked: c.configured });
+        return h("label", { class: "camera-choice" }, box, `${c.code} · ${label(c.name)} · ${Math.round(c.distance_px)} px`);
+      });
+      const go = () => {
+        this.form = null;
+        const ids = boxes.map((b) => b.querySelector("input")!).filter((i) => i.checked).map((i) => i.value);
+        void this.actions.linkCameras(ids);
+      };
+      return h("div", { class: "incident-form camera-choices", "data-testid": "camera-links" },
+        h("div", { class: "form-title" }, t("linksHelp")), ...boxes,
+        h("button", { class: "button primary", "data-testid": "camera-links-save", onclick: go }, t("confirm")),
+        h("button", { class: "button", onclick: () => this.open(null) }, t("cancel")));
+    }
     const minutes = h("input", { class: "input short", type: "number", min: 1, max: 1440, value: 30, "data-testid": "shelve-minutes" });
     const reason = h("input", { class: "input", "data-testid": "shelve-reason", placeholder: t("shelveReason") });
     const go = () => {
@@ -234,9 +267,15 @@ export class IncidentPanel {
     const open = i.state !== "closed";
     const s = i.state;
     const cameras = d.cameras.map((c) => {
-      const img = c.snapshot_url
-        ? h("img", { class: "snapshot", alt: c.code, "data-src": c.snapshot_url, src: `${c.snapshot_url}?t=${now}` })
-        : h("div", { class: "snapshot missing" }, t("noSnapshot"));
+      // A live stream when the camera has one (HLS in a video element, MJPEG as an image), else its
+      // snapshot, fetched again every two seconds.
+      const img = c.stream_url
+        ? /\.m3u8(\?|$)/i.test(c.stream_url)
+          ? h("video", { class: "snapshot", src: c.stream_url, autoplay: true, muted: true, playsinline: true })
+          : h("img", { class: "snapshot stream", alt: c.code, src: c.stream_url })
+        : c.snapshot_url
+          ? h("img", { class: "snapshot", alt: c.code, "data-src": c.snapshot_url, src: `${c.snapshot_url}?t=${now}` })
+          : h("div", { class: "snapshot missing" }, t("noSnapshot"));
       if (img instanceof HTMLImageElement) {
         img.addEventListener("error", () => img.classList.add("failed"));
         img.addEventListener("load", () => img.classList.remove("failed"));
@@ -281,9 +320,21 @@ export class IncidentPanel {
       ),
       this.message ? h("p", { class: "incident-message", role: "alert", "data-testid": "incident-message" }, this.message) : null,
       this.renderForm(),
-      h("h3", {}, t("procedure")),
+      h("h3", {}, t("procedure"), this.actions.isAdmin()
+        ? h("button", { class: "button link small", "data-testid": "procedure-edit", onclick: () => this.open("procedure") }, t("editProcedure"))
+        : null),
       h("ol", { class: "procedure", "data-testid": "procedure" }, ...d.steps.map((step) => h("li", {}, step))),
-      h("h3", {}, t("cameras")),
+      h("h3", {}, t("cameras"), this.actions.isAdmin() && i.point
+        ? h("button", {
+            class: "button link small",
+            "data-testid": "cameras-edit",
+            onclick: () =>
+              void this.actions.cameraCandidates().then((list) => {
+                this.candidates = list;
+                this.open("cameras");
+              }),
+          }, t("linkCameras"))
+        : null),
       h("div", { class: "cameras" }, ...cameras),
       h("h3", {}, t("timeline")),
       h(
@@ -295,9 +346,9 @@ export class IncidentPanel {
       ),
     );
     this.element.hidden = false;
-    if (d.cameras.some((c) => c.snapshot_url)) {
+    if (d.cameras.some((c) => c.snapshot_url && !c.stream_url)) {
       this.snapshotTimer = window.setInterval(() => {
-        for (const img of this.element.querySelectorAll<HTMLImageElement>("img.snapshot")) {
+        for (const img of this.element.querySelectorAll<HTMLImageElement>("img.snapshot[data-src]")) {
           // Load the next picture off screen and swap it in once it is whole: no blank frames.
           const next = new Image();
           next.onload = () => {
