@@ -435,7 +435,9 @@ impl Workstation {
     pub fn camera_candidates(&self, point: Id, limit: u32) -> Result<Vec<LinkedCamera>, ApiError> {
         let store = self.store();
         let places = Places::new(&store)?;
-        let view = places.point(Some(point)).ok_or_else(|| ApiError::new("not_found", format!("device {point} does not exist")))?;
+        let view = places
+            .point(Some(point))
+            .ok_or_else(|| ApiError::new("not_found", format!("device {point} does not exist")))?;
         let linked = store.linked_cameras(point)?;
         let mut list = nearest_cameras(&store, &view, limit.clamp(1, 50) as usize)?;
         for c in &mut list {
@@ -464,7 +466,9 @@ impl Workstation {
             return Err(ApiError::field("invalid", "point", format!("{} is not an alarm point", device.code)));
         }
         for id in cameras {
-            let camera = store.device(*id).map_err(|_| ApiError::field("invalid", "cameras", format!("camera {id} does not exist")))?;
+            let camera = store
+                .device(*id)
+                .map_err(|_| ApiError::field("invalid", "cameras", format!("camera {id} does not exist")))?;
             if camera.kind != DeviceKind::Camera {
                 return Err(ApiError::field("invalid", "cameras", format!("{} is not a camera", camera.code)));
             }
@@ -644,7 +648,8 @@ mod tests {
         assert!(ws.incidents(None, 10).expect("list").is_empty(), "a shelved point opens nothing");
         assert!(ws.with_store(|s| s.active_shelves(0)).expect("shelves")[0].by == "demo-operator");
 
-        let cameras = ws.camera_candidates(ws.search("OPD-1F-ALM-002", 1).expect("search")[0].id, 8).expect("candidates");
+        let cameras =
+            ws.camera_candidates(ws.search("OPD-1F-ALM-002", 1).expect("search")[0].id, 8).expect("candidates");
         let far = cameras.last().expect("a camera").id;
         let point = ws.search("OPD-1F-ALM-002", 1).expect("search")[0].id;
         assert_eq!(ws.link_cameras(point, &[far]).expect_err("operator").code, "forbidden");
@@ -660,7 +665,11 @@ mod tests {
         assert_eq!((detail.cameras.len(), detail.cameras[0].id, detail.cameras[0].configured), (1, far, true));
         assert!(ws.camera_candidates(point, 8).expect("candidates")[0].configured, "linked ones first");
         ws.link_cameras(point, &[]).expect("unlink");
-        assert_eq!(ws.incident_detail(id, "zh-CN").expect("detail").cameras.len(), NEAREST_CAMERAS, "back to the nearest");
+        assert_eq!(
+            ws.incident_detail(id, "zh-CN").expect("detail").cameras.len(),
+            NEAREST_CAMERAS,
+            "back to the nearest"
+        );
         let id = alarm(&ws, "OPD-1F-ALM-003");
         assert_eq!(ws.incident_detail(id, "zh-CN").expect("detail").steps, steps);
         assert_ne!(ws.incident_detail(id, "en").expect("detail").steps, steps, "the other language keeps its own");
