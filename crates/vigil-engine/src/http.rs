@@ -354,7 +354,7 @@ async fn incidents(
         None | Some("all") => Some(since),
         Some("open") => None,
         Some(other) => {
-            return Err(ApiFailure::bad("state", &format!("state is open or all, not {other:?}")));
+            return Err(ApiFailure::bad("state", format!("state is open or all, not {other:?}")));
         }
     };
     let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
