@@ -106,38 +106,67 @@ pub fn follow(app: &AppHandle) {
     }
 }
 
+/// Tells the web UI about one change: which incident, whether it is new, when its alarm came in.
+fn announce(app: &AppHandle, change: &vigil_store::IncidentChange) {
+    let priority = match change.priority {
+        Priority::P1 => 1,
+        Priority::P2 => 2,
+        Priority::P3 => 3,
+    };
+    let _ = app.emit(
+        "incident-news",
+        serde_json::json!({
+            "incident_id": change.incident_id,
+            "device_id": change.device_id,
+            "floor_id": null,
+            "priority": priority,
+            "opened": change.opened,
+            "received_at": change.received_at,
+        }),
+    );
+}
+
 /// Runs beside the engine for the life of the window: every incident change is announced to the
 /// web UI at once, a new alarm brings the window forward, and once a second the siren and the
-/// escalations are brought up to date.
+/// escalations are brought up to date. Changes that arrive together (a storm, a burst of repeats)
+/// are handled as one batch: each new incident is announced, the repeats once, the siren once.
 pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_store::IncidentChange>) {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
-            tokio::select! {
+            let first = tokio::select! {
                 received = news.recv() => match received {
-                    Ok(change) => {
-                        let _ = app.emit("incident-news", serde_json::json!({
-                            "incident_id": change.incident_id,
-                            "device_id": change.device_id,
-                            "floor_id": null,
-                            "priority": match change.priority { Priority::P1 => 1, Priority::P2 => 2, Priority::P3 => 3 },
-                            "opened": change.opened,
-                            "received_at": change.received_at,
-                        }));
-                        if change.opened {
-                            to_front(&app);
-                        }
-                        let handle = app.clone();
-                        let _ = tokio::task::spawn_blocking(move || follow(&handle)).await;
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    Ok(change) => Some(change),
+                    // Missed changes are covered by the UI's reload and the next tick.
+                    Err(RecvError::Lagged(_)) => None,
+                    Err(RecvError::Closed) => return,
                 },
-                _ = tick.tick() => {
-                    let handle = app.clone();
-                    let _ = tokio::task::spawn_blocking(move || follow(&handle)).await;
+                _ = tick.tick() => None,
+            };
+            if let Some(first) = first {
+                let mut batch = vec![first];
+                loop {
+                    match news.try_recv() {
+                        Ok(change) => batch.push(change),
+                        Err(TryRecvError::Lagged(_)) => continue,
+                        Err(_) => break,
+                    }
+                }
+                let mut repeat_told = false;
+                for change in &batch {
+                    if change.opened || !repeat_told {
+                        announce(&app, change);
+                        repeat_told |= !change.opened;
+                    }
+                }
+                if batch.iter().any(|c| c.opened) {
+                    to_front(&app);
                 }
             }
+            let handle = app.clone();
+            let _ = tokio::task::spawn_blocking(move || follow(&handle)).await;
         }
     });
 }

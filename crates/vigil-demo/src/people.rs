@@ -35,9 +35,9 @@ pub(crate) fn guards(scale: u32, campus: u32, rng: &mut ChaCha8Rng) -> Vec<Guard
 
 pub(crate) fn accounts(rng: &mut ChaCha8Rng) -> Result<Vec<Account>, DemoError> {
     [
-        ("demo-operator", "张敏 (值班员)", Role::Operator),
-        ("demo-supervisor", "李强 (班长)", Role::Supervisor),
-        ("demo-admin", "陈静 (管理员)", Role::Administrator),
+        ("demo-operator", "张敏", Role::Operator),
+        ("demo-supervisor", "李强", Role::Supervisor),
+        ("demo-admin", "陈静", Role::Administrator),
     ]
     .into_iter()
     .map(|(name, full_name, role)| {
