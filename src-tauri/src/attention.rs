@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, UserAttentionType};
 use vigil_api::attention::{siren_for, NoticeBoard};
+use vigil_api::IncidentView;
 use vigil_attention::{Notice, Notifier, Siren};
 use vigil_domain::incident::Priority;
 
@@ -87,14 +88,26 @@ fn to_front(app: &AppHandle) {
     }
 }
 
+/// The open incidents now, in handling order; none when the workstation is not open.
+fn open_incidents(app: &AppHandle) -> Option<Vec<IncidentView>> {
+    let state = app.state::<AppState>();
+    let ws = state.workstation().ok()?;
+    ws.incidents(None, 10_000).ok()
+}
+
 /// Lets the siren and the notices follow the open incidents now.
 pub fn follow(app: &AppHandle) {
+    if let Some(open) = open_incidents(app) {
+        follow_with(app, &open);
+    }
+}
+
+fn follow_with(app: &AppHandle, open: &[IncidentView]) {
     let state = app.state::<AppState>();
     let Ok(ws) = state.workstation() else { return };
-    let Ok(open) = ws.incidents(None, 10_000) else { return };
-    state.attention.siren.sound(siren_for(&open).map(|(p, loud)| (level(p), loud)));
-    let language = ws.language().ok().flatten().unwrap_or_else(|| "zh-CN".into());
-    let due = state.attention.board.lock().unwrap_or_else(|p| p.into_inner()).due(&open, &language);
+    state.attention.siren.sound(siren_for(open).map(|(p, loud)| (level(p), loud)));
+    let language = crate::cmd::app::console_language(ws);
+    let due = state.attention.board.lock().unwrap_or_else(|p| p.into_inner()).due(open, &language);
     for notice in due {
         if notice.level != "new" {
             let _ = app.emit(
@@ -106,30 +119,26 @@ pub fn follow(app: &AppHandle) {
     }
 }
 
-/// Tells the web UI about one change: which incident, whether it is new, when its alarm came in.
-fn announce(app: &AppHandle, change: &vigil_store::IncidentChange) {
+/// One change as the web UI hears of it: which incident, whether it is new, when its alarm came in.
+fn change_json(change: &vigil_store::IncidentChange) -> serde_json::Value {
     let priority = match change.priority {
         Priority::P1 => 1,
         Priority::P2 => 2,
         Priority::P3 => 3,
     };
-    let _ = app.emit(
-        "incident-news",
-        serde_json::json!({
-            "incident_id": change.incident_id,
-            "device_id": change.device_id,
-            "floor_id": null,
-            "priority": priority,
-            "opened": change.opened,
-            "received_at": change.received_at,
-        }),
-    );
+    serde_json::json!({
+        "incident_id": change.incident_id,
+        "device_id": change.device_id,
+        "priority": priority,
+        "opened": change.opened,
+        "received_at": change.received_at,
+    })
 }
 
-/// Runs beside the engine for the life of the window: every incident change is announced to the
-/// web UI at once, a new alarm brings the window forward, and once a second the siren and the
-/// escalations are brought up to date. Changes that arrive together (a storm, a burst of repeats)
-/// are handled as one batch: each new incident is announced, the repeats once, the siren once.
+/// Runs beside the engine for the life of the window. Each batch of incident changes (one alarm,
+/// or a burst of repeats) is announced to the web UI at once together with the open list, so the
+/// row is drawn without another round trip; a new alarm brings the window forward; the siren and
+/// the notices follow. Once a second, with or without news, the siren and escalations are updated.
 pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_store::IncidentChange>) {
     use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     tauri::async_runtime::spawn(async move {
@@ -139,14 +148,15 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
             let first = tokio::select! {
                 received = news.recv() => match received {
                     Ok(change) => Some(change),
-                    // Missed changes are covered by the UI's reload and the next tick.
+                    // Missed changes are covered by the UI's own reload and the next tick.
                     Err(RecvError::Lagged(_)) => None,
                     Err(RecvError::Closed) => return,
                 },
                 _ = tick.tick() => None,
             };
+            let mut batch = Vec::new();
             if let Some(first) = first {
-                let mut batch = vec![first];
+                batch.push(first);
                 loop {
                     match news.try_recv() {
                         Ok(change) => batch.push(change),
@@ -154,19 +164,24 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
                         Err(_) => break,
                     }
                 }
-                let mut repeat_told = false;
-                for change in &batch {
-                    if change.opened || !repeat_told {
-                        announce(&app, change);
-                        repeat_told |= !change.opened;
-                    }
-                }
+            }
+            let handle = app.clone();
+            let Ok(Some(open)) = tokio::task::spawn_blocking(move || open_incidents(&handle)).await else { continue };
+            if !batch.is_empty() {
+                // Every new incident by name; repeats and restores once for the batch.
+                let mut told_repeat = false;
+                let changes: Vec<serde_json::Value> = batch
+                    .iter()
+                    .filter(|c| c.opened || !std::mem::replace(&mut told_repeat, true))
+                    .map(change_json)
+                    .collect();
+                let _ = app.emit("incident-news", serde_json::json!({ "changes": changes, "open": open }));
                 if batch.iter().any(|c| c.opened) {
                     to_front(&app);
                 }
             }
             let handle = app.clone();
-            let _ = tokio::task::spawn_blocking(move || follow(&handle)).await;
+            let _ = tokio::task::spawn_blocking(move || follow_with(&handle, &open)).await;
         }
     });
 }

@@ -15,6 +15,9 @@ import { IncidentPanel } from "./features/incidents/incidentPanel";
 import { commandFor } from "./features/incidents/keys";
 import { LoginScreen } from "./features/session/login";
 
+/** Resolves after the next frame is painted. */
+const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
 /** The list is reloaded this often even without news, so nothing depends on one event arriving. */
 const INCIDENT_POLL_MS = 5000;
 
@@ -30,6 +33,8 @@ export class Console {
   private lastActivity = Date.now();
   private reloading: Promise<void> | null = null;
   private reloadsWanted = 0;
+  private newsSeq = 0;
+  private refreshTimer = 0;
   /** Devices with an open incident at the last reload, and the status the map shows for them. */
   private alarmDevices = new Map<string, "alarm" | "fault">();
   private readonly header: HTMLElement;
@@ -128,10 +133,20 @@ export class Console {
   }
 
   private async doReload(): Promise<void> {
-    const before = new Set(this.alarms.incidents.map((i) => i.id));
+    const seq = this.newsSeq;
     const items = await api.incidents();
+    // News that came while this was on its way is newer than what it brings.
+    if (seq !== this.newsSeq) return;
+    await this.applyItems(items);
+  }
+
+  /** Shows `items` as the open list: the rows at once; the map, the panel and the counts after the
+   * rows are on screen, so nothing heavier ever delays an alarm's row. */
+  private async applyItems(items: IncidentView[]): Promise<void> {
+    const before = new Set(this.alarms.incidents.map((i) => i.id));
     this.alarms.setItems(items);
     this.login.setOpenAlarms(items.length);
+    await nextFrame();
     this.map.setAlarms(
       items
         .filter((i) => i.point !== null)
@@ -148,22 +163,31 @@ export class Console {
     for (const [id, status] of open) if (this.alarmDevices.get(id) !== status) this.map.setDeviceStatus(id, status);
     for (const id of this.alarmDevices.keys()) if (!open.has(id)) this.map.setDeviceStatus(id, "normal");
     this.alarmDevices = open;
-    const changed = items.length !== before.size || items.some((i) => !before.has(i.id));
     const selected = this.alarms.selected;
     if (selected) await this.showIncident(selected);
-    if (changed) await this.refresh();
+    if (items.length !== before.size || items.some((i) => !before.has(i.id))) this.refreshSoon();
+  }
+
+  /** The floor badges and counts, refreshed a moment later and once for a burst of changes. */
+  private refreshSoon(): void {
+    window.clearTimeout(this.refreshTimer);
+    this.refreshTimer = window.setTimeout(() => void this.refresh().catch(() => undefined), 250);
   }
 
   private async onNews(news: IncidentNews): Promise<void> {
-    await this.reloadIncidents();
-    if (!news.opened) return;
-    const incident = this.alarms.incidents.find((i) => i.id === news.incident_id);
-    if (!incident) return;
-    // A new alarm takes the desk unless the operator is on one at least as urgent.
+    this.newsSeq++;
+    await this.applyItems(news.open);
+    // The most urgent new alarm takes the desk, unless the operator is on one at least as urgent.
+    const fresh = news.changes
+      .filter((c) => c.opened)
+      .map((c) => news.open.find((i) => i.id === c.incident_id))
+      .filter((i): i is IncidentView => i !== undefined)
+      .sort((a, b) => a.priority - b.priority)[0];
+    if (!fresh) return;
     const current = this.alarms.selected;
-    if (!current || current.state !== "new" || incident.priority < current.priority) {
-      this.alarms.select(incident.id);
-      await this.locate(incident);
+    if (!current || current.state !== "new" || fresh.priority < current.priority) {
+      this.alarms.select(fresh.id);
+      await this.locate(fresh);
     }
   }
 

@@ -46,6 +46,12 @@ fn system_language() -> String {
     }
 }
 
+/// The console's language: the operator's last choice, else vigil.toml, else the system locale.
+pub fn console_language(ws: &vigil_api::Workstation) -> String {
+    let configured = ws.settings().ui.language.clone();
+    ws.language().ok().flatten().unwrap_or(if configured == "auto" { system_language() } else { configured })
+}
+
 #[tauri::command]
 pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
     let data_dir = state.data_dir.display().to_string();
@@ -62,9 +68,7 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
             })
         }
     };
-    let chosen = ws.language()?;
-    let configured = ws.settings().ui.language.clone();
-    let language = chosen.unwrap_or(if configured == "auto" { system_language() } else { configured });
+    let language = console_language(ws);
     Ok(Startup {
         data_dir,
         error: state.startup_error.clone(),

@@ -181,3 +181,55 @@ async fn state_is(desktop: &Desktop, state: &str) -> Result<()> {
         .with_context(|| format!("the incident becomes {state}"))?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_alarm_gets_louder_and_the_supervisor_is_told() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    let (account, zone, _) = Store::open(&dir.path().join(DATABASE_FILE))?
+        .dc09_addresses()?
+        .into_iter()
+        .find(|(_, zone, _)| *zone == 1)
+        .context("a demo alarm point on zone 1")?;
+    // Unacknowledged after one second: the first level of the three-level response.
+    std::fs::write(
+        dir.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n[incidents]\nacknowledge_within_seconds = 1\n",
+    )?;
+    let desktop = Desktop::launch(dir.path(), "en_US.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        desktop.login("demo-operator", "2468").await?;
+        let mut panel = connect(desktop.dc09_address().await?).await?;
+        send_and_ack(&mut panel, &contact_id(&account, zone, 120, 7)).await?;
+        desktop
+            .wait_for("document.querySelector('.alarm-row.esc-unacknowledged')", Duration::from_secs(10))
+            .await
+            .context("the late row flashes")?;
+        desktop.testid("escalation").await.context("the panel says the supervisor was told")?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = attention(&desktop).await?;
+            let loud =
+                log["siren"].as_array().into_iter().flatten().any(|e| e["event"] == "started" && e["loud"] == true);
+            let told =
+                log["notifications"].as_array().into_iter().flatten().any(|n| {
+                    n["summary"].as_str().is_some_and(|s| s.starts_with("Supervisor")) && n["critical"] == true
+                });
+            if loud && told {
+                break;
+            }
+            anyhow::ensure!(std::time::Instant::now() < deadline, "no louder siren or supervisor notice: {log}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // Acknowledging answers the first level: the siren stops.
+        desktop.press('a').await?;
+        state_is(&desktop, "acknowledged").await?;
+        let log = attention(&desktop).await?;
+        assert_eq!(log["siren"].as_array().and_then(|l| l.last()).map(|e| e["event"].clone()), Some(json!("stopped")));
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    desktop.quit().await?;
+    result
+}

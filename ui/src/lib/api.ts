@@ -29,14 +29,21 @@ export interface Startup {
   acknowledge_within_seconds: number;
 }
 
-/** What the engine announces when a received alarm opens or changes an incident. */
-export interface IncidentNews {
+/** One incident a received alarm opened or changed. */
+export interface IncidentChange {
   incident_id: string;
   device_id: string | null;
-  floor_id: string | null;
   priority: number;
+  /** A new incident, rather than a repeat or restore folded into one. */
   opened: boolean;
   received_at: number;
+}
+
+/** What the engine announces when received alarms open or change incidents: the changes, and the
+ * open list as it is now (so the window draws it without asking). */
+export interface IncidentNews {
+  changes: IncidentChange[];
+  open: IncidentView[];
 }
 
 /** The siren as the shell plays it: what sounds now and until when it is silenced. */
