@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, UserAttentionType};
 use vigil_api::attention::{siren_for, NoticeBoard};
-use vigil_api::IncidentView;
+use vigil_api::{IncidentView, Workstation};
 use vigil_attention::{Notice, Notifier, Siren};
 use vigil_domain::incident::Priority;
 
@@ -88,23 +88,17 @@ fn to_front(app: &AppHandle) {
     }
 }
 
-/// The open incidents now, in handling order; none when the workstation is not open.
-fn open_incidents(app: &AppHandle) -> Option<Vec<IncidentView>> {
-    let state = app.state::<AppState>();
-    let ws = state.workstation().ok()?;
-    ws.incidents(None, 10_000).ok()
-}
-
-/// Lets the siren and the notices follow the open incidents now.
+/// Lets the siren and the notices follow the open incidents now (after an operator's action).
 pub fn follow(app: &AppHandle) {
-    if let Some(open) = open_incidents(app) {
-        follow_with(app, &open);
+    let state = app.state::<AppState>();
+    let Ok(ws) = state.workstation() else { return };
+    if let Ok(open) = ws.incidents(None, 10_000) {
+        follow_with(app, ws, &open);
     }
 }
 
-fn follow_with(app: &AppHandle, open: &[IncidentView]) {
+fn follow_with(app: &AppHandle, ws: &Workstation, open: &[IncidentView]) {
     let state = app.state::<AppState>();
-    let Ok(ws) = state.workstation() else { return };
     state.attention.siren.sound(siren_for(open).map(|(p, loud)| (level(p), loud)));
     let language = crate::cmd::app::console_language(ws);
     let due = state.attention.board.lock().unwrap_or_else(|p| p.into_inner()).due(open, &language);
@@ -139,7 +133,10 @@ fn change_json(change: &vigil_store::IncidentChange) -> serde_json::Value {
 /// or a burst of repeats) is announced to the web UI at once together with the open list, so the
 /// row is drawn without another round trip; a new alarm brings the window forward; the siren and
 /// the notices follow. Once a second, with or without news, the siren and escalations are updated.
-pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_store::IncidentChange>) {
+///
+/// `ws` is this loop's own connection: an operator's long read in the window never holds up a siren.
+pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_store::IncidentChange>, ws: Workstation) {
+    let ws = std::sync::Arc::new(ws);
     use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
@@ -165,8 +162,10 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
                     }
                 }
             }
-            let handle = app.clone();
-            let Ok(Some(open)) = tokio::task::spawn_blocking(move || open_incidents(&handle)).await else { continue };
+            let reader = ws.clone();
+            let Ok(Ok(open)) = tokio::task::spawn_blocking(move || reader.incidents(None, 10_000)).await else {
+                continue;
+            };
             if !batch.is_empty() {
                 // Every new incident by name; repeats and restores once for the batch.
                 let mut told_repeat = false;
@@ -180,8 +179,8 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
                     to_front(&app);
                 }
             }
-            let handle = app.clone();
-            let _ = tokio::task::spawn_blocking(move || follow_with(&handle, &open)).await;
+            let (handle, reader) = (app.clone(), ws.clone());
+            let _ = tokio::task::spawn_blocking(move || follow_with(&handle, &reader, &open)).await;
         }
     });
 }

@@ -99,7 +99,10 @@ fn start_engine(
                     dc09_udp: show(engine.dc09_udp),
                     http: show(engine.http),
                 };
-                crate::attention::watch(app, engine.incident_news());
+                match Workstation::open(&dir) {
+                    Ok(own) => crate::attention::watch(app, engine.incident_news(), own),
+                    Err(e) => eprintln!("vigil-desktop: no siren or notices, the database did not open again: {e}"),
+                }
                 *running.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine);
                 listening
             }

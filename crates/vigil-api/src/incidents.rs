@@ -512,15 +512,12 @@ fn camera_of(store: &Store, id: Id, point: &PointView, configured: bool) -> Opti
 
 /// The `limit` cameras nearest the point on its floor plan.
 fn nearest_cameras(store: &Store, point: &PointView, limit: usize) -> Result<Vec<LinkedCamera>, ApiError> {
-    let mut nearest: Vec<LinkedCamera> = store
-        .floor_devices(point.floor_id)?
+    let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+    Ok(store
+        .nearest_cameras(point.floor_id, point.x, point.y, limit)?
         .into_iter()
-        .filter(|d| d.kind == DeviceKind::Camera)
         .map(|d| linked_camera(d, point, false))
-        .collect();
-    nearest.sort_by(|a, b| a.distance_px.total_cmp(&b.distance_px));
-    nearest.truncate(limit);
-    Ok(nearest)
+        .collect())
 }
 
 /// The cameras an administrator linked to the point, else the nearest on its floor plan.

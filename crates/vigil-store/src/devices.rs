@@ -151,6 +151,17 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The `limit` cameras nearest to (`x`, `y`) on a floor, nearest first; SQLite measures, so
+    /// even a floor of tens of thousands of devices costs one pass and no row copies.
+    pub fn nearest_cameras(&self, floor_id: Id, x: f64, y: f64, limit: u32) -> Result<Vec<Device>> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE floor_id = ?1 AND kind = 'camera' AND deleted = 0
+             ORDER BY (x - ?2) * (x - ?2) + (y - ?3) * (y - ?3), code LIMIT ?4"
+        ))?;
+        let rows = stmt.query_map(params![floor_id.to_string(), x, y, limit], device_of)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn device(&self, id: Id) -> Result<Device> {
         let mut stmt = self
             .conn()
