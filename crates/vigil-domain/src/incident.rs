@@ -143,6 +143,15 @@ pub struct Shelf {
 
 /// Repeats from a point within this long of its last signal fold into its open incident.
 pub const FOLD_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// A chattering point repeats thousands of times: the timeline keeps the first this many repeats
+/// (and restores) one by one; after that `repeats` and `last_signal_at` carry the count, so an
+/// incident stays small however long the storm.
+pub const TIMELINE_SIGNALS_MAX: usize = 20;
+
+fn signal_entries(incident: &Incident) -> usize {
+    incident.timeline.iter().filter(|e| matches!(e.what, EntryKind::Repeat { .. } | EntryKind::Restore { .. })).count()
+}
+
 /// The on-scene target of the product brief: 5 minutes.
 pub const ON_SCENE_TARGET_MS: i64 = 5 * 60 * 1000;
 /// The longest an operator may shelve a point; supervisors may shelve up to a day.
@@ -173,11 +182,13 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
     let open = incidents.iter().position(|i| i.point == signal.point && i.state != IncidentState::Closed);
     match (open, signal.restore) {
         (Some(index), true) => {
-            incidents[index].timeline.push(Entry {
-                at: signal.at,
-                by: None,
-                what: EntryKind::Restore { signal: signal.id },
-            });
+            if signal_entries(&incidents[index]) < TIMELINE_SIGNALS_MAX {
+                incidents[index].timeline.push(Entry {
+                    at: signal.at,
+                    by: None,
+                    what: EntryKind::Restore { signal: signal.id },
+                });
+            }
             SignalOutcome::RestoreNoted(index)
         }
         (None, true) => SignalOutcome::RestoreAlone,
@@ -187,7 +198,13 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
             incident.last_signal_at = incident.last_signal_at.max(signal.at);
             // A more urgent repeat (a fire after a fault) raises the incident; nothing lowers it.
             incident.priority = incident.priority.min(signal.priority);
-            incident.timeline.push(Entry { at: signal.at, by: None, what: EntryKind::Repeat { signal: signal.id } });
+            if signal_entries(incident) < TIMELINE_SIGNALS_MAX {
+                incident.timeline.push(Entry {
+                    at: signal.at,
+                    by: None,
+                    what: EntryKind::Repeat { signal: signal.id },
+                });
+            }
             SignalOutcome::Folded(index)
         }
         _ => SignalOutcome::Opened(Box::new(Incident {
@@ -497,7 +514,7 @@ mod tests {
             prop_assert_eq!(list[0].repeats as usize, gaps.len() - 1);
             let most_urgent = levels[..gaps.len()].iter().map(|l| Priority::from_level(*l)).min();
             prop_assert_eq!(Some(list[0].priority), most_urgent);
-            prop_assert_eq!(list[0].timeline.len(), gaps.len());
+            prop_assert_eq!(list[0].timeline.len(), gaps.len().min(1 + TIMELINE_SIGNALS_MAX), "the timeline stays bounded");
         }
 
         #[test]
