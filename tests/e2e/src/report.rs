@@ -99,6 +99,8 @@ pub fn markdown(doc: &Value) -> String {
         ),
     ] {
         let (value, target) = (figure(name, key), figure(name, target_key));
+        // Figures are measured to a thousandth at most; float noise is not a digit.
+        let value = (value * 1000.0).round() / 1000.0;
         s.push_str(&format!("- {label}: {value} {unit} (target < {target} {unit}): {}\n", verdict(value, target)));
     }
     let floor = figure("pan_zoom_one_floor", "no_devices_pan_frame_median_ms");
