@@ -84,7 +84,7 @@ const en = {
   role_administrator: "Administrator",
   openAlarms: "Alarms",
   noAlarms: "No open alarm",
-  alarmsWaiting: "{n} open alarms",
+  alarmsWaiting: "Open alarms: {n}",
   // Incidents.
   priority1: "P1",
   priority2: "P2",
@@ -253,7 +253,7 @@ const zh: Record<MessageKey, string> = {
   role_administrator: "管理员",
   openAlarms: "报警",
   noAlarms: "没有未处理的报警",
-  alarmsWaiting: "{n} 条未结报警",
+  alarmsWaiting: "未结报警：{n} 条",
   // 警情。
   priority1: "一级",
   priority2: "二级",
