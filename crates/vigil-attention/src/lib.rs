@@ -8,6 +8,8 @@
 
 mod notify;
 mod siren;
+#[cfg(feature = "test-server")]
+pub mod testing;
 
 pub use notify::{Notice, NoticeOutcome, Notifier};
 pub use siren::{Siren, SirenEvent, SirenState, CHANNELS, SAMPLE_RATE};

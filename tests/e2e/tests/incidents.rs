@@ -196,6 +196,11 @@ async fn an_unanswered_alarm_gets_louder_and_the_supervisor_is_told() -> Result<
         dir.path().join("vigil.toml"),
         "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n[incidents]\nacknowledge_within_seconds = 1\n",
     )?;
+    // The desktop's notifications go to the session bus the tests run in (dbus-run-session): a
+    // recording notification server takes them there.
+    let notifications = vigil_attention::testing::NotificationRecorder::claim().context(
+        "claim org.freedesktop.Notifications (run the e2e tests inside dbus-run-session, as scripts/test.sh does)",
+    )?;
     let desktop = Desktop::launch(dir.path(), "en_US.UTF-8").await?;
     let result = async {
         desktop.wait_ready().await?;
@@ -222,6 +227,14 @@ async fn an_unanswered_alarm_gets_louder_and_the_supervisor_is_told() -> Result<
             anyhow::ensure!(std::time::Instant::now() < deadline, "no louder siren or supervisor notice: {log}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // What the desktop showed: the new alarm, then the supervisor's notice, both critical.
+        let shown = notifications.received();
+        let new_alarm = shown.iter().find(|n| n.summary.starts_with("P1")).context("the new alarm's notification")?;
+        assert_eq!((new_alarm.app_name.as_str(), new_alarm.urgency), ("Vigil", Some(2)), "{shown:?}");
+        assert!(new_alarm.body.contains("ALM"), "the body names the point: {new_alarm:?}");
+        let supervisor =
+            shown.iter().find(|n| n.summary.starts_with("Supervisor")).context("the supervisor's notice")?;
+        assert_eq!(supervisor.urgency, Some(2), "{shown:?}");
         // Acknowledging answers the first level: the siren stops.
         desktop.press('a').await?;
         state_is(&desktop, "acknowledged").await?;
