@@ -34,10 +34,6 @@ pub struct Attention {
     board: Mutex<NoticeBoard>,
 }
 
-fn level(priority: u8) -> Priority {
-    Priority::from_level(priority)
-}
-
 impl Attention {
     pub fn new() -> Attention {
         Attention {
@@ -54,11 +50,7 @@ impl Attention {
     pub fn status(&self) -> SirenStatus {
         let s = self.siren.state();
         SirenStatus {
-            playing: s.playing.map(|p| match p {
-                Priority::P1 => 1,
-                Priority::P2 => 2,
-                Priority::P3 => 3,
-            }),
+            playing: s.playing.map(Priority::level),
             loud: s.loud,
             silenced_for_ms: s.silenced_for.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         }
@@ -99,7 +91,7 @@ pub fn follow(app: &AppHandle) {
 
 fn follow_with(app: &AppHandle, ws: &Workstation, open: &[IncidentView]) {
     let state = app.state::<AppState>();
-    state.attention.siren.sound(siren_for(open).map(|(p, loud)| (level(p), loud)));
+    state.attention.siren.sound(siren_for(open).map(|(p, loud)| (Priority::from_level(p), loud)));
     let language = crate::cmd::app::console_language(ws);
     let due = state.attention.board.lock().unwrap_or_else(|p| p.into_inner()).due(open, &language);
     for notice in due {
@@ -115,15 +107,10 @@ fn follow_with(app: &AppHandle, ws: &Workstation, open: &[IncidentView]) {
 
 /// One change as the web UI hears of it: which incident, whether it is new, when its alarm came in.
 fn change_json(change: &vigil_store::IncidentChange) -> serde_json::Value {
-    let priority = match change.priority {
-        Priority::P1 => 1,
-        Priority::P2 => 2,
-        Priority::P3 => 3,
-    };
     serde_json::json!({
         "incident_id": change.incident_id,
         "device_id": change.device_id,
-        "priority": priority,
+        "priority": change.priority.level(),
         "opened": change.opened,
         "received_at": change.received_at,
     })

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use vigil_domain::incident::{
-    act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident, IncidentState, Priority,
+    act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident, IncidentState,
 };
 use vigil_domain::{floor_label, DeviceKind, Id, Label};
 use vigil_store::{IncidentFilter, Store, StoredIncident};
@@ -259,11 +259,7 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
         .collect();
     IncidentView {
         id: i.id,
-        priority: match i.priority {
-            Priority::P1 => 1,
-            Priority::P2 => 2,
-            Priority::P3 => 3,
-        },
+        priority: i.priority.level(),
         state: state_name(i.state).to_owned(),
         alarm_type: i.alarm_type.clone(),
         point,

@@ -67,14 +67,6 @@ fn decode(bytes: &'static [u8]) -> Arc<[f32]> {
     }
 }
 
-fn level(priority: Priority) -> u8 {
-    match priority {
-        Priority::P1 => 1,
-        Priority::P2 => 2,
-        Priority::P3 => 3,
-    }
-}
-
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
@@ -262,8 +254,8 @@ impl Siren {
             Some((priority, loud)) => {
                 let volume = if loud { LOUD_VOLUME } else { NORMAL_VOLUME };
                 self.inner.control.volume.store(volume.to_bits(), Ordering::Relaxed);
-                self.inner.control.playing.store(level(priority), Ordering::Relaxed);
-                self.push(SirenEvent::Started { priority: level(priority), loud, at_ms: now_ms() });
+                self.inner.control.playing.store(priority.level(), Ordering::Relaxed);
+                self.push(SirenEvent::Started { priority: priority.level(), loud, at_ms: now_ms() });
             }
             None => {
                 self.inner.control.playing.store(0, Ordering::Relaxed);

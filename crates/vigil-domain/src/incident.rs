@@ -15,6 +15,15 @@ pub enum Priority {
 }
 
 impl Priority {
+    /// 1, 2 or 3, as signals, the store and the API write it.
+    pub fn level(self) -> u8 {
+        match self {
+            Priority::P1 => 1,
+            Priority::P2 => 2,
+            Priority::P3 => 3,
+        }
+    }
+
     /// From the 1–3 of a signal; anything else is the least urgent.
     pub fn from_level(level: u8) -> Priority {
         match level {

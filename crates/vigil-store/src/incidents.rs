@@ -114,14 +114,6 @@ fn state_name(state: IncidentState) -> &'static str {
     }
 }
 
-fn level(priority: Priority) -> u8 {
-    match priority {
-        Priority::P1 => 1,
-        Priority::P2 => 2,
-        Priority::P3 => 3,
-    }
-}
-
 fn incident_of(row: &Row<'_>) -> rusqlite::Result<StoredIncident> {
     let body: String = row.get(0)?;
     let incident: Incident = serde_json::from_str(&body)
@@ -153,7 +145,7 @@ pub fn put_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option
         incident.point,
         device_id.map(|d| d.to_string()),
         incident.alarm_type,
-        level(incident.priority),
+        incident.priority.level(),
         state_name(incident.state),
         incident.opened_at,
         body,
