@@ -3,7 +3,7 @@
 
 import { listen } from "@tauri-apps/api/event";
 import { api, EngineError, type EngineStatus, type IncidentNews, type Language, type Startup } from "./lib/api";
-import type { IncidentAction, IncidentView, Overview, SearchHit, SessionView } from "./lib/bindings";
+import type { DeviceStatus, IncidentAction, IncidentView, Overview, SearchHit, SessionView } from "./lib/bindings";
 import { h, replace } from "./lib/dom";
 import { count, label, language, languages, onLanguageChange, setLanguage, t, type MessageKey } from "./lib/i18n";
 import { DetailsPanel } from "./features/devices/details";
@@ -36,7 +36,7 @@ export class Console {
   private newsSeq = 0;
   private refreshTimer = 0;
   /** Devices with an open incident at the last reload, and the status the map shows for them. */
-  private alarmDevices = new Map<string, "alarm" | "fault">();
+  private alarmDevices = new Map<string, DeviceStatus>();
   private readonly header: HTMLElement;
   private readonly sidebar: HTMLElement;
   private readonly statusBar: HTMLElement;
@@ -152,16 +152,14 @@ export class Console {
         .filter((i) => i.point !== null)
         .map((i) => ({ id: i.id, floor_id: i.point!.floor_id, x: i.point!.x, y: i.point!.y, priority: i.priority, flashing: i.state === "new" })),
     );
-    // The map's colours follow the store's rule: a device with an open incident shows alarm (fault
-    // for technical alarms), and normal again once its last one is closed.
-    const open = new Map<string, "alarm" | "fault">();
-    for (const i of items) {
-      if (!i.point) continue;
-      const status = i.alarm_type === "trouble" || i.alarm_type === "tamper" ? "fault" : "alarm";
-      if (open.get(i.point.id) !== "alarm") open.set(i.point.id, status);
-    }
+    // The map's colours are the store's: each alarm point as its incident left it, and a point whose
+    // incident closed as the store now has it.
+    const open = new Map<string, DeviceStatus>();
+    for (const i of items) if (i.point) open.set(i.point.id, i.point.status);
     for (const [id, status] of open) if (this.alarmDevices.get(id) !== status) this.map.setDeviceStatus(id, status);
-    for (const id of this.alarmDevices.keys()) if (!open.has(id)) this.map.setDeviceStatus(id, "normal");
+    for (const id of this.alarmDevices.keys()) {
+      if (!open.has(id)) void api.deviceDetail(id).then((d) => this.map.setDeviceStatus(id, d.device.status), () => undefined);
+    }
     this.alarmDevices = open;
     const selected = this.alarms.selected;
     if (selected) await this.showIncident(selected);

@@ -2,16 +2,15 @@
 //! procedure and cameras, and every action an operator takes — each checked against the person's
 //! role, applied by the domain's rules, stored with its audit entry in one transaction.
 
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
-use vigil_domain::incident::{
-    act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident, IncidentState,
-};
-use vigil_domain::{floor_label, DeviceKind, Id, Label};
+use vigil_domain::incident::{act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident};
+use vigil_domain::{floor_label, DeviceKind, DeviceStatus, Id, Label};
 use vigil_store::{IncidentFilter, Store, StoredIncident};
 
 use crate::session::Need;
-use crate::{ApiError, Workstation};
+use crate::{ApiError, LinkedCamera, Workstation};
 
 /// Where an incident's alarm point is, for the list and the map.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -27,6 +26,8 @@ pub struct PointView {
     pub floor_short: String,
     pub x: f64,
     pub y: f64,
+    /// The device's status as the store keeps it (alarm or fault while an incident is open on it).
+    pub status: DeviceStatus,
 }
 
 /// One line of an incident's timeline.
@@ -73,19 +74,6 @@ pub struct IncidentView {
     pub version: i64,
 }
 
-/// A camera shown beside an incident.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
-pub struct LinkedCamera {
-    pub id: Id,
-    pub code: String,
-    pub name: Label,
-    pub snapshot_url: Option<String>,
-    pub stream_url: Option<String>,
-    /// Linked by an administrator, rather than found as the nearest on the floor plan.
-    pub configured: bool,
-    pub distance_px: f64,
-}
-
 /// Everything the incident panel shows.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct IncidentDetail {
@@ -123,44 +111,7 @@ pub enum IncidentAction {
     Reopen,
 }
 
-/// How many linked cameras an incident shows when none are configured.
-const NEAREST_CAMERAS: usize = 3;
 const NOTE_MAX: usize = 2000;
-
-fn category_name(c: CloseCategory) -> &'static str {
-    match c {
-        CloseCategory::Real => "real",
-        CloseCategory::False => "false",
-        CloseCategory::Test => "test",
-        CloseCategory::DeviceFault => "device_fault",
-        CloseCategory::Duplicate => "duplicate",
-        CloseCategory::Other => "other",
-    }
-}
-
-fn parse_category(text: &str) -> Option<CloseCategory> {
-    [
-        CloseCategory::Real,
-        CloseCategory::False,
-        CloseCategory::Test,
-        CloseCategory::DeviceFault,
-        CloseCategory::Duplicate,
-        CloseCategory::Other,
-    ]
-    .into_iter()
-    .find(|c| category_name(*c) == text)
-}
-
-pub(crate) fn state_name(state: IncidentState) -> &'static str {
-    match state {
-        IncidentState::New => "new",
-        IncidentState::Acknowledged => "acknowledged",
-        IncidentState::Dispatched => "dispatched",
-        IncidentState::OnScene => "on_scene",
-        IncidentState::Resolved => "resolved",
-        IncidentState::Closed => "closed",
-    }
-}
 
 fn action_line(action: &Action) -> (&'static str, Option<String>) {
     match action {
@@ -168,7 +119,7 @@ fn action_line(action: &Action) -> (&'static str, Option<String>) {
         Action::Dispatch { guard } => ("dispatch", Some(guard.clone())),
         Action::OnScene => ("on_scene", None),
         Action::Resolve => ("resolve", None),
-        Action::Close { category } => ("close", Some(category_name(*category).to_owned())),
+        Action::Close { category } => ("close", Some(category.as_str().to_owned())),
         Action::Note { text } => ("note", Some(text.clone())),
         Action::CallPolice => ("call_police", None),
         Action::Reopen => ("reopen", None),
@@ -183,7 +134,7 @@ impl IncidentAction {
             IncidentAction::OnScene => Action::OnScene,
             IncidentAction::Resolve => Action::Resolve,
             IncidentAction::Close { category } => Action::Close {
-                category: parse_category(category).ok_or_else(|| {
+                category: CloseCategory::parse(category).ok_or_else(|| {
                     ApiError::field(
                         "invalid",
                         "category",
@@ -203,24 +154,37 @@ impl IncidentAction {
     }
 }
 
-/// Finds the point views of many incidents with one lookup per device and per floor.
-struct Places<'a> {
+/// Finds the point views of many incidents with one lookup per device and per floor. Buildings and
+/// floors are read when first needed: an empty alarm list (the usual case, asked every second)
+/// reads none of them.
+pub(crate) struct Places<'a> {
     store: &'a Store,
-    buildings: HashMap<Id, (String, Label)>,
-    floors: HashMap<Id, (Id, i32)>,
+    buildings: OnceCell<HashMap<Id, (String, Label)>>,
+    floors: RefCell<HashMap<Id, (Id, i32)>>,
 }
 
 impl<'a> Places<'a> {
-    fn new(store: &'a Store) -> Result<Places<'a>, ApiError> {
-        let buildings = store.buildings()?.into_iter().map(|b| (b.id, (b.code.to_string(), b.name))).collect();
-        let floors = store.floors()?.into_iter().map(|f| (f.id, (f.building_id, f.level))).collect();
-        Ok(Places { store, buildings, floors })
+    pub(crate) fn new(store: &'a Store) -> Places<'a> {
+        Places { store, buildings: OnceCell::new(), floors: RefCell::new(HashMap::new()) }
     }
 
-    fn point(&self, device: Option<Id>) -> Option<PointView> {
+    fn floor(&self, id: Id) -> Option<(Id, i32)> {
+        if let Some(found) = self.floors.borrow().get(&id) {
+            return Some(*found);
+        }
+        let floor = self.store.floor(id).ok()?;
+        self.floors.borrow_mut().insert(id, (floor.building_id, floor.level));
+        Some((floor.building_id, floor.level))
+    }
+
+    pub(crate) fn point(&self, device: Option<Id>) -> Option<PointView> {
         let device = self.store.device(device?).ok()?;
-        let (building_id, level) = *self.floors.get(&device.floor_id)?;
-        let (building_code, building_name) = self.buildings.get(&building_id)?.clone();
+        let (building_id, level) = self.floor(device.floor_id)?;
+        let buildings = self.buildings.get_or_init(|| {
+            let all = self.store.buildings().unwrap_or_default();
+            all.into_iter().map(|b| (b.id, (b.code.to_string(), b.name))).collect()
+        });
+        let (building_code, building_name) = buildings.get(&building_id)?.clone();
         Some(PointView {
             id: device.id,
             code: device.code.to_string(),
@@ -233,6 +197,7 @@ impl<'a> Places<'a> {
             floor_short: floor_label(level),
             x: device.x,
             y: device.y,
+            status: device.status,
         })
     }
 }
@@ -260,7 +225,7 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
     IncidentView {
         id: i.id,
         priority: i.priority.level(),
-        state: state_name(i.state).to_owned(),
+        state: i.state.as_str().to_owned(),
         alarm_type: i.alarm_type.clone(),
         point,
         point_key: i.point.clone(),
@@ -270,7 +235,7 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
         target_at: i.opened_at + vigil_domain::incident::ON_SCENE_TARGET_MS,
         escalation: level.to_owned(),
         police_called: timeline.iter().any(|l| l.kind == "call_police"),
-        category: i.category.map(|c| category_name(c).to_owned()),
+        category: i.category.map(|c| c.as_str().to_owned()),
         repeats: i.repeats,
         timeline,
         version: stored.version,
@@ -291,7 +256,7 @@ impl Workstation {
         if since.is_none() {
             stored.sort_by(|a, b| vigil_domain::incident::list_order(&a.incident, &b.incident));
         }
-        let places = Places::new(&store)?;
+        let places = Places::new(&store);
         let now = Store::now_ms();
         let within = self.acknowledge_within_ms();
         Ok(stored
@@ -310,10 +275,10 @@ impl Workstation {
             store.incident(id)?.ok_or_else(|| ApiError::new("not_found", format!("incident {id} does not exist")))?;
         let language = if language.starts_with("zh") { "zh-CN" } else { "en" };
         let steps = store.sop_steps(&stored.incident.alarm_type, language)?;
-        let places = Places::new(&store)?;
+        let places = Places::new(&store);
         let point = places.point(stored.device_id);
         let cameras = match &point {
-            Some(p) => linked_cameras(&store, p)?,
+            Some(p) => crate::cameras::linked_cameras(&store, p)?,
             None => Vec::new(),
         };
         Ok(IncidentDetail {
@@ -342,9 +307,8 @@ impl Workstation {
                         actor: actor.name.clone(),
                         action: format!("incident.{kind}"),
                         subject: id.to_string(),
-                        details:
-                            serde_json::json!({ "text": text, "state": state_name(next.state), "point": next.point })
-                                .to_string(),
+                        details: serde_json::json!({ "text": text, "state": next.state.as_str(), "point": next.point })
+                            .to_string(),
                     };
                     vigil_store::write::append_audit(tx, &event)?;
                     Ok(Some(()))
@@ -362,7 +326,7 @@ impl Workstation {
             return Err(ApiError::new("not_found", format!("incident {id} does not exist")));
         }
         let stored = store.incident(id)?.ok_or_else(|| ApiError::new("not_found", format!("incident {id} is gone")))?;
-        let places = Places::new(&store)?;
+        let places = Places::new(&store);
         let point = places.point(stored.device_id);
         Ok(view(stored, point, now, self.acknowledge_within_ms()))
     }
@@ -426,119 +390,17 @@ impl Workstation {
         Ok(seconds)
     }
 
-    /// The cameras an administrator may link to an alarm point: the nearest on its floor, with the
-    /// ones already linked marked (and listed first).
-    pub fn camera_candidates(&self, point: Id, limit: u32) -> Result<Vec<LinkedCamera>, ApiError> {
-        let store = self.store();
-        let places = Places::new(&store)?;
-        let view = places
-            .point(Some(point))
-            .ok_or_else(|| ApiError::new("not_found", format!("device {point} does not exist")))?;
-        let linked = store.linked_cameras(point)?;
-        let mut list = nearest_cameras(&store, &view, limit.clamp(1, 50) as usize)?;
-        for c in &mut list {
-            c.configured = linked.contains(&c.id);
-        }
-        for id in linked.iter().rev() {
-            if !list.iter().any(|c| c.id == *id) {
-                if let Some(c) = camera_of(&store, *id, &view, true) {
-                    list.insert(0, c);
-                }
-            }
-        }
-        list.sort_by_key(|c| !c.configured);
-        Ok(list)
-    }
-
-    /// Links `cameras` (in order) to an alarm point; an empty list goes back to the nearest ones.
-    pub fn link_cameras(&self, point: Id, cameras: &[Id]) -> Result<(), ApiError> {
-        let actor = self.actor(Need::Administrator)?;
-        if cameras.len() > 16 {
-            return Err(ApiError::field("invalid", "cameras", "link at most 16 cameras to one point"));
-        }
-        let mut store = self.store();
-        let device = store.device(point)?;
-        if !matches!(device.kind, DeviceKind::AlarmPoint | DeviceKind::MobileAlarmPoint) {
-            return Err(ApiError::field("invalid", "point", format!("{} is not an alarm point", device.code)));
-        }
-        for id in cameras {
-            let camera = store
-                .device(*id)
-                .map_err(|_| ApiError::field("invalid", "cameras", format!("camera {id} does not exist")))?;
-            if camera.kind != DeviceKind::Camera {
-                return Err(ApiError::field("invalid", "cameras", format!("{} is not a camera", camera.code)));
-            }
-        }
-        let event = vigil_store::AuditEvent {
-            actor: actor.name,
-            action: "devices.link_cameras".into(),
-            subject: device.code.to_string(),
-            details: serde_json::json!({ "point": point, "cameras": cameras }).to_string(),
-        };
-        store.transaction(|tx| {
-            vigil_store::write::set_camera_links(tx, point, cameras)?;
-            vigil_store::write::append_audit(tx, &event).map(|_| ())
-        })?;
-        Ok(())
-    }
-
     /// Guards who can be dispatched.
     pub fn guards(&self) -> Result<Vec<GuardView>, ApiError> {
         Ok(self.store().guards()?.into_iter().map(|g| GuardView { badge: g.badge, name: g.name }).collect())
     }
 }
 
-fn linked_camera(d: vigil_domain::Device, point: &PointView, configured: bool) -> LinkedCamera {
-    let distance = ((d.x - point.x).powi(2) + (d.y - point.y).powi(2)).sqrt();
-    let (snapshot_url, stream_url) = d.camera.map(|c| (c.snapshot_url, c.stream_url)).unwrap_or_default();
-    LinkedCamera {
-        id: d.id,
-        code: d.code.to_string(),
-        name: d.name,
-        snapshot_url,
-        stream_url,
-        configured,
-        distance_px: distance,
-    }
-}
-
-fn camera_of(store: &Store, id: Id, point: &PointView, configured: bool) -> Option<LinkedCamera> {
-    store.device(id).ok().filter(|d| d.kind == DeviceKind::Camera).map(|d| linked_camera(d, point, configured))
-}
-
-/// The `limit` cameras nearest the point on its floor plan.
-fn nearest_cameras(store: &Store, point: &PointView, limit: usize) -> Result<Vec<LinkedCamera>, ApiError> {
-    let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-    Ok(store
-        .nearest_cameras(point.floor_id, point.x, point.y, limit)?
-        .into_iter()
-        .map(|d| linked_camera(d, point, false))
-        .collect())
-}
-
-/// The cameras an administrator linked to the point, else the nearest on its floor plan.
-fn linked_cameras(store: &Store, point: &PointView) -> Result<Vec<LinkedCamera>, ApiError> {
-    let configured: Vec<LinkedCamera> =
-        store.linked_cameras(point.id)?.into_iter().filter_map(|id| camera_of(store, id, point, true)).collect();
-    if configured.is_empty() {
-        nearest_cameras(store, point, NEAREST_CAMERAS)
-    } else {
-        Ok(configured)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_demo::DemoOptions;
+    use crate::workstation::tests::demo;
     use vigil_store::NewSignal;
-
-    fn demo() -> (tempfile::TempDir, Workstation) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let ws = Workstation::open(dir.path()).expect("open");
-        ws.create_demo(DemoOptions::default()).expect("demo");
-        (dir, ws)
-    }
 
     /// Stores a panic signal from `code` as the engine's writer does, returning the incident.
     fn alarm(ws: &Workstation, code: &str) -> Id {
@@ -590,7 +452,7 @@ mod tests {
         ws.login("demo-operator", "2468").expect("login");
         let detail = ws.incident_detail(id, "zh-CN").expect("detail");
         assert!(detail.steps[0].contains("摄像机"), "{:?}", detail.steps);
-        assert_eq!(detail.cameras.len(), NEAREST_CAMERAS);
+        assert_eq!(detail.cameras.len(), crate::cameras::NEAREST_CAMERAS);
         assert!(detail.cameras.windows(2).all(|w| w[0].distance_px <= w[1].distance_px));
         assert!(detail.cameras[0].snapshot_url.as_deref().is_some_and(|u| u.ends_with(".jpg")));
 
@@ -660,7 +522,7 @@ mod tests {
         ws.link_cameras(point, &[]).expect("unlink");
         assert_eq!(
             ws.incident_detail(id, "zh-CN").expect("detail").cameras.len(),
-            NEAREST_CAMERAS,
+            crate::cameras::NEAREST_CAMERAS,
             "back to the nearest"
         );
         let id = alarm(&ws, "OPD-1F-ALM-003");

@@ -5,6 +5,7 @@
 //! tests call them directly. Nothing here knows about windows or HTTP.
 
 pub mod attention;
+mod cameras;
 mod error;
 mod incidents;
 mod map;
@@ -13,8 +14,9 @@ mod session;
 mod settings;
 mod workstation;
 
+pub use cameras::LinkedCamera;
 pub use error::ApiError;
-pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera, PointView, TimelineLine};
+pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, PointView, TimelineLine};
 pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 pub use plan_import::{inspect_plan, PlanImportError};
 pub use session::{Need, SessionView};

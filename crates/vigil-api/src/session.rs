@@ -213,14 +213,7 @@ impl Workstation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vigil_demo::DemoOptions;
-
-    fn demo() -> (tempfile::TempDir, Workstation) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let ws = Workstation::open(dir.path()).expect("open");
-        ws.create_demo(DemoOptions::default()).expect("demo");
-        (dir, ws)
-    }
+    use crate::workstation::tests::demo;
 
     #[test]
     fn login_hand_over_lock_and_roles() {

@@ -354,10 +354,11 @@ fn floor_view(floor: &Floor, counts: DeviceCounts, active_alarms: u32) -> FloorV
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn demo() -> (tempfile::TempDir, Workstation) {
+    /// A workstation on a fresh directory holding the demo hospital, for the crate's tests.
+    pub(crate) fn demo() -> (tempfile::TempDir, Workstation) {
         let dir = tempfile::tempdir().expect("tempdir");
         let ws = Workstation::open(dir.path()).expect("open");
         assert!(ws.is_empty().expect("empty"));

@@ -232,6 +232,22 @@ fn hex_field<'a>(cur: &mut Cursor<'a>, min: usize, max: usize, what: &'static st
 }
 
 impl Frame {
+    /// A plain Contact ID event as a panel sends it: a new `event` (e.g. 120 panic) in partition 01
+    /// on `zone`, receiver 1, line 0, stamped `at` to the second.
+    pub fn contact_id(account: &str, sequence: u16, event: u16, zone: u32, at: OffsetDateTime) -> Frame {
+        Frame {
+            id: MessageId::AdmCid,
+            encrypted: false,
+            sequence,
+            receiver: Some("1".into()),
+            line: "0".into(),
+            account: account.to_owned(),
+            data: format!("#{account}|1{event:03} 01 {zone:03}"),
+            extended: vec![],
+            timestamp: Some(Timestamp(at.replace_nanosecond(0).unwrap_or(at))),
+        }
+    }
+
     /// Decodes one whole frame (LF … CR), decrypting it with the account's key when it is encrypted.
     pub fn decode(bytes: &[u8], keys: &Keys) -> Result<Frame, FrameError> {
         if bytes.len() > MAX_FRAME_LEN {

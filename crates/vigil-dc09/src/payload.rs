@@ -175,6 +175,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_built_contact_id_frame_reads_back_as_its_event() {
+        let at = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let frame = Frame::contact_id("1A2B", 42, 120, 7, at);
+        let back = Frame::decode(&frame.encode(None, b""), &crate::Keys::none()).expect("decodes");
+        assert_eq!((back.account.as_str(), back.sequence), ("1A2B", 42));
+        let events = parse_payload(&back).expect("payload");
+        assert_eq!((events[0].zone, events[0].qualifier, events[0].class.priority), (Some(7), Qualifier::New, 1));
+    }
+
+    #[test]
     fn sia_blocks_with_and_without_separators() {
         let one = sia("#1234|Nri1/BA501").expect("separated");
         assert_eq!((one[0].code.as_str(), one[0].zone, one[0].partition), ("BA", Some(501), Some(1)));

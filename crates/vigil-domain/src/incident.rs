@@ -45,6 +45,20 @@ pub enum IncidentState {
     Closed,
 }
 
+impl IncidentState {
+    /// The name the store, the API and the console use (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::New => "new",
+            IncidentState::Acknowledged => "acknowledged",
+            IncidentState::Dispatched => "dispatched",
+            IncidentState::OnScene => "on_scene",
+            IncidentState::Resolved => "resolved",
+            IncidentState::Closed => "closed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -63,6 +77,33 @@ pub enum CloseCategory {
     DeviceFault,
     Duplicate,
     Other,
+}
+
+impl CloseCategory {
+    pub const ALL: [CloseCategory; 6] = [
+        CloseCategory::Real,
+        CloseCategory::False,
+        CloseCategory::Test,
+        CloseCategory::DeviceFault,
+        CloseCategory::Duplicate,
+        CloseCategory::Other,
+    ];
+
+    /// The name the API and the console use (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseCategory::Real => "real",
+            CloseCategory::False => "false",
+            CloseCategory::Test => "test",
+            CloseCategory::DeviceFault => "device_fault",
+            CloseCategory::Duplicate => "duplicate",
+            CloseCategory::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CloseCategory> {
+        CloseCategory::ALL.into_iter().find(|c| c.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -404,6 +445,19 @@ mod tests {
             SignalOutcome::Opened(i) => *i,
             other => panic!("expected an incident, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn names_are_what_serde_writes() {
+        for c in CloseCategory::ALL {
+            assert_eq!(serde_json::to_value(c).ok(), Some(serde_json::json!(c.as_str())));
+            assert_eq!(CloseCategory::parse(c.as_str()), Some(c));
+        }
+        use IncidentState::*;
+        for s in [New, Acknowledged, Dispatched, OnScene, Resolved, Closed] {
+            assert_eq!(serde_json::to_value(s).ok(), Some(serde_json::json!(s.as_str())));
+        }
+        assert_eq!(CloseCategory::parse("bogus"), None);
     }
 
     #[test]

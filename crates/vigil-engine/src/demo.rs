@@ -10,7 +10,7 @@ use rand::Rng;
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vigil_dc09::{find_frame, Frame, MessageId, Scan, Timestamp};
+use vigil_dc09::{find_frame, Frame, Scan};
 
 /// Where the demo hospital's cameras fetch their snapshots (`vigil_demo::DEMO_SNAPSHOTS`).
 pub const SNAPSHOT_ADDR: &str = "127.0.0.1:8791";
@@ -59,18 +59,7 @@ impl crate::Engine {
 }
 
 async fn send(receiver: SocketAddr, account: &str, zone: u32, event: u16, sequence: u16) -> std::io::Result<()> {
-    let now = OffsetDateTime::now_utc();
-    let frame = Frame {
-        id: MessageId::AdmCid,
-        encrypted: false,
-        sequence,
-        receiver: Some("1".into()),
-        line: "0".into(),
-        account: account.to_owned(),
-        data: format!("#{account}|1{event:03} 01 {zone:03}"),
-        extended: vec![],
-        timestamp: Some(Timestamp(now.replace_nanosecond(0).unwrap_or(now))),
-    };
+    let frame = Frame::contact_id(account, sequence, event, zone, OffsetDateTime::now_utc());
     let mut stream = tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(receiver)).await??;
     stream.write_all(&frame.encode(None, b"")).await?;
     let mut buf = Vec::new();

@@ -122,6 +122,14 @@ async fn read<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
     shared: &Shared_,
     query: impl FnOnce(&vigil_store::Store) -> Result<T, E> + Send + 'static,
 ) -> Result<T, ApiFailure> {
+    ask(shared, move |ws| ws.with_store(query)).await
+}
+
+/// Runs a question to the workstation off the async threads; a failure is a 500.
+async fn ask<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
+    shared: &Shared_,
+    question: impl FnOnce(&vigil_api::Workstation) -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiFailure> {
     let reader = shared.clone();
     let internal = |code: &'static str, message: String| ApiFailure {
         status: StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,7 +137,7 @@ async fn read<T: Send + 'static, E: std::fmt::Display + Send + 'static>(
         message,
         field: None,
     };
-    tokio::task::spawn_blocking(move || reader.workstation.with_store(query))
+    tokio::task::spawn_blocking(move || question(&reader.workstation))
         .await
         .map_err(|e| internal("internal", e.to_string()))?
         .map_err(|e| internal("storage", e.to_string()))
@@ -358,25 +366,8 @@ async fn incidents(
         }
     };
     let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
-    let reader = shared.clone();
-    let list = tokio::task::spawn_blocking(move || reader.workstation.incidents(since, limit))
-        .await
-        .map_err(|e| ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: e.to_string(),
-            field: None,
-        })?
-        .map_err(|e| ApiFailure {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "storage",
-            message: e.message,
-            field: None,
-        })?;
-    let list = match q.state.as_deref() {
-        Some("open") => list.into_iter().filter(|i| i.state != "closed").collect(),
-        _ => list,
-    };
+    // Without `since` the list is the open incidents; with it (state=all) every one changed since.
+    let list = ask(&shared, move |ws| ws.incidents(since, limit)).await?;
     Ok(Json(list).into_response())
 }
 

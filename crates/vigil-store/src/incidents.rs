@@ -3,7 +3,7 @@
 //! `vigil_domain::incident`; this module only loads, hands over and saves.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use vigil_domain::incident::{on_signal, Incident, IncidentState, Priority, Shelf, Signal, SignalOutcome};
+use vigil_domain::incident::{on_signal, Incident, Priority, Shelf, Signal, SignalOutcome};
 use vigil_domain::{sop, Id};
 
 use crate::alarms::NewSignal;
@@ -103,17 +103,6 @@ pub fn point_key(signal: &NewSignal) -> String {
     }
 }
 
-fn state_name(state: IncidentState) -> &'static str {
-    match state {
-        IncidentState::New => "new",
-        IncidentState::Acknowledged => "acknowledged",
-        IncidentState::Dispatched => "dispatched",
-        IncidentState::OnScene => "on_scene",
-        IncidentState::Resolved => "resolved",
-        IncidentState::Closed => "closed",
-    }
-}
-
 fn incident_of(row: &Row<'_>) -> rusqlite::Result<StoredIncident> {
     let body: String = row.get(0)?;
     let incident: Incident = serde_json::from_str(&body)
@@ -132,6 +121,14 @@ const SELECT: &str = "SELECT body, device_id, version, updated_at FROM incidents
 /// Writes an incident (new or changed) and keeps its device's map colour in step: a device with an
 /// open incident shows alarm (or fault, for technical alarms); closing its last one shows normal.
 pub fn put_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<Id>) -> Result<()> {
+    write_incident(tx, incident, device_id)?;
+    if let Some(device) = device_id {
+        follow_device(tx, device, &incident.alarm_type)?;
+    }
+    Ok(())
+}
+
+fn write_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<Id>) -> Result<()> {
     let body = serde_json::to_string(incident).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
     let now = now_ms();
     tx.prepare_cached(
@@ -146,26 +143,29 @@ pub fn put_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option
         device_id.map(|d| d.to_string()),
         incident.alarm_type,
         incident.priority.level(),
-        state_name(incident.state),
+        incident.state.as_str(),
         incident.opened_at,
         body,
         now
     ])?;
-    if let Some(device) = device_id {
-        let open: bool = tx
-            .prepare_cached("SELECT EXISTS(SELECT 1 FROM incidents WHERE device_id = ?1 AND state <> 'closed')")?
-            .query_row([device.to_string()], |r| r.get(0))?;
-        let status = match (open, incident.alarm_type.as_str()) {
-            (false, _) => "normal",
-            (true, "trouble" | "tamper") => "fault",
-            (true, _) => "alarm",
-        };
-        tx.prepare_cached(
-            "UPDATE devices SET status = ?2, version = version + 1, updated_at = ?3
-             WHERE id = ?1 AND deleted = 0 AND status <> ?2",
-        )?
-        .execute(params![device.to_string(), status, now])?;
-    }
+    Ok(())
+}
+
+/// Sets a device's map colour from its open incidents (`alarm_type` is the one just written).
+fn follow_device(tx: &Transaction<'_>, device: Id, alarm_type: &str) -> Result<()> {
+    let open: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM incidents WHERE device_id = ?1 AND state <> 'closed')")?
+        .query_row([device.to_string()], |r| r.get(0))?;
+    let status = match (open, alarm_type) {
+        (false, _) => "normal",
+        (true, "trouble" | "tamper") => "fault",
+        (true, _) => "alarm",
+    };
+    tx.prepare_cached(
+        "UPDATE devices SET status = ?2, version = version + 1, updated_at = ?3
+         WHERE id = ?1 AND deleted = 0 AND status <> ?2",
+    )?
+    .execute(params![device.to_string(), status, now_ms()])?;
     Ok(())
 }
 
@@ -218,7 +218,13 @@ pub fn apply_signal(tx: &Transaction<'_>, signal: &NewSignal) -> Result<Option<I
         SignalOutcome::Folded(i) | SignalOutcome::RestoreNoted(i) => (open.swap_remove(i), false),
         SignalOutcome::RestoreAlone | SignalOutcome::Shelved => return Ok(None),
     };
-    put_incident(tx, &incident, signal.device_id)?;
+    if opened {
+        put_incident(tx, &incident, signal.device_id)?;
+    } else {
+        // A repeat or restore neither opens nor closes anything: the device's colour stays, and
+        // under a storm of repeats the commit stays one row write per signal.
+        write_incident(tx, &incident, signal.device_id)?;
+    }
     tx.prepare_cached("UPDATE alarm_signals SET incident_id = ?2 WHERE id = ?1")?
         .execute(params![signal.id.to_string(), incident.id.to_string()])?;
     Ok(Some(IncidentChange {

@@ -8,23 +8,11 @@ use anyhow::{bail, Context, Result};
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vigil_dc09::{find_frame, Frame, Keys, MessageId, Scan, Timestamp};
+use vigil_dc09::{find_frame, Frame, Keys, MessageId, Scan};
 
 /// A Contact ID alarm (`event`, e.g. 120 panic) from `account` and `zone`, plain.
 pub fn contact_id(account: &str, zone: u32, event: u16, sequence: u16) -> Vec<u8> {
-    let now = OffsetDateTime::now_utc();
-    Frame {
-        id: MessageId::AdmCid,
-        encrypted: false,
-        sequence,
-        receiver: Some("1".into()),
-        line: "0".into(),
-        account: account.to_owned(),
-        data: format!("#{account}|1{event:03} 01 {zone:03}"),
-        extended: vec![],
-        timestamp: Some(Timestamp(now.replace_nanosecond(0).unwrap_or(now))),
-    }
-    .encode(None, b"")
+    Frame::contact_id(account, sequence, event, zone, OffsetDateTime::now_utc()).encode(None, b"")
 }
 
 /// Writes `frame` on `stream` and reads the answer; fails unless it is an ACK.

@@ -14,6 +14,27 @@ use tokio::process::{Child, Command};
 pub mod alarm;
 pub mod report;
 
+/// Puts every device of a hospital group on one floor (scaled into its plan): the stress floor of
+/// the map and alarm benchmarks. Returns the floor's id and how many devices it now holds.
+pub fn stress_floor(dir: &Path) -> Result<(String, i64)> {
+    let conn = rusqlite::Connection::open(dir.join("vigil.db"))?;
+    let (floor, w, h): (String, f64, f64) = conn.query_row(
+        "SELECT f.id, f.plan_w, f.plan_h FROM floors f JOIN buildings b ON b.id = f.building_id
+         WHERE b.kind = 'outpatient' AND f.level = 1 ORDER BY b.code LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    conn.execute(
+        "UPDATE devices SET
+            x = x * ?2 / (SELECT plan_w FROM floors WHERE floors.id = devices.floor_id),
+            y = y * ?3 / (SELECT plan_h FROM floors WHERE floors.id = devices.floor_id),
+            floor_id = ?1",
+        rusqlite::params![floor, w, h],
+    )?;
+    let n: i64 = conn.query_row("SELECT count(*) FROM devices WHERE floor_id = ?1", [&floor], |r| r.get(0))?;
+    Ok((floor, n))
+}
+
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))

@@ -102,7 +102,11 @@ role: string,
  */
 locked: boolean, since: number, };
 
-export type PointView = { id: string, code: string, name: Label, kind: DeviceKind, building_id: string, building_code: string, building_name: Label, floor_id: string, floor_short: string, x: number, y: number, };
+export type PointView = { id: string, code: string, name: Label, kind: DeviceKind, building_id: string, building_code: string, building_name: Label, floor_id: string, floor_short: string, x: number, y: number, 
+/**
+ * The device's status as the store keeps it (alarm or fault while an incident is open on it).
+ */
+status: DeviceStatus, };
 
 export type TimelineLine = { at: number, 
 /**

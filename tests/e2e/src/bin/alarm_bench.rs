@@ -48,25 +48,6 @@ fn round(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// Every device of the hospital onto the alarm points' first floor (scaled into its plan).
-fn crowd_one_floor(dir: &Path) -> Result<i64> {
-    let conn = rusqlite::Connection::open(dir.join("vigil.db"))?;
-    let (floor, w, h): (String, f64, f64) = conn.query_row(
-        "SELECT f.id, f.plan_w, f.plan_h FROM floors f JOIN buildings b ON b.id = f.building_id
-         WHERE b.kind = 'outpatient' AND f.level = 1 ORDER BY b.code LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    conn.execute(
-        "UPDATE devices SET
-            x = x * ?2 / (SELECT plan_w FROM floors WHERE floors.id = devices.floor_id),
-            y = y * ?3 / (SELECT plan_h FROM floors WHERE floors.id = devices.floor_id),
-            floor_id = ?1",
-        rusqlite::params![floor, w, h],
-    )?;
-    Ok(conn.query_row("SELECT count(*) FROM devices WHERE floor_id = ?1", [&floor], |r| r.get(0))?)
-}
-
 /// The siren's "started" events after `since` (ms since 1970), from the window's attention log.
 async fn siren_started_after(desktop: &Desktop, since: f64) -> Result<Option<f64>> {
     let log = desktop
@@ -212,7 +193,7 @@ async fn main() -> Result<()> {
     eprintln!("bench: {alarms} alarms with a hospital group's devices on the alarm's floor");
     let group = work.path().join("group");
     demo(&group, scale)?;
-    let crowded = crowd_one_floor(&group)?;
+    let (_, crowded) = vigil_e2e::stress_floor(&group)?;
     results.push(figures(
         "alarm_to_operator_crowded_floor",
         json!({ "alarms": alarms, "devices_on_floor": crowded, "scale": scale, "transport": "DC-09 TCP, Contact ID panic" }),

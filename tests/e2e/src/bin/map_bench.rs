@@ -96,26 +96,6 @@ fn bench_demo(vigil: &Path, scale: u32, runs: usize, root: &Path) -> Result<(Val
     Ok((result, dir))
 }
 
-/// Puts every device of a hospital group on one floor (scaled into its plan): the stress floor.
-fn stress_floor(dir: &Path) -> Result<(String, i64)> {
-    let conn = rusqlite::Connection::open(dir.join("vigil.db"))?;
-    let (floor, w, h): (String, f64, f64) = conn.query_row(
-        "SELECT f.id, f.plan_w, f.plan_h FROM floors f JOIN buildings b ON b.id = f.building_id
-         WHERE b.kind = 'outpatient' AND f.level = 1 ORDER BY b.code LIMIT 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    conn.execute(
-        "UPDATE devices SET
-            x = x * ?2 / (SELECT plan_w FROM floors WHERE floors.id = devices.floor_id),
-            y = y * ?3 / (SELECT plan_h FROM floors WHERE floors.id = devices.floor_id),
-            floor_id = ?1",
-        rusqlite::params![floor, w, h],
-    )?;
-    let n: i64 = conn.query_row("SELECT count(*) FROM devices WHERE floor_id = ?1", [&floor], |r| r.get(0))?;
-    Ok((floor, n))
-}
-
 const FRAME: &str = "const frame = () => new Promise(r => requestAnimationFrame(() => r()));";
 
 async fn open_floor_times(desktop: &Desktop, floor: &str, other: &str, runs: usize) -> Result<Value> {
@@ -301,7 +281,7 @@ async fn main() -> Result<()> {
     }));
 
     // 3. Pan and zoom with every device of the group on one floor; then plain DOM markers.
-    let (stress, stress_n) = stress_floor(&group_dir)?;
+    let (stress, stress_n) = vigil_e2e::stress_floor(&group_dir)?;
     eprintln!("bench: pan and zoom with {stress_n} devices on one floor");
     let desktop = Desktop::launch(&group_dir, "en_US.UTF-8").await?;
     desktop
