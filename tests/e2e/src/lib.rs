@@ -133,7 +133,12 @@ impl Desktop {
     pub async fn wait_for(&self, expression: &str, timeout: Duration) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         loop {
-            let value = self.client.execute(&format!("return ({expression}) || null"), vec![]).await?;
+            // A DOM node comes back as `true`: a handle to it would go stale when the console
+            // redraws (its lists are rebuilt on every change).
+            let value = self
+                .client
+                .execute(&format!("const v = ({expression}); return v instanceof Node ? true : (v || null)"), vec![])
+                .await?;
             if !value.is_null() && value != json!(false) {
                 return Ok(value);
             }

@@ -59,7 +59,11 @@ async fn an_operator_handles_a_dc09_alarm_with_the_keyboard() -> Result<()> {
 
         // It reaches the list, selected; the map opens its floor and flashes the point.
         let row = format!("alarm-row-{id}");
-        desktop.testid(&row).await.context("the alarm appears in the list")?;
+        // Asked in the page, not through an element handle: the list redraws its rows on every change.
+        desktop
+            .wait_for(&format!("document.querySelector('[data-testid={row}]')"), Duration::from_secs(15))
+            .await
+            .context("the alarm appears in the list")?;
         desktop
             .wait_for(&format!("document.querySelector('[data-testid={row}].selected')"), Duration::from_secs(10))
             .await?;
@@ -211,7 +215,10 @@ async fn an_unanswered_alarm_gets_louder_and_the_supervisor_is_told() -> Result<
             .wait_for("document.querySelector('.alarm-row.esc-unacknowledged')", Duration::from_secs(10))
             .await
             .context("the late row flashes")?;
-        desktop.testid("escalation").await.context("the panel says the supervisor was told")?;
+        desktop
+            .wait_for("document.querySelector('[data-testid=escalation]')", Duration::from_secs(10))
+            .await
+            .context("the panel says the supervisor was told")?;
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
             let log = attention(&desktop).await?;
