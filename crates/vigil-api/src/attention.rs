@@ -125,6 +125,7 @@ mod tests {
             police_called: false,
             category: None,
             repeats: 0,
+            clock_faults: 0,
             timeline: Vec::new(),
             version: 1,
         }

@@ -10,8 +10,8 @@ use crate::{
     SessionView, TimelineLine,
 };
 use vigil_domain::{
-    BuildingKind, CameraView, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label, PlanSize, Rect,
-    RowMeta,
+    BuildingKind, CameraView, ClockFault, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label,
+    PlanSize, Rect, RowMeta,
 };
 
 fn generate() -> String {
@@ -40,6 +40,7 @@ fn generate() -> String {
         ApiError::decl(),
         SessionView::decl(),
         PointView::decl(),
+        ClockFault::decl(),
         TimelineLine::decl(),
         IncidentView::decl(),
         LinkedCamera::decl(),

@@ -6,7 +6,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
 use vigil_domain::incident::{act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident};
-use vigil_domain::{floor_label, DeviceKind, DeviceStatus, Id, Label};
+use vigil_domain::{floor_label, ClockFault, DeviceKind, DeviceStatus, Id, Label};
 use vigil_store::{IncidentFilter, Store, StoredIncident};
 
 use crate::session::Need;
@@ -41,6 +41,11 @@ pub struct TimelineLine {
     pub kind: String,
     /// The guard dispatched, the close category, the note.
     pub text: Option<String>,
+    /// For a signal whose sender's clock was off: which way. `at` is then its receive time.
+    pub clock_fault: Option<ClockFault>,
+    /// What that sender's clock said.
+    #[ts(type = "number | null")]
+    pub sent_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -69,6 +74,8 @@ pub struct IncidentView {
     pub police_called: bool,
     pub category: Option<String>,
     pub repeats: u32,
+    /// Signals of this incident whose sender's clock was off (kept, ordered by receipt).
+    pub clock_faults: u32,
     pub timeline: Vec<TimelineLine>,
     #[ts(type = "number")]
     pub version: i64,
@@ -213,13 +220,20 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
         .timeline
         .iter()
         .map(|e| {
-            let (kind, text) = match &e.what {
-                EntryKind::Opened { .. } => ("opened", None),
-                EntryKind::Repeat { .. } => ("repeat", None),
-                EntryKind::Restore { .. } => ("restore", None),
-                EntryKind::Acted { action } => action_line(action),
+            let ((kind, text), clock) = match &e.what {
+                EntryKind::Opened { clock, .. } => (("opened", None), *clock),
+                EntryKind::Repeat { clock, .. } => (("repeat", None), *clock),
+                EntryKind::Restore { clock, .. } => (("restore", None), *clock),
+                EntryKind::Acted { action } => (action_line(action), None),
             };
-            TimelineLine { at: e.at, by: e.by.clone(), kind: kind.to_owned(), text }
+            TimelineLine {
+                at: e.at,
+                by: e.by.clone(),
+                kind: kind.to_owned(),
+                text,
+                clock_fault: clock.map(|c| c.fault),
+                sent_at: clock.map(|c| c.sent_at),
+            }
         })
         .collect();
     IncidentView {
@@ -237,6 +251,7 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
         police_called: timeline.iter().any(|l| l.kind == "call_police"),
         category: i.category.map(|c| c.as_str().to_owned()),
         repeats: i.repeats,
+        clock_faults: i.clock_faults,
         timeline,
         version: stored.version,
     }
@@ -424,6 +439,7 @@ mod tests {
             device_id: Some(device),
             received_at: Store::now_ms(),
             sent_at: None,
+            clock_fault: None,
             details: None,
             raw: None,
         };

@@ -15,6 +15,35 @@ pub struct Settings {
     pub http: HttpSettings,
     pub dc09: Dc09Settings,
     pub incidents: IncidentSettings,
+    pub intake: IntakeSettings,
+}
+
+/// What a report's own time is trusted for. A report whose time is further than this from when it
+/// arrived is still stored, with the sender's time kept, but ordered by its receipt and flagged as
+/// a clock fault of its source.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeSettings {
+    /// A sender's time may be at most this many seconds ahead of the receive time.
+    pub clock_ahead_seconds: u64,
+    /// A report may be at most this many days older than its receipt (a queue that was offline).
+    pub clock_behind_days: u64,
+}
+
+impl IntakeSettings {
+    pub fn clock_window(&self) -> vigil_domain::ClockWindow {
+        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        vigil_domain::ClockWindow {
+            ahead_ms: ms(self.clock_ahead_seconds),
+            behind_ms: ms(self.clock_behind_days.saturating_mul(86_400)),
+        }
+    }
+}
+
+impl Default for IntakeSettings {
+    fn default() -> Self {
+        IntakeSettings { clock_ahead_seconds: 300, clock_behind_days: 30 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -47,7 +76,7 @@ pub struct MapSettings {
     pub max_plan_side: u32,
 }
 
-/// The engine's HTTP API (interfaces.md → Settings).
+/// The engine's HTTP API (docs/interfaces.md → Settings).
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HttpSettings {
@@ -63,9 +92,9 @@ pub struct HttpSettings {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Dc09Settings {
-    /// TCP listen address; absent turns TCP off.
+    /// TCP listen address; empty turns TCP off.
     pub tcp: Option<String>,
-    /// UDP listen address; absent turns UDP off.
+    /// UDP listen address; empty turns UDP off.
     pub udp: Option<String>,
     /// A panel that has sent nothing (not even a NULL link test) for this long raises a fault; 0 = off.
     pub supervision_seconds: u64,
@@ -190,8 +219,15 @@ intake_token = "{intake_token}"
 # Required by the read endpoints from addresses other than loopback.
 read_token = "{read_token}"
 
+[intake]
+# A report (an HTTP event, later a check-in) is never refused for its clock. One whose own time is
+# more than this far ahead of its arrival, or older than this, is stored with the sender's time
+# kept, ordered by when it arrived, and flagged as a clock fault of its source (GET /v1/stats).
+clock_ahead_seconds = 300
+clock_behind_days = 30
+
 [dc09]
-# SIA DC-09 receivers for alarm panels and one-click buttons; remove a line to turn it off.
+# SIA DC-09 receivers for alarm panels and one-click buttons; set one to "" to turn it off.
 tcp = "0.0.0.0:12300"
 udp = "0.0.0.0:12300"
 # Raise a fault when a panel sends nothing (not even a link test) for this many seconds; 0 = off.
@@ -293,6 +329,8 @@ mod tests {
         assert_eq!(parsed.map, MapSettings::default());
         assert_eq!(parsed.dc09, Dc09Settings::default());
         assert_eq!(parsed.incidents, IncidentSettings::default());
+        assert_eq!(parsed.intake, IntakeSettings::default());
+        assert_eq!(parsed.intake.clock_window(), vigil_domain::ClockWindow::default());
         assert_eq!((parsed.http.intake_token.as_str(), parsed.http.read_token.as_str()), ("aaaa", "bbbb"));
         let dir = tempfile::tempdir().expect("tempdir");
         let created = Settings::load_or_create(dir.path()).expect("create");

@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::frame::{pad_bytes, wrap, Frame, Timestamp};
+use crate::frame::{answer_pad, wrap, Frame, Header, Timestamp};
 use crate::Key;
 
 /// What a receiver sends back for one frame.
@@ -34,7 +34,7 @@ impl Answer {
     }
 }
 
-fn addressing(frame: &Frame) -> String {
+fn addressing(frame: &Header) -> String {
     let mut s = String::new();
     if let Some(r) = &frame.receiver {
         s.push('R');
@@ -48,19 +48,21 @@ fn addressing(frame: &Frame) -> String {
 }
 
 /// Acknowledges `frame`. An encrypted frame gets `"*ACK"` with its `]_timestamp` part encrypted
-/// with the same key; `pad` supplies the pad bytes.
+/// with the same key; `pad` is random bytes, each turned into a letter or digit of the pad (never
+/// `[`, `]` or `|`, and never a byte that is not text).
 pub fn ack(frame: &Frame, key: Option<&Key>, now: OffsetDateTime, pad: &[u8]) -> Answer {
     let seq = frame.sequence;
+    let header = frame.header();
     match (frame.encrypted, key) {
         (true, Some(key)) => {
             let content = format!("]{}", Timestamp(now));
             let needed = 16 - content.len() % 16;
-            let mut plain: Vec<u8> = pad_bytes(pad).take(needed).collect();
+            let mut plain: Vec<u8> = answer_pad(pad).take(needed).collect();
             plain.extend_from_slice(content.as_bytes());
-            let body = format!("\"*ACK\"{seq:04}{}[{}", addressing(frame), key.encrypt_hex(&plain));
+            let body = format!("\"*ACK\"{seq:04}{}[{}", addressing(&header), key.encrypt_hex(&plain));
             Answer::Ack(wrap(body.as_bytes()))
         }
-        _ => Answer::Ack(wrap(format!("\"ACK\"{seq:04}{}[]", addressing(frame)).as_bytes())),
+        _ => Answer::Ack(wrap(format!("\"ACK\"{seq:04}{}[]", addressing(&header)).as_bytes())),
     }
 }
 
@@ -71,12 +73,15 @@ pub fn ack(frame: &Frame, key: Option<&Key>, now: OffsetDateTime, pad: &[u8]) ->
 /// `#000` rather than the `A0` of the standard's example, because a widely used sender library
 /// cannot read a NAK without a `#` account.
 pub fn nak(now: OffsetDateTime, frame: Option<&Frame>) -> Answer {
-    let addressing = frame.map_or_else(|| "R0L0#000".to_owned(), addressing);
+    let addressing = frame.map_or_else(|| "R0L0#000".to_owned(), |f| addressing(&f.header()));
     Answer::Nak(wrap(format!("\"NAK\"0000{addressing}[]{}", Timestamp(now)).as_bytes()))
 }
 
 /// Says the receiver cannot handle the message (unknown type or account policy, undecryptable).
-pub fn duh(frame: Option<&Frame>) -> Answer {
+/// Where the frame's header could be read (`Frame::read_header`, or `Frame::header` of a decoded
+/// frame) the DUH names its sequence, receiver, line and account, so that the sender can match it
+/// to what it sent; only a frame whose header is unreadable gets `0000` and `#000`.
+pub fn duh(frame: Option<&Header>) -> Answer {
     let body = match frame {
         Some(f) => format!("\"DUH\"{:04}{}[]", f.sequence, addressing(f)),
         None => "\"DUH\"0000R0L0#000[]".to_owned(),

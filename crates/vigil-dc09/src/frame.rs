@@ -97,6 +97,18 @@ impl fmt::Display for Timestamp {
 }
 
 /// A decoded frame. For an encrypted frame, `data`, `extended` and `timestamp` are the decrypted ones.
+/// The part of a frame before its data block: what a receiver needs to answer it, readable even
+/// when the data is not (an encrypted frame with the wrong key, an unreadable payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub id: MessageId,
+    pub encrypted: bool,
+    pub sequence: u16,
+    pub receiver: Option<String>,
+    pub line: String,
+    pub account: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub id: MessageId,
@@ -296,8 +308,21 @@ impl Frame {
         Frame::parse_body(text, keys)
     }
 
-    fn parse_body(text: &str, keys: &Keys) -> Result<Frame, FrameError> {
+    /// The header of a frame whose body could not be read as a whole, so that a DUH can name the
+    /// sequence, receiver, line and account the sender will match it to. `None` when even the
+    /// header is unreadable (the answer then carries `0000` and `#000`).
+    pub fn read_header(bytes: &[u8]) -> Option<Header> {
+        let inner = bytes.strip_prefix(b"\n")?;
+        let inner = inner.strip_suffix(b"\r").unwrap_or(inner);
+        let body = inner.get(8..)?;
+        // Only the bytes up to the data block need be text: the rest may be anything.
+        let end = body.iter().position(|b| *b == b'[').unwrap_or(body.len());
+        let text = std::str::from_utf8(&body[..end]).ok()?;
         let mut cur = Cursor { text };
+        Frame::parse_header(&mut cur).ok()
+    }
+
+    fn parse_header(cur: &mut Cursor<'_>) -> Result<Header, FrameError> {
         if !cur.eat('"') {
             return Err(FrameError::Malformed("message id"));
         }
@@ -312,8 +337,7 @@ impl Frame {
             return Err(FrameError::Malformed("sequence"));
         }
         let sequence = seq.parse::<u16>().map_err(|_| FrameError::Malformed("sequence"))?;
-        let receiver =
-            if cur.eat('R') { Some(hex_field(&mut cur, 1, 6, "receiver")?.to_ascii_uppercase()) } else { None };
+        let receiver = if cur.eat('R') { Some(hex_field(cur, 1, 6, "receiver")?.to_ascii_uppercase()) } else { None };
         if !cur.eat('L') {
             return Err(FrameError::Malformed("line prefix"));
         }
@@ -325,7 +349,7 @@ impl Frame {
                     return Err(FrameError::Malformed("line prefix"));
                 }
                 cur.text = &cur.text[line.len() + 1..];
-                (line.to_ascii_uppercase(), hex_field(&mut cur, 3, 16, "account")?.to_ascii_uppercase())
+                (line.to_ascii_uppercase(), hex_field(cur, 3, 16, "account")?.to_ascii_uppercase())
             }
             // A receiver's NAK or DUH carries `A0` where it could not read an account: `L0A0[`.
             None if matches!(id, MessageId::Nak | MessageId::Duh) => {
@@ -340,6 +364,12 @@ impl Frame {
             }
             None => return Err(FrameError::Malformed("account")),
         };
+        Ok(Header { id, encrypted, sequence, receiver, line, account })
+    }
+
+    fn parse_body(text: &str, keys: &Keys) -> Result<Frame, FrameError> {
+        let mut cur = Cursor { text };
+        let Header { id, encrypted, sequence, receiver, line, account } = Frame::parse_header(&mut cur)?;
         if !cur.eat('[') {
             return Err(FrameError::Malformed("data"));
         }
@@ -363,6 +393,18 @@ impl Frame {
             return Err(FrameError::Malformed("timestamp (mandatory when encrypted)"));
         }
         Ok(Frame { id, encrypted, sequence, receiver, line, account, data, extended, timestamp })
+    }
+
+    /// What a receiver's answer needs of this frame.
+    pub fn header(&self) -> Header {
+        Header {
+            id: self.id.clone(),
+            encrypted: self.encrypted,
+            sequence: self.sequence,
+            receiver: self.receiver.clone(),
+            line: self.line.clone(),
+            account: self.account.clone(),
+        }
     }
 
     /// Writes the frame (encrypting it with `key` when `self.encrypted`), with CRC and length.
@@ -421,11 +463,25 @@ impl Frame {
     }
 }
 
-/// Pad bytes from `seed`, skipping the three that would end the pad early (`[`, `]`, `|`).
+/// Pad bytes from `seed`, skipping the three that would end the pad early (`[`, `]`, `|`). A sender
+/// may pad with any other byte, binary included, and `vigil sim` does so to prove the receiver
+/// reads such pads.
 pub(crate) fn pad_bytes(seed: &[u8]) -> impl Iterator<Item = u8> + '_ {
     let fallback: &[u8] = b"0";
     let source = if seed.iter().any(|b| !matches!(b, b'[' | b']' | b'|')) { seed } else { fallback };
     source.iter().copied().filter(|b| !matches!(b, b'[' | b']' | b'|')).cycle()
+}
+
+/// What an answer is padded with: letters and digits only. Some senders turn the decrypted block
+/// into text before they look for `]` and reject anything else, so answers are conservative.
+pub const ANSWER_PAD_ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// Printable pad characters from `seed` (random bytes in the receiver): each byte picks a letter
+/// or digit; an empty seed pads with `0`.
+pub(crate) fn answer_pad(seed: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let fallback: &[u8] = &[0];
+    let source = if seed.is_empty() { fallback } else { seed };
+    source.iter().map(|b| ANSWER_PAD_ALPHABET[usize::from(*b) % ANSWER_PAD_ALPHABET.len()]).cycle()
 }
 
 fn parse_tail(mut tail: &str) -> Result<(Vec<String>, Option<Timestamp>), FrameError> {

@@ -22,7 +22,9 @@ mod payload;
 pub use answer::{ack, duh, nak, Answer};
 pub use codes::{classify, AlarmType, Classification};
 pub use crypto::{Key, KeyError, Keys};
-pub use frame::{crc16, find_frame, Frame, FrameError, MessageId, Scan, Timestamp, MAX_FRAME_LEN};
+pub use frame::{
+    crc16, find_frame, Frame, FrameError, Header, MessageId, Scan, Timestamp, ANSWER_PAD_ALPHABET, MAX_FRAME_LEN,
+};
 pub use payload::{parse_payload, Event, Qualifier};
 
 /// Whether a frame's timestamp is inside the receiver's window: from 40 s behind to 20 s ahead.

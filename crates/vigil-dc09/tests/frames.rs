@@ -1,5 +1,5 @@
-//! The codec against the example frames of shared/docs/dc09-notes.md (checked by two or three
-//! independent implementations), round trips, and every way a frame is refused.
+//! The codec against the standard's example frames, each checked by two or three independent
+//! implementations, round trips, and every way a frame is refused.
 
 use proptest::prelude::*;
 use time::macros::datetime;
@@ -99,7 +99,7 @@ fn an_ack_mirrors_the_sender_s_addressing() {
     assert!(text.ends_with("\"ACK\"9876R579BDFL789ABC#12345A[]\r"), "{text:?}");
     let back = Frame::decode(answer.bytes(), &Keys::none()).expect("an ACK is itself a valid frame");
     assert_eq!(back.id, MessageId::Ack);
-    let duh = duh(Some(&frame));
+    let duh = duh(Some(&frame.header()));
     assert!(String::from_utf8_lossy(duh.bytes()).contains("\"DUH\"9876R579BDFL789ABC#12345A[]"));
 }
 
@@ -274,4 +274,94 @@ proptest! {
         let _ = Frame::decode(&bytes, &Keys::none());
         let _ = find_frame(&bytes);
     }
+}
+
+/// Reads an encrypted answer the way the strictest senders do: the decrypted block must be text
+/// before `]` is looked for. Returns the plaintext.
+fn strict_plaintext(answer: &[u8], key: &Key) -> String {
+    let text = std::str::from_utf8(answer).expect("an answer is ASCII");
+    let cipher = text.split_once('[').expect("data block").1.trim_end_matches('\r');
+    let plain = key.decrypt_hex(cipher).expect("whole blocks of hex");
+    let plain = String::from_utf8(plain).expect("the decrypted answer is text");
+    assert!(plain.contains(']'), "{plain:?}");
+    plain
+}
+
+proptest! {
+    #[test]
+    fn encrypted_acks_are_padded_with_letters_and_digits(
+        seed in proptest::collection::vec(any::<u8>(), 0..40),
+        sequence in 0u16..10_000,
+        key_bytes in prop_oneof![Just(16usize), Just(24), Just(32)],
+    ) {
+        let key = Key::from_bytes(&vec![0x5Au8; key_bytes]).expect("key");
+        let mut frame = sample(true, MessageId::SiaDcs, "#1234|NPA001");
+        frame.sequence = sequence;
+        let answer = ack(&frame, Some(&key), datetime!(2026-11-22 03:00:05 UTC), &seed);
+        let plain = strict_plaintext(answer.bytes(), &key);
+        let (pad, rest) = plain.split_once(']').expect("]");
+        prop_assert!(!pad.is_empty() && pad.bytes().all(|b| ANSWER_PAD_ALPHABET.contains(&b)), "pad {pad:?}");
+        prop_assert!(rest.starts_with('_'), "the timestamp follows: {rest:?}");
+        prop_assert!(plain.bytes().all(|b| b.is_ascii_graphic()));
+    }
+}
+
+#[test]
+fn a_binary_pad_from_a_sender_still_decodes_and_its_ack_is_text() {
+    // Seed bytes that are binary or the three forbidden characters still give a printable pad.
+    let key = Key::from_text("0123456789abcdef").expect("text key");
+    let mut keys = Keys::none();
+    keys.insert("1234", key.clone());
+    let frame = sample(true, MessageId::AdmCid, "#1234|1120 01 007");
+    let bytes = frame.encode(Some(&key), &[0x00, 0xFF, b'[', b']', b'|', 0x80, 0x1B]);
+    assert_eq!(Frame::decode(&bytes, &keys).expect("binary pad read"), frame);
+    for seed in [&b""[..], b"[[[", b"]]]", b"|||", &[0u8; 16], &[0xFF; 16]] {
+        let answer = ack(&frame, Some(&key), datetime!(2026-11-22 03:00:05 UTC), seed);
+        strict_plaintext(answer.bytes(), &key);
+        let back = Frame::decode(answer.bytes(), &keys).expect("the ACK decodes");
+        assert_eq!((back.id, back.sequence), (MessageId::Ack, 42));
+    }
+}
+
+#[test]
+fn a_duh_names_the_frame_whose_header_was_read() {
+    let right = Key::from_hex("000102030405060708090A0B0C0D0E0F").expect("key");
+    let wrong = Key::from_hex("FFEEDDCCBBAA99887766554433221100").expect("key");
+    let mut keys = Keys::none();
+    keys.insert("1234", right);
+    let mut frame = sample(true, MessageId::SiaDcs, "#1234|NPA001");
+    frame.sequence = 4711;
+    let bytes = frame.encode(Some(&wrong), b"pad");
+    assert_eq!(Frame::decode(&bytes, &keys), Err(FrameError::Undecryptable));
+    let header = Frame::read_header(&bytes).expect("the header is readable");
+    assert_eq!((header.sequence, header.account.as_str(), header.line.as_str()), (4711, "1234", "0"));
+    let text = String::from_utf8_lossy(duh(Some(&header)).bytes()).into_owned();
+    assert!(text.contains("\"DUH\"4711R1L0#1234[]"), "{text:?}");
+    // An account with no key at all: the same.
+    let bytes = frame.encode(Some(&wrong), b"pad");
+    assert!(matches!(Frame::decode(&bytes, &Keys::none()), Err(FrameError::NoKey(_))));
+    assert_eq!(Frame::read_header(&bytes).map(|h| h.sequence), Some(4711));
+    // A header that cannot be read: the 0000 / #000 form, which decodes as a DUH.
+    let body = "\"SIA-DCS\"12L0#1234[]";
+    let unreadable = format!("\n{:04X}0{:03X}{body}\r", crc16(body.as_bytes()), body.len());
+    assert!(Frame::read_header(unreadable.as_bytes()).is_none());
+    let text = String::from_utf8_lossy(duh(None).bytes()).into_owned();
+    assert!(text.contains("\"DUH\"0000R0L0#000[]"), "{text:?}");
+    // Binary bytes after the header do not stop it being read.
+    let mut binary = b"\n00000020\"SIA-DCS\"0007R2L3#ABCD[".to_vec();
+    binary.extend_from_slice(&[0xFF, 0xFE, b']', b'\r']);
+    assert_eq!(
+        Frame::read_header(&binary).map(|h| (h.sequence, h.receiver, h.account)),
+        Some((7, Some("2".into()), "ABCD".into()))
+    );
+}
+
+#[test]
+fn the_fuzzer_s_binary_pad_seed_decodes() {
+    let key = Key::from_hex("000102030405060708090A0B0C0D0E0F").expect("key");
+    let mut keys = Keys::none();
+    keys.insert("1234", key);
+    let seed = include_bytes!("../fuzz/corpus/decode/encrypted-binary-pad");
+    let frame = Frame::decode(seed, &keys).expect("a frame with a binary pad");
+    assert_eq!((frame.sequence, frame.data.as_str()), (42, "#1234|NBA501"));
 }

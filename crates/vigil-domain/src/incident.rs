@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use crate::Id;
+use crate::{ClockFault, Id};
 
 /// P1 violence / panic / fire, P2 intrusion / watch-list hit, P3 technical and patrol exceptions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -122,8 +122,19 @@ pub struct Signal {
     pub priority: Priority,
     /// A restore ("the door is closed again"): shown, but it closes nothing by itself.
     pub restore: bool,
-    /// Milliseconds since the epoch.
+    /// The time that orders it, in milliseconds since the epoch: the sender's own time, or the
+    /// receive time when the sender's clock is off (`clock`).
     pub at: i64,
+    /// Set when the sender's clock was outside the window: its fault and the time it wrote.
+    pub clock: Option<ClockNote>,
+}
+
+/// A sender's time that was not trusted to order its report (see `clock::judge`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockNote {
+    pub fault: ClockFault,
+    /// What the sender's clock said, in milliseconds since the epoch.
+    pub sent_at: i64,
 }
 
 /// What an operator or supervisor does to an incident.
@@ -151,10 +162,24 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EntryKind {
-    Opened { signal: Id },
-    Repeat { signal: Id },
-    Restore { signal: Id },
-    Acted { action: Action },
+    Opened {
+        signal: Id,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock: Option<ClockNote>,
+    },
+    Repeat {
+        signal: Id,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock: Option<ClockNote>,
+    },
+    Restore {
+        signal: Id,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock: Option<ClockNote>,
+    },
+    Acted {
+        action: Action,
+    },
 }
 
 /// One line of an incident's timeline: what happened, when, and who did it.
@@ -179,6 +204,9 @@ pub struct Incident {
     pub on_scene_at: Option<i64>,
     pub category: Option<CloseCategory>,
     pub repeats: u32,
+    /// Signals folded into this incident whose sender's clock was off (kept, ordered by receipt).
+    #[serde(default)]
+    pub clock_faults: u32,
     pub timeline: Vec<Entry>,
 }
 
@@ -230,13 +258,15 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
         return SignalOutcome::Shelved;
     }
     let open = incidents.iter().position(|i| i.point == signal.point && i.state != IncidentState::Closed);
+    let faults = u32::from(signal.clock.is_some());
     match (open, signal.restore) {
         (Some(index), true) => {
+            incidents[index].clock_faults += faults;
             if signal_entries(&incidents[index]) < TIMELINE_SIGNALS_MAX {
                 incidents[index].timeline.push(Entry {
                     at: signal.at,
                     by: None,
-                    what: EntryKind::Restore { signal: signal.id },
+                    what: EntryKind::Restore { signal: signal.id, clock: signal.clock },
                 });
             }
             SignalOutcome::RestoreNoted(index)
@@ -245,6 +275,7 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
         (Some(index), false) if signal.at - incidents[index].last_signal_at <= FOLD_WINDOW_MS => {
             let incident = &mut incidents[index];
             incident.repeats += 1;
+            incident.clock_faults += faults;
             incident.last_signal_at = incident.last_signal_at.max(signal.at);
             // A more urgent repeat (a fire after a fault) raises the incident; nothing lowers it.
             incident.priority = incident.priority.min(signal.priority);
@@ -252,7 +283,7 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
                 incident.timeline.push(Entry {
                     at: signal.at,
                     by: None,
-                    what: EntryKind::Repeat { signal: signal.id },
+                    what: EntryKind::Repeat { signal: signal.id, clock: signal.clock },
                 });
             }
             SignalOutcome::Folded(index)
@@ -269,7 +300,12 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
             on_scene_at: None,
             category: None,
             repeats: 0,
-            timeline: vec![Entry { at: signal.at, by: None, what: EntryKind::Opened { signal: signal.id } }],
+            clock_faults: faults,
+            timeline: vec![Entry {
+                at: signal.at,
+                by: None,
+                what: EntryKind::Opened { signal: signal.id, clock: signal.clock },
+            }],
         })),
     }
 }
@@ -433,7 +469,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn signal(point: &str, at: i64, priority: Priority, restore: bool) -> Signal {
-        Signal { id: Id::now_v7(), point: point.into(), alarm_type: "panic".into(), priority, restore, at }
+        Signal { id: Id::now_v7(), point: point.into(), alarm_type: "panic".into(), priority, restore, at, clock: None }
     }
 
     fn operator() -> Actor {
@@ -511,6 +547,22 @@ mod tests {
             on_signal(&mut list, &[], &signal("P9", 10, Priority::P1, true), Id::now_v7()),
             SignalOutcome::RestoreAlone
         );
+    }
+
+    #[test]
+    fn a_sender_s_wrong_clock_is_kept_on_the_timeline_and_counted() {
+        let note = ClockNote { fault: ClockFault::Ahead, sent_at: 2_112_000_000_000 };
+        let mut first = signal("P1", 1_000, Priority::P2, false);
+        first.clock = Some(note);
+        let mut list = vec![opened(&first)];
+        assert_eq!(list[0].clock_faults, 1);
+        assert_eq!(list[0].opened_at, 1_000, "ordered by receipt, not by the sender's 2036");
+        assert_eq!(list[0].timeline[0].what, EntryKind::Opened { signal: first.id, clock: Some(note) });
+        on_signal(&mut list, &[], &signal("P1", 2_000, Priority::P2, false), Id::now_v7());
+        let mut late = signal("P1", 3_000, Priority::P2, true);
+        late.clock = Some(ClockNote { fault: ClockFault::Behind, sent_at: 0 });
+        on_signal(&mut list, &[], &late, Id::now_v7());
+        assert_eq!((list[0].clock_faults, list[0].repeats, list[0].timeline.len()), (2, 1, 3));
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! This crate does no I/O. Everything here is a value that the store persists, the API serves and
 //! the console draws; rules that decide whether a value is valid live beside the type.
 
+pub mod clock;
 mod code;
 mod device;
 pub mod incident;
 mod site;
 pub mod sop;
 
+pub use clock::{ClockFault, ClockWindow};
 pub use code::{Code, CodeError};
 pub use device::{CameraView, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus};
 pub use site::{floor_label, Building, BuildingKind, Floor, Label, PlanSize, Rect, Site};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::sync::watch;
-use vigil_dc09::{ack, duh, nak, parse_payload, timestamp_acceptable, Answer, Frame, FrameError, MessageId};
+use vigil_dc09::{ack, duh, nak, parse_payload, timestamp_acceptable, Answer, Frame, MessageId};
 use vigil_store::NewSignal;
 
 use crate::writer::Op;
@@ -41,13 +41,15 @@ pub(crate) fn handle(
     let frame = match Frame::decode(bytes, &shared.keys) {
         Ok(frame) => frame,
         Err(e) if e.is_transmission() => return refuse(shared, e.reason(), nak(now, None), sender, &e.to_string()),
-        Err(e @ (FrameError::NoKey(_) | FrameError::Undecryptable)) => {
-            return refuse(shared, e.reason(), duh(None), sender, &e.to_string())
+        // What the receiver cannot handle (no key, wrong key, unreadable content) gets a DUH that
+        // names the frame's sequence and addressing wherever its header could be read.
+        Err(e) => {
+            let header = Frame::read_header(bytes);
+            return refuse(shared, e.reason(), duh(header.as_ref()), sender, &e.to_string());
         }
-        Err(e) => return refuse(shared, e.reason(), duh(None), sender, &e.to_string()),
     };
     if !matches!(frame.id, MessageId::SiaDcs | MessageId::AdmCid | MessageId::Null) {
-        return refuse(shared, "unsupported_message", duh(Some(&frame)), sender, frame.id.as_str());
+        return refuse(shared, "unsupported_message", duh(Some(&frame.header())), sender, frame.id.as_str());
     }
     if let Some(ts) = frame.timestamp {
         if !timestamp_acceptable(ts.0, now) {
@@ -57,10 +59,10 @@ pub(crate) fn handle(
     }
     let events = match parse_payload(&frame) {
         Ok(events) => events,
-        Err(what) => return refuse(shared, "unreadable_payload", duh(Some(&frame)), sender, what),
+        Err(what) => return refuse(shared, "unreadable_payload", duh(Some(&frame.header())), sender, what),
     };
     let key = shared.keys.get(&frame.account);
-    let pad: [u8; 8] = rand::random();
+    let pad: [u8; 16] = rand::random();
     let answer = ack(&frame, if frame.encrypted { key } else { None }, now, &pad);
     let received = ms(now);
     let mut ops = vec![Op::Touch { account: frame.account.clone(), sender: Some(sender.to_string()), at: received }];
@@ -88,6 +90,7 @@ pub(crate) fn handle(
             device_id: shared.points.get(&(frame.account.clone(), zone)).copied(),
             received_at: received,
             sent_at: frame.timestamp.map(|t| ms(t.0)),
+            clock_fault: None,
             details: event.text.as_ref().map(|t| serde_json::json!({ "text": t }).to_string()),
             raw: Some(String::from_utf8_lossy(bytes).trim().to_owned()),
         })));
@@ -159,6 +162,7 @@ pub(crate) async fn supervise(shared: Arc<Shared>, mut stop: watch::Receiver<boo
                 device_id: None,
                 received_at: now,
                 sent_at: None,
+                clock_fault: None,
                 details: Some(serde_json::json!({ "silent_seconds": (now - last_seen) / 1000 }).to_string()),
                 raw: None,
             };

@@ -1,10 +1,12 @@
-//! The engine's HTTP API (interfaces.md → HTTP): JSON events in, read endpoints out, health, stats
-//! and the OpenAPI document. Errors are `{"error": {"code", "message", "field"}}` with a 4xx/5xx.
+//! The engine's HTTP API (docs/interfaces.md → HTTP API): JSON events in, read endpoints out,
+//! health, stats and the OpenAPI document. Errors are `{"error": {"code", "message", "field"}}`
+//! with a 4xx/5xx.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -58,12 +60,20 @@ pub(crate) async fn serve(
     let app = Router::new()
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
-        .route("/v1/events", post(events))
+        .route("/v1/events", post(events).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/v1/points", get(points))
         .route("/v1/guards", get(guards))
         .route("/v1/alarms", get(alarms))
         .route("/v1/incidents", get(incidents))
         .route("/v1/stats", get(stats))
+        .method_not_allowed_fallback(|| async {
+            ApiFailure {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                code: "method_not_allowed",
+                message: "this endpoint does not take that method; see /v1/openapi.json".into(),
+                field: None,
+            }
+        })
         .fallback(|| async {
             ApiFailure {
                 status: StatusCode::NOT_FOUND,
@@ -191,6 +201,10 @@ fn event_signal(shared: &Shared, at: &str, value: &Value, received: i64) -> Resu
     let time_text = text("time", 64, true)?.unwrap_or_default();
     let sent = OffsetDateTime::parse(&time_text, &Rfc3339)
         .map_err(|_| ApiFailure::bad(field("time"), "time must be RFC 3339, e.g. 2026-11-22T03:00:00+08:00"))?;
+    // A wrong clock never refuses an alarm: outside the window it is kept, flagged, and ordered by
+    // its receipt instead of its own time.
+    let sent = ms(sent);
+    let (_, clock_fault) = vigil_domain::clock::judge(sent, received, shared.settings.intake.clock_window());
     let details = match obj.get("details") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Object(_)) => Some(v.clone()),
@@ -223,26 +237,45 @@ fn event_signal(shared: &Shared, at: &str, value: &Value, received: i64) -> Resu
         sequence: None,
         device_id: device,
         received_at: received,
-        sent_at: Some(ms(sent)),
+        sent_at: Some(sent),
+        clock_fault,
         details: Some(all_details.to_string()),
         raw: Some(value.to_string()),
+    })
+}
+
+/// A query string that does not parse (`limit=many`) gets the JSON refusal, not axum's plain text.
+fn query_or_refusal<T>(q: Result<Query<T>, QueryRejection>) -> Result<Query<T>, ApiFailure> {
+    q.map_err(|rejection| ApiFailure::bad("query", rejection.body_text()))
+}
+
+/// The largest request body an intake endpoint reads.
+pub(crate) const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The body of an intake request, or the JSON refusal every other error uses (a body over the
+/// limit gets 413, not axum's plain-text answer).
+fn body_or_refusal(body: Result<axum::body::Bytes, BytesRejection>) -> Result<axum::body::Bytes, ApiFailure> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiFailure {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "too_large",
+                message: format!("at most {} MiB per request; send a smaller batch", MAX_BODY_BYTES / (1024 * 1024)),
+                field: Some("body".into()),
+            }
+        } else {
+            ApiFailure::bad("body", format!("the body could not be read: {}", rejection.body_text()))
+        }
     })
 }
 
 async fn events(
     State(shared): State<Shared_>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
     check_intake(&shared, &headers)?;
-    if body.len() > 4 * 1024 * 1024 {
-        return Err(ApiFailure {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "too_large",
-            message: "at most 4 MiB per request".into(),
-            field: Some("body".into()),
-        });
-    }
+    let body = body_or_refusal(body)?;
     let value: Value =
         serde_json::from_slice(&body).map_err(|e| ApiFailure::bad("body", format!("not valid JSON: {e}")))?;
     let received = ms(OffsetDateTime::now_utc());
@@ -331,9 +364,10 @@ async fn alarms(
     State(shared): State<Shared_>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Query(q): Query<Since>,
+    q: Result<Query<Since>, QueryRejection>,
 ) -> Result<Response, ApiFailure> {
     check_read(&shared, peer, &headers)?;
+    let Query(q) = query_or_refusal(q)?;
     let since = parse_since(q.since.as_deref())?;
     let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
     let list = read(&shared, move |s| s.signals_since(since, limit)).await?;
@@ -353,9 +387,10 @@ async fn incidents(
     State(shared): State<Shared_>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Query(q): Query<IncidentQuery>,
+    q: Result<Query<IncidentQuery>, QueryRejection>,
 ) -> Result<Response, ApiFailure> {
     check_read(&shared, peer, &headers)?;
+    let Query(q) = query_or_refusal(q)?;
     let since = parse_since(q.since.as_deref())?;
     let since = match q.state.as_deref() {
         None | Some("open") if q.since.is_none() => None,
@@ -378,15 +413,21 @@ async fn stats(
 ) -> Result<Response, ApiFailure> {
     check_read(&shared, peer, &headers)?;
     let reader = shared.clone();
-    let (devices, signals, incidents) = tokio::task::spawn_blocking(move || {
+    let (devices, signals, incidents, clock_faults) = tokio::task::spawn_blocking(move || {
         reader.workstation.with_store(|s| {
             let incidents: Option<serde_json::Map<String, Value>> =
                 s.incident_counts().ok().map(|c| c.into_iter().map(|(k, v)| (k, json!(v))).collect());
-            (s.device_counts().ok(), s.signal_count().ok(), incidents)
+            // Signals kept although their sender's clock was off, by source and sender.
+            let clock_faults = s.clock_fault_counts().ok().map(|list| {
+                let total: u64 = list.iter().map(|(_, n)| n).sum();
+                let by_source: serde_json::Map<String, Value> = list.into_iter().map(|(k, n)| (k, json!(n))).collect();
+                json!({ "total": total, "by_source": by_source })
+            });
+            (s.device_counts().ok(), s.signal_count().ok(), incidents, clock_faults)
         })
     })
     .await
-    .unwrap_or((None, None, None));
+    .unwrap_or((None, None, None, None));
     let st = &shared.stats;
     Ok(Json(json!({
         "devices": devices,
@@ -403,6 +444,7 @@ async fn stats(
             "connections_refused": Stats::get(&st.connections_refused),
         },
         "http": { "events_stored": Stats::get(&st.http_events_stored) },
+        "clock_faults": clock_faults,
     }))
     .into_response())
 }

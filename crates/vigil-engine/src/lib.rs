@@ -101,12 +101,15 @@ impl Engine {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
 
-        // `--dc09 ADDR` opens TCP and UDP on the same address (interfaces.md); otherwise each
+        // `--dc09 ADDR` opens TCP and UDP on the same address (docs/interfaces.md); otherwise each
         // follows its own setting.
         let (tcp_addr, udp_addr) = match overrides.dc09 {
             Some(addr) => (Some(addr.clone()), Some(addr)),
             None => (settings.dc09.tcp.clone(), settings.dc09.udp.clone()),
         };
+        // An empty address turns that receiver off.
+        let (tcp_addr, udp_addr) =
+            (tcp_addr.filter(|a| !a.trim().is_empty()), udp_addr.filter(|a| !a.trim().is_empty()));
         let mut engine =
             Engine { dc09_tcp: None, dc09_udp: None, http: None, shared: shared.clone(), stop, tasks: Vec::new() };
         if let Some(addr) = &tcp_addr {

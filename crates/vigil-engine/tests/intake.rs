@@ -185,7 +185,13 @@ async fn bad_frames_get_their_answer_and_the_receiver_keeps_serving() {
     for (bytes, kind) in cases {
         stream.write_all(&bytes).await.expect("write");
         let answer = read_answer(&mut stream).await.expect("an answer");
-        assert_eq!(answer_id(&answer, &Keys::none()).0, kind, "{}", String::from_utf8_lossy(&bytes));
+        let (id, sequence) = answer_id(&answer, &Keys::none());
+        assert_eq!(id, kind, "{}", String::from_utf8_lossy(&bytes));
+        // A DUH names the frame whose header was read (here every one's), so the sender can match
+        // it; a NAK keeps the 0000 sequence every peer reads.
+        let sent = Frame::read_header(&bytes).map(|h| h.sequence);
+        let expected = if kind == MessageId::Duh { sent.expect("a readable header") } else { 0 };
+        assert_eq!(sequence, expected, "{}", String::from_utf8_lossy(&answer));
     }
     // Garbage gets silence, and the connection still serves the next good frame.
     stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
@@ -322,6 +328,11 @@ async fn http_events_need_the_token_name_the_bad_field_and_are_stored_once() {
     let (status, spec) = reqwest_get(http, "/v1/openapi.json", None).await;
     assert_eq!((status, spec["openapi"].as_str()), (200, Some("3.0.3")));
     assert_eq!(reqwest_get(http, "/v1/nothing", None).await.0, 404);
+    // Every refusal is the JSON error, a wrong method and an unreadable query string included.
+    let (status, body) = reqwest_get(http, "/v1/events", None).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (405, Some("method_not_allowed")));
+    let (status, body) = reqwest_get(http, "/v1/alarms?limit=many", None).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("query")));
     fx.engine.stop().await;
 }
 
@@ -407,5 +418,107 @@ async fn an_alarm_opens_an_incident_before_its_ack_and_repeats_fold_into_it() {
     assert_eq!((status, error["error"]["field"].as_str()), (400, Some("state")));
     let (_, stats) = reqwest_get(http, "/v1/stats", None).await;
     assert_eq!(stats["incidents"]["new"], 1);
+    fx.engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_with_a_wrong_clock_is_kept_flagged_and_ordered_by_its_receipt() {
+    let fx = start().await;
+    let http = fx.engine.http.expect("http");
+    let at = |offset: time::Duration| {
+        (now() + offset).format(&time::format_description::well_known::Rfc3339).expect("format")
+    };
+    let event = |n: u32, point: &str, time: &str| {
+        json!({"id": format!("0191f3a4-0000-7000-8000-{n:012}"), "source": "face-recognition", "point": point,
+               "type": "watchlist_hit", "priority": 2, "time": time})
+        .to_string()
+    };
+    let minutes = time::Duration::minutes;
+    let cases = [
+        // (point, sender's time, flagged as)
+        ("OPD-1F-CAM-001", "2036-12-01T08:00:00Z".to_owned(), Some("ahead")),
+        ("OPD-1F-CAM-002", "1999-12-01T08:00:00Z".to_owned(), Some("behind")),
+        ("OPD-1F-CAM-003", at(minutes(5) - time::Duration::seconds(20)), None),
+        ("OPD-1F-CAM-004", at(time::Duration::days(-30) + minutes(5)), None),
+        ("OPD-1F-CAM-005", at(minutes(5) + time::Duration::seconds(30)), Some("ahead")),
+        ("OPD-1F-CAM-006", at(time::Duration::days(-30) - minutes(5)), Some("behind")),
+    ];
+    let before = Store::now_ms();
+    for (n, (point, time, _)) in cases.iter().enumerate() {
+        let (status, body) =
+            request(http, "POST", "/v1/events", Some(&fx.token), Some(&event(n as u32 + 1, point, time))).await;
+        assert_eq!((status, body["stored"].as_u64()), (201, Some(1)), "never refused for its clock: {time} {body}");
+    }
+    let after = Store::now_ms();
+    let rows = stored(&fx.path);
+    let store = Store::open(&fx.path.join("vigil.db")).expect("open");
+    for (point, time, fault) in &cases {
+        let device = store.device_id_by_code(point).expect("lookup").expect("device");
+        let row = rows.iter().find(|r| r.device_id == Some(device)).expect("stored");
+        let sent = time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339).expect("time");
+        let sent_ms = (sent.unix_timestamp_nanos() / 1_000_000) as i64;
+        assert_eq!(row.sent_at, Some(sent_ms), "the sender's time is kept as sent");
+        assert_eq!(row.clock_fault.map(|f| f.as_str()), *fault, "{point} {time}");
+        if fault.is_some() {
+            assert_eq!(row.occurred_at, row.received_at, "a wrong clock is ordered by its receipt");
+            assert!((before..=after).contains(&row.occurred_at));
+        } else {
+            assert_eq!(row.occurred_at, sent_ms, "a clock inside the window orders its own event");
+        }
+        // The incident shows it: counted, and its opening line carries the sender's time.
+        let incident = store
+            .incident(uuid::Uuid::parse_str(row.incident_id.as_deref().expect("incident")).expect("id"))
+            .expect("read")
+            .expect("incident")
+            .incident;
+        assert_eq!(incident.clock_faults, u32::from(fault.is_some()));
+        assert_eq!(incident.opened_at, row.occurred_at);
+    }
+    // The alarm list never puts the 2036 event first: it sorts by the receipt.
+    let (_, open) = reqwest_get(http, "/v1/incidents", None).await;
+    let future = open.as_array().expect("list").iter().find(|i| {
+        i["clock_faults"] == 1
+            && i["timeline"][0]["clock_fault"] == "ahead"
+            && i["timeline"][0]["sent_at"].as_i64() > Some(2_000_000_000_000)
+    });
+    let future = future.expect("the 2036 event's incident, flagged on its timeline");
+    assert!(future["opened_at"].as_i64() <= Some(after));
+    let (_, stats) = reqwest_get(http, "/v1/stats", None).await;
+    assert_eq!(stats["clock_faults"]["total"].as_u64(), Some(4), "{stats}");
+    assert_eq!(stats["clock_faults"]["by_source"]["http:face-recognition"].as_u64(), Some(4), "{stats}");
+    fx.engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_gets_the_json_error() {
+    let fx = start().await;
+    let http = fx.engine.http.expect("http");
+    let big = format!("[{}]", vec!["\"x\""; 1_500_000].join(","));
+    assert!(big.len() > 4 * 1024 * 1024);
+    // The server may answer before it has read the whole body: write what it takes, then read.
+    let mut stream = TcpStream::connect(http).await.expect("connect");
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+        fx.token,
+        big.len()
+    );
+    let (mut reader, mut writer) = stream.split();
+    let send = async {
+        let _ = writer.write_all(head.as_bytes()).await;
+        let _ = writer.write_all(big.as_bytes()).await;
+    };
+    let mut out = Vec::new();
+    let receive = reader.read_to_end(&mut out);
+    let (_, read) = tokio::join!(send, receive);
+    let _ = read;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status: u16 = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let json_text = &text[text.find('{').expect("a JSON body")..=text.rfind('}').expect("end")];
+    let body: Value = serde_json::from_str(json_text).expect("JSON");
+    assert_eq!(status, 413, "{text}");
+    assert_eq!(body["error"]["code"].as_str(), Some("too_large"), "{body}");
+    assert_eq!(body["error"]["field"].as_str(), Some("body"));
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("4 MiB")));
+    assert!(stored(&fx.path).is_empty(), "nothing stored");
     fx.engine.stop().await;
 }

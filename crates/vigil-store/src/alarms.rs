@@ -2,16 +2,17 @@
 //! each DC-09 panel. A signal is stored before its sender is acknowledged.
 
 use rusqlite::{params, OptionalExtension, Transaction};
-use vigil_domain::Id;
+use vigil_domain::{ClockFault, Id};
 
 use crate::schema::Migration;
 use crate::sites::uuid_of;
 use crate::{now_ms, Result, Store};
 
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 4,
-    name: "alarm signals and DC-09 links",
-    sql: r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 4,
+        name: "alarm signals and DC-09 links",
+        sql: r#"
 CREATE TABLE alarm_signals (
     id              TEXT PRIMARY KEY,
     -- Retransmissions and repeated HTTP posts carry the same key and are stored once.
@@ -44,7 +45,19 @@ CREATE TABLE dc09_links (
     faulted     INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 "#,
-}];
+    },
+    Migration {
+        version: 7,
+        name: "senders' clock faults",
+        sql: r#"
+-- The time that orders a signal: the sender's own time, or the receive time when the sender's
+-- clock was outside the window (clock_fault says which way). NULL in rows from before: received_at.
+ALTER TABLE alarm_signals ADD COLUMN occurred_at INTEGER;
+ALTER TABLE alarm_signals ADD COLUMN clock_fault TEXT CHECK (clock_fault IN ('ahead', 'behind'));
+CREATE INDEX alarm_signals_clock_faults ON alarm_signals(source, sender) WHERE clock_fault IS NOT NULL;
+"#,
+    },
+];
 
 /// One received signal, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,9 +76,23 @@ pub struct NewSignal {
     pub sequence: Option<u32>,
     pub device_id: Option<Id>,
     pub received_at: i64,
+    /// What the sender's clock said, kept even when it was wrong.
     pub sent_at: Option<i64>,
+    /// Set when `sent_at` was outside the clock window: the receive time orders the signal.
+    pub clock_fault: Option<ClockFault>,
     pub details: Option<String>,
     pub raw: Option<String>,
+}
+
+impl NewSignal {
+    /// The time that orders this signal: the sender's own time where it has a trustworthy one,
+    /// else the receive time.
+    pub fn occurred_at(&self) -> i64 {
+        match (self.clock_fault, self.sent_at) {
+            (None, Some(sent)) => sent,
+            _ => self.received_at,
+        }
+    }
 }
 
 /// A stored signal as read back.
@@ -84,6 +111,9 @@ pub struct StoredSignal {
     pub device_id: Option<Id>,
     pub received_at: i64,
     pub sent_at: Option<i64>,
+    /// The time that orders it (the sender's time, or the receive time on a clock fault).
+    pub occurred_at: i64,
+    pub clock_fault: Option<ClockFault>,
     pub incident_id: Option<String>,
 }
 
@@ -91,8 +121,8 @@ pub struct StoredSignal {
 pub fn insert_signal(tx: &Transaction<'_>, s: &NewSignal) -> Result<bool> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO alarm_signals (id, idempotency_key, source, sender, account, zone, code, qualifier, alarm_type,
-             priority, sequence, device_id, received_at, sent_at, details, raw, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?13)
+             priority, sequence, device_id, received_at, sent_at, details, raw, updated_at, occurred_at, clock_fault)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?13, ?17, ?18)
          ON CONFLICT(idempotency_key) DO NOTHING",
     )?;
     let n = stmt.execute(params![
@@ -112,6 +142,8 @@ pub fn insert_signal(tx: &Transaction<'_>, s: &NewSignal) -> Result<bool> {
         s.sent_at,
         s.details,
         s.raw,
+        s.occurred_at(),
+        s.clock_fault.map(ClockFault::as_str),
     ])?;
     Ok(n == 1)
 }
@@ -131,7 +163,7 @@ impl Store {
     pub fn signals_since(&self, since: i64, limit: u32) -> Result<Vec<StoredSignal>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, source, sender, account, zone, code, qualifier, alarm_type, priority, sequence, device_id,
-                    received_at, sent_at, incident_id
+                    received_at, sent_at, incident_id, coalesce(occurred_at, received_at), clock_fault
              FROM alarm_signals WHERE received_at >= ?1 AND deleted = 0 ORDER BY received_at, id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![since, limit], |row| {
@@ -151,8 +183,20 @@ impl Store {
                 received_at: row.get(11)?,
                 sent_at: row.get(12)?,
                 incident_id: row.get(13)?,
+                occurred_at: row.get(14)?,
+                clock_fault: row.get::<_, Option<String>>(15)?.as_deref().and_then(ClockFault::parse),
             })
         })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Signals whose sender's clock was off, by source and sender (`http:face-recognition`).
+    pub fn clock_fault_counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT source || ':' || coalesce(sender, '-'), count(*) FROM alarm_signals
+             WHERE clock_fault IS NOT NULL AND deleted = 0 GROUP BY source, sender ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

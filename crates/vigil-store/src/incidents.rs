@@ -3,7 +3,7 @@
 //! `vigil_domain::incident`; this module only loads, hands over and saves.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use vigil_domain::incident::{on_signal, Incident, Priority, Shelf, Signal, SignalOutcome};
+use vigil_domain::incident::{on_signal, ClockNote, Incident, Priority, Shelf, Signal, SignalOutcome};
 use vigil_domain::{sop, Id};
 
 use crate::alarms::NewSignal;
@@ -209,10 +209,13 @@ pub fn apply_signal(tx: &Transaction<'_>, signal: &NewSignal) -> Result<Option<I
         alarm_type: signal.alarm_type.clone(),
         priority: Priority::from_level(signal.priority),
         restore: signal.qualifier.as_deref() == Some("restore"),
-        at: signal.received_at,
+        at: signal.occurred_at(),
+        clock: signal
+            .clock_fault
+            .map(|fault| ClockNote { fault, sent_at: signal.sent_at.unwrap_or(signal.received_at) }),
     };
     let mut open: Vec<Incident> = open_incident_of(tx, &point)?.into_iter().collect();
-    let shelves = shelves_of(tx, &point, signal.received_at)?;
+    let shelves = shelves_of(tx, &point, domain.at)?;
     let (incident, opened) = match on_signal(&mut open, &shelves, &domain, uuid::Uuid::now_v7()) {
         SignalOutcome::Opened(incident) => (*incident, true),
         SignalOutcome::Folded(i) | SignalOutcome::RestoreNoted(i) => (open.swap_remove(i), false),

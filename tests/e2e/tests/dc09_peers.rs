@@ -101,9 +101,15 @@ fn independent_senders_are_acknowledged_and_their_alarms_stored() -> Result<()> 
             "1234",
             "--key",
             HEX_KEY,
+            "--text-account",
+            "5678",
+            "--text-key",
+            TEXT_KEY,
         ]))?;
+        // siadc09 and the strict reader (every encrypted answer decrypted to text before `]` is
+        // looked for) read every ACK; NAK and DUH name what they should.
         assert_eq!(sia["failed"], 0, "siadc09 read every answer as expected: {sia}");
-        assert_eq!(sia["acked_events"], 8);
+        assert_eq!(sia["acked_events"], 12);
         let port = |a: &str| a.rsplit(':').next().unwrap_or("").to_owned();
         let spt = run_json(Command::new(python()?).arg(script("mydc09_peer.py")).args([
             "--tcp-port",
@@ -116,13 +122,19 @@ fn independent_senders_are_acknowledged_and_their_alarms_stored() -> Result<()> 
             "5678",
             "--key-text",
             TEXT_KEY,
+            "--hex-account",
+            "1234",
+            "--key-hex",
+            HEX_KEY,
         ]))?;
-        assert_eq!(spt["acked"].as_array().map(Vec::len), Some(8), "my-dc09-spt: {spt}");
-        // Exactly the acknowledged events are stored: 4 + 4 plain on 1001, 4 encrypted each on 1234 and 5678.
+        assert_eq!(spt["acked"].as_array().map(Vec::len), Some(12), "my-dc09-spt: {spt}");
+        assert_eq!(spt["strict_failures"].as_array().map(Vec::len), Some(0), "strict reader: {spt}");
+        // Exactly the acknowledged events are stored: 4 + 4 plain on 1001, 4 + 4 encrypted each on
+        // 1234 (hex key) and 5678 (text key); the wrong-key, bad-CRC and unreadable frames store nothing.
         assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '1001'")?, 8);
-        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '1234'")?, 4);
-        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '5678'")?, 4);
-        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals")?, 16);
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '1234'")?, 8);
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals WHERE account = '5678'")?, 8);
+        assert_eq!(count(dir.path(), "SELECT count(*) FROM alarm_signals")?, 24);
         // vigil sim's HTTP event sender, with the intake token vigil.toml was written with.
         let settings = std::fs::read_to_string(dir.path().join("vigil.toml"))?;
         let token = settings

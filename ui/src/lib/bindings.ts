@@ -108,6 +108,8 @@ export type PointView = { id: string, code: string, name: Label, kind: DeviceKin
  */
 status: DeviceStatus, };
 
+export type ClockFault = "ahead" | "behind";
+
 export type TimelineLine = { at: number, 
 /**
  * Who did it; none for what a sender reported.
@@ -120,7 +122,15 @@ kind: string,
 /**
  * The guard dispatched, the close category, the note.
  */
-text: string | null, };
+text: string | null, 
+/**
+ * For a signal whose sender's clock was off: which way. `at` is then its receive time.
+ */
+clock_fault: ClockFault | null, 
+/**
+ * What that sender's clock said.
+ */
+sent_at: number | null, };
 
 export type IncidentView = { id: string, 
 /**
@@ -146,7 +156,11 @@ target_at: number,
 /**
  * none, unacknowledged (louder siren, supervisor told) or overdue (call the police post).
  */
-escalation: string, police_called: boolean, category: string | null, repeats: number, timeline: Array<TimelineLine>, version: number, };
+escalation: string, police_called: boolean, category: string | null, repeats: number, 
+/**
+ * Signals of this incident whose sender's clock was off (kept, ordered by receipt).
+ */
+clock_faults: number, timeline: Array<TimelineLine>, version: number, };
 
 export type LinkedCamera = { id: string, code: string, name: Label, snapshot_url: string | null, stream_url: string | null, 
 /**

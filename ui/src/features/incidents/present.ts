@@ -42,6 +42,19 @@ export function lineText(line: TimelineLine): string {
   return t(key, { text });
 }
 
+/** A sender's own time as it wrote it, with the date: a wrong clock may be years off. */
+export function dateTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(ms)}`;
+}
+
+/** What the timeline says of a signal whose sender's clock was off, or nothing. */
+export function clockFaultText(line: TimelineLine): string | null {
+  if (!line.clock_fault || line.sent_at === null) return null;
+  return t(`clock_${line.clock_fault}` as MessageKey, { sent: dateTime(line.sent_at) });
+}
+
 export function clock(ms: number): string {
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, "0");
