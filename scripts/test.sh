@@ -17,6 +17,9 @@ cargo fmt --all -- --check || { echo "run 'cargo fmt --all'" >&2; exit 1; }
 stage "build (debug, once)"
 scripts/build.sh
 
+stage "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 stage "Rust tests"
 cargo nextest run --workspace --no-fail-fast -E 'not package(vigil-e2e)'
 cargo test --quiet --doc -p vigil-dc09
@@ -30,12 +33,20 @@ xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 
 stage "fuzzing the DC-09 codec (bounded)"
 # cargo fuzz needs sanitizer flags of a nightly compiler; only the stable toolchain is installed,
-# and RUSTC_BOOTSTRAP lets it accept them for this build alone.
+# and RUSTC_BOOTSTRAP lets it accept them for this build alone. A fuzzer that does not build, does
+# not run, or finds a crash fails the stage.
 corpus=$(mktemp -d)
-(cd crates/vigil-dc09/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run decode "$corpus" corpus/decode -- \
-  -max_total_time="${VIGIL_FUZZ_SECONDS:-60}" -print_final_stats=1 2>&1 | grep -E "^(Done|stat::number_of_executed_units|==|SUMMARY)" || true)
+fuzz_log=$(mktemp)
+if ! (cd crates/vigil-dc09/fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run decode "$corpus" corpus/decode -- \
+  -max_total_time="${VIGIL_FUZZ_SECONDS:-60}" -print_final_stats=1) >"$fuzz_log" 2>&1; then
+  tail -n 60 "$fuzz_log" >&2
+  echo "the fuzzer failed to build, failed to run or found a crash (crates/vigil-dc09/fuzz/artifacts/decode)" >&2
+  exit 1
+fi
+grep -E "^(Done|stat::number_of_executed_units)" "$fuzz_log"
+grep -q "^Done [0-9]* runs" "$fuzz_log" || { tail -n 30 "$fuzz_log" >&2; echo "the fuzzer did not report its runs" >&2; exit 1; }
 test -z "$(ls crates/vigil-dc09/fuzz/artifacts/decode 2>/dev/null)" || { echo "the fuzzer found a crash: crates/vigil-dc09/fuzz/artifacts/decode" >&2; exit 1; }
-rm -rf "$corpus"
+rm -rf "$corpus" "$fuzz_log"
 
 stage "benchmark smoke runs (bounded)"
 xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
