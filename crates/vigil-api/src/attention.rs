@@ -126,6 +126,7 @@ mod tests {
             category: None,
             repeats: 0,
             clock_faults: 0,
+            needs_review: false,
             timeline: Vec::new(),
             version: 1,
         }

@@ -9,6 +9,7 @@ use crate::{
     ApiError, DeviceMoveInput, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera, PointView,
     SessionView, TimelineLine,
 };
+use vigil_domain::incident::Mark;
 use vigil_domain::{
     BuildingKind, CameraView, ClockFault, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label,
     PlanSize, Rect, RowMeta,
@@ -41,6 +42,7 @@ fn generate() -> String {
         SessionView::decl(),
         PointView::decl(),
         ClockFault::decl(),
+        Mark::decl(),
         TimelineLine::decl(),
         IncidentView::decl(),
         LinkedCamera::decl(),

@@ -74,9 +74,14 @@ impl Workstation {
             subject: device.code.to_string(),
             details: serde_json::json!({ "point": point, "cameras": cameras }).to_string(),
         };
+        let body = vigil_domain::event::EventBody::CamerasLinked(vigil_domain::event::CamerasLinked {
+            point,
+            cameras: cameras.to_vec(),
+        });
+        let subject = device.code.to_string();
         store.transaction(|tx| {
-            vigil_store::write::set_camera_links(tx, point, cameras)?;
-            vigil_store::write::append_audit(tx, &event).map(|_| ())
+            let committed = vigil_store::write::commit_event(tx, &event.actor, &subject, body, Store::now_ms())?;
+            vigil_store::write::append_audit(tx, &event.for_event(&committed)).map(|_| ())
         })?;
         Ok(())
     }

@@ -5,7 +5,8 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
-use vigil_domain::incident::{act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident};
+use vigil_domain::event::{EventBody, IncidentActed, PointShelved, ProcedureSet};
+use vigil_domain::incident::{act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident, Mark};
 use vigil_domain::{floor_label, ClockFault, DeviceKind, DeviceStatus, Id, Label};
 use vigil_store::{IncidentFilter, Store, StoredIncident};
 
@@ -46,6 +47,9 @@ pub struct TimelineLine {
     /// What that sender's clock said.
     #[ts(type = "number | null")]
     pub sent_at: Option<i64>,
+    /// Kept but not acted on (a second close, a late or inapplicable action from another
+    /// workstation): a supervisor reviews it.
+    pub mark: Option<Mark>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -76,6 +80,8 @@ pub struct IncidentView {
     pub repeats: u32,
     /// Signals of this incident whose sender's clock was off (kept, ordered by receipt).
     pub clock_faults: u32,
+    /// A line of its timeline is marked for a supervisor's review.
+    pub needs_review: bool,
     pub timeline: Vec<TimelineLine>,
     #[ts(type = "number")]
     pub version: i64,
@@ -129,7 +135,7 @@ fn action_line(action: &Action) -> (&'static str, Option<String>) {
         Action::Close { category } => ("close", Some(category.as_str().to_owned())),
         Action::Note { text } => ("note", Some(text.clone())),
         Action::CallPolice => ("call_police", None),
-        Action::Reopen => ("reopen", None),
+        Action::Reopen { .. } => ("reopen", None),
     }
 }
 
@@ -156,7 +162,8 @@ impl IncidentAction {
                 Action::Note { text: text.trim().to_owned() }
             }
             IncidentAction::CallPolice => Action::CallPolice,
-            IncidentAction::Reopen => Action::Reopen,
+            // The close it reopens is filled in from the incident (the close that stands).
+            IncidentAction::Reopen => Action::Reopen { close: None },
         })
     }
 }
@@ -225,6 +232,7 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
                 EntryKind::Repeat { clock, .. } => (("repeat", None), *clock),
                 EntryKind::Restore { clock, .. } => (("restore", None), *clock),
                 EntryKind::Acted { action } => (action_line(action), None),
+                EntryKind::Merged { other } => (("merged", Some(other.to_string())), None),
             };
             TimelineLine {
                 at: e.at,
@@ -233,6 +241,7 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
                 text,
                 clock_fault: clock.map(|c| c.fault),
                 sent_at: clock.map(|c| c.sent_at),
+                mark: e.mark,
             }
         })
         .collect();
@@ -252,6 +261,7 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
         category: i.category.map(|c| c.as_str().to_owned()),
         repeats: i.repeats,
         clock_faults: i.clock_faults,
+        needs_review: i.needs_review,
         timeline,
         version: stored.version,
     }
@@ -304,43 +314,57 @@ impl Workstation {
         })
     }
 
-    /// Applies an operator's action to an incident. The incident, its device's colour on the map
-    /// and the audit entry are stored together, or nothing is.
+    /// Applies an operator's action to an incident. The action is one event of the log, committed
+    /// with the incident the fold makes of it, its device's colour on the map and the audit entry
+    /// (which names the event and its hash), or nothing is. An action the incident's state refuses
+    /// is answered with the reason and stores nothing.
     pub fn act_on_incident(&self, id: Id, action: &IncidentAction) -> Result<IncidentView, ApiError> {
         let actor = self.actor(Need::Operator)?;
-        let action = action.to_domain()?;
+        let mut action = action.to_domain()?;
         let now = Store::now_ms();
         let (kind, text) = action_line(&action);
         let mut store = self.store();
         let mut refused = None;
         let result = store.transaction(|tx| {
-            let Some(stored) = vigil_store::write::load_incident(tx, id)? else { return Ok(None) };
-            match act(&stored.incident, &actor, &action, now) {
-                Ok(next) => {
-                    vigil_store::write::put_incident(tx, &next, stored.device_id)?;
-                    let event = vigil_store::AuditEvent {
-                        actor: actor.name.clone(),
-                        action: format!("incident.{kind}"),
-                        subject: id.to_string(),
-                        details: serde_json::json!({ "text": text, "state": next.state.as_str(), "point": next.point })
-                            .to_string(),
-                    };
-                    vigil_store::write::append_audit(tx, &event)?;
-                    Ok(Some(()))
-                }
-                Err(e) => {
-                    refused = Some(e);
-                    Ok(None)
-                }
+            let current = vigil_store::write::resolve_incident(tx, id)?;
+            let Some(stored) = vigil_store::write::load_incident(tx, current)? else { return Ok(None) };
+            if let Action::Reopen { close } = &mut action {
+                *close = stored.incident.closed_by;
             }
+            if let Err(e) = act(&stored.incident, &actor, &action, now) {
+                refused = Some(e);
+                return Ok(None);
+            }
+            let body = EventBody::IncidentActed(IncidentActed {
+                incident: current,
+                role: actor.role,
+                action: action.clone(),
+                at: now,
+            });
+            let committed = vigil_store::write::commit_event(tx, &actor.name, &current.to_string(), body, now)?;
+            let next = vigil_store::write::load_incident(tx, current)?.map(|s| s.incident);
+            let event = vigil_store::AuditEvent {
+                actor: actor.name.clone(),
+                action: format!("incident.{kind}"),
+                subject: current.to_string(),
+                details: serde_json::json!({
+                    "text": text,
+                    "state": next.as_ref().map(|n| n.state.as_str()),
+                    "point": stored.incident.point,
+                })
+                .to_string(),
+            };
+            vigil_store::write::append_audit(tx, &event.for_event(&committed))?;
+            Ok(Some(current))
         })?;
         if let Some(e) = refused {
             return Err(ApiError::new("refused", e.to_string()));
         }
-        if result.is_none() {
+        let Some(current) = result else {
             return Err(ApiError::new("not_found", format!("incident {id} does not exist")));
-        }
-        let stored = store.incident(id)?.ok_or_else(|| ApiError::new("not_found", format!("incident {id} is gone")))?;
+        };
+        let stored =
+            store.incident(current)?.ok_or_else(|| ApiError::new("not_found", format!("incident {id} is gone")))?;
         let places = Places::new(&store);
         let point = places.point(stored.device_id);
         Ok(view(stored, point, now, self.acknowledge_within_ms()))
@@ -367,9 +391,11 @@ impl Workstation {
                 serde_json::json!({ "until": until, "minutes": minutes, "reason": shelf.reason, "incident": incident })
                     .to_string(),
         };
+        let point = shelf.point.clone();
+        let body = EventBody::PointShelved(PointShelved { shelf, from: now, incident: Some(incident) });
         store.transaction(|tx| {
-            vigil_store::write::insert_shelf(tx, &shelf, now)?;
-            vigil_store::write::append_audit(tx, &event).map(|_| ())
+            let committed = vigil_store::write::commit_event(tx, &actor.name, &point, body, now)?;
+            vigil_store::write::append_audit(tx, &event.for_event(&committed)).map(|_| ())
         })?;
         Ok(())
     }
@@ -384,15 +410,21 @@ impl Workstation {
         if steps.is_empty() || steps.len() > 30 || steps.iter().any(|s| s.chars().count() > 300) {
             return Err(ApiError::field("invalid", "steps", "a procedure has 1 to 30 steps of at most 300 characters"));
         }
+        let subject = format!("{alarm_type}/{language}");
         let event = vigil_store::AuditEvent {
-            actor: actor.name,
+            actor: actor.name.clone(),
             action: "settings.procedure".into(),
-            subject: format!("{alarm_type}/{language}"),
+            subject: subject.clone(),
             details: serde_json::json!({ "steps": steps }).to_string(),
         };
+        let body = EventBody::ProcedureSet(ProcedureSet {
+            alarm_type: alarm_type.to_owned(),
+            language: language.to_owned(),
+            steps,
+        });
         self.store().transaction(|tx| {
-            vigil_store::write::put_sop_steps(tx, alarm_type, language, &steps)?;
-            vigil_store::write::append_audit(tx, &event).map(|_| ())
+            let committed = vigil_store::write::commit_event(tx, &actor.name, &subject, body, Store::now_ms())?;
+            vigil_store::write::append_audit(tx, &event.for_event(&committed)).map(|_| ())
         })?;
         Ok(())
     }
@@ -544,5 +576,158 @@ mod tests {
         let id = alarm(&ws, "OPD-1F-ALM-003");
         assert_eq!(ws.incident_detail(id, "zh-CN").expect("detail").steps, steps);
         assert_ne!(ws.incident_detail(id, "en").expect("detail").steps, steps, "the other language keeps its own");
+    }
+
+    /// The demo's database file, opened beside the workstation as the sqlite3 shell would.
+    fn shell(dir: &tempfile::TempDir) -> rusqlite::Connection {
+        rusqlite::Connection::open(dir.path().join("vigil.db")).expect("open the file")
+    }
+
+    fn handled(ws: &Workstation) -> Id {
+        ws.login("demo-operator", "2468").expect("login");
+        let id = alarm(ws, "OPD-1F-ALM-001");
+        alarm(ws, "OPD-1F-ALM-001"); // a repeat folds in
+        for action in
+            [IncidentAction::Acknowledge, IncidentAction::Dispatch { guard: "G0001".into() }, IncidentAction::OnScene]
+        {
+            ws.act_on_incident(id, &action).expect("allowed");
+        }
+        ws.shelve_point(alarm(ws, "OPD-1F-ALM-004"), 20, "探测器反复误报").expect("shelve");
+        ws.act_on_incident(id, &IncidentAction::Close { category: "real".into() }).expect("close");
+        ws.login("demo-supervisor", "2468").expect("login");
+        ws.act_on_incident(id, &IncidentAction::Reopen).expect("reopen");
+        ws.act_on_incident(id, &IncidentAction::Close { category: "false".into() }).expect("close again");
+        id
+    }
+
+    #[test]
+    fn every_change_is_an_event_and_the_tables_are_its_fold() {
+        let (dir, ws) = demo();
+        let id = handled(&ws);
+        let store = ws.store();
+        let events = store.event_rows(0, 1000).expect("events");
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "signal_received").count(), 3);
+        assert_eq!(kinds.iter().filter(|k| **k == "incident_acted").count(), 6);
+        assert_eq!(kinds.iter().filter(|k| **k == "point_shelved").count(), 1);
+        // One origin, numbered from 1 without gaps, stamps only going forward.
+        assert!(events.windows(2).all(|w| w[1].origin == w[0].origin && w[1].origin_seq == w[0].origin_seq + 1));
+        assert!(events.windows(2).all(|w| w[1].hlc > w[0].hlc));
+        // Each line of the timeline names its event; the reopen names the close it reopened.
+        let incident = store.incident(id).expect("read").expect("incident").incident;
+        assert!(incident.timeline.iter().all(|e| e.event.is_some()), "{:?}", incident.timeline);
+        let first_close = incident.timeline.iter().find_map(|e| match &e.what {
+            EntryKind::Acted { action: Action::Close { .. } } => e.event,
+            _ => None,
+        });
+        let reopened = incident.timeline.iter().find_map(|e| match &e.what {
+            EntryKind::Acted { action: Action::Reopen { close } } => *close,
+            _ => None,
+        });
+        assert_eq!(reopened, first_close);
+        // The audit entry of each action names its event and its hash.
+        let audit = store.audit_tail(1).expect("tail").remove(0);
+        let details: serde_json::Value = serde_json::from_str(&audit.details).expect("json");
+        assert_eq!(details["event"].as_str(), events.last().map(|e| e.id.as_str()));
+        assert_eq!(details["event_hash"].as_str(), events.last().map(|e| e.hash.as_str()));
+        drop(store);
+        let report = ws.store().rebuild(false).expect("rebuild --check");
+        assert_eq!(report.differences, Vec::<String>::new());
+        assert_eq!((report.events, report.incidents), (10, 2));
+        assert_eq!(ws.with_store(|s| s.verify_events()).expect("verify").first_altered, None);
+        drop(dir);
+    }
+
+    #[test]
+    fn a_projection_row_changed_in_the_file_is_named_and_repaired() {
+        let (dir, ws) = demo();
+        let id = handled(&ws);
+        let shell = shell(&dir);
+        shell.execute("UPDATE incidents SET state = 'new' WHERE id = ?1", [id.to_string()]).expect("edit");
+        let report = ws.store().rebuild(false).expect("check");
+        assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+        assert!(report.differences[0].contains(&id.to_string()) && report.differences[0].contains("state"));
+        let body: String =
+            shell.query_row("SELECT body FROM incidents WHERE id = ?1", [id.to_string()], |r| r.get(0)).expect("body");
+        shell
+            .execute(
+                "UPDATE incidents SET body = ?2 WHERE id = ?1",
+                [id.to_string(), body.replace("demo-operator", "someone else")],
+            )
+            .expect("edit");
+        let report = ws.store().rebuild(false).expect("check");
+        assert!(report.differences[0].contains("field \"timeline\""), "{:?}", report.differences);
+        let repaired = ws.store().rebuild(true).expect("repair");
+        assert!(repaired.repaired);
+        assert!(ws.store().rebuild(false).expect("check").differences.is_empty(), "repaired from the log");
+        assert_eq!(ws.incident_detail(id, "en").expect("detail").incident.state, "closed");
+    }
+
+    #[test]
+    fn an_event_changed_in_the_file_is_named_and_never_laundered() {
+        let (dir, ws) = demo();
+        handled(&ws);
+        let shell = shell(&dir);
+        // The log refuses edits; someone who drops the trigger to edit history is still caught.
+        let refused = shell.execute("UPDATE events SET actor = 'x' WHERE seq = 4", []);
+        assert!(refused.is_err(), "the event log is append-only");
+        shell.execute_batch("DROP TRIGGER events_no_update").expect("drop trigger");
+        let payload: String = shell.query_row("SELECT payload FROM events WHERE seq = 4", [], |r| r.get(0)).expect("p");
+        shell
+            .execute("UPDATE events SET payload = ?1 WHERE seq = 4", [payload.replace("G0001", "G0099")])
+            .expect("edit");
+        let report = ws.with_store(|s| s.verify_events()).expect("verify");
+        let (seq, _, why) = report.first_altered.expect("named");
+        assert_eq!((seq, why.as_str()), (4, "its content does not match its hash"));
+        let refused = ws.store().rebuild(true).expect_err("a broken log is not folded");
+        assert!(refused.to_string().contains("event 4"), "{refused}");
+    }
+
+    #[test]
+    fn an_unknown_kind_or_newer_schema_is_kept_counted_and_skipped() {
+        let (_dir, ws) = demo();
+        let id = handled(&ws);
+        let newer = Id::now_v7();
+        let received = |seq: i64, kind: &str, schema: u32| vigil_store::write::ReceivedEvent {
+            id: Id::now_v7(),
+            origin: newer,
+            origin_seq: seq,
+            actor: "a newer Vigil".into(),
+            kind: kind.into(),
+            subject: id.to_string(),
+            hlc: vigil_domain::event::Hlc::new(Store::now_ms(), 0).0,
+            wall: Store::now_ms(),
+            schema,
+            payload: "{\"what\": \"something this build does not know\"}".into(),
+        };
+        ws.store()
+            .transaction(|tx| {
+                vigil_store::write::append_received_event(tx, &received(1, "patrol_checkin", 1))?;
+                vigil_store::write::append_received_event(tx, &received(2, "incident_acted", 9))?;
+                vigil_store::write::append_received_event(tx, &received(3, "incident_acted", 1))
+            })
+            .expect("stored");
+        // The writer is not blocked: the next action commits as before.
+        ws.act_on_incident(id, &IncidentAction::Note { text: "still writing".into() }).expect("note");
+        let report = ws.store().rebuild(false).expect("rebuild");
+        assert!(report.differences.is_empty(), "{:?}", report.differences);
+        let skipped: Vec<(&str, u64)> = report.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        assert_eq!(skipped.len(), 3, "{skipped:?}");
+        assert!(skipped.iter().any(|(k, _)| k.contains("unknown kind patrol_checkin")));
+        assert!(skipped.iter().any(|(k, _)| k.contains("schema 9")));
+        assert!(skipped.iter().any(|(k, _)| k.contains("unreadable payload")));
+        assert_eq!(ws.with_store(|s| s.verify_events()).expect("verify").origins, 2);
+    }
+
+    #[test]
+    fn a_refused_action_stores_nothing_and_says_why() {
+        let (_dir, ws) = demo();
+        ws.login("demo-operator", "2468").expect("login");
+        let id = alarm(&ws, "OPD-1F-ALM-001");
+        let before = ws.with_store(|s| s.event_count()).expect("count");
+        let refused = ws.act_on_incident(id, &IncidentAction::OnScene).expect_err("not dispatched");
+        assert_eq!(refused.code, "refused");
+        assert!(refused.message.contains("marked on scene"), "{}", refused.message);
+        assert_eq!(ws.with_store(|s| s.event_count()).expect("count"), before, "nothing stored");
     }
 }

@@ -53,7 +53,8 @@ enum Command {
     },
     /// Send DC-09 alarms (and link tests) to a receiver, for demos, tests and benchmarks.
     Sim(sim::SimArgs),
-    /// Check the hash chain of the audit log; names the first altered entry (exit 1 if any).
+    /// Check the hash chains of the audit log and the event log; names the first altered entry
+    /// (exit 1 if any).
     Verify {
         #[arg(long, value_name = "DIR")]
         data_dir: PathBuf,
@@ -61,6 +62,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rebuild every projection (incidents, shelves, device status, procedures, camera links,
+    /// positions) from the event log; with --check only compare and name each difference (exit 1
+    /// if any). Refuses a log whose hash chain is broken.
+    Rebuild {
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Only compare; change nothing.
+        #[arg(long)]
+        check: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn open_existing(data_dir: &std::path::Path) -> anyhow::Result<vigil_store::Store> {
+    let db = data_dir.join(vigil_store::DATABASE_FILE);
+    if !db.exists() {
+        anyhow::bail!("{} holds no Vigil database", data_dir.display());
+    }
+    Ok(vigil_store::Store::open(&db)?)
 }
 
 fn main() -> ExitCode {
@@ -82,29 +104,72 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(agent(data_dir, dc09, http, json))
         }
         Command::Verify { data_dir, json } => {
-            let db = data_dir.join(vigil_store::DATABASE_FILE);
-            if !db.exists() {
-                anyhow::bail!("{} holds no Vigil database", data_dir.display());
-            }
-            let report = vigil_store::Store::open(&db)?.verify_audit()?;
+            let store = open_existing(&data_dir)?;
+            let audit = store.verify_audit()?;
+            let events = store.verify_events()?;
             if json {
                 println!(
                     "{}",
                     serde_json::json!({
-                        "audit": { "entries": report.entries, "intact": report.first_altered.is_none(),
-                                   "first_altered": report.first_altered.as_ref().map(|(seq, why)| serde_json::json!({ "entry": seq, "why": why })) }
+                        "audit": { "entries": audit.entries, "intact": audit.first_altered.is_none(),
+                                   "first_altered": audit.first_altered.as_ref().map(|(seq, why)| serde_json::json!({ "entry": seq, "why": why })) },
+                        "events": { "events": events.events, "origins": events.origins, "intact": events.first_altered.is_none(),
+                                    "first_altered": events.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })) },
                     })
                 );
-            }
-            match report.first_altered {
-                None => {
-                    if !json {
-                        println!("audit log: {} entries, hash chain intact", report.entries);
-                    }
-                    Ok(())
+            } else {
+                if audit.first_altered.is_none() {
+                    println!("audit log: {} entries, hash chain intact", audit.entries);
                 }
-                Some((seq, why)) => anyhow::bail!("audit log: entry {seq} was altered: {why}"),
+                if events.first_altered.is_none() {
+                    println!(
+                        "event log: {} events from {} origin(s), hash chains intact",
+                        events.events, events.origins
+                    );
+                }
             }
+            if let Some((seq, why)) = audit.first_altered {
+                anyhow::bail!("audit log: entry {seq} was altered: {why}");
+            }
+            if let Some((seq, id, why)) = events.first_altered {
+                anyhow::bail!("event log: event {seq} ({id}) was altered: {why}");
+            }
+            Ok(())
+        }
+        Command::Rebuild { data_dir, check, json } => {
+            let mut store = open_existing(&data_dir)?;
+            let started = Instant::now();
+            let report = store.rebuild(!check)?;
+            let seconds = started.elapsed().as_secs_f64();
+            if json {
+                let mut value = serde_json::to_value(&report)?;
+                value["seconds"] = serde_json::json!(seconds);
+                println!("{value}");
+            } else {
+                println!(
+                    "{} events folded into {} incidents in {seconds:.2} s{}",
+                    report.events,
+                    report.incidents,
+                    if report.legacy_incidents > 0 {
+                        format!(" ({} incidents from before the event log kept as they are)", report.legacy_incidents)
+                    } else {
+                        String::new()
+                    }
+                );
+                for (reason, n) in &report.skipped {
+                    println!("  skipped {n} event(s): {reason}");
+                }
+                for d in &report.differences {
+                    println!("  {}: {d}", if report.repaired { "repaired" } else { "differs" });
+                }
+            }
+            if check && !report.differences.is_empty() {
+                anyhow::bail!("{} projection row(s) differ from the event log", report.differences.len());
+            }
+            if !check && report.differences.is_empty() && !json {
+                println!("every projection matches the event log");
+            }
+            Ok(())
         }
         Command::Sim(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

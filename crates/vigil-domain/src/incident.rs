@@ -155,8 +155,11 @@ pub enum Action {
     },
     /// The police post was called (the three-level response's last step).
     CallPolice,
-    /// A supervisor reopens a closed incident.
-    Reopen,
+    /// A supervisor reopens a closed incident; `close` names the close it reopens (its event).
+    Reopen {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        close: Option<Id>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -180,6 +183,24 @@ pub enum EntryKind {
     Acted {
         action: Action,
     },
+    /// Another incident opened for the same point within the fold window (on another workstation)
+    /// was merged with this one; `other` is its id, which now names this incident too.
+    Merged {
+        other: Id,
+    },
+}
+
+/// Why an entry is kept but did not act: it was committed elsewhere before this workstation or
+/// the server saw what had happened first. Each is listed for a supervisor's review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    /// A second close: the first close stands.
+    SecondClose,
+    /// An action that reached an incident already closed.
+    Late,
+    /// An action the incident's state did not allow when it arrived (e.g. on scene before dispatch).
+    NotApplicable,
 }
 
 /// One line of an incident's timeline: what happened, when, and who did it.
@@ -188,6 +209,11 @@ pub struct Entry {
     pub at: i64,
     pub by: Option<String>,
     pub what: EntryKind,
+    /// The event this line comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<Mark>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -207,6 +233,15 @@ pub struct Incident {
     /// Signals folded into this incident whose sender's clock was off (kept, ordered by receipt).
     #[serde(default)]
     pub clock_faults: u32,
+    /// The opening signal's event stamp: of two incidents merged, the earlier one's id survives.
+    #[serde(default)]
+    pub opened_hlc: crate::event::Hlc,
+    /// The event of the close that stands (the first one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<Id>,
+    /// A line of the timeline is marked (second close, late or not applicable): a supervisor looks.
+    #[serde(default)]
+    pub needs_review: bool,
     pub timeline: Vec<Entry>,
 }
 
@@ -267,6 +302,8 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
                     at: signal.at,
                     by: None,
                     what: EntryKind::Restore { signal: signal.id, clock: signal.clock },
+                    event: None,
+                    mark: None,
                 });
             }
             SignalOutcome::RestoreNoted(index)
@@ -284,6 +321,8 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
                     at: signal.at,
                     by: None,
                     what: EntryKind::Repeat { signal: signal.id, clock: signal.clock },
+                    event: None,
+                    mark: None,
                 });
             }
             SignalOutcome::Folded(index)
@@ -301,10 +340,15 @@ pub fn on_signal(incidents: &mut [Incident], shelves: &[Shelf], signal: &Signal,
             category: None,
             repeats: 0,
             clock_faults: faults,
+            opened_hlc: crate::event::Hlc::default(),
+            closed_by: None,
+            needs_review: false,
             timeline: vec![Entry {
                 at: signal.at,
                 by: None,
                 what: EntryKind::Opened { signal: signal.id, clock: signal.clock },
+                event: None,
+                mark: None,
             }],
         })),
     }
@@ -333,7 +377,7 @@ fn verb(action: &Action) -> &'static str {
         Action::Close { .. } => "closed",
         Action::Note { .. } => "noted",
         Action::CallPolice => "passed to the police",
-        Action::Reopen => "reopened",
+        Action::Reopen { .. } => "reopened",
     }
 }
 
@@ -398,7 +442,7 @@ pub fn act(incident: &Incident, actor: &Actor, action: &Action, at: i64) -> Resu
                 return Err(not_now());
             }
         }
-        Action::Reopen => {
+        Action::Reopen { .. } => {
             if actor.role == Role::Operator {
                 return Err(ActError::NeedsSupervisor("reopen an incident"));
             }
@@ -407,9 +451,16 @@ pub fn act(incident: &Incident, actor: &Actor, action: &Action, at: i64) -> Resu
             }
             next.state = Acknowledged;
             next.category = None;
+            next.closed_by = None;
         }
     }
-    next.timeline.push(Entry { at, by: Some(actor.name.clone()), what: EntryKind::Acted { action: action.clone() } });
+    next.timeline.push(Entry {
+        at,
+        by: Some(actor.name.clone()),
+        what: EntryKind::Acted { action: action.clone() },
+        event: None,
+        mark: None,
+    });
     Ok(next)
 }
 
@@ -516,9 +567,15 @@ mod tests {
             act(&i, &op, &Action::Acknowledge, 2000),
             Err(ActError::NotNow { state: IncidentState::Closed, action: "acknowledged" })
         );
-        assert_eq!(act(&i, &op, &Action::Reopen, 2000), Err(ActError::NeedsSupervisor("reopen an incident")));
+        assert_eq!(
+            act(&i, &op, &Action::Reopen { close: None }, 2000),
+            Err(ActError::NeedsSupervisor("reopen an incident"))
+        );
         let sup = Actor { name: "李强".into(), role: Role::Supervisor };
-        assert_eq!(act(&i, &sup, &Action::Reopen, 2000).map(|i| i.state), Ok(IncidentState::Acknowledged));
+        assert_eq!(
+            act(&i, &sup, &Action::Reopen { close: None }, 2000).map(|i| i.state),
+            Ok(IncidentState::Acknowledged)
+        );
     }
 
     #[test]
@@ -605,7 +662,7 @@ mod tests {
                 .prop_map(|category| Action::Close { category }),
             "[a-z ]{0,5}".prop_map(|text| Action::Note { text }),
             Just(Action::CallPolice),
-            Just(Action::Reopen),
+            Just(Action::Reopen { close: None }),
         ]
     }
 
@@ -654,14 +711,14 @@ mod tests {
                         let added = next.timeline.len() - before.timeline.len();
                         let repeat_ack = *action == Action::Acknowledge && before.state != IncidentState::New;
                         prop_assert_eq!(added, usize::from(!repeat_ack));
-                        if *action == Action::Reopen {
+                        if matches!(action, Action::Reopen { .. }) {
                             prop_assert!(*role != Role::Operator && before.state == IncidentState::Closed);
                         } else {
                             // Only a reopen moves an incident back.
                             prop_assert!(next.state >= before.state, "{:?} -> {:?} by {:?}", before.state, next.state, action);
                         }
                         if before.state == IncidentState::Closed {
-                            let allowed = matches!(action, Action::Note { .. } | Action::Reopen);
+                            let allowed = matches!(action, Action::Note { .. } | Action::Reopen { .. });
                             prop_assert!(allowed, "a closed incident took {:?}", action);
                         }
                         if next.state == IncidentState::Closed && next.category == Some(CloseCategory::Real) {

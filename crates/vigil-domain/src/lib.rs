@@ -6,6 +6,8 @@
 pub mod clock;
 mod code;
 mod device;
+pub mod event;
+pub mod fold;
 pub mod incident;
 mod site;
 pub mod sop;

@@ -75,8 +75,10 @@ pub(crate) fn handle(
         // a timestamp the receive time, in two-minute steps, stands in for it.
         let when = frame.timestamp.map_or_else(|| format!("r{}", received / 120_000), |t| ms(t.0).to_string());
         let idempotency = format!("dc09:{}:{}:{}:{}:{i}", frame.account, frame.sequence, frame.data, when);
+        let sent_at = frame.timestamp.map(|t| ms(t.0));
         ops.push(Op::Signal(Box::new(NewSignal {
-            id: uuid::Uuid::now_v7(),
+            // The same frame received by two workstations is the same signal on both.
+            id: NewSignal::id_for(Some(&idempotency), sent_at, received),
             idempotency_key: Some(idempotency),
             source: source.to_owned(),
             sender: Some(sender.to_string()),
@@ -147,9 +149,10 @@ pub(crate) async fn supervise(shared: Arc<Shared>, mut stop: watch::Receiver<boo
             if limit == 0 || now - last_seen < i64::try_from(limit).unwrap_or(i64::MAX) * 1000 {
                 continue;
             }
+            let key = format!("supervision:{account}:{last_seen}");
             let signal = NewSignal {
-                id: uuid::Uuid::now_v7(),
-                idempotency_key: Some(format!("supervision:{account}:{last_seen}")),
+                id: NewSignal::id_for(Some(&key), None, now),
+                idempotency_key: Some(key),
                 source: "supervision".into(),
                 sender: None,
                 account: Some(account.clone()),

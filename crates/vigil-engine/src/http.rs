@@ -224,7 +224,7 @@ fn event_signal(shared: &Shared, at: &str, value: &Value, received: i64) -> Resu
     }
     all_details["point"] = json!(point);
     Ok(NewSignal {
-        id: uuid::Uuid::now_v7(),
+        id: NewSignal::id_for(Some(&format!("http:{id}")), Some(sent), received),
         idempotency_key: Some(format!("http:{id}")),
         source: "http".into(),
         sender: Some(source),

@@ -85,6 +85,26 @@ pub struct NewSignal {
 }
 
 impl NewSignal {
+    /// The id of a signal, the same on every workstation that receives it: derived from its
+    /// idempotency key and the sender's time (the receive time where it sent none). A signal with
+    /// no key gets a fresh UUIDv7.
+    pub fn id_for(idempotency_key: Option<&str>, sent_at: Option<i64>, received_at: i64) -> Id {
+        match idempotency_key {
+            Some(key) => vigil_domain::event::derived_id("signal", key, sent_at.unwrap_or(received_at)),
+            None => uuid::Uuid::now_v7(),
+        }
+    }
+
+    /// The id of the incident this signal opens, if it opens one: derived like its own id, so the
+    /// same frame received by two workstations (a panel's primary and backup path) names the same
+    /// incident on both.
+    pub fn incident_id(&self) -> Id {
+        match &self.idempotency_key {
+            Some(key) => vigil_domain::event::derived_id("incident", key, self.sent_at.unwrap_or(self.received_at)),
+            None => uuid::Uuid::now_v7(),
+        }
+    }
+
     /// The time that orders this signal: the sender's own time where it has a trustworthy one,
     /// else the receive time.
     pub fn occurred_at(&self) -> i64 {

@@ -40,6 +40,21 @@ pub struct AuditEvent {
     pub details: String,
 }
 
+impl AuditEvent {
+    /// This entry, naming the event it records and that event's hash: the audit chain then covers
+    /// the event log too.
+    pub fn for_event(&self, committed: &crate::events::Committed) -> AuditEvent {
+        let mut details: serde_json::Value =
+            serde_json::from_str(&self.details).unwrap_or_else(|_| serde_json::json!({ "text": self.details }));
+        if !details.is_object() {
+            details = serde_json::json!({ "value": details });
+        }
+        details["event"] = serde_json::json!(committed.event.id);
+        details["event_hash"] = serde_json::json!(committed.hash);
+        AuditEvent { details: details.to_string(), ..self.clone() }
+    }
+}
+
 /// The SHA-256 of an entry: the previous hash and every field, in one unambiguous encoding.
 fn entry_hash(prev: &str, e: &AuditEntry) -> String {
     let canonical = serde_json::json!([prev, e.seq, e.id, e.at, e.actor, e.action, e.subject, e.details]).to_string();

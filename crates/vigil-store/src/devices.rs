@@ -1,6 +1,7 @@
 //! Devices: cameras, alarm points and checkpoints, where they stand and what state they are in.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
+use vigil_domain::event::{DeviceMoved, DevicesMoved, EventBody};
 use vigil_domain::{CameraView, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Id, Label};
 
 use crate::schema::Migration;
@@ -277,20 +278,16 @@ impl Store {
         Ok(changed > 0)
     }
 
-    /// Moves devices on their floors, all or none; each move bumps the device's version.
+    /// Moves devices on their floors, all or none; each move bumps the device's version. The moves
+    /// are one event of the log, committed with the devices' new positions and `audit`.
     ///
     /// A position outside the floor's plan, or a device that does not exist, refuses the whole batch.
     pub fn move_devices(&mut self, moves: &[DeviceMove], audit: &crate::AuditEvent) -> Result<usize> {
         self.transaction(|tx| {
-            crate::write::append_audit(tx, audit)?;
             let mut lookup = tx.prepare_cached(
                 "SELECT f.plan_w, f.plan_h, d.code FROM devices d JOIN floors f ON f.id = d.floor_id
                  WHERE d.id = ?1 AND d.deleted = 0",
             )?;
-            let mut update = tx.prepare_cached(
-                "UPDATE devices SET x = ?2, y = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
-            )?;
-            let now = now_ms();
             for m in moves {
                 let (w, h, code): (f64, f64, String) = lookup
                     .query_row([m.id.to_string()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
@@ -302,11 +299,25 @@ impl Store {
                         m.x, m.y
                     )));
                 }
-                update.execute(params![m.id.to_string(), m.x, m.y, now])?;
             }
+            let body = EventBody::DevicesMoved(DevicesMoved {
+                moves: moves.iter().map(|m| DeviceMoved { device: m.id, x: m.x, y: m.y }).collect(),
+            });
+            let committed = crate::events::commit_event(tx, &audit.actor, &audit.subject, body, now_ms())?;
+            crate::write::append_audit(tx, &audit.for_event(&committed))?;
             Ok(moves.len())
         })
     }
+}
+
+/// Puts a device at a position (the event log's writer: moves and plan changes).
+pub(crate) fn place_device(tx: &Transaction<'_>, id: Id, x: f64, y: f64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE devices SET x = ?2, y = ?3, version = version + 1, updated_at = ?4
+         WHERE id = ?1 AND (x <> ?2 OR y <> ?3)",
+    )?
+    .execute(params![id.to_string(), x, y, now_ms()])?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! `vigil_domain::incident`; this module only loads, hands over and saves.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use vigil_domain::incident::{on_signal, ClockNote, Incident, Priority, Shelf, Signal, SignalOutcome};
+use vigil_domain::event::{EventBody, SignalReceived};
+use vigil_domain::incident::{ClockNote, Incident, Priority, Shelf, Signal};
 use vigil_domain::{sop, Id};
 
 use crate::alarms::NewSignal;
@@ -118,24 +119,17 @@ fn incident_of(row: &Row<'_>) -> rusqlite::Result<StoredIncident> {
 
 const SELECT: &str = "SELECT body, device_id, version, updated_at FROM incidents";
 
-/// Writes an incident (new or changed) and keeps its device's map colour in step: a device with an
-/// open incident shows alarm (or fault, for technical alarms); closing its last one shows normal.
-pub fn put_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<Id>) -> Result<()> {
-    write_incident(tx, incident, device_id)?;
-    if let Some(device) = device_id {
-        follow_device(tx, device, &incident.alarm_type)?;
-    }
-    Ok(())
-}
-
-fn write_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<Id>) -> Result<()> {
+/// Writes an incident (new or changed) as the event log's fold made it.
+pub(crate) fn write_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<Id>) -> Result<()> {
     let body = serde_json::to_string(incident).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
     let now = now_ms();
     tx.prepare_cached(
-        "INSERT INTO incidents (id, point, device_id, alarm_type, priority, state, opened_at, body, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, state = excluded.state, body = excluded.body,
-             version = version + 1, updated_at = excluded.updated_at",
+        "INSERT INTO incidents (id, point, device_id, alarm_type, priority, state, opened_at, body, updated_at, from_log)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)
+         ON CONFLICT(id) DO UPDATE SET point = excluded.point, device_id = excluded.device_id,
+             alarm_type = excluded.alarm_type, priority = excluded.priority, state = excluded.state,
+             opened_at = excluded.opened_at, body = excluded.body, version = version + 1,
+             updated_at = excluded.updated_at",
     )?
     .execute(params![
         incident.id.to_string(),
@@ -151,15 +145,21 @@ fn write_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<I
     Ok(())
 }
 
-/// Sets a device's map colour from its open incidents (`alarm_type` is the one just written).
-fn follow_device(tx: &Transaction<'_>, device: Id, alarm_type: &str) -> Result<()> {
-    let open: bool = tx
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM incidents WHERE device_id = ?1 AND state <> 'closed')")?
-        .query_row([device.to_string()], |r| r.get(0))?;
-    let status = match (open, alarm_type) {
-        (false, _) => "normal",
-        (true, "trouble" | "tamper") => "fault",
-        (true, _) => "alarm",
+/// Sets a device's map colour from its open incidents, as `Projection::device_status` decides it:
+/// alarm while a non-technical one is open, fault while only technical ones are, else normal.
+pub(crate) fn follow_device(tx: &Transaction<'_>, device: Id) -> Result<()> {
+    let (alarm, fault): (bool, bool) = tx
+        .prepare_cached(
+            "SELECT coalesce(max(alarm_type NOT IN ('trouble', 'tamper')), 0), count(*) > 0 FROM incidents
+             WHERE device_id = ?1 AND state <> 'closed' AND deleted = 0",
+        )?
+        .query_row([device.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let status = if alarm {
+        "alarm"
+    } else if fault {
+        "fault"
+    } else {
+        "normal"
     };
     tx.prepare_cached(
         "UPDATE devices SET status = ?2, version = version + 1, updated_at = ?3
@@ -178,30 +178,19 @@ pub fn load_incident(tx: &Transaction<'_>, id: Id) -> Result<Option<StoredIncide
 }
 
 /// The open incident of a point, if any.
-fn open_incident_of(tx: &Transaction<'_>, point: &str) -> Result<Option<Incident>> {
+pub(crate) fn open_incident_of(tx: &Transaction<'_>, point: &str) -> Result<Option<StoredIncident>> {
     Ok(tx
-        .prepare_cached(&format!("{SELECT} WHERE point = ?1 AND state <> 'closed' ORDER BY opened_at DESC LIMIT 1"))?
+        .prepare_cached(&format!(
+            "{SELECT} WHERE point = ?1 AND state <> 'closed' AND deleted = 0 ORDER BY opened_at DESC LIMIT 1"
+        ))?
         .query_row([point], incident_of)
-        .optional()?
-        .map(|s| s.incident))
-}
-
-fn shelves_of(tx: &Transaction<'_>, point: &str, at: i64) -> Result<Vec<Shelf>> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT point, until, by_name, reason FROM shelves WHERE point = ?1 AND until > ?2 AND deleted = 0",
-    )?;
-    let rows = stmt.query_map(params![point, at], |r| {
-        Ok(Shelf { point: r.get(0)?, until: r.get(1)?, by: r.get(2)?, reason: r.get(3)? })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .optional()?)
 }
 
 /// Lets a just-stored signal open, fold into or note on an incident, in the same transaction as
-/// the signal itself — so an alarm acknowledged to its sender always has its incident.
+/// the signal itself — so an alarm acknowledged to its sender always has its incident. The signal
+/// becomes an event of the log, and the incident is what the fold makes of it.
 pub fn apply_signal(tx: &Transaction<'_>, signal: &NewSignal) -> Result<Option<IncidentChange>> {
-    if !sop::opens_incident(&signal.alarm_type) {
-        return Ok(None);
-    }
     let point = point_key(signal);
     let domain = Signal {
         id: signal.id,
@@ -214,42 +203,30 @@ pub fn apply_signal(tx: &Transaction<'_>, signal: &NewSignal) -> Result<Option<I
             .clock_fault
             .map(|fault| ClockNote { fault, sent_at: signal.sent_at.unwrap_or(signal.received_at) }),
     };
-    let mut open: Vec<Incident> = open_incident_of(tx, &point)?.into_iter().collect();
-    let shelves = shelves_of(tx, &point, domain.at)?;
-    let (incident, opened) = match on_signal(&mut open, &shelves, &domain, uuid::Uuid::now_v7()) {
-        SignalOutcome::Opened(incident) => (*incident, true),
-        SignalOutcome::Folded(i) | SignalOutcome::RestoreNoted(i) => (open.swap_remove(i), false),
-        SignalOutcome::RestoreAlone | SignalOutcome::Shelved => return Ok(None),
-    };
-    if opened {
-        put_incident(tx, &incident, signal.device_id)?;
-    } else {
-        // A repeat or restore neither opens nor closes anything: the device's colour stays, and
-        // under a storm of repeats the commit stays one row write per signal.
-        write_incident(tx, &incident, signal.device_id)?;
-    }
+    let body = EventBody::SignalReceived(SignalReceived {
+        signal: domain,
+        device: signal.device_id,
+        opens: signal.incident_id(),
+        opened: false,
+    });
+    let sender = signal.sender.clone().unwrap_or_else(|| signal.source.clone());
+    let committed = crate::events::commit_event(tx, &sender, &point, body, signal.received_at)?;
+    let Some(incident_id) = committed.applied.incidents.first().copied() else { return Ok(None) };
     tx.prepare_cached("UPDATE alarm_signals SET incident_id = ?2 WHERE id = ?1")?
-        .execute(params![signal.id.to_string(), incident.id.to_string()])?;
+        .execute(params![signal.id.to_string(), incident_id.to_string()])?;
+    let priority =
+        load_incident(tx, incident_id)?.map_or(Priority::from_level(signal.priority), |s| s.incident.priority);
     Ok(Some(IncidentChange {
-        incident_id: incident.id,
+        incident_id,
         device_id: signal.device_id,
-        priority: incident.priority,
-        opened,
+        priority,
+        opened: committed.applied.opened.is_some(),
         received_at: signal.received_at,
     }))
 }
 
-/// Shelves a point: its signals are stored but open nothing until the shelf ends.
-pub fn insert_shelf(tx: &Transaction<'_>, shelf: &Shelf, from: i64) -> Result<()> {
-    tx.execute(
-        "INSERT INTO shelves (id, point, from_at, until, by_name, reason, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![uuid::Uuid::now_v7().to_string(), shelf.point, from, shelf.until, shelf.by, shelf.reason, now_ms()],
-    )?;
-    Ok(())
-}
-
 /// Stores an administrator's procedure for an alarm type in one language.
-pub fn put_sop_steps(tx: &Transaction<'_>, alarm_type: &str, language: &str, steps: &[String]) -> Result<()> {
+pub(crate) fn put_sop_steps(tx: &Transaction<'_>, alarm_type: &str, language: &str, steps: &[String]) -> Result<()> {
     let json = serde_json::to_string(steps).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
     tx.execute(
         "INSERT INTO sop_steps (alarm_type, language, steps, updated_at) VALUES (?1, ?2, ?3, ?4)
@@ -262,7 +239,7 @@ pub fn put_sop_steps(tx: &Transaction<'_>, alarm_type: &str, language: &str, ste
 
 /// Replaces the cameras linked to an alarm point: links no longer wanted become tombstones, the
 /// others are (re)written in the given order.
-pub fn set_camera_links(tx: &Transaction<'_>, point: Id, cameras: &[Id]) -> Result<()> {
+pub(crate) fn set_camera_links(tx: &Transaction<'_>, point: Id, cameras: &[Id]) -> Result<()> {
     let now = now_ms();
     tx.execute(
         "UPDATE camera_links SET deleted = 1, version = version + 1, updated_at = ?2 WHERE point_id = ?1 AND deleted = 0",

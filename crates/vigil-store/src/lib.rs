@@ -8,6 +8,7 @@ mod alarms;
 mod audit;
 mod devices;
 mod error;
+mod events;
 mod incidents;
 mod open;
 mod people;
@@ -18,6 +19,7 @@ pub use alarms::{NewSignal, StoredSignal};
 pub use audit::{AuditEntry, AuditEvent, ChainReport, GENESIS};
 pub use devices::{DeviceMove, FloorDeviceCount, PointRow};
 pub use error::StoreError;
+pub use events::{decode_body, sha256_hex, EventChainReport, EventRow, RebuildReport};
 pub use incidents::{point_key, IncidentChange, IncidentFilter, StoredIncident};
 pub use open::Store;
 pub use people::{Account, Guard, Role};
@@ -29,9 +31,8 @@ pub mod write {
     pub use crate::alarms::{insert_signal, touch_link};
     pub use crate::audit::append_audit;
     pub use crate::devices::insert_devices;
-    pub use crate::incidents::{
-        apply_signal, insert_shelf, load_incident, put_incident, put_sop_steps, set_camera_links,
-    };
+    pub use crate::events::{append_received_event, commit_event, resolve_incident, Committed, ReceivedEvent};
+    pub use crate::incidents::{apply_signal, load_incident};
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image};
 }

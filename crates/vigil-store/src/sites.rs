@@ -1,6 +1,7 @@
 //! Sites, buildings, floors and the plan images drawn under them.
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
+use vigil_domain::event::{DeviceMoved, EventBody, FloorPlanReplaced};
 use vigil_domain::{Building, BuildingKind, Code, Floor, Id, Label, PlanSize, Rect, RowMeta, Site};
 
 use crate::schema::Migration;
@@ -265,17 +266,27 @@ impl Store {
     pub fn replace_floor_plan(&mut self, floor_id: Id, image: &PlanImage, audit: &crate::AuditEvent) -> Result<()> {
         let floor = self.floor(floor_id)?;
         self.transaction(|tx| {
-            crate::write::append_audit(tx, audit)?;
             put_plan_image(tx, floor.id, image)?;
-            tx.execute(
-                "UPDATE floors SET plan_w = ?2, plan_h = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
-                params![floor.id.to_string(), image.size.width, image.size.height, now_ms()],
+            let (w, h) = (f64::from(image.size.width), f64::from(image.size.height));
+            let mut stmt = tx.prepare(
+                "SELECT id, x, y FROM devices WHERE floor_id = ?1 AND deleted = 0 AND (x > ?2 OR y > ?3) ORDER BY id",
             )?;
-            tx.execute(
-                "UPDATE devices SET x = min(x, ?2), y = min(y, ?3), version = version + 1, updated_at = ?4
-                 WHERE floor_id = ?1 AND (x > ?2 OR y > ?3)",
-                params![floor.id.to_string(), image.size.width, image.size.height, now_ms()],
-            )?;
+            let moves = stmt
+                .query_map(params![floor.id.to_string(), w, h], |r| {
+                    let (x, y): (f64, f64) = (r.get(1)?, r.get(2)?);
+                    Ok(DeviceMoved { device: uuid_of(r, 0)?, x: x.min(w), y: y.min(h) })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let body = EventBody::FloorPlanReplaced(FloorPlanReplaced {
+                floor: floor.id,
+                sha256: crate::events::sha256_hex(&image.bytes),
+                media_type: image.mime.clone(),
+                width: image.size.width,
+                height: image.size.height,
+                moves,
+            });
+            let committed = crate::events::commit_event(tx, &audit.actor, &floor.id.to_string(), body, now_ms())?;
+            crate::write::append_audit(tx, &audit.for_event(&committed))?;
             Ok(())
         })
     }

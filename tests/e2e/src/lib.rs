@@ -71,6 +71,7 @@ fn free_port() -> Result<u16> {
 pub struct Desktop {
     pub client: Client,
     driver: Child,
+    data_dir: PathBuf,
 }
 
 impl Desktop {
@@ -115,7 +116,7 @@ impl Desktop {
         caps.insert("browserName".into(), json!("wry"));
         let client =
             ClientBuilder::rustls()?.capabilities(caps).connect(&url).await.context("open a WebDriver session")?;
-        Ok(Desktop { client, driver })
+        Ok(Desktop { client, driver, data_dir: data_dir.to_owned() })
     }
 
     /// Waits until the console has loaded its overview and drawn the campus.
@@ -219,9 +220,38 @@ impl Desktop {
         Ok(())
     }
 
-    pub async fn quit(mut self) -> Result<()> {
+    /// Closes the window, then checks what it left behind: every hash chain verifies and every
+    /// projection is what the event log folds to (`vigil verify`, `vigil rebuild --check`).
+    pub async fn quit(self) -> Result<()> {
+        let dir = self.data_dir.clone();
+        self.quit_unchecked().await?;
+        check_log(&dir)
+    }
+
+    /// Closes the window without checking its database (for a database the test made unreadable).
+    pub async fn quit_unchecked(mut self) -> Result<()> {
         let closed = self.client.clone().close().await;
         let _ = self.driver.kill().await;
+        // The window's process ends with its session; give its last commit time to land.
+        tokio::time::sleep(Duration::from_millis(300)).await;
         closed.context("close the WebDriver session")
     }
+}
+
+/// `vigil verify` and `vigil rebuild --check` on a data directory: fails naming what differs.
+pub fn check_log(data_dir: &Path) -> Result<()> {
+    let vigil = workspace_root().join("target/debug/vigil");
+    for args in [&["verify", "--data-dir"][..], &["rebuild", "--check", "--data-dir"][..]] {
+        let out = std::process::Command::new(&vigil).args(args).arg(data_dir).output().context("run vigil")?;
+        if !out.status.success() {
+            bail!(
+                "vigil {} on {}: {}{}",
+                args[0],
+                data_dir.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    Ok(())
 }

@@ -162,7 +162,8 @@ fn independent_senders_are_acknowledged_and_their_alarms_stored() -> Result<()> 
     })();
     let _ = agent.child.kill();
     let _ = agent.child.wait();
-    result
+    result?;
+    vigil_e2e::check_log(dir.path())
 }
 
 #[test]
@@ -269,5 +270,138 @@ fn every_acknowledged_alarm_survives_kill_9_exactly_once() -> Result<()> {
     assert_eq!(summary["acked"].as_i64(), Some(lines), "{summary}");
     let stored: i64 = conn.query_row("SELECT count(*) FROM alarm_signals WHERE account = '1001'", [], |r| r.get(0))?;
     assert!(stored >= lines, "stored {stored} < acknowledged {lines}");
+    // Every acknowledged frame is an event of the log, and its incident is in the projection.
+    let orphans: i64 = conn.query_row(
+        "SELECT count(*) FROM alarm_signals s WHERE s.account = '1001' AND (
+             NOT EXISTS (SELECT 1 FROM events e WHERE e.kind = 'signal_received' AND json_extract(e.payload, '$.signal.id') = s.id)
+             OR s.incident_id IS NULL
+             OR NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = s.incident_id AND i.deleted = 0))",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(orphans, 0, "every stored signal has its event and its incident");
+    drop(conn);
+    vigil_e2e::check_log(dir.path())?;
     Ok(())
+}
+
+/// Sends one frame over TCP and returns the answer.
+fn send_frame(addr: &str, frame: &[u8]) -> Result<Vec<u8>> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(frame)?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 512];
+    while !answer.ends_with(b"\r") {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    Ok(answer)
+}
+
+#[test]
+fn the_same_frame_on_two_workstations_opens_the_same_incident() -> Result<()> {
+    let (one, two) = (workstation()?, workstation()?);
+    let mut agents = [agent(one.path(), "127.0.0.1:0")?, agent(two.path(), "127.0.0.1:0")?];
+    let result = (|| -> Result<()> {
+        // A panel's primary and backup path: the same bytes to both receivers.
+        let now = time::OffsetDateTime::now_utc();
+        let frame = vigil_dc09::Frame::contact_id("1001", 17, 120, 3, now).encode(None, b"");
+        for a in &agents {
+            let answer = send_frame(&a.tcp, &frame)?;
+            assert!(String::from_utf8_lossy(&answer).contains("\"ACK\"0017"), "{}", String::from_utf8_lossy(&answer));
+        }
+        let incident = |dir: &Path| -> Result<(String, String)> {
+            let conn = rusqlite::Connection::open(dir.join("vigil.db"))?;
+            Ok(conn.query_row("SELECT id, incident_id FROM alarm_signals WHERE account = '1001'", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        };
+        let (a, b) = (incident(one.path())?, incident(two.path())?);
+        assert_eq!(a, b, "the same signal id and the same incident id on both workstations");
+        let origin = |dir: &Path| -> Result<String> {
+            let conn = rusqlite::Connection::open(dir.join("vigil.db"))?;
+            Ok(conn.query_row("SELECT origin FROM events LIMIT 1", [], |r| r.get(0))?)
+        };
+        assert_ne!(origin(one.path())?, origin(two.path())?, "each data directory is a workstation of its own");
+        Ok(())
+    })();
+    for a in &mut agents {
+        let _ = a.child.kill();
+        let _ = a.child.wait();
+    }
+    result?;
+    vigil_e2e::check_log(one.path())?;
+    vigil_e2e::check_log(two.path())
+}
+
+/// The HLC never runs backwards: `vigil agent` restarted with its clock set an hour back (and the
+/// sender on the same clock) goes on stamping its events after the ones before.
+#[test]
+fn the_event_clock_survives_a_restart_an_hour_back() -> Result<()> {
+    if Command::new("faketime").arg("-f").arg("+0").arg("true").status().map(|s| !s.success()).unwrap_or(true) {
+        bail!("faketime is missing: scripts/setup.sh installs it");
+    }
+    let dir = workstation()?;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let send = |offset: Option<&str>, count: &str| -> Result<Value> {
+        let mut cmd = match offset {
+            Some(o) => {
+                let mut c = Command::new("faketime");
+                c.args(["-f", o]).arg(vigil());
+                c
+            }
+            None => Command::new(vigil()),
+        };
+        run_json(cmd.args([
+            "sim",
+            "--dc09",
+            &addr,
+            "--account",
+            "1001",
+            "--zones",
+            "5",
+            "--rate",
+            "50",
+            "--count",
+            count,
+            "--json",
+        ]))
+    };
+    let mut first = agent(dir.path(), &addr)?;
+    let sent = send(None, "5")?;
+    assert_eq!(sent["acked"], 5, "{sent}");
+    first.child.kill()?;
+    first.child.wait()?;
+    // The same data directory, the wall clock an hour behind.
+    let mut child = Command::new("faketime")
+        .args(["-f", "-1h"])
+        .arg(vigil())
+        .args(["agent", "--data-dir"])
+        .arg(dir.path())
+        .args(["--dc09", &addr, "--http", "127.0.0.1:0", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+    let sent = send(Some("-1h"), "5");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(sent?["acked"], 5);
+    let conn = rusqlite::Connection::open(dir.path().join("vigil.db"))?;
+    let mut stmt = conn.prepare("SELECT hlc, wall FROM events ORDER BY seq")?;
+    let rows: Vec<(i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    assert!(rows.len() >= 10, "{} events", rows.len());
+    assert!(rows.windows(2).all(|w| w[1].0 > w[0].0), "HLC stamps strictly increase in commit order: {rows:?}");
+    let (first_wall, last_wall) = (rows[0].1, rows[rows.len() - 1].1);
+    assert!(last_wall < first_wall - 3_000_000, "the later events' wall clock really was an hour back");
+    drop(stmt);
+    drop(conn);
+    vigil_e2e::check_log(dir.path())
 }

@@ -110,6 +110,8 @@ status: DeviceStatus, };
 
 export type ClockFault = "ahead" | "behind";
 
+export type Mark = "second_close" | "late" | "not_applicable";
+
 export type TimelineLine = { at: number, 
 /**
  * Who did it; none for what a sender reported.
@@ -130,7 +132,12 @@ clock_fault: ClockFault | null,
 /**
  * What that sender's clock said.
  */
-sent_at: number | null, };
+sent_at: number | null, 
+/**
+ * Kept but not acted on (a second close, a late or inapplicable action from another
+ * workstation): a supervisor reviews it.
+ */
+mark: Mark | null, };
 
 export type IncidentView = { id: string, 
 /**
@@ -160,7 +167,11 @@ escalation: string, police_called: boolean, category: string | null, repeats: nu
 /**
  * Signals of this incident whose sender's clock was off (kept, ordered by receipt).
  */
-clock_faults: number, timeline: Array<TimelineLine>, version: number, };
+clock_faults: number, 
+/**
+ * A line of its timeline is marked for a supervisor's review.
+ */
+needs_review: boolean, timeline: Array<TimelineLine>, version: number, };
 
 export type LinkedCamera = { id: string, code: string, name: Label, snapshot_url: string | null, stream_url: string | null, 
 /**

@@ -1,6 +1,8 @@
 //! `vigil-intake-bench`: a DC-09 storm into one `vigil agent` on this machine (sender included):
 //! ACK latency, frames stored against frames acknowledged, peak memory; then `kill -9` rounds
-//! during a storm, checking after each restart that every acknowledged frame is stored.
+//! during a storm, checking after each restart that every acknowledged frame is stored; `vigil
+//! rebuild --check` after each; and the time to rebuild every projection from a log of a million
+//! events.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -67,6 +69,83 @@ fn peak_rss_mib(pid: u32) -> f64 {
             s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// `vigil rebuild --check --json` on a data directory: its report (differences must be none).
+fn rebuild_check(vigil: &Path, dir: &Path) -> Result<Value> {
+    let out = Command::new(vigil).args(["rebuild", "--check", "--json", "--data-dir"]).arg(dir).output()?;
+    let report: Value = serde_json::from_slice(&out.stdout).with_context(|| {
+        format!("rebuild said {:?} {:?}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    })?;
+    if !out.status.success() {
+        bail!("vigil rebuild --check found differences: {report}");
+    }
+    Ok(report)
+}
+
+/// Writes `events` events the way the console's writer does (signals over many points, most
+/// incidents acknowledged and closed), in large transactions, into a fresh demo database.
+fn fill_log(dir: &Path, events: u64) -> Result<()> {
+    use vigil_domain::event::{EventBody, IncidentActed};
+    use vigil_domain::incident::{Action, CloseCategory, Role};
+    use vigil_store::{write, NewSignal, Store};
+    let mut store = Store::open(&dir.join("vigil.db"))?;
+    let points: Vec<vigil_domain::Id> =
+        store.point_list()?.into_iter().filter(|p| p.kind == "alarm_point").map(|p| p.id).collect();
+    let start = 1_780_000_000_000i64;
+    let mut written = 0u64;
+    let mut n = 0u64;
+    while written < events {
+        store.transaction(|tx| {
+            for _ in 0..20_000 {
+                if written >= events {
+                    break;
+                }
+                n += 1;
+                let point = points[(n as usize * 7919) % points.len()];
+                let at = start + n as i64 * 500;
+                let key = format!("bench:{n}");
+                let signal = NewSignal {
+                    id: NewSignal::id_for(Some(&key), Some(at), at),
+                    idempotency_key: Some(key),
+                    source: "dc09-tcp".into(),
+                    sender: Some("127.0.0.1:1".into()),
+                    account: Some("1001".into()),
+                    zone: Some((n % 64) as u32),
+                    code: Some("E120".into()),
+                    qualifier: Some("new".into()),
+                    alarm_type: "panic".into(),
+                    priority: 1,
+                    sequence: Some((n % 10_000) as u32),
+                    device_id: Some(point),
+                    received_at: at,
+                    sent_at: Some(at),
+                    clock_fault: None,
+                    details: None,
+                    raw: None,
+                };
+                write::insert_signal(tx, &signal)?;
+                let change = write::apply_signal(tx, &signal)?;
+                written += 1;
+                // Two in three new incidents are handled: acknowledged, then closed as false.
+                if let Some(change) = change.filter(|c| c.opened && !n.is_multiple_of(3)) {
+                    for action in [Action::Acknowledge, Action::Close { category: CloseCategory::False }] {
+                        let body = EventBody::IncidentActed(IncidentActed {
+                            incident: change.incident_id,
+                            role: Role::Operator,
+                            action,
+                            at: at + 1000,
+                        });
+                        write::commit_event(tx, "bench-operator", &change.incident_id.to_string(), body, at + 1000)?;
+                        written += 1;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        eprintln!("bench: {written} events written");
+    }
+    Ok(())
 }
 
 /// How many frames in the acknowledged log are missing from the database.
@@ -179,6 +258,11 @@ fn main() -> Result<()> {
             "target_lost_below": {"value": 1, "unit": "frames"}
         }
     });
+    let after_storm = rebuild_check(&vigil, &dir)?;
+    let mut storm = storm;
+    storm["figures"]["events_in_log"] = json!({"value": after_storm["events"], "unit": "events"});
+    storm["figures"]["rebuild_check_differences"] =
+        json!({"value": after_storm["differences"].as_array().map_or(0, Vec::len), "unit": "rows"});
     eprintln!("bench: storm {storm}");
 
     // 2. kill -9 rounds during a storm.
@@ -207,6 +291,7 @@ fn main() -> Result<()> {
     let _ = agent.kill();
     let _ = agent.wait();
     let (acked, lost) = missing(&dir, &[&log])?;
+    let after_kills = rebuild_check(&vigil, &dir)?;
     let kills = json!({
         "name": "dc09_kill_rounds",
         "parameters": {"rounds": rounds, "rate": 500, "connections": 8, "seconds": started.elapsed().as_secs_f64().round()},
@@ -214,11 +299,39 @@ fn main() -> Result<()> {
             "acknowledged": {"value": acked, "unit": "frames"},
             "lost": {"value": lost, "unit": "frames"},
             "sender_gave_up": {"value": summary["gave_up"], "unit": "frames"},
+            "rebuild_check_differences": {"value": after_kills["differences"].as_array().map_or(0, Vec::len), "unit": "rows"},
             "target_lost_below": {"value": 1, "unit": "frames"}
         },
         "rounds": per_round
     });
-    let markdown = vigil_e2e::report::write(&out, vec![storm, kills], args.quick)?;
+    // 3. Rebuild every projection from a long log (the check folds all of it and compares).
+    let events: u64 = if args.quick { 20_000 } else { 1_000_000 };
+    let log_dir = work.path().join("log");
+    let demo = Command::new(&vigil).args(["demo", "--data-dir"]).arg(&log_dir).output()?;
+    if !demo.status.success() {
+        bail!("vigil demo: {}", String::from_utf8_lossy(&demo.stderr));
+    }
+    fill_log(&log_dir, events)?;
+    let mut runs = Vec::new();
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        let started = Instant::now();
+        last = rebuild_check(&vigil, &log_dir)?;
+        runs.push(started.elapsed().as_secs_f64());
+    }
+    runs.sort_by(f64::total_cmp);
+    let rebuild = json!({
+        "name": "event_log_rebuild",
+        "parameters": {"events": last["events"], "incidents": last["incidents"], "runs": runs.len()},
+        "figures": {
+            "rebuild_check_s": {"value": (runs[runs.len() / 2] * 100.0).round() / 100.0, "unit": "s"},
+            "fold_s": {"value": last["seconds"].as_f64().map(|s| (s * 100.0).round() / 100.0), "unit": "s"},
+            "differences": {"value": last["differences"].as_array().map_or(0, Vec::len), "unit": "rows"},
+            "target_s": {"value": 10, "unit": "s"}
+        }
+    });
+    eprintln!("bench: rebuild {rebuild}");
+    let markdown = vigil_e2e::report::write(&out, vec![storm, kills, rebuild], args.quick)?;
     eprintln!("bench: wrote {} and {}", out.join("results.json").display(), markdown.display());
     if lost > 0 {
         bail!("{lost} acknowledged frames were lost");

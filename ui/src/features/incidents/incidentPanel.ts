@@ -5,7 +5,7 @@ import type { GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCam
 import { h, replace } from "../../lib/dom";
 import { label, language, t, type MessageKey } from "../../lib/i18n";
 import { CATEGORIES, KEY_OF, categoryFor, type KeyCommand } from "./keys";
-import { clock, clockFaultText, escalationNow, lineText, placeText, stateText, timerText, typeText } from "./present";
+import { clock, clockFaultText, escalationNow, markText, lineText, placeText, stateText, timerText, typeText } from "./present";
 
 /** How often a snapshot is fetched again while it is on screen. */
 const SNAPSHOT_REFRESH_MS = 2000;
@@ -302,6 +302,7 @@ export class IncidentPanel {
         i.repeats > 0 ? h("span", { class: "muted" }, ` · ${t("repeats", { n: i.repeats })}`) : null),
       level !== "none" ? h("div", { class: `escalation esc-${level}`, "data-testid": "escalation" }, t(`escalation_${level}` as MessageKey)) : null,
       i.clock_faults > 0 ? h("div", { class: "clock-fault", "data-testid": "clock-fault" }, t("clockFaults", { n: i.clock_faults })) : null,
+      i.needs_review ? h("div", { class: "review-mark", "data-testid": "needs-review" }, t("needsReview")) : null,
       level === "overdue" && !i.police_called
         ? h("div", { class: "police-prompt", "data-testid": "police-prompt" }, t("policePrompt", { post: d.police_post }))
         : null,
@@ -343,7 +344,8 @@ export class IncidentPanel {
         { class: "timeline", "data-testid": "timeline" },
         ...i.timeline.map((line) =>
           h("li", { "data-kind": line.kind }, h("time", {}, clock(line.at)), h("span", { class: "who" }, line.by ?? t("systemActor")), h("span", {}, lineText(line)),
-            clockFaultText(line) ? h("span", { class: "clock-fault" }, clockFaultText(line)) : null),
+            clockFaultText(line) ? h("span", { class: "clock-fault" }, clockFaultText(line)) : null,
+            markText(line) ? h("span", { class: "review-mark", "data-testid": "review-mark" }, markText(line)) : null),
         ),
       ),
     );

@@ -49,6 +49,11 @@ export function dateTime(ms: number): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock(ms)}`;
 }
 
+/** Why a line was kept without acting (from another workstation), or nothing. */
+export function markText(line: TimelineLine): string | null {
+  return line.mark ? t(`mark_${line.mark}` as MessageKey) : null;
+}
+
 /** What the timeline says of a signal whose sender's clock was off, or nothing. */
 export function clockFaultText(line: TimelineLine): string | null {
   if (!line.clock_fault || line.sent_at === null) return null;

@@ -1,0 +1,332 @@
+//! The event log's vocabulary: every change to data that more than one workstation shares is one
+//! immutable [`Event`], and the state everybody sees is what [`crate::fold::apply`] folds from them.
+//!
+//! An event names where it was made (`origin`, the workstation's id), who made it, what it is about,
+//! and when — by a hybrid logical clock ([`Hlc`]) that never runs backwards, beside the raw wall
+//! time. Ids are UUIDv7 made where the event is made; the ids of a signal and of the incident it
+//! opens are derived from the signal's idempotency key ([`derived_id`]), so two workstations that
+//! receive the same frame name the same signal and the same incident.
+
+use sha2::{Digest, Sha256};
+
+use crate::incident::{Action, Role, Shelf, Signal};
+use crate::Id;
+
+/// The payload layout this build writes. An event of a newer schema is stored and skipped by the
+/// fold (with a counted reason), never misread.
+pub const EVENT_SCHEMA: u32 = 1;
+
+/// A hybrid logical clock stamp: milliseconds since the epoch in the high 48 bits and a counter in
+/// the low 16, so stamps compare as plain integers (Kulkarni et al., "Logical Physical Clocks").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Hlc(pub i64);
+
+const COUNTER_BITS: u32 = 16;
+const COUNTER_MAX: i64 = (1 << COUNTER_BITS) - 1;
+
+impl Hlc {
+    pub fn new(ms: i64, counter: u16) -> Hlc {
+        Hlc((ms.clamp(0, (1 << 47) - 1) << COUNTER_BITS) | i64::from(counter))
+    }
+
+    pub fn ms(self) -> i64 {
+        self.0 >> COUNTER_BITS
+    }
+
+    pub fn counter(self) -> u16 {
+        (self.0 & COUNTER_MAX) as u16
+    }
+}
+
+/// The clock of one workstation: resumed from the last stamp it persisted, so that after a restart
+/// with the wall clock set back it continues from where it was.
+#[derive(Debug, Clone)]
+pub struct HlcClock {
+    last: Hlc,
+}
+
+impl HlcClock {
+    pub fn resume(last: Hlc) -> HlcClock {
+        HlcClock { last }
+    }
+
+    pub fn last(&self) -> Hlc {
+        self.last
+    }
+
+    /// A stamp for a local event at wall time `now_ms`: later than every stamp before it.
+    pub fn tick(&mut self, now_ms: i64) -> Hlc {
+        let l = self.last.ms().max(now_ms);
+        let next = if l == self.last.ms() { self.bump(l, i64::from(self.last.counter())) } else { Hlc::new(l, 0) };
+        self.last = next;
+        next
+    }
+
+    /// A stamp for receiving `remote` at wall time `now_ms`: later than both clocks.
+    pub fn observe(&mut self, remote: Hlc, now_ms: i64) -> Hlc {
+        let l = self.last.ms().max(remote.ms()).max(now_ms);
+        let counter = match (l == self.last.ms(), l == remote.ms()) {
+            (true, true) => Some(i64::from(self.last.counter().max(remote.counter()))),
+            (true, false) => Some(i64::from(self.last.counter())),
+            (false, true) => Some(i64::from(remote.counter())),
+            (false, false) => None,
+        };
+        let next = match counter {
+            Some(c) => self.bump(l, c),
+            None => Hlc::new(l, 0),
+        };
+        self.last = next;
+        next
+    }
+
+    fn bump(&self, ms: i64, counter: i64) -> Hlc {
+        // 65,535 events in one millisecond: borrow the next millisecond rather than wrap.
+        if counter >= COUNTER_MAX {
+            Hlc::new(ms + 1, 0)
+        } else {
+            Hlc::new(ms, (counter + 1) as u16)
+        }
+    }
+}
+
+/// An id the same on every workstation for the same `key`: a UUIDv8 with `time_ms` in the high 48
+/// bits (so it sorts by time like a v7) and a SHA-256 of the namespace and key in the rest.
+pub fn derived_id(namespace: &str, key: &str, time_ms: i64) -> Id {
+    let mut hash = Sha256::new();
+    hash.update(namespace.as_bytes());
+    hash.update([0u8]);
+    hash.update(key.as_bytes());
+    let digest = hash.finalize();
+    let mut bytes = [0u8; 16];
+    let ms = time_ms.clamp(0, (1 << 48) - 1) as u64;
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    bytes[6..].copy_from_slice(&digest[..10]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// What an event is, as the log's `kind` column writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    SignalReceived,
+    IncidentActed,
+    PointShelved,
+    ProcedureSet,
+    CamerasLinked,
+    DevicesMoved,
+    FloorPlanReplaced,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        EventKind::SignalReceived,
+        EventKind::IncidentActed,
+        EventKind::PointShelved,
+        EventKind::ProcedureSet,
+        EventKind::CamerasLinked,
+        EventKind::DevicesMoved,
+        EventKind::FloorPlanReplaced,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::SignalReceived => "signal_received",
+            EventKind::IncidentActed => "incident_acted",
+            EventKind::PointShelved => "point_shelved",
+            EventKind::ProcedureSet => "procedure_set",
+            EventKind::CamerasLinked => "cameras_linked",
+            EventKind::DevicesMoved => "devices_moved",
+            EventKind::FloorPlanReplaced => "floor_plan_replaced",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// An alarm signal as the receiver stored it, and what its incident is called.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignalReceived {
+    pub signal: Signal,
+    /// The device the point is, if it is on the map.
+    pub device: Option<Id>,
+    /// The id of the incident this signal opens, if it opens one (derived from its idempotency key).
+    pub opens: Id,
+    /// Whether it opened that incident where it was received (rather than folding into one already
+    /// open there). Where another workstation's incident for the same point is already open, the
+    /// two are merged.
+    pub opened: bool,
+}
+
+/// An operator's action on an incident.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IncidentActed {
+    pub incident: Id,
+    /// The actor's role when the action was taken (the actor's name is the event's).
+    pub role: Role,
+    pub action: Action,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PointShelved {
+    pub shelf: Shelf,
+    pub from: i64,
+    /// The incident whose panel the shelf was set from.
+    pub incident: Option<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcedureSet {
+    pub alarm_type: String,
+    pub language: String,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CamerasLinked {
+    pub point: Id,
+    /// In the order the panel shows them; empty unlinks all (back to the nearest cameras).
+    pub cameras: Vec<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceMoved {
+    pub device: Id,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DevicesMoved {
+    pub moves: Vec<DeviceMoved>,
+}
+
+/// A floor's plan replaced; the image itself is stored by its SHA-256 (content-addressed).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FloorPlanReplaced {
+    pub floor: Id,
+    pub sha256: String,
+    pub media_type: String,
+    pub width: u32,
+    pub height: u32,
+    /// Devices pulled onto the new plan's edge, where it is smaller.
+    pub moves: Vec<DeviceMoved>,
+}
+
+/// What happened, per kind. The store writes the inner value as the payload and reads it back by
+/// the row's kind, so no payload is ever read as the wrong kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventBody {
+    SignalReceived(SignalReceived),
+    IncidentActed(IncidentActed),
+    PointShelved(PointShelved),
+    ProcedureSet(ProcedureSet),
+    CamerasLinked(CamerasLinked),
+    DevicesMoved(DevicesMoved),
+    FloorPlanReplaced(FloorPlanReplaced),
+}
+
+impl EventBody {
+    pub fn kind(&self) -> EventKind {
+        match self {
+            EventBody::SignalReceived(_) => EventKind::SignalReceived,
+            EventBody::IncidentActed(_) => EventKind::IncidentActed,
+            EventBody::PointShelved(_) => EventKind::PointShelved,
+            EventBody::ProcedureSet(_) => EventKind::ProcedureSet,
+            EventBody::CamerasLinked(_) => EventKind::CamerasLinked,
+            EventBody::DevicesMoved(_) => EventKind::DevicesMoved,
+            EventBody::FloorPlanReplaced(_) => EventKind::FloorPlanReplaced,
+        }
+    }
+}
+
+/// One immutable row of the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// UUIDv7 made where the event was made: the idempotency key everywhere.
+    pub id: Id,
+    /// The workstation (or server) that made it.
+    pub origin: Id,
+    /// Its place in its origin's own sequence, from 1 with no gaps.
+    pub origin_seq: i64,
+    /// The operator, or the sender of a signal.
+    pub actor: String,
+    /// What it is about: an incident, a point, a floor … (for filtering and display).
+    pub subject: String,
+    pub hlc: Hlc,
+    /// The origin's wall clock when it was made (ms since the epoch), kept beside the HLC.
+    pub wall: i64,
+    pub schema: u32,
+    pub body: EventBody,
+}
+
+impl Event {
+    pub fn kind(&self) -> EventKind {
+        self.body.kind()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_stamp_packs_milliseconds_and_counter() {
+        let h = Hlc::new(1_800_000_000_123, 7);
+        assert_eq!((h.ms(), h.counter()), (1_800_000_000_123, 7));
+        assert!(Hlc::new(5, 0) > Hlc::new(4, 65_535));
+    }
+
+    #[test]
+    fn the_clock_survives_a_restart_with_the_wall_clock_an_hour_back() {
+        let mut clock = HlcClock::resume(Hlc::default());
+        let before = clock.tick(1_800_000_000_000);
+        let persisted = clock.last();
+        let mut restarted = HlcClock::resume(persisted);
+        let after = restarted.tick(1_800_000_000_000 - 3_600_000);
+        assert!(after > before);
+        assert_eq!(after.ms(), before.ms(), "it stays at the highest time seen, counting");
+    }
+
+    #[test]
+    fn derived_ids_are_the_same_for_the_same_key_and_sort_by_time() {
+        let a = derived_id("signal", "dc09:1234:0001:x", 1_000);
+        assert_eq!(a, derived_id("signal", "dc09:1234:0001:x", 1_000));
+        assert_ne!(a, derived_id("incident", "dc09:1234:0001:x", 1_000));
+        assert_ne!(a, derived_id("signal", "dc09:1234:0002:x", 1_000));
+        assert!(derived_id("signal", "z", 999) < derived_id("signal", "a", 1_000));
+        assert_eq!(a.get_version_num(), 8);
+    }
+
+    #[test]
+    fn kinds_are_named_as_serde_writes_them() {
+        for k in EventKind::ALL {
+            assert_eq!(serde_json::to_value(k).ok(), Some(serde_json::json!(k.as_str())));
+            assert_eq!(EventKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(EventKind::parse("patrol_checkin"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn stamps_only_go_forward(steps in proptest::collection::vec((any::<bool>(), -7_200_000i64..7_200_000, 0u16..4), 1..200), restart_at in 0usize..200) {
+            let base = 1_800_000_000_000i64;
+            let mut clock = HlcClock::resume(Hlc::default());
+            let mut last = Hlc::default();
+            for (i, (remote, jump, counter)) in steps.iter().enumerate() {
+                if i == restart_at {
+                    clock = HlcClock::resume(clock.last());
+                }
+                // The wall clock wanders up to two hours either way (set back, set forward).
+                let now = base + jump;
+                let next = if *remote { clock.observe(Hlc::new(base + jump / 2, *counter), now) } else { clock.tick(now) };
+                prop_assert!(next > last, "{next:?} after {last:?}");
+                prop_assert!(next.ms() >= now.min(next.ms()));
+                last = next;
+            }
+        }
+    }
+}

@@ -1,0 +1,808 @@
+//! The event log: every change to shared data is one immutable row, written in the same
+//! transaction as the projection rows it changes (and, for a person's action, its audit entry).
+//!
+//! Rows carry the workstation's id (`origin`, made once per data directory), its own sequence
+//! (`origin_seq`, from 1 without gaps), a hybrid logical clock stamp persisted across restarts, the
+//! wall time, a kind, a schema version and the payload. Each origin's rows are hash-chained, so an
+//! event edited in the file is named by `vigil verify` and refused by `vigil rebuild`. Projections
+//! are what `vigil_domain::fold::apply` makes of the log: [`commit_event`] applies one event to the
+//! rows it touches, [`Store::rebuild`] folds the whole log and compares (or repairs).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+use vigil_domain::event::{
+    CamerasLinked, DevicesMoved, Event, EventBody, EventKind, FloorPlanReplaced, Hlc, HlcClock, IncidentActed,
+    PointShelved, ProcedureSet, SignalReceived, EVENT_SCHEMA,
+};
+use vigil_domain::fold::{apply, Applied, Projection, Skip};
+use vigil_domain::incident::{Incident, Shelf};
+use vigil_domain::{DeviceStatus, Id};
+
+use crate::audit::GENESIS;
+use crate::schema::Migration;
+use crate::sites::uuid_of;
+use crate::{now_ms, Result, Store, StoreError};
+
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 8,
+    name: "the event log",
+    sql: r#"
+-- Facts about this data directory: its workstation id (made once) and the last HLC stamp.
+CREATE TABLE local_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE events (
+    -- The local sequence: the order this workstation's single writer committed them.
+    seq        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    origin     TEXT NOT NULL,
+    origin_seq INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    hlc        INTEGER NOT NULL,
+    wall       INTEGER NOT NULL,
+    schema     INTEGER NOT NULL,
+    payload    TEXT NOT NULL,
+    -- One chain per origin: the hash of this origin's previous event, and of this one.
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL,
+    UNIQUE (origin, origin_seq)
+) STRICT;
+CREATE INDEX events_subject ON events(subject);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+-- Incidents merged away, and the incident that carries their id on.
+CREATE TABLE incident_aliases (
+    alias      TEXT PRIMARY KEY,
+    survivor   TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+-- Rows written from the event log (1), or kept from before it existed (0): a rebuild compares
+-- and repairs the first kind and leaves the second as it is.
+ALTER TABLE incidents ADD COLUMN from_log INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE shelves ADD COLUMN from_log INTEGER NOT NULL DEFAULT 0;
+"#,
+}];
+
+/// The payload of an event as the log stores it.
+fn payload_json(body: &EventBody) -> Result<String> {
+    let json = match body {
+        EventBody::SignalReceived(b) => serde_json::to_string(b),
+        EventBody::IncidentActed(b) => serde_json::to_string(b),
+        EventBody::PointShelved(b) => serde_json::to_string(b),
+        EventBody::ProcedureSet(b) => serde_json::to_string(b),
+        EventBody::CamerasLinked(b) => serde_json::to_string(b),
+        EventBody::DevicesMoved(b) => serde_json::to_string(b),
+        EventBody::FloorPlanReplaced(b) => serde_json::to_string(b),
+    };
+    json.map_err(|e| StoreError::Invalid(format!("event payload: {e}")))
+}
+
+/// Reads a payload by its row's kind; what this build cannot read is a [`Skip`], never a guess.
+pub fn decode_body(kind: &str, schema: u32, payload: &str) -> std::result::Result<EventBody, Skip> {
+    let Some(kind) = EventKind::parse(kind) else { return Err(Skip::UnknownKind(kind.to_owned())) };
+    if schema > EVENT_SCHEMA {
+        return Err(Skip::NewerSchema(schema));
+    }
+    fn read<T: serde::de::DeserializeOwned>(payload: &str) -> std::result::Result<T, Skip> {
+        serde_json::from_str(payload).map_err(|e| Skip::Unreadable(e.to_string()))
+    }
+    Ok(match kind {
+        EventKind::SignalReceived => EventBody::SignalReceived(read::<SignalReceived>(payload)?),
+        EventKind::IncidentActed => EventBody::IncidentActed(read::<IncidentActed>(payload)?),
+        EventKind::PointShelved => EventBody::PointShelved(read::<PointShelved>(payload)?),
+        EventKind::ProcedureSet => EventBody::ProcedureSet(read::<ProcedureSet>(payload)?),
+        EventKind::CamerasLinked => EventBody::CamerasLinked(read::<CamerasLinked>(payload)?),
+        EventKind::DevicesMoved => EventBody::DevicesMoved(read::<DevicesMoved>(payload)?),
+        EventKind::FloorPlanReplaced => EventBody::FloorPlanReplaced(read::<FloorPlanReplaced>(payload)?),
+    })
+}
+
+/// One row as stored, before its payload is read.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EventRow {
+    pub seq: i64,
+    pub id: String,
+    pub origin: String,
+    pub origin_seq: i64,
+    pub actor: String,
+    pub kind: String,
+    pub subject: String,
+    pub hlc: i64,
+    pub wall: i64,
+    pub schema: u32,
+    pub payload: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl EventRow {
+    fn hash_with(&self, prev: &str) -> String {
+        let canonical = serde_json::json!([
+            prev,
+            self.id,
+            self.origin,
+            self.origin_seq,
+            self.actor,
+            self.kind,
+            self.subject,
+            self.hlc,
+            self.wall,
+            self.schema,
+            self.payload
+        ])
+        .to_string();
+        Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The event, or why the fold must skip it.
+    pub fn decode(&self) -> std::result::Result<Event, Skip> {
+        let parse =
+            |text: &str, what: &str| Id::parse_str(text).map_err(|_| Skip::Unreadable(format!("{what} {text:?}")));
+        Ok(Event {
+            id: parse(&self.id, "id")?,
+            origin: parse(&self.origin, "origin")?,
+            origin_seq: self.origin_seq,
+            actor: self.actor.clone(),
+            subject: self.subject.clone(),
+            hlc: Hlc(self.hlc),
+            wall: self.wall,
+            schema: self.schema,
+            body: decode_body(&self.kind, self.schema, &self.payload)?,
+        })
+    }
+}
+
+const ROW_COLUMNS: &str =
+    "seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash";
+
+fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        origin: r.get(2)?,
+        origin_seq: r.get(3)?,
+        actor: r.get(4)?,
+        kind: r.get(5)?,
+        subject: r.get(6)?,
+        hlc: r.get(7)?,
+        wall: r.get(8)?,
+        schema: r.get(9)?,
+        payload: r.get(10)?,
+        prev_hash: r.get(11)?,
+        hash: r.get(12)?,
+    })
+}
+
+/// This data directory's workstation id, made the first time anything is written.
+pub fn workstation_id(tx: &Transaction<'_>) -> Result<Id> {
+    let stored: Option<String> = tx
+        .prepare_cached("SELECT value FROM local_meta WHERE key = 'workstation_id'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = stored.and_then(|s| Id::parse_str(&s).ok()) {
+        return Ok(id);
+    }
+    let id = uuid::Uuid::now_v7();
+    tx.execute(
+        "INSERT INTO local_meta (key, value) VALUES ('workstation_id', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [id.to_string()],
+    )?;
+    Ok(id)
+}
+
+/// The next event of this workstation, stamped and numbered but not yet stored, and the hash of
+/// its origin's previous event. The HLC continues from the larger of what was persisted and what
+/// the last event carries, so neither a restart nor a clock set back makes it run backwards.
+fn next_event(tx: &Transaction<'_>, actor: &str, subject: &str, body: EventBody, wall: i64) -> Result<(Event, String)> {
+    let origin = workstation_id(tx)?;
+    let last: Option<(i64, String, i64)> = tx
+        .prepare_cached("SELECT origin_seq, hash, hlc FROM events WHERE origin = ?1 ORDER BY origin_seq DESC LIMIT 1")?
+        .query_row([origin.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let persisted: i64 = tx
+        .prepare_cached("SELECT value FROM local_meta WHERE key = 'hlc'")?
+        .query_row([], |r| r.get::<_, String>(0))
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let (seq, prev, last_hlc) = last.unwrap_or((0, GENESIS.to_owned(), 0));
+    let mut clock = HlcClock::resume(Hlc(persisted.max(last_hlc)));
+    let hlc = clock.tick(wall);
+    tx.prepare_cached(
+        "INSERT INTO local_meta (key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([hlc.0.to_string()])?;
+    let event = Event {
+        id: uuid::Uuid::now_v7(),
+        origin,
+        origin_seq: seq + 1,
+        actor: actor.to_owned(),
+        subject: subject.to_owned(),
+        hlc,
+        wall,
+        schema: EVENT_SCHEMA,
+        body,
+    };
+    Ok((event, prev))
+}
+
+fn insert_event(tx: &Transaction<'_>, event: &Event, prev: &str) -> Result<String> {
+    let mut row = EventRow {
+        seq: 0,
+        id: event.id.to_string(),
+        origin: event.origin.to_string(),
+        origin_seq: event.origin_seq,
+        actor: event.actor.clone(),
+        kind: event.kind().as_str().to_owned(),
+        subject: event.subject.clone(),
+        hlc: event.hlc.0,
+        wall: event.wall,
+        schema: event.schema,
+        payload: payload_json(&event.body)?,
+        prev_hash: prev.to_owned(),
+        hash: String::new(),
+    };
+    row.hash = row.hash_with(prev);
+    tx.prepare_cached(
+        "INSERT INTO events (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        row.id,
+        row.origin,
+        row.origin_seq,
+        row.actor,
+        row.kind,
+        row.subject,
+        row.hlc,
+        row.wall,
+        row.schema,
+        row.payload,
+        row.prev_hash,
+        row.hash
+    ])?;
+    Ok(row.hash)
+}
+
+/// An event made elsewhere (another workstation, the server), as it arrives: stored in this log
+/// behind its origin's previous event, even when this build cannot read its kind or schema — the
+/// fold then skips it with a counted reason and nothing is lost. Returns whether it was new.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedEvent {
+    pub id: Id,
+    pub origin: Id,
+    pub origin_seq: i64,
+    pub actor: String,
+    pub kind: String,
+    pub subject: String,
+    pub hlc: i64,
+    pub wall: i64,
+    pub schema: u32,
+    pub payload: String,
+}
+
+pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<bool> {
+    let known: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
+        .query_row([e.id.to_string()], |r| r.get(0))?;
+    if known {
+        return Ok(false);
+    }
+    let last: Option<(i64, String)> = tx
+        .prepare_cached("SELECT origin_seq, hash FROM events WHERE origin = ?1 ORDER BY origin_seq DESC LIMIT 1")?
+        .query_row([e.origin.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
+    if e.origin_seq != seq + 1 {
+        return Err(StoreError::Invalid(format!(
+            "event {} of origin {} arrived out of order: {} expected",
+            e.origin_seq,
+            e.origin,
+            seq + 1
+        )));
+    }
+    let mut row = EventRow {
+        seq: 0,
+        id: e.id.to_string(),
+        origin: e.origin.to_string(),
+        origin_seq: e.origin_seq,
+        actor: e.actor.clone(),
+        kind: e.kind.clone(),
+        subject: e.subject.clone(),
+        hlc: e.hlc,
+        wall: e.wall,
+        schema: e.schema,
+        payload: e.payload.clone(),
+        prev_hash: prev.clone(),
+        hash: String::new(),
+    };
+    row.hash = row.hash_with(&prev);
+    tx.prepare_cached(
+        "INSERT INTO events (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        row.id,
+        row.origin,
+        row.origin_seq,
+        row.actor,
+        row.kind,
+        row.subject,
+        row.hlc,
+        row.wall,
+        row.schema,
+        row.payload,
+        row.prev_hash,
+        row.hash
+    ])?;
+    Ok(true)
+}
+
+/// A committed event and what it changed.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub event: Event,
+    /// The event's hash in its origin's chain (the audit entry of a person's action names it).
+    pub hash: String,
+    pub applied: Applied,
+}
+
+/// Writes one event of this workstation and applies it, by the one fold, to the projection rows
+/// it touches — all inside the caller's transaction, so the event and its state commit together.
+pub fn commit_event(tx: &Transaction<'_>, actor: &str, subject: &str, body: EventBody, wall: i64) -> Result<Committed> {
+    let (mut event, prev) = next_event(tx, actor, subject, body, wall)?;
+    let mut state = load_for(tx, &event.body)?;
+    let applied = apply(&mut state, &event);
+    if let EventBody::SignalReceived(s) = &mut event.body {
+        // What happened here travels with the signal: where the server finds another
+        // workstation's incident open for the point, it merges the two.
+        s.opened = applied.opened.is_some();
+    }
+    let hash = insert_event(tx, &event, &prev)?;
+    write_back(tx, &state, &applied, &event)?;
+    Ok(Committed { event, hash, applied })
+}
+
+/// The incident an id names now, following merges.
+pub fn resolve_incident(tx: &Transaction<'_>, mut id: Id) -> Result<Id> {
+    let mut stmt = tx.prepare_cached("SELECT survivor FROM incident_aliases WHERE alias = ?1")?;
+    for _ in 0..32 {
+        let next: Option<String> = stmt.query_row([id.to_string()], |r| r.get(0)).optional()?;
+        match next.and_then(|s| Id::parse_str(&s).ok()) {
+            Some(n) if n != id => id = n,
+            _ => break,
+        }
+    }
+    Ok(id)
+}
+
+/// Loads into a fresh projection the rows `body` needs to be applied exactly as the whole fold
+/// would apply it.
+fn load_for(tx: &Transaction<'_>, body: &EventBody) -> Result<Projection> {
+    let mut state = Projection::new();
+    match body {
+        EventBody::SignalReceived(s) => {
+            if let Some(stored) = crate::incidents::open_incident_of(tx, &s.signal.point)? {
+                state.load_incident(stored.incident, stored.device_id);
+            }
+            for (id, shelf) in shelves_of_point(tx, &s.signal.point)? {
+                state.load_shelf(id, shelf);
+            }
+        }
+        EventBody::IncidentActed(a) => {
+            let id = resolve_incident(tx, a.incident)?;
+            if id != a.incident {
+                state.load_alias(a.incident, id);
+            }
+            if let Some(stored) = crate::incidents::load_incident(tx, id)? {
+                state.load_incident(stored.incident, stored.device_id);
+            }
+        }
+        _ => {}
+    }
+    Ok(state)
+}
+
+fn shelves_of_point(tx: &Transaction<'_>, point: &str) -> Result<Vec<(Id, Shelf)>> {
+    let mut stmt =
+        tx.prepare_cached("SELECT id, point, until, by_name, reason FROM shelves WHERE point = ?1 AND deleted = 0")?;
+    let rows = stmt.query_map([point], |r| {
+        Ok((uuid_of(r, 0)?, Shelf { point: r.get(1)?, until: r.get(2)?, by: r.get(3)?, reason: r.get(4)? }))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes what one applied event changed into the projection tables.
+fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &Applied, event: &Event) -> Result<()> {
+    let now = now_ms();
+    for (old, survivor) in &applied.merged {
+        tx.prepare_cached(
+            "INSERT INTO incident_aliases (alias, survivor, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(alias) DO UPDATE SET survivor = excluded.survivor, updated_at = excluded.updated_at",
+        )?
+        .execute(params![old.to_string(), survivor.to_string(), now])?;
+        // An incident renamed by the merge lives on under the survivor's id.
+        tx.prepare_cached(
+            "UPDATE incidents SET deleted = 1, version = version + 1, updated_at = ?2 WHERE id = ?1 AND deleted = 0",
+        )?
+        .execute(params![old.to_string(), now])?;
+    }
+    for id in &applied.incidents {
+        if let Some(incident) = state.incidents.get(id) {
+            crate::incidents::write_incident(tx, incident, state.incident_devices.get(id).copied())?;
+        }
+    }
+    for device in &applied.devices {
+        crate::incidents::follow_device(tx, *device)?;
+    }
+    match &event.body {
+        EventBody::PointShelved(p) => {
+            tx.execute(
+                "INSERT INTO shelves (id, point, from_at, until, by_name, reason, updated_at, from_log)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+                params![event.id.to_string(), p.shelf.point, p.from, p.shelf.until, p.shelf.by, p.shelf.reason, now],
+            )?;
+        }
+        EventBody::ProcedureSet(p) => crate::incidents::put_sop_steps(tx, &p.alarm_type, &p.language, &p.steps)?,
+        EventBody::CamerasLinked(c) => crate::incidents::set_camera_links(tx, c.point, &c.cameras)?,
+        EventBody::DevicesMoved(m) => {
+            for mv in &m.moves {
+                crate::devices::place_device(tx, mv.device, mv.x, mv.y)?;
+            }
+        }
+        EventBody::FloorPlanReplaced(p) => {
+            tx.execute(
+                "UPDATE floors SET plan_w = ?2, plan_h = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
+                params![p.floor.to_string(), p.width, p.height, now],
+            )?;
+            for mv in &p.moves {
+                crate::devices::place_device(tx, mv.device, mv.x, mv.y)?;
+            }
+        }
+        EventBody::SignalReceived(_) | EventBody::IncidentActed(_) => {}
+    }
+    Ok(())
+}
+
+/// What `vigil verify` found in the event log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EventChainReport {
+    pub events: u64,
+    pub origins: u64,
+    /// The first event whose content or link does not match its origin's chain: (local seq, id, why).
+    pub first_altered: Option<(i64, String, String)>,
+}
+
+/// What a rebuild found (and, without `--check`, repaired).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RebuildReport {
+    pub events: u64,
+    /// Events the fold skipped, by reason (an unknown kind or newer schema from a newer Vigil).
+    pub skipped: BTreeMap<String, u64>,
+    pub incidents: u64,
+    /// Incidents kept from before the event log existed: left as they are.
+    pub legacy_incidents: u64,
+    /// Every projection row that differs from what the log folds to, named.
+    pub differences: Vec<String>,
+    pub repaired: bool,
+}
+
+/// The largest number of differences a report lists one by one.
+const DIFFERENCES_LISTED: usize = 200;
+
+impl Store {
+    /// Walks every origin's chain and names the first event altered, removed or out of place.
+    pub fn verify_events(&self) -> Result<EventChainReport> {
+        let mut stmt = self.conn().prepare(&format!("SELECT {ROW_COLUMNS} FROM events ORDER BY origin, origin_seq"))?;
+        let mut rows = stmt.query([])?;
+        let (mut events, mut origins) = (0u64, 0u64);
+        let mut current: Option<String> = None;
+        let mut expected_prev = GENESIS.to_owned();
+        let mut expected_seq = 1;
+        while let Some(r) = rows.next()? {
+            let row = row_of(r)?;
+            events += 1;
+            if current.as_deref() != Some(row.origin.as_str()) {
+                current = Some(row.origin.clone());
+                origins += 1;
+                expected_prev = GENESIS.to_owned();
+                expected_seq = 1;
+            }
+            let problem = if row.origin_seq != expected_seq {
+                Some(format!("event {expected_seq} of origin {} is missing", row.origin))
+            } else if row.prev_hash != expected_prev {
+                Some("its link to the event before does not match".to_owned())
+            } else if row.hash_with(&row.prev_hash) != row.hash {
+                Some("its content does not match its hash".to_owned())
+            } else {
+                None
+            };
+            if let Some(why) = problem {
+                return Ok(EventChainReport { events, origins, first_altered: Some((row.seq, row.id, why)) });
+            }
+            expected_prev = row.hash;
+            expected_seq += 1;
+        }
+        Ok(EventChainReport { events, origins, first_altered: None })
+    }
+
+    /// Every event in the local log order, at most `limit` after local sequence `after`.
+    pub fn event_rows(&self, after: i64, limit: u32) -> Result<Vec<EventRow>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+        let rows = stmt.query_map(params![after, limit], row_of)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn event_count(&self) -> Result<u64> {
+        Ok(self.conn().query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Folds the whole log from nothing and compares every projection row with what it gives.
+    /// With `repair`, rewrites the rows that differ in one transaction. Refuses (naming the
+    /// event) when the log's chain is broken: an edited event is never laundered into state.
+    pub fn rebuild(&mut self, repair: bool) -> Result<RebuildReport> {
+        let chain = self.verify_events()?;
+        if let Some((seq, id, why)) = chain.first_altered {
+            return Err(StoreError::Invalid(format!(
+                "event {seq} ({id}) was altered: {why}; the projections are not rebuilt from a broken log"
+            )));
+        }
+        let mut report = RebuildReport::default();
+        let state = self.fold_log(&mut report)?;
+        report.incidents = state.incidents.len() as u64;
+        let differences = self.compare(&state, &mut report)?;
+        report.differences = differences;
+        if repair && !report.differences.is_empty() {
+            self.transaction(|tx| repair_from(tx, &state))?;
+            report.repaired = true;
+        }
+        Ok(report)
+    }
+
+    fn fold_log(&self, report: &mut RebuildReport) -> Result<Projection> {
+        let mut state = Projection::new();
+        let mut stmt = self.conn().prepare(&format!("SELECT {ROW_COLUMNS} FROM events ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let row = row_of(r)?;
+            report.events += 1;
+            match row.decode() {
+                Ok(event) => {
+                    apply(&mut state, &event);
+                }
+                Err(skip) => {
+                    eprintln!("vigil: event {} ({}) skipped by the fold: {}", row.seq, row.id, skip.reason());
+                    *report.skipped.entry(skip.reason()).or_insert(0) += 1;
+                }
+            }
+        }
+        Ok(state)
+    }
+
+    fn compare(&self, state: &Projection, report: &mut RebuildReport) -> Result<Vec<String>> {
+        let mut diffs = Vec::new();
+        let mut note = |d: String| {
+            if diffs.len() < DIFFERENCES_LISTED {
+                diffs.push(d);
+            }
+        };
+        let conn = self.conn();
+        report.legacy_incidents =
+            conn.query_row("SELECT count(*) FROM incidents WHERE from_log = 0 AND deleted = 0", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64;
+        // Incidents: the body and the columns queries read.
+        let mut stmt = conn.prepare(
+            "SELECT id, body, state, priority, point, device_id FROM incidents WHERE from_log = 1 AND deleted = 0",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut seen = BTreeSet::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let body: String = r.get(1)?;
+            let (state_col, priority, point, device): (String, u8, String, Option<String>) =
+                (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            let Some(expected) = Id::parse_str(&id).ok().and_then(|i| state.incidents.get(&i)) else {
+                note(format!("incident {id} is in the table but not in the log"));
+                continue;
+            };
+            seen.insert(expected.id);
+            if let Some(field) = first_difference(&body, expected) {
+                note(format!("incident {id}: {field} differs from the log"));
+            } else if state_col != expected.state.as_str() {
+                note(format!(
+                    "incident {id}: state column is {state_col:?}, the log says {:?}",
+                    expected.state.as_str()
+                ));
+            } else if priority != expected.priority.level() {
+                note(format!(
+                    "incident {id}: priority column is {priority}, the log says {}",
+                    expected.priority.level()
+                ));
+            } else if point != expected.point {
+                note(format!("incident {id}: point column differs from the log"));
+            } else if device != state.incident_devices.get(&expected.id).map(|d| d.to_string()) {
+                note(format!("incident {id}: device column differs from the log"));
+            }
+        }
+        for id in state.incidents.keys().filter(|i| !seen.contains(*i)) {
+            note(format!("incident {id} is in the log but missing from the table"));
+        }
+        // Merges: each alias leads to the same survivor in the table as in the log.
+        let mut stmt = conn.prepare("SELECT alias, survivor FROM incident_aliases")?;
+        let table: BTreeMap<String, String> =
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let follow = |mut id: String| {
+            for _ in 0..32 {
+                match table.get(&id) {
+                    Some(next) if *next != id => id = next.clone(),
+                    _ => break,
+                }
+            }
+            id
+        };
+        for alias in state.aliases.keys() {
+            let (stored, folded) = (follow(alias.to_string()), state.resolve(*alias).to_string());
+            if stored != folded {
+                note(format!("incident alias {alias}: the table leads to {stored}, the log to {folded}"));
+            }
+        }
+        // Shelves.
+        let mut stmt =
+            conn.prepare("SELECT id, point, until, by_name, reason FROM shelves WHERE from_log = 1 AND deleted = 0")?;
+        let table: BTreeMap<String, Shelf> = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, Shelf { point: r.get(1)?, until: r.get(2)?, by: r.get(3)?, reason: r.get(4)? }))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, shelf) in &state.shelves {
+            match table.get(&id.to_string()) {
+                Some(stored) if stored == shelf => {}
+                Some(_) => note(format!("shelf {id} differs from the log")),
+                None => note(format!("shelf {id} is in the log but missing from the table")),
+            }
+        }
+        for id in table.keys() {
+            if !Id::parse_str(id).is_ok_and(|i| state.shelves.contains_key(&i)) {
+                note(format!("shelf {id} is in the table but not in the log"));
+            }
+        }
+        // Device status as incidents give it.
+        let devices: BTreeSet<Id> = state.incident_devices.values().copied().collect();
+        let mut stmt = conn.prepare_cached("SELECT status, code FROM devices WHERE id = ?1")?;
+        for device in devices {
+            let row: Option<(String, String)> =
+                stmt.query_row([device.to_string()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+            let expected = state.device_status(device);
+            match row {
+                Some((status, _)) if status == expected.as_str() => {}
+                Some((status, code)) => {
+                    note(format!("device {code}: status is {status:?}, its incidents say {:?}", expected.as_str()))
+                }
+                None => note(format!("device {device} of an incident is missing")),
+            }
+        }
+        // Procedures, camera links, positions and plans the log set.
+        for ((alarm_type, language), steps) in &state.procedures {
+            let stored: Option<String> = conn
+                .query_row(
+                    "SELECT steps FROM sop_steps WHERE alarm_type = ?1 AND language = ?2 AND deleted = 0",
+                    [alarm_type, language],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if stored.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok()).as_ref() != Some(steps) {
+                note(format!("procedure {alarm_type}/{language} differs from the log"));
+            }
+        }
+        for (point, cameras) in &state.camera_links {
+            if &self.linked_cameras(*point)? != cameras {
+                note(format!("camera links of {point} differ from the log"));
+            }
+        }
+        let mut stmt = conn.prepare_cached("SELECT x, y, code FROM devices WHERE id = ?1")?;
+        for (device, (x, y)) in &state.positions {
+            let row: Option<(f64, f64, String)> =
+                stmt.query_row([device.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?;
+            match row {
+                Some((sx, sy, _)) if sx == *x && sy == *y => {}
+                Some((_, _, code)) => note(format!("device {code}: position differs from the log")),
+                None => note(format!("device {device} moved by the log is missing")),
+            }
+        }
+        for (floor, sha) in &state.plans {
+            let bytes: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT bytes FROM plan_images WHERE owner_id = ?1 AND deleted = 0",
+                    [floor.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if bytes.map(|b| sha256_hex(&b)).as_ref() != Some(sha) {
+                note(format!("floor {floor}: its plan image is not the one the log names"));
+            }
+        }
+        Ok(diffs)
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The first top-level field of a stored incident body that differs from the folded incident.
+fn first_difference(body: &str, expected: &Incident) -> Option<String> {
+    let Ok(stored) = serde_json::from_str::<serde_json::Value>(body) else { return Some("the body (not JSON)".into()) };
+    let Ok(expected) = serde_json::to_value(expected) else { return Some("the body".into()) };
+    if stored == expected {
+        return None;
+    }
+    let (Some(s), Some(e)) = (stored.as_object(), expected.as_object()) else { return Some("the body".into()) };
+    let keys: BTreeSet<&String> = s.keys().chain(e.keys()).collect();
+    let field = keys.into_iter().find(|k| s.get(*k) != e.get(*k)).map(|k| format!("field {k:?}"));
+    field
+}
+
+/// Rewrites every projection row from the folded state.
+fn repair_from(tx: &Transaction<'_>, state: &Projection) -> Result<()> {
+    let now = now_ms();
+    let folded: BTreeSet<String> = state.incidents.keys().map(|i| i.to_string()).collect();
+    let mut stmt = tx.prepare("SELECT id FROM incidents WHERE from_log = 1 AND deleted = 0")?;
+    let stored: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    for id in stored.iter().filter(|id| !folded.contains(*id)) {
+        tx.execute(
+            "UPDATE incidents SET deleted = 1, version = version + 1, updated_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+    }
+    for (id, incident) in &state.incidents {
+        crate::incidents::write_incident(tx, incident, state.incident_devices.get(id).copied())?;
+        tx.execute("UPDATE incidents SET deleted = 0 WHERE id = ?1 AND deleted = 1", [id.to_string()])?;
+    }
+    for (alias, survivor) in &state.aliases {
+        tx.execute(
+            "INSERT INTO incident_aliases (alias, survivor, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(alias) DO UPDATE SET survivor = excluded.survivor, updated_at = excluded.updated_at",
+            params![alias.to_string(), state.resolve(*survivor).to_string(), now],
+        )?;
+    }
+    tx.execute("UPDATE shelves SET deleted = 1, version = version + 1, updated_at = ?1 WHERE from_log = 1", [now])?;
+    for (id, shelf) in &state.shelves {
+        tx.execute(
+            "INSERT INTO shelves (id, point, from_at, until, by_name, reason, updated_at, from_log)
+             VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, 1)
+             ON CONFLICT(id) DO UPDATE SET point = excluded.point, until = excluded.until, by_name = excluded.by_name,
+                 reason = excluded.reason, deleted = 0, version = version + 1, updated_at = excluded.updated_at",
+            params![id.to_string(), shelf.point, shelf.until, shelf.by, shelf.reason, now],
+        )?;
+    }
+    let devices: BTreeSet<Id> = state.incident_devices.values().copied().collect();
+    for device in devices {
+        let status: DeviceStatus = state.device_status(device);
+        tx.execute(
+            "UPDATE devices SET status = ?2, version = version + 1, updated_at = ?3 WHERE id = ?1 AND status <> ?2",
+            params![device.to_string(), status.as_str(), now],
+        )?;
+    }
+    for ((alarm_type, language), steps) in &state.procedures {
+        crate::incidents::put_sop_steps(tx, alarm_type, language, steps)?;
+    }
+    for (point, cameras) in &state.camera_links {
+        crate::incidents::set_camera_links(tx, *point, cameras)?;
+    }
+    for (device, (x, y)) in &state.positions {
+        crate::devices::place_device(tx, *device, *x, *y)?;
+    }
+    Ok(())
+}
