@@ -12,7 +12,10 @@ pub struct AppState {
     pub engine: std::sync::Arc<std::sync::Mutex<EngineStatus>>,
     /// The running engine, kept for the life of the window.
     pub running: std::sync::Arc<std::sync::Mutex<Option<vigil_engine::Engine>>>,
-    pub workstation: Option<Workstation>,
+    /// The opened workstation, shared with the engine (one writer for both).
+    pub workstation: Option<std::sync::Arc<Workstation>>,
+    /// The session of the operator at this window's seat, if anyone is logged in.
+    pub seat: std::sync::Mutex<Option<vigil_api::SessionToken>>,
     /// Shown full-screen instead of the console: a newer or damaged database, unreadable settings.
     pub startup_error: Option<ApiError>,
     /// Siren, notifications and escalation notices.
@@ -35,14 +38,16 @@ impl AppState {
                         startup_error = Some(error);
                     }
                 }
+                let workstation = std::sync::Arc::new(workstation);
                 let engine = std::sync::Arc::new(std::sync::Mutex::new(EngineStatus::Starting));
                 let running = std::sync::Arc::new(std::sync::Mutex::new(None));
-                start_engine(app.clone(), data_dir.clone(), engine.clone(), running.clone());
+                start_engine(app.clone(), workstation.clone(), engine.clone(), running.clone());
                 AppState {
                     data_dir,
                     engine,
                     running,
                     workstation: Some(workstation),
+                    seat: std::sync::Mutex::new(None),
                     startup_error,
                     attention: crate::attention::Attention::new(),
                 }
@@ -52,6 +57,7 @@ impl AppState {
                 engine: std::sync::Arc::new(std::sync::Mutex::new(EngineStatus::Off)),
                 running: std::sync::Arc::new(std::sync::Mutex::new(None)),
                 workstation: None,
+                seat: std::sync::Mutex::new(None),
                 startup_error: Some(error),
                 attention: crate::attention::Attention::new(),
             },
@@ -59,9 +65,18 @@ impl AppState {
     }
 
     pub fn workstation(&self) -> Result<&Workstation, ApiError> {
-        self.workstation.as_ref().ok_or_else(|| {
+        self.workstation.as_deref().ok_or_else(|| {
             self.startup_error.clone().unwrap_or_else(|| ApiError::new("not_started", "the workstation is not open"))
         })
+    }
+
+    /// Who acts from this window: the seat's session (or none, and the action asks for a login).
+    pub fn who(&self) -> vigil_api::SessionToken {
+        self.seat.lock().unwrap_or_else(|p| p.into_inner()).unwrap_or(vigil_api::SessionToken::NONE)
+    }
+
+    pub fn set_seat(&self, token: Option<vigil_api::SessionToken>) {
+        *self.seat.lock().unwrap_or_else(|p| p.into_inner()) = token;
     }
 }
 
@@ -79,12 +94,13 @@ pub enum EngineStatus {
 /// map and everything stored still work, and the status bar says what is not listening.
 fn start_engine(
     app: AppHandle,
-    dir: PathBuf,
+    workstation: std::sync::Arc<Workstation>,
     status: std::sync::Arc<std::sync::Mutex<EngineStatus>>,
     running: std::sync::Arc<std::sync::Mutex<Option<vigil_engine::Engine>>>,
 ) {
     tauri::async_runtime::spawn(async move {
-        let result = vigil_engine::Engine::start(&dir, vigil_engine::Overrides::default()).await;
+        let dir = workstation.dir().to_owned();
+        let result = vigil_engine::Engine::start_with(workstation, vigil_engine::Overrides::default()).await;
         let next = match result {
             Ok(mut engine) => {
                 // The demo workstation's built-in simulator: camera snapshots, and an alarm now and then.
@@ -99,7 +115,7 @@ fn start_engine(
                     dc09_udp: show(engine.dc09_udp),
                     http: show(engine.http),
                 };
-                match Workstation::open(&dir) {
+                match Workstation::open_for_reading(&dir) {
                     Ok(own) => crate::attention::watch(app, engine.incident_news(), own),
                     Err(e) => eprintln!("vigil-desktop: no siren or notices, the database did not open again: {e}"),
                 }

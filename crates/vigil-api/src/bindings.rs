@@ -9,6 +9,7 @@ use crate::{
     ApiError, DeviceMoveInput, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera, PointView,
     SessionView, TimelineLine,
 };
+use crate::{Dc09AccountView, IncidentSettingsView, SettingsView};
 use vigil_domain::incident::Mark;
 use vigil_domain::{
     BuildingKind, CameraView, ClockFault, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label,
@@ -49,6 +50,9 @@ fn generate() -> String {
         IncidentDetail::decl(),
         GuardView::decl(),
         IncidentAction::decl(),
+        Dc09AccountView::decl(),
+        IncidentSettingsView::decl(),
+        SettingsView::decl(),
     ];
     let mut out =
         String::from("// Generated from the Rust types by crates/vigil-api/src/bindings.rs. Do not edit.\n\n");

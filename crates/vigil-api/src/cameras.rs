@@ -5,7 +5,7 @@ use vigil_domain::{DeviceKind, Id, Label};
 use vigil_store::Store;
 
 use crate::incidents::{Places, PointView};
-use crate::session::Need;
+use crate::session::{Need, SessionToken};
 use crate::{ApiError, Workstation};
 
 /// A camera shown beside an incident.
@@ -50,12 +50,12 @@ impl Workstation {
     }
 
     /// Links `cameras` (in order) to an alarm point; an empty list goes back to the nearest ones.
-    pub fn link_cameras(&self, point: Id, cameras: &[Id]) -> Result<(), ApiError> {
-        let actor = self.actor(Need::Administrator)?;
+    pub fn link_cameras(&self, who: SessionToken, point: Id, cameras: &[Id]) -> Result<(), ApiError> {
+        let actor = self.actor(who, Need::Administrator)?;
         if cameras.len() > 16 {
             return Err(ApiError::field("invalid", "cameras", "link at most 16 cameras to one point"));
         }
-        let mut store = self.store();
+        let store = self.store();
         let device = store.device(point)?;
         if !matches!(device.kind, DeviceKind::AlarmPoint | DeviceKind::MobileAlarmPoint) {
             return Err(ApiError::field("invalid", "point", format!("{} is not an alarm point", device.code)));
@@ -79,11 +79,11 @@ impl Workstation {
             cameras: cameras.to_vec(),
         });
         let subject = device.code.to_string();
-        store.transaction(|tx| {
+        drop(store);
+        self.write(move |tx| {
             let committed = vigil_store::write::commit_event(tx, &event.actor, &subject, body, Store::now_ms())?;
             vigil_store::write::append_audit(tx, &event.for_event(&committed)).map(|_| ())
-        })?;
-        Ok(())
+        })
     }
 }
 

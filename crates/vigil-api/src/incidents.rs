@@ -10,7 +10,7 @@ use vigil_domain::incident::{act, escalation, shelve, Action, CloseCategory, Ent
 use vigil_domain::{floor_label, ClockFault, DeviceKind, DeviceStatus, Id, Label};
 use vigil_store::{IncidentFilter, Store, StoredIncident};
 
-use crate::session::Need;
+use crate::session::{Need, SessionToken};
 use crate::{ApiError, LinkedCamera, Workstation};
 
 /// Where an incident's alarm point is, for the list and the map.
@@ -318,29 +318,32 @@ impl Workstation {
     /// with the incident the fold makes of it, its device's colour on the map and the audit entry
     /// (which names the event and its hash), or nothing is. An action the incident's state refuses
     /// is answered with the reason and stores nothing.
-    pub fn act_on_incident(&self, id: Id, action: &IncidentAction) -> Result<IncidentView, ApiError> {
-        let actor = self.actor(Need::Operator)?;
-        let mut action = action.to_domain()?;
+    pub fn act_on_incident(
+        &self,
+        who: SessionToken,
+        id: Id,
+        action: &IncidentAction,
+    ) -> Result<IncidentView, ApiError> {
+        let actor = self.actor(who, Need::Operator)?;
+        let action = action.to_domain()?;
         let now = Store::now_ms();
-        let (kind, text) = action_line(&action);
-        let mut store = self.store();
-        let mut refused = None;
-        let result = store.transaction(|tx| {
+        enum Outcome {
+            Done(Id),
+            Refused(vigil_domain::incident::ActError),
+            Missing,
+        }
+        let outcome = self.write(move |tx| {
+            let mut action = action;
+            let (kind, text) = action_line(&action);
             let current = vigil_store::write::resolve_incident(tx, id)?;
-            let Some(stored) = vigil_store::write::load_incident(tx, current)? else { return Ok(None) };
+            let Some(stored) = vigil_store::write::load_incident(tx, current)? else { return Ok(Outcome::Missing) };
             if let Action::Reopen { close } = &mut action {
                 *close = stored.incident.closed_by;
             }
             if let Err(e) = act(&stored.incident, &actor, &action, now) {
-                refused = Some(e);
-                return Ok(None);
+                return Ok(Outcome::Refused(e));
             }
-            let body = EventBody::IncidentActed(IncidentActed {
-                incident: current,
-                role: actor.role,
-                action: action.clone(),
-                at: now,
-            });
+            let body = EventBody::IncidentActed(IncidentActed { incident: current, role: actor.role, action, at: now });
             let committed = vigil_store::write::commit_event(tx, &actor.name, &current.to_string(), body, now)?;
             let next = vigil_store::write::load_incident(tx, current)?.map(|s| s.incident);
             let event = vigil_store::AuditEvent {
@@ -355,14 +358,14 @@ impl Workstation {
                 .to_string(),
             };
             vigil_store::write::append_audit(tx, &event.for_event(&committed))?;
-            Ok(Some(current))
+            Ok(Outcome::Done(current))
         })?;
-        if let Some(e) = refused {
-            return Err(ApiError::new("refused", e.to_string()));
-        }
-        let Some(current) = result else {
-            return Err(ApiError::new("not_found", format!("incident {id} does not exist")));
+        let current = match outcome {
+            Outcome::Done(current) => current,
+            Outcome::Refused(e) => return Err(ApiError::new("refused", e.to_string())),
+            Outcome::Missing => return Err(ApiError::new("not_found", format!("incident {id} does not exist"))),
         };
+        let store = self.store();
         let stored =
             store.incident(current)?.ok_or_else(|| ApiError::new("not_found", format!("incident {id} is gone")))?;
         let places = Places::new(&store);
@@ -372,11 +375,11 @@ impl Workstation {
 
     /// Shelves the point of an incident (a chattering detector) for `minutes`, with a reason; its
     /// signals are still stored but open nothing until the shelf ends.
-    pub fn shelve_point(&self, incident: Id, minutes: u32, reason: &str) -> Result<(), ApiError> {
-        let actor = self.actor(Need::Operator)?;
+    pub fn shelve_point(&self, who: SessionToken, incident: Id, minutes: u32, reason: &str) -> Result<(), ApiError> {
+        let actor = self.actor(who, Need::Operator)?;
         let now = Store::now_ms();
-        let mut store = self.store();
-        let stored = store
+        let stored = self
+            .store()
             .incident(incident)?
             .ok_or_else(|| ApiError::new("not_found", format!("incident {incident} does not exist")))?;
         let until = now + i64::from(minutes) * 60_000;
@@ -393,16 +396,21 @@ impl Workstation {
         };
         let point = shelf.point.clone();
         let body = EventBody::PointShelved(PointShelved { shelf, from: now, incident: Some(incident) });
-        store.transaction(|tx| {
+        self.write(move |tx| {
             let committed = vigil_store::write::commit_event(tx, &actor.name, &point, body, now)?;
             vigil_store::write::append_audit(tx, &event.for_event(&committed)).map(|_| ())
-        })?;
-        Ok(())
+        })
     }
 
     /// An administrator's procedure for an alarm type, in one language.
-    pub fn set_procedure(&self, alarm_type: &str, language: &str, steps: &[String]) -> Result<(), ApiError> {
-        let actor = self.actor(Need::Administrator)?;
+    pub fn set_procedure(
+        &self,
+        who: SessionToken,
+        alarm_type: &str,
+        language: &str,
+        steps: &[String],
+    ) -> Result<(), ApiError> {
+        let actor = self.actor(who, Need::Administrator)?;
         if !matches!(language, "zh-CN" | "en") {
             return Err(ApiError::field("invalid", "language", "procedures are written in zh-CN or en"));
         }
@@ -422,16 +430,15 @@ impl Workstation {
             language: language.to_owned(),
             steps,
         });
-        self.store().transaction(|tx| {
+        self.write(move |tx| {
             let committed = vigil_store::write::commit_event(tx, &actor.name, &subject, body, Store::now_ms())?;
             vigil_store::write::append_audit(tx, &event.for_event(&committed)).map(|_| ())
-        })?;
-        Ok(())
+        })
     }
 
     /// Records that the logged-in operator silenced the siren; returns for how many seconds.
-    pub fn silence_siren(&self) -> Result<u32, ApiError> {
-        let actor = self.actor(Need::Operator)?;
+    pub fn silence_siren(&self, who: SessionToken) -> Result<u32, ApiError> {
+        let actor = self.actor(who, Need::Operator)?;
         let seconds = self.settings().incidents.silence_seconds;
         self.record_as(&actor.name, "siren.silence", "siren", serde_json::json!({ "seconds": seconds }))?;
         Ok(seconds)
@@ -475,13 +482,12 @@ mod tests {
             details: None,
             raw: None,
         };
-        ws.store()
-            .transaction(|tx| {
-                vigil_store::write::insert_signal(tx, &signal)?;
-                vigil_store::write::apply_signal(tx, &signal)
-            })
-            .expect("stored")
-            .map(|change| change.incident_id)
+        ws.write(move |tx| {
+            vigil_store::write::insert_signal(tx, &signal)?;
+            vigil_store::write::apply_signal(tx, &signal)
+        })
+        .expect("stored")
+        .map(|change| change.incident_id)
     }
 
     #[test]
@@ -496,8 +502,11 @@ mod tests {
             ("OPD-1F-ALM-001", "OPD", "1F")
         );
 
-        assert_eq!(ws.act_on_incident(id, &IncidentAction::Acknowledge).expect_err("nobody").code, "login_required");
-        ws.login("demo-operator", "2468").expect("login");
+        assert_eq!(
+            ws.act_on_incident(SessionToken::NONE, id, &IncidentAction::Acknowledge).expect_err("nobody").code,
+            "login_required"
+        );
+        let who = ws.login("demo-operator", "2468", None).expect("login").0;
         let detail = ws.incident_detail(id, "zh-CN").expect("detail");
         assert!(detail.steps[0].contains("摄像机"), "{:?}", detail.steps);
         assert_eq!(detail.cameras.len(), crate::cameras::NEAREST_CAMERAS);
@@ -509,15 +518,15 @@ mod tests {
             IncidentAction::Dispatch { guard: "G0001".into() },
             IncidentAction::Note { text: "保安已到达，误触".into() },
         ] {
-            ws.act_on_incident(id, &action).expect("allowed");
+            ws.act_on_incident(who, id, &action).expect("allowed");
         }
         let refused =
-            ws.act_on_incident(id, &IncidentAction::Close { category: "real".into() }).expect_err("not on scene");
+            ws.act_on_incident(who, id, &IncidentAction::Close { category: "real".into() }).expect_err("not on scene");
         assert_eq!(refused.code, "refused");
         let bad =
-            ws.act_on_incident(id, &IncidentAction::Close { category: "bogus".into() }).expect_err("bad category");
+            ws.act_on_incident(who, id, &IncidentAction::Close { category: "bogus".into() }).expect_err("bad category");
         assert_eq!(bad.field.as_deref(), Some("category"));
-        let closed = ws.act_on_incident(id, &IncidentAction::Close { category: "false".into() }).expect("close");
+        let closed = ws.act_on_incident(who, id, &IncidentAction::Close { category: "false".into() }).expect("close");
         assert_eq!((closed.state.as_str(), closed.category.as_deref()), ("closed", Some("false")));
         assert!(ws.incidents(None, 100).expect("open list").is_empty());
         assert_eq!(
@@ -525,7 +534,7 @@ mod tests {
             "normal",
             "the map is normal again"
         );
-        assert_eq!(ws.act_on_incident(id, &IncidentAction::Reopen).expect_err("operator").code, "refused");
+        assert_eq!(ws.act_on_incident(who, id, &IncidentAction::Reopen).expect_err("operator").code, "refused");
 
         let audit: Vec<(String, String)> =
             ws.with_store(|s| s.audit_tail(6)).expect("tail").into_iter().rev().map(|e| (e.actor, e.action)).collect();
@@ -542,11 +551,11 @@ mod tests {
     fn a_shelved_point_stays_quiet_and_procedures_are_for_administrators() {
         let (_dir, ws) = demo();
         let id = alarm(&ws, "OPD-1F-ALM-002");
-        ws.login("demo-operator", "2468").expect("login");
-        assert_eq!(ws.shelve_point(id, 30, " ").expect_err("no reason").field.as_deref(), Some("reason"));
-        assert_eq!(ws.shelve_point(id, 600, "探测器误报").expect_err("too long for an operator").code, "refused");
-        ws.shelve_point(id, 30, "探测器反复误报，已报修").expect("shelve");
-        ws.act_on_incident(id, &IncidentAction::Close { category: "device_fault".into() }).expect("close");
+        let who = ws.login("demo-operator", "2468", None).expect("login").0;
+        assert_eq!(ws.shelve_point(who, id, 30, " ").expect_err("no reason").field.as_deref(), Some("reason"));
+        assert_eq!(ws.shelve_point(who, id, 600, "探测器误报").expect_err("too long for an operator").code, "refused");
+        ws.shelve_point(who, id, 30, "探测器反复误报，已报修").expect("shelve");
+        ws.act_on_incident(who, id, &IncidentAction::Close { category: "device_fault".into() }).expect("close");
         assert_eq!(signal_from(&ws, "OPD-1F-ALM-002"), None);
         assert!(ws.incidents(None, 10).expect("list").is_empty(), "a shelved point opens nothing");
         assert!(ws.with_store(|s| s.active_shelves(0)).expect("shelves")[0].by == "demo-operator");
@@ -555,19 +564,19 @@ mod tests {
             ws.camera_candidates(ws.search("OPD-1F-ALM-002", 1).expect("search")[0].id, 8).expect("candidates");
         let far = cameras.last().expect("a camera").id;
         let point = ws.search("OPD-1F-ALM-002", 1).expect("search")[0].id;
-        assert_eq!(ws.link_cameras(point, &[far]).expect_err("operator").code, "forbidden");
+        assert_eq!(ws.link_cameras(who, point, &[far]).expect_err("operator").code, "forbidden");
 
         let steps = vec!["先看摄像机".to_owned(), "再派人".to_owned()];
-        assert_eq!(ws.set_procedure("panic", "zh-CN", &steps).expect_err("operator").code, "forbidden");
-        ws.login("demo-admin", "2468").expect("login");
-        assert!(ws.set_procedure("panic", "fr", &steps).is_err());
-        ws.set_procedure("panic", "zh-CN", &steps).expect("admin");
-        assert_eq!(ws.link_cameras(point, &[point]).expect_err("not a camera").field.as_deref(), Some("cameras"));
-        ws.link_cameras(point, &[far]).expect("link");
+        assert_eq!(ws.set_procedure(who, "panic", "zh-CN", &steps).expect_err("operator").code, "forbidden");
+        let who = ws.login("demo-admin", "2468", None).expect("login").0;
+        assert!(ws.set_procedure(who, "panic", "fr", &steps).is_err());
+        ws.set_procedure(who, "panic", "zh-CN", &steps).expect("admin");
+        assert_eq!(ws.link_cameras(who, point, &[point]).expect_err("not a camera").field.as_deref(), Some("cameras"));
+        ws.link_cameras(who, point, &[far]).expect("link");
         let detail = ws.incident_detail(id, "zh-CN").expect("detail");
         assert_eq!((detail.cameras.len(), detail.cameras[0].id, detail.cameras[0].configured), (1, far, true));
         assert!(ws.camera_candidates(point, 8).expect("candidates")[0].configured, "linked ones first");
-        ws.link_cameras(point, &[]).expect("unlink");
+        ws.link_cameras(who, point, &[]).expect("unlink");
         assert_eq!(
             ws.incident_detail(id, "zh-CN").expect("detail").cameras.len(),
             crate::cameras::NEAREST_CAMERAS,
@@ -583,27 +592,27 @@ mod tests {
         rusqlite::Connection::open(dir.path().join("vigil.db")).expect("open the file")
     }
 
-    fn handled(ws: &Workstation) -> Id {
-        ws.login("demo-operator", "2468").expect("login");
+    fn handled(ws: &Workstation) -> (SessionToken, Id) {
+        let who = ws.login("demo-operator", "2468", None).expect("login").0;
         let id = alarm(ws, "OPD-1F-ALM-001");
         alarm(ws, "OPD-1F-ALM-001"); // a repeat folds in
         for action in
             [IncidentAction::Acknowledge, IncidentAction::Dispatch { guard: "G0001".into() }, IncidentAction::OnScene]
         {
-            ws.act_on_incident(id, &action).expect("allowed");
+            ws.act_on_incident(who, id, &action).expect("allowed");
         }
-        ws.shelve_point(alarm(ws, "OPD-1F-ALM-004"), 20, "探测器反复误报").expect("shelve");
-        ws.act_on_incident(id, &IncidentAction::Close { category: "real".into() }).expect("close");
-        ws.login("demo-supervisor", "2468").expect("login");
-        ws.act_on_incident(id, &IncidentAction::Reopen).expect("reopen");
-        ws.act_on_incident(id, &IncidentAction::Close { category: "false".into() }).expect("close again");
-        id
+        ws.shelve_point(who, alarm(ws, "OPD-1F-ALM-004"), 20, "探测器反复误报").expect("shelve");
+        ws.act_on_incident(who, id, &IncidentAction::Close { category: "real".into() }).expect("close");
+        let who = ws.login("demo-supervisor", "2468", None).expect("login").0;
+        ws.act_on_incident(who, id, &IncidentAction::Reopen).expect("reopen");
+        ws.act_on_incident(who, id, &IncidentAction::Close { category: "false".into() }).expect("close again");
+        (who, id)
     }
 
     #[test]
     fn every_change_is_an_event_and_the_tables_are_its_fold() {
         let (dir, ws) = demo();
-        let id = handled(&ws);
+        let (_, id) = handled(&ws);
         let store = ws.store();
         let events = store.event_rows(0, 1000).expect("events");
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -641,7 +650,7 @@ mod tests {
     #[test]
     fn a_projection_row_changed_in_the_file_is_named_and_repaired() {
         let (dir, ws) = demo();
-        let id = handled(&ws);
+        let (_, id) = handled(&ws);
         let shell = shell(&dir);
         shell.execute("UPDATE incidents SET state = 'new' WHERE id = ?1", [id.to_string()]).expect("edit");
         let report = ws.store().rebuild(false).expect("check");
@@ -686,7 +695,7 @@ mod tests {
     #[test]
     fn an_unknown_kind_or_newer_schema_is_kept_counted_and_skipped() {
         let (_dir, ws) = demo();
-        let id = handled(&ws);
+        let (who, id) = handled(&ws);
         let newer = Id::now_v7();
         let received = |seq: i64, kind: &str, schema: u32| vigil_store::write::ReceivedEvent {
             id: Id::now_v7(),
@@ -700,15 +709,17 @@ mod tests {
             schema,
             payload: "{\"what\": \"something this build does not know\"}".into(),
         };
-        ws.store()
-            .transaction(|tx| {
-                vigil_store::write::append_received_event(tx, &received(1, "patrol_checkin", 1))?;
-                vigil_store::write::append_received_event(tx, &received(2, "incident_acted", 9))?;
-                vigil_store::write::append_received_event(tx, &received(3, "incident_acted", 1))
-            })
-            .expect("stored");
+        let events =
+            [received(1, "patrol_checkin", 1), received(2, "incident_acted", 9), received(3, "incident_acted", 1)];
+        ws.write(move |tx| {
+            for e in &events {
+                vigil_store::write::append_received_event(tx, e)?;
+            }
+            Ok(())
+        })
+        .expect("stored");
         // The writer is not blocked: the next action commits as before.
-        ws.act_on_incident(id, &IncidentAction::Note { text: "still writing".into() }).expect("note");
+        ws.act_on_incident(who, id, &IncidentAction::Note { text: "still writing".into() }).expect("note");
         let report = ws.store().rebuild(false).expect("rebuild");
         assert!(report.differences.is_empty(), "{:?}", report.differences);
         let skipped: Vec<(&str, u64)> = report.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
@@ -722,10 +733,10 @@ mod tests {
     #[test]
     fn a_refused_action_stores_nothing_and_says_why() {
         let (_dir, ws) = demo();
-        ws.login("demo-operator", "2468").expect("login");
+        let who = ws.login("demo-operator", "2468", None).expect("login").0;
         let id = alarm(&ws, "OPD-1F-ALM-001");
         let before = ws.with_store(|s| s.event_count()).expect("count");
-        let refused = ws.act_on_incident(id, &IncidentAction::OnScene).expect_err("not dispatched");
+        let refused = ws.act_on_incident(who, id, &IncidentAction::OnScene).expect_err("not dispatched");
         assert_eq!(refused.code, "refused");
         assert!(refused.message.contains("marked on scene"), "{}", refused.message);
         assert_eq!(ws.with_store(|s| s.event_count()).expect("count"), before, "nothing stored");

@@ -12,6 +12,7 @@ mod map;
 mod plan_import;
 mod session;
 mod settings;
+mod settings_view;
 mod workstation;
 
 pub use cameras::LinkedCamera;
@@ -19,11 +20,12 @@ pub use error::ApiError;
 pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, PointView, TimelineLine};
 pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 pub use plan_import::{inspect_plan, PlanImportError};
-pub use session::{Need, SessionView};
+pub use session::{Need, SessionToken, SessionView};
 pub use settings::{
     default_file, new_token, Dc09Account, Dc09Settings, HttpSettings, IncidentSettings, MapSettings, Settings,
     SettingsError, UiSettings, SETTINGS_FILE,
 };
+pub use settings_view::{Dc09AccountView, IncidentSettingsView, SettingsView};
 pub use workstation::{DeviceMoveInput, Workstation, NO_LOGIN};
 
 #[cfg(test)]

@@ -81,10 +81,40 @@ fn wrong_pin() -> ApiError {
     ApiError::field("login_failed", "pin", "the name or the PIN is wrong")
 }
 
+/// Who is acting: the handle a login returns. The window holds one for the operator at its seat;
+/// an HTTP client holds its own. Opaque and random, never derived from a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionToken(uuid::Uuid);
+
+impl SessionToken {
+    /// A token no login ever returns: acting with it asks for a login.
+    pub const NONE: SessionToken = SessionToken(uuid::Uuid::nil());
+
+    fn new() -> SessionToken {
+        SessionToken(uuid::Uuid::from_bytes(rand::random()))
+    }
+
+    pub fn parse(text: &str) -> Option<SessionToken> {
+        uuid::Uuid::parse_str(text).ok().filter(|u| !u.is_nil()).map(SessionToken)
+    }
+}
+
+impl std::fmt::Display for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.simple())
+    }
+}
+
 impl Workstation {
-    /// Logs `name` in with `pin`. Someone else logged in is logged out first: that is the shift
-    /// hand-over, and the audit log records both.
-    pub fn login(&self, name: &str, pin: &str) -> Result<SessionView, ApiError> {
+    /// Logs `name` in with `pin` and returns the new session's token. `over` is the session at
+    /// the same seat, if any: it is logged out first — that is the shift hand-over, and the audit
+    /// log records both. Other sessions (other seats, HTTP clients) are not touched.
+    pub fn login(
+        &self,
+        name: &str,
+        pin: &str,
+        over: Option<SessionToken>,
+    ) -> Result<(SessionToken, SessionView), ApiError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
             return Err(ApiError::field("invalid", "name", "type your login name (at most 64 characters)"));
@@ -116,7 +146,7 @@ impl Workstation {
             return Err(wrong_pin());
         };
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
-        if let Some(previous) = self.current_session() {
+        if let Some(previous) = over.and_then(|t| self.sessions().remove(&t)) {
             self.record_as(&previous.name, "logout", &previous.name, serde_json::json!({ "handed_over_to": name }))?;
         }
         let session = Session {
@@ -128,27 +158,30 @@ impl Workstation {
             locked: false,
         };
         self.record_as(&session.name, "login", &session.name, serde_json::json!({ "role": role_name(session.role) }))?;
-        self.set_actor(&session.name);
         let view = session.view();
-        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(session);
-        Ok(view)
+        let token = SessionToken::new();
+        self.sessions().insert(token, session);
+        Ok((token, view))
     }
 
-    /// Ends the session (end of shift); the console shows the login screen again.
-    pub fn logout(&self) -> Result<(), ApiError> {
-        let previous = self.session.lock().unwrap_or_else(|p| p.into_inner()).take();
+    fn sessions(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<SessionToken, Session>> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Ends a session (end of shift); the window shows the login screen again.
+    pub fn logout(&self, who: SessionToken) -> Result<(), ApiError> {
+        let previous = self.sessions().remove(&who);
         if let Some(previous) = previous {
             self.record_as(&previous.name, "logout", &previous.name, serde_json::json!({}))?;
         }
-        self.set_actor(crate::NO_LOGIN);
         Ok(())
     }
 
-    /// Locks the console after inactivity; nothing can be done until the PIN is typed again.
-    pub fn lock(&self) -> Result<(), ApiError> {
+    /// Locks a session after inactivity; nothing can be done in it until its PIN is typed again.
+    pub fn lock(&self, who: SessionToken) -> Result<(), ApiError> {
         let name = {
-            let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
-            match guard.as_mut() {
+            let mut sessions = self.sessions();
+            match sessions.get_mut(&who) {
                 Some(session) if !session.locked => {
                     session.locked = true;
                     session.name.clone()
@@ -159,33 +192,42 @@ impl Workstation {
         self.record_as(&name, "lock", &name, serde_json::json!({}))
     }
 
-    /// Unlocks with the PIN of whoever is logged in. (Another person logs in instead: a hand-over.)
-    pub fn unlock(&self, pin: &str) -> Result<SessionView, ApiError> {
-        let session = self.current_session().ok_or_else(|| ApiError::new("login_required", "nobody is logged in"))?;
+    /// Unlocks with the PIN of whoever the session is. (Another person logs in instead: a hand-over.)
+    pub fn unlock(&self, who: SessionToken, pin: &str) -> Result<SessionView, ApiError> {
+        let session = self.current(who).ok_or_else(|| ApiError::new("login_required", "nobody is logged in"))?;
         if !pin_matches(&session.pin_hash, pin) {
             self.record_as(&session.name, "unlock.failed", &session.name, serde_json::json!({}))?;
             return Err(wrong_pin());
         }
-        let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(current) = guard.as_mut() else { return Err(ApiError::new("login_required", "nobody is logged in")) };
-        current.locked = false;
-        let view = current.view();
-        drop(guard);
+        let view = {
+            let mut sessions = self.sessions();
+            let Some(current) = sessions.get_mut(&who) else {
+                return Err(ApiError::new("login_required", "nobody is logged in"));
+            };
+            current.locked = false;
+            current.view()
+        };
         self.record_as(&session.name, "unlock", &session.name, serde_json::json!({}))?;
         Ok(view)
     }
 
-    pub fn session(&self) -> Option<SessionView> {
-        self.current_session().map(|s| s.view())
+    pub fn session(&self, who: SessionToken) -> Option<SessionView> {
+        self.current(who).map(|s| s.view())
     }
 
-    fn current_session(&self) -> Option<Session> {
-        self.session.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    fn current(&self, who: SessionToken) -> Option<Session> {
+        self.sessions().get(&who).cloned()
     }
 
-    /// Who may do an action that asks `need`, or why nobody here may.
-    pub(crate) fn actor(&self, need: Need) -> Result<Actor, ApiError> {
-        let session = self.current_session().ok_or_else(|| {
+    /// The name the audit log gives what `who` does: the session's person, or nobody.
+    pub(crate) fn name_of(&self, who: SessionToken) -> String {
+        self.current(who).map_or_else(|| crate::NO_LOGIN.to_owned(), |s| s.name)
+    }
+
+    /// Who may do an action that asks `need`, or why nobody in this session may. Every role
+    /// check of every action goes through here.
+    pub(crate) fn actor(&self, who: SessionToken, need: Need) -> Result<Actor, ApiError> {
+        let session = self.current(who).ok_or_else(|| {
             ApiError::new("login_required", "log in first: every action is recorded with its operator")
         })?;
         if session.locked {
@@ -218,23 +260,29 @@ mod tests {
     #[test]
     fn login_hand_over_lock_and_roles() {
         let (_dir, ws) = demo();
-        assert_eq!(ws.actor(Need::Operator).expect_err("nobody").code, "login_required");
-        assert_eq!(ws.login("demo-operator", "1111").expect_err("wrong").code, "login_failed");
-        assert_eq!(ws.login("nobody", "2468").expect_err("unknown").code, "login_failed");
-        assert_eq!(ws.login("demo-operator", "24x8").expect_err("letters").field.as_deref(), Some("pin"));
-        let s = ws.login("demo-operator", "2468").expect("login");
+        let none = SessionToken::NONE;
+        assert_eq!(ws.actor(none, Need::Operator).expect_err("nobody").code, "login_required");
+        assert_eq!(ws.login("demo-operator", "1111", None).expect_err("wrong").code, "login_failed");
+        assert_eq!(ws.login("nobody", "2468", None).expect_err("unknown").code, "login_failed");
+        assert_eq!(ws.login("demo-operator", "24x8", None).expect_err("letters").field.as_deref(), Some("pin"));
+        let (op, s) = ws.login("demo-operator", "2468", None).expect("login");
         assert_eq!((s.name.as_str(), s.role.as_str(), s.locked), ("demo-operator", "operator", false));
-        assert!(ws.actor(Need::Operator).is_ok());
-        assert_eq!(ws.actor(Need::Supervisor).expect_err("operator").code, "forbidden");
-        ws.lock().expect("lock");
-        assert_eq!(ws.actor(Need::Operator).expect_err("locked").code, "locked");
-        assert!(ws.unlock("1357").is_err());
-        assert!(!ws.unlock("2468").expect("unlock").locked);
-        ws.login("demo-supervisor", "2468").expect("hand-over");
-        assert_eq!(ws.actor(Need::Supervisor).expect("supervisor").name, "demo-supervisor");
-        assert_eq!(ws.actor(Need::Administrator).expect_err("not admin").code, "forbidden");
-        ws.logout().expect("logout");
-        assert!(ws.session().is_none());
+        assert!(ws.actor(op, Need::Operator).is_ok());
+        assert_eq!(ws.actor(op, Need::Supervisor).expect_err("operator").code, "forbidden");
+        ws.lock(op).expect("lock");
+        assert_eq!(ws.actor(op, Need::Operator).expect_err("locked").code, "locked");
+        assert!(ws.unlock(op, "1357").is_err());
+        assert!(!ws.unlock(op, "2468").expect("unlock").locked);
+        // An HTTP client's own login is a session of its own: the seat's hand-over leaves it be.
+        let (admin, _) = ws.login("demo-admin", "2468", None).expect("another session");
+        let (sup, _) = ws.login("demo-supervisor", "2468", Some(op)).expect("hand-over");
+        assert_eq!(ws.actor(op, Need::Operator).expect_err("handed over").code, "login_required");
+        assert_eq!(ws.actor(sup, Need::Supervisor).expect("supervisor").name, "demo-supervisor");
+        assert_eq!(ws.actor(sup, Need::Administrator).expect_err("not admin").code, "forbidden");
+        assert_eq!(ws.actor(admin, Need::Administrator).expect("admin").name, "demo-admin");
+        ws.logout(sup).expect("logout");
+        assert!(ws.session(sup).is_none());
+        assert!(ws.session(admin).is_some());
         let actions: Vec<(String, String)> = ws
             .with_store(|s| s.audit_tail(20))
             .expect("tail")
@@ -250,6 +298,7 @@ mod tests {
             ("demo-operator", "lock"),
             ("demo-operator", "unlock.failed"),
             ("demo-operator", "unlock"),
+            ("demo-admin", "login"),
             ("demo-operator", "logout"),
             ("demo-supervisor", "login"),
             ("demo-supervisor", "logout"),
@@ -262,10 +311,10 @@ mod tests {
     fn repeated_wrong_pins_wait_before_the_next_try() {
         let (_dir, ws) = demo();
         for _ in 0..MAX_FAILURES {
-            assert_eq!(ws.login("demo-admin", "0000").expect_err("wrong").code, "login_failed");
+            assert_eq!(ws.login("demo-admin", "0000", None).expect_err("wrong").code, "login_failed");
         }
-        let error = ws.login("demo-admin", "2468").expect_err("throttled even with the right PIN");
+        let error = ws.login("demo-admin", "2468", None).expect_err("throttled even with the right PIN");
         assert_eq!(error.code, "login_throttled");
-        assert!(ws.login("demo-operator", "2468").is_ok(), "other names are not held up");
+        assert!(ws.login("demo-operator", "2468", None).is_ok(), "other names are not held up");
     }
 }

@@ -3,15 +3,15 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use vigil_demo::{DemoOptions, DemoSummary, DATABASE_FILE};
 use vigil_domain::{floor_label, Building, DeviceCounts, Floor, Id, Site};
-use vigil_store::{DeviceMove, PlanImage, Store};
+use vigil_store::{DeviceMove, PlanImage, Store, Writer};
 
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView};
 use crate::plan_import::inspect_plan;
-use crate::session::Need;
+use crate::session::{Need, SessionToken};
 use crate::{ApiError, Settings};
 
 /// A new position for a device, as the map's edit mode sends it.
@@ -25,11 +25,14 @@ pub struct DeviceMoveInput {
 pub struct Workstation {
     dir: PathBuf,
     settings: Settings,
+    /// The connection questions are read through.
     store: Mutex<Store>,
-    /// Who the audit log names for actions taken here; logins set it (until then, nobody is).
-    actor: Mutex<String>,
-    /// The operator logged in at this console, if any.
-    pub(crate) session: Mutex<Option<crate::session::Session>>,
+    /// The one writer of this workstation, started on the first write.
+    writer: OnceLock<Writer>,
+    /// Opened to read only (a second handle in the same process): writes are refused.
+    read_only: bool,
+    /// Everyone logged in: the window's operator is one session; HTTP clients have their own.
+    pub(crate) sessions: Mutex<HashMap<SessionToken, crate::session::Session>>,
     /// Wrong PINs in a row per login name, and when the last one was typed.
     pub(crate) failures: Mutex<HashMap<String, (u32, i64)>>,
 }
@@ -48,6 +51,17 @@ const SEARCH_LIMIT_MAX: u32 = 200;
 impl Workstation {
     /// Opens the data directory, writing default settings and creating the database on first start.
     pub fn open(dir: &Path) -> Result<Workstation, ApiError> {
+        Workstation::open_with(dir, false)
+    }
+
+    /// Opens a second handle on a data directory that another one in this process writes: it
+    /// reads through a connection of its own (so its questions never wait behind the other's) and
+    /// refuses to write, so the workstation keeps one writer.
+    pub fn open_for_reading(dir: &Path) -> Result<Workstation, ApiError> {
+        Workstation::open_with(dir, true)
+    }
+
+    fn open_with(dir: &Path, read_only: bool) -> Result<Workstation, ApiError> {
         std::fs::create_dir_all(dir).map_err(|e| {
             ApiError::new("storage", format!("cannot create the data directory {}: {e}", dir.display()))
         })?;
@@ -57,8 +71,9 @@ impl Workstation {
             dir: dir.to_owned(),
             settings,
             store: Mutex::new(store),
-            actor: Mutex::new(NO_LOGIN.to_owned()),
-            session: Mutex::new(None),
+            writer: OnceLock::new(),
+            read_only,
+            sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
         })
     }
@@ -71,14 +86,36 @@ impl Workstation {
         &self.settings
     }
 
-    /// Names who takes the actions that follow (a login, or the shell's user for the CLI).
-    pub fn set_actor(&self, name: &str) {
-        *self.actor.lock().unwrap_or_else(|p| p.into_inner()) = name.to_owned();
+    /// The workstation's one writer (the engine commits through it too).
+    pub fn writer(&self) -> Result<&Writer, ApiError> {
+        if self.read_only {
+            return Err(ApiError::new("read_only", "this handle only reads; the workstation writes through its own"));
+        }
+        if let Some(w) = self.writer.get() {
+            return Ok(w);
+        }
+        let started = Writer::start(&self.dir.join(DATABASE_FILE))?;
+        Ok(self.writer.get_or_init(|| started))
     }
 
-    pub(crate) fn audit(&self, action: &str, subject: &str, details: serde_json::Value) -> vigil_store::AuditEvent {
+    /// Runs `work` in the writer's next transaction; returns once it is committed.
+    pub(crate) fn write<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&vigil_store::Transaction<'_>) -> vigil_store::Result<T> + Send + 'static,
+    {
+        Ok(self.writer()?.run(work)?)
+    }
+
+    pub(crate) fn audit_as(
+        &self,
+        actor: &str,
+        action: &str,
+        subject: &str,
+        details: serde_json::Value,
+    ) -> vigil_store::AuditEvent {
         vigil_store::AuditEvent {
-            actor: self.actor.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            actor: actor.to_owned(),
             action: action.to_owned(),
             subject: subject.to_owned(),
             details: details.to_string(),
@@ -93,14 +130,8 @@ impl Workstation {
         subject: &str,
         details: serde_json::Value,
     ) -> Result<(), ApiError> {
-        let event = vigil_store::AuditEvent {
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            subject: subject.to_owned(),
-            details: details.to_string(),
-        };
-        self.store().transaction(|tx| vigil_store::write::append_audit(tx, &event).map(|_| ()))?;
-        Ok(())
+        let event = self.audit_as(actor, action, subject, details);
+        self.write(move |tx| vigil_store::write::append_audit(tx, &event).map(|_| ()))
     }
 
     /// Checks the audit log's hash chain.
@@ -136,9 +167,13 @@ impl Workstation {
         let mut store = self.store();
         let summary = vigil_demo::store_hospital(&mut store, &hospital, options)
             .map_err(|e| ApiError::new("storage", e.to_string()))?;
-        let audit =
-            self.audit("demo.create", "hospital", serde_json::json!({ "scale": options.scale, "seed": options.seed }));
-        store.transaction(|tx| vigil_store::write::append_audit(tx, &audit).map(|_| ()))?;
+        drop(store);
+        self.record_as(
+            NO_LOGIN,
+            "demo.create",
+            "hospital",
+            serde_json::json!({ "scale": options.scale, "seed": options.seed }),
+        )?;
         Ok(summary)
     }
 
@@ -269,21 +304,19 @@ impl Workstation {
     }
 
     /// Replaces a floor's plan with an uploaded image after checking it; a refused file changes nothing.
-    pub fn import_floor_plan(&self, floor_id: Id, bytes: Vec<u8>) -> Result<FloorView, ApiError> {
-        self.actor(Need::Administrator)?;
+    pub fn import_floor_plan(&self, who: SessionToken, floor_id: Id, bytes: Vec<u8>) -> Result<FloorView, ApiError> {
+        let actor = self.actor(who, Need::Administrator)?;
         let limits = &self.settings.map;
         let info = inspect_plan(&bytes, limits.max_plan_bytes, limits.max_plan_side)?;
-        let mut store = self.store();
-        let audit = self.audit(
+        let audit = self.audit_as(
+            &actor.name,
             "map.import_plan",
             &floor_id.to_string(),
             serde_json::json!({ "mime": info.mime, "bytes": bytes.len(), "width": info.size.width, "height": info.size.height }),
         );
-        store.replace_floor_plan(
-            floor_id,
-            &PlanImage { mime: info.mime.to_owned(), bytes, size: info.size },
-            &audit,
-        )?;
+        let image = PlanImage { mime: info.mime.to_owned(), bytes, size: info.size };
+        self.write(move |tx| vigil_store::write::replace_floor_plan(tx, floor_id, &image, &audit))?;
+        let store = self.store();
         let floor = store.floor(floor_id)?;
         let counts = store
             .floor_device_counts()?
@@ -295,13 +328,14 @@ impl Workstation {
     }
 
     /// Saves positions from the map's edit mode, all or none.
-    pub fn move_devices(&self, moves: &[DeviceMoveInput]) -> Result<usize, ApiError> {
-        self.actor(Need::Administrator)?;
+    pub fn move_devices(&self, who: SessionToken, moves: &[DeviceMoveInput]) -> Result<usize, ApiError> {
+        let actor = self.actor(who, Need::Administrator)?;
         if moves.len() > 100_000 {
             return Err(ApiError::field("invalid", "moves", "at most 100,000 devices can be moved at once"));
         }
         let moves: Vec<DeviceMove> = moves.iter().map(|m| DeviceMove { id: m.id, x: m.x, y: m.y }).collect();
-        let audit = self.audit(
+        let audit = self.audit_as(
+            &actor.name,
             "map.move_devices",
             &format!("{} devices", moves.len()),
             serde_json::json!(moves
@@ -309,7 +343,7 @@ impl Workstation {
                 .map(|m| serde_json::json!({ "id": m.id, "x": m.x, "y": m.y }))
                 .collect::<Vec<_>>()),
         );
-        Ok(self.store().move_devices(&moves, &audit)?)
+        self.write(move |tx| vigil_store::write::move_devices(tx, &moves, &audit))
     }
 
     /// The language chosen in the console ("zh-CN" or "en"), if one was; else the settings decide.
@@ -317,7 +351,8 @@ impl Workstation {
         Ok(self.store().setting("ui.language")?)
     }
 
-    pub fn set_language(&self, language: &str) -> Result<(), ApiError> {
+    /// Chooses the console's language (also from the login screen, before anyone is logged in).
+    pub fn set_language(&self, who: SessionToken, language: &str) -> Result<(), ApiError> {
         if !matches!(language, "zh-CN" | "en") {
             return Err(ApiError::field(
                 "invalid",
@@ -325,10 +360,17 @@ impl Workstation {
                 format!("{language:?} is not a console language; use zh-CN or en"),
             ));
         }
-        let audit = self.audit("settings.language", "ui.language", serde_json::json!({ "language": language }));
-        let mut store = self.store();
-        store.transaction(|tx| vigil_store::write::append_audit(tx, &audit).map(|_| ()))?;
-        Ok(store.set_setting("ui.language", language)?)
+        let audit = self.audit_as(
+            &self.name_of(who),
+            "settings.language",
+            "ui.language",
+            serde_json::json!({ "language": language }),
+        );
+        let language = language.to_owned();
+        self.write(move |tx| {
+            vigil_store::write::append_audit(tx, &audit)?;
+            vigil_store::write::set_setting(tx, "ui.language", &language)
+        })
     }
 }
 
@@ -409,17 +451,17 @@ pub(crate) mod tests {
         let (_dir, ws) = demo();
         let floor_id = ws.search("OPD-1F-CAM-001", 1).expect("search")[0].floor_id;
         let before = ws.plan_image(floor_id).expect("plan");
-        ws.login("demo-operator", "2468").expect("login");
+        let who = ws.login("demo-operator", "2468", None).expect("login").0;
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="30" height="15"></svg>"#.to_vec();
-        assert_eq!(ws.import_floor_plan(floor_id, svg).expect_err("operator").code, "forbidden");
-        ws.login("demo-admin", "2468").expect("login");
-        let error = ws.import_floor_plan(floor_id, b"not an image".to_vec()).expect_err("refused");
+        assert_eq!(ws.import_floor_plan(who, floor_id, svg).expect_err("operator").code, "forbidden");
+        let who = ws.login("demo-admin", "2468", None).expect("login").0;
+        let error = ws.import_floor_plan(who, floor_id, b"not an image".to_vec()).expect_err("refused");
         assert_eq!((error.code.as_str(), error.field.as_deref()), ("plan_not_an_image", Some("image")));
         assert_eq!(ws.plan_image(floor_id).expect("plan"), before);
 
         let svg =
             br#"<svg xmlns="http://www.w3.org/2000/svg" width="3000" height="1500"><rect width="5" height="5"/></svg>"#;
-        let floor = ws.import_floor_plan(floor_id, svg.to_vec()).expect("accepted");
+        let floor = ws.import_floor_plan(who, floor_id, svg.to_vec()).expect("accepted");
         assert_eq!((floor.plan.width, floor.plan.height), (3000, 1500));
         assert_eq!(ws.plan_image(floor_id).expect("plan").bytes, svg.to_vec());
     }
@@ -429,12 +471,12 @@ pub(crate) mod tests {
         let (_dir, ws) = demo();
         let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
         let moved = [DeviceMoveInput { id: hit.id, x: 10.0, y: 10.0 }];
-        assert_eq!(ws.move_devices(&moved).expect_err("nobody logged in").code, "login_required");
-        ws.login("demo-admin", "2468").expect("login");
+        assert_eq!(ws.move_devices(SessionToken::NONE, &moved).expect_err("nobody logged in").code, "login_required");
+        let who = ws.login("demo-admin", "2468", None).expect("login").0;
         let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
-        ws.move_devices(&[DeviceMoveInput { id: hit.id, x: 10.0, y: 10.0 }]).expect("move");
-        assert!(ws.move_devices(&[DeviceMoveInput { id: hit.id, x: -5.0, y: 10.0 }]).is_err());
-        ws.set_language("en").expect("language");
+        ws.move_devices(who, &[DeviceMoveInput { id: hit.id, x: 10.0, y: 10.0 }]).expect("move");
+        assert!(ws.move_devices(who, &[DeviceMoveInput { id: hit.id, x: -5.0, y: 10.0 }]).is_err());
+        ws.set_language(who, "en").expect("language");
         let tail = ws.with_store(|s| s.audit_tail(10)).expect("tail");
         let actions: Vec<&str> = tail.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
@@ -450,8 +492,8 @@ pub(crate) mod tests {
     fn language_choice_is_remembered_and_checked() {
         let (dir, ws) = demo();
         assert_eq!(ws.language().expect("language"), None);
-        ws.set_language("en").expect("set");
-        assert!(ws.set_language("fr").is_err());
+        ws.set_language(SessionToken::NONE, "en").expect("set on the login screen");
+        assert!(ws.set_language(SessionToken::NONE, "fr").is_err());
         drop(ws);
         let ws = Workstation::open(dir.path()).expect("reopen");
         assert_eq!(ws.language().expect("language").as_deref(), Some("en"));

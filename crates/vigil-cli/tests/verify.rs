@@ -14,16 +14,18 @@ fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
     assert!(vigil(&["demo", "--data-dir", path]).status.success());
     // A few audited actions through the workstation, as the console takes them.
     let ws = vigil_api::Workstation::open(dir.path()).expect("open");
-    ws.login("demo-admin", "2468").expect("login");
+    let (who, _) = ws.login("demo-admin", "2468", None).expect("login");
     let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
     for x in [10.0, 20.0, 30.0] {
-        ws.move_devices(&[vigil_api::DeviceMoveInput { id: hit.id, x, y: 10.0 }]).expect("move");
+        ws.move_devices(who, &[vigil_api::DeviceMoveInput { id: hit.id, x, y: 10.0 }]).expect("move");
     }
     drop(ws);
 
     let out = vigil(&["verify", "--data-dir", path]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("5 entries, hash chain intact"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("5 entries, hash chain intact"), "{stdout}");
+    assert!(stdout.contains("event log: 3 events from 1 origin(s), hash chains intact"), "{stdout}");
 
     // Someone with the sqlite3 shell rewrites who moved the camera (the trigger is in their way first).
     let db = dir.path().join("vigil.db");
@@ -42,4 +44,50 @@ fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["audit"]["first_altered"]["entry"], 4);
     assert!(!vigil(&["verify", "--data-dir", "/nonexistent/vigil"]).status.success());
+}
+
+fn shell(db: &std::path::Path, sql: &str) {
+    let out =
+        Command::new("sqlite3").arg(db).arg(sql).output().expect("the sqlite3 shell is installed (scripts/setup.sh)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn rebuild_names_a_row_changed_with_sqlite3_repairs_it_and_refuses_an_edited_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_str().expect("utf-8");
+    assert!(vigil(&["demo", "--data-dir", path]).status.success());
+    let ws = vigil_api::Workstation::open(dir.path()).expect("open");
+    let (who, _) = ws.login("demo-admin", "2468", None).expect("login");
+    let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
+    for x in [10.0, 20.0, 30.0] {
+        ws.move_devices(who, &[vigil_api::DeviceMoveInput { id: hit.id, x, y: 10.0 }]).expect("move");
+    }
+    drop(ws);
+    let out = vigil(&["rebuild", "--check", "--data-dir", path]);
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+
+    // A projection row changed by hand: named, then repaired from the log.
+    let db = dir.path().join("vigil.db");
+    shell(&db, &format!("UPDATE devices SET x = 99 WHERE id = '{}';", hit.id));
+    let out = vigil(&["rebuild", "--check", "--data-dir", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("device OPD-1F-CAM-001: position differs from the log"), "{stdout}");
+    let out = vigil(&["rebuild", "--data-dir", path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(vigil(&["rebuild", "--check", "--data-dir", path]).status.success(), "repaired");
+
+    // An event changed by hand (the trigger dropped first): named by verify, and never folded.
+    shell(
+        &db,
+        "DROP TRIGGER events_no_update; UPDATE events SET payload = replace(payload, '30.0', '31.0') WHERE seq = 3;",
+    );
+    let out = vigil(&["verify", "--data-dir", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("event log: event 3") && stderr.contains("does not match its hash"), "{stderr}");
+    let out = vigil(&["rebuild", "--data-dir", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not rebuilt from a broken log"));
 }

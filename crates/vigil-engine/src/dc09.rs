@@ -38,7 +38,8 @@ pub(crate) fn handle(
     now: OffsetDateTime,
 ) -> Outcome {
     Stats::bump(&shared.stats.frames_received);
-    let frame = match Frame::decode(bytes, &shared.keys) {
+    let live = shared.live();
+    let frame = match Frame::decode(bytes, &live.keys) {
         Ok(frame) => frame,
         Err(e) if e.is_transmission() => return refuse(shared, e.reason(), nak(now, None), sender, &e.to_string()),
         // What the receiver cannot handle (no key, wrong key, unreadable content) gets a DUH that
@@ -61,7 +62,7 @@ pub(crate) fn handle(
         Ok(events) => events,
         Err(what) => return refuse(shared, "unreadable_payload", duh(Some(&frame.header())), sender, what),
     };
-    let key = shared.keys.get(&frame.account);
+    let key = live.keys.get(&frame.account);
     let pad: [u8; 16] = rand::random();
     let answer = ack(&frame, if frame.encrypted { key } else { None }, now, &pad);
     let received = ms(now);
@@ -70,7 +71,6 @@ pub(crate) fn handle(
         Stats::bump(&shared.stats.link_tests);
     }
     for (i, event) in events.iter().enumerate() {
-        let zone = event.zone.unwrap_or(0);
         // A retransmission (same account, sequence, content and sent time) is stored once. Without
         // a timestamp the receive time, in two-minute steps, stands in for it.
         let when = frame.timestamp.map_or_else(|| format!("r{}", received / 120_000), |t| ms(t.0).to_string());
@@ -89,7 +89,8 @@ pub(crate) fn handle(
             alarm_type: event.class.alarm_type.as_str().to_owned(),
             priority: event.class.priority,
             sequence: Some(u32::from(frame.sequence)),
-            device_id: shared.points.get(&(frame.account.clone(), zone)).copied(),
+            // Mapped to its point in the writer's transaction: a point mapped later is found.
+            device_id: None,
             received_at: received,
             sent_at: frame.timestamp.map(|t| ms(t.0)),
             clock_fault: None,
@@ -126,7 +127,7 @@ pub(crate) async fn settle(shared: &Shared, outcome: Outcome) -> Vec<u8> {
 
 /// Raises a fault signal for every panel that has been silent longer than its supervision time.
 pub(crate) async fn supervise(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let default = shared.settings.dc09.supervision_seconds;
+    let default = shared.settings().dc09.supervision_seconds;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -139,7 +140,7 @@ pub(crate) async fn supervise(shared: Arc<Shared>, mut stop: watch::Receiver<boo
         let Ok(Ok(links)) = silent else { continue };
         for (account, last_seen) in links {
             let limit = shared
-                .settings
+                .settings()
                 .dc09
                 .accounts
                 .iter()
@@ -170,12 +171,8 @@ pub(crate) async fn supervise(shared: Arc<Shared>, mut stop: watch::Receiver<boo
                 raw: None,
             };
             if shared.writer.commit(vec![Op::Signal(Box::new(signal))]).await.is_ok() {
-                let reader = shared.clone();
                 let account = account.clone();
-                let _ = tokio::task::spawn_blocking(move || {
-                    reader.workstation.with_store(|s| s.mark_link_faulted(&account))
-                })
-                .await;
+                let _ = shared.writer.run(move |tx| vigil_store::write::mark_link_faulted(tx, &account)).await;
             }
         }
     }

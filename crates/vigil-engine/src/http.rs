@@ -98,7 +98,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn check_intake(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiFailure> {
-    let token = &shared.settings.http.intake_token;
+    let settings = shared.settings();
+    let token = &settings.http.intake_token;
     match bearer(headers) {
         Some(given) if !token.is_empty() && given == token => Ok(()),
         _ => Err(ApiFailure {
@@ -115,7 +116,8 @@ fn check_read(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Result<
     if peer.ip().is_loopback() {
         return Ok(());
     }
-    let token = &shared.settings.http.read_token;
+    let settings = shared.settings();
+    let token = &settings.http.read_token;
     match bearer(headers) {
         Some(given) if !token.is_empty() && given == token => Ok(()),
         _ => Err(ApiFailure {
@@ -204,7 +206,7 @@ fn event_signal(shared: &Shared, at: &str, value: &Value, received: i64) -> Resu
     // A wrong clock never refuses an alarm: outside the window it is kept, flagged, and ordered by
     // its receipt instead of its own time.
     let sent = ms(sent);
-    let (_, clock_fault) = vigil_domain::clock::judge(sent, received, shared.settings.intake.clock_window());
+    let (_, clock_fault) = vigil_domain::clock::judge(sent, received, shared.settings().intake.clock_window());
     let details = match obj.get("details") {
         None | Some(Value::Null) => None,
         Some(v @ Value::Object(_)) => Some(v.clone()),

@@ -45,16 +45,79 @@ pub struct Overrides {
 
 /// What every receiver shares: how to commit, what the accounts and points are, the counters.
 pub(crate) struct Shared {
-    /// Reads for the HTTP API and supervision go through the workstation's own connection.
-    pub workstation: vigil_api::Workstation,
-    pub settings: Settings,
+    /// Reads for the HTTP API and supervision go through the workstation's own connection; every
+    /// write goes through its one writer.
+    pub workstation: Arc<vigil_api::Workstation>,
+    /// `vigil.toml` as last read: re-read when the file changes, so DC-09 accounts, keys, tokens
+    /// and the clock window take effect without a restart.
+    settings: std::sync::RwLock<Arc<Live>>,
     pub writer: Writer,
-    pub keys: Keys,
-    /// (account, zone) → alarm point.
+    /// (account, zone) → alarm point at start, for the demo simulator's choice of button. Frames
+    /// are mapped to their point inside the writer's transaction, so a point mapped later counts.
     pub points: HashMap<(String, u32), uuid::Uuid>,
     pub stats: Stats,
     /// Incidents opened or changed by received signals, announced after their commit.
     pub news: broadcast::Sender<vigil_store::IncidentChange>,
+}
+
+/// The settings in force and the keys made from them.
+pub(crate) struct Live {
+    pub settings: Settings,
+    pub keys: Keys,
+}
+
+impl Shared {
+    pub(crate) fn live(&self) -> Arc<Live> {
+        self.settings.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn settings(&self) -> Settings {
+        self.live().settings.clone()
+    }
+
+    /// Re-reads `vigil.toml`; a file that does not parse (or a key that is not one) keeps what is
+    /// in force and says why. Listen addresses still need a restart.
+    fn reload(&self) {
+        let path = self.workstation.dir().join(vigil_api::SETTINGS_FILE);
+        let parsed = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Settings::parse(&text))
+            .and_then(|settings| keys_from(&settings).map(|keys| Live { settings, keys }).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(live) => {
+                *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(live);
+                eprintln!(
+                    "vigil-engine: {} re-read: DC-09 accounts and keys, tokens and limits now in force",
+                    path.display()
+                );
+            }
+            Err(e) => eprintln!("vigil-engine: {} changed but is kept as before: {e}", path.display()),
+        }
+    }
+}
+
+type Stamp = Option<(Option<std::time::SystemTime>, u64)>;
+
+fn stamp(p: &Path) -> Stamp {
+    std::fs::metadata(p).ok().map(|m| (m.modified().ok(), m.len()))
+}
+
+/// Watches `vigil.toml` (every two seconds, by its modification time and size, from `last` as it
+/// was when the settings in force were read) and re-reads it when it changes.
+async fn watch_settings(shared: Arc<Shared>, mut last: Stamp, mut stop: watch::Receiver<bool>) {
+    let path = shared.workstation.dir().join(vigil_api::SETTINGS_FILE);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+            _ = stop.changed() => return,
+        }
+        let now = stamp(&path);
+        if now != last {
+            last = now;
+            let shared = shared.clone();
+            let _ = tokio::task::spawn_blocking(move || shared.reload()).await;
+        }
+    }
 }
 
 /// A running engine: its addresses, and a switch to stop it.
@@ -82,18 +145,26 @@ fn keys_from(settings: &Settings) -> Result<Keys, EngineError> {
 impl Engine {
     /// Opens the data directory and starts the receivers its settings (or `overrides`) ask for.
     pub async fn start(dir: &Path, overrides: Overrides) -> Result<Engine, EngineError> {
-        let workstation = vigil_api::Workstation::open(dir)?;
+        Engine::start_with(Arc::new(vigil_api::Workstation::open(dir)?), overrides).await
+    }
+
+    /// Starts the receivers of an opened workstation (the window's): they commit through its one
+    /// writer, so the window's actions and the received alarms share one commit order.
+    pub async fn start_with(
+        workstation: Arc<vigil_api::Workstation>,
+        overrides: Overrides,
+    ) -> Result<Engine, EngineError> {
         let settings = workstation.settings().clone();
+        let read_at = stamp(&workstation.dir().join(vigil_api::SETTINGS_FILE));
         let keys = keys_from(&settings)?;
         let points =
             workstation.with_store(|s| s.dc09_addresses())?.into_iter().map(|(a, z, id)| ((a, z), id)).collect();
         let (news, _) = broadcast::channel(4096);
-        let writer = Writer::start(&dir.join(vigil_store::DATABASE_FILE), news.clone())?;
+        let writer = Writer::new(workstation.writer()?.clone(), news.clone());
         let shared = Arc::new(Shared {
             workstation,
-            settings: settings.clone(),
+            settings: std::sync::RwLock::new(Arc::new(Live { settings: settings.clone(), keys })),
             writer,
-            keys,
             points,
             stats: Stats::default(),
             news,
@@ -133,6 +204,7 @@ impl Engine {
         {
             tasks.push(tokio::spawn(dc09::supervise(shared.clone(), stopped.clone())));
         }
+        tasks.push(tokio::spawn(watch_settings(shared.clone(), read_at, stopped.clone())));
         engine.tasks = tasks;
         Ok(engine)
     }

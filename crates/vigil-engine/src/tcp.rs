@@ -26,7 +26,7 @@ pub(crate) async fn serve(
     let listener =
         TcpListener::bind(addr).await.map_err(|source| EngineError::Listen { addr: format!("tcp {addr}"), source })?;
     let bound = listener.local_addr().map_err(|source| EngineError::Listen { addr: addr.to_owned(), source })?;
-    let slots = Arc::new(Semaphore::new(shared.settings.dc09.max_connections.max(1)));
+    let slots = Arc::new(Semaphore::new(shared.settings().dc09.max_connections.max(1)));
     let task = tokio::spawn(async move {
         loop {
             let accepted = tokio::select! {
@@ -55,7 +55,7 @@ pub(crate) async fn serve(
 
 async fn connection(mut stream: TcpStream, peer: SocketAddr, shared: &Shared, mut stop: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
-    let idle = Duration::from_secs(shared.settings.dc09.idle_seconds.max(1));
+    let idle = Duration::from_secs(shared.settings().dc09.idle_seconds.max(1));
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     let mut chunk = vec![0u8; 8192];
     let mut frame_started: Option<Instant> = None;

@@ -522,3 +522,48 @@ async fn an_oversized_body_gets_the_json_error() {
     assert!(stored(&fx.path).is_empty(), "nothing stored");
     fx.engine.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_added_to_the_settings_and_points_mapped_later_count_without_a_restart() {
+    let fx = start().await;
+    let addr = fx.engine.dc09_tcp.expect("tcp");
+    // A new panel with a text key, added to vigil.toml while the engine runs.
+    let text_key = "0123456789abcdef";
+    let mut settings = std::fs::read_to_string(fx.path.join("vigil.toml")).expect("settings");
+    settings
+        .push_str(&format!("\n[[dc09.accounts]]\naccount = \"4444\"\nkey = \"{text_key}\"\nkey_format = \"text\"\n"));
+    std::fs::write(fx.path.join("vigil.toml"), settings).expect("write");
+    let key = Key::from_text(text_key).expect("key");
+    let mut keys = Keys::none();
+    keys.insert("4444", key.clone());
+    let mut acked = false;
+    for attempt in 0..40u16 {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream
+            .write_all(&frame("4444", 100 + attempt, "#4444|1120 01 009", true, now()).encode(Some(&key), b"pad"))
+            .await
+            .expect("write");
+        let answer = read_answer(&mut stream).await.expect("answer");
+        if answer_id(&answer, &keys).0 == MessageId::Ack {
+            acked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(acked, "the new account's key took effect without a restart");
+    // A button mapped to account 5555 zone 3 after the engine started is found for its next frame.
+    let conn = rusqlite::Connection::open(fx.path.join("vigil.db")).expect("open");
+    let button: String = conn
+        .query_row("SELECT id FROM devices WHERE kind = 'alarm_point' AND dc09_account IS NOT NULL LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .expect("a button");
+    conn.execute("UPDATE devices SET dc09_account = '5555', dc09_zone = 3 WHERE id = ?1", [&button]).expect("map");
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(&frame("5555", 7, "#5555|1120 01 003", false, now()).encode(None, b"")).await.expect("write");
+    assert_eq!(answer_id(&read_answer(&mut stream).await.expect("ack"), &Keys::none()).0, MessageId::Ack);
+    let mapped: Option<String> =
+        conn.query_row("SELECT device_id FROM alarm_signals WHERE account = '5555'", [], |r| r.get(0)).expect("stored");
+    assert_eq!(mapped.as_deref(), Some(button.as_str()), "the frame is on the point mapped after start");
+    fx.engine.stop().await;
+}

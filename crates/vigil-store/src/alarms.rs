@@ -178,6 +178,20 @@ pub fn touch_link(tx: &Transaction<'_>, account: &str, sender: Option<&str>, at:
     Ok(())
 }
 
+/// The alarm point a DC-09 account and zone answer to, read inside the writer's transaction.
+pub fn dc09_point(tx: &Transaction<'_>, account: &str, zone: u32) -> Result<Option<Id>> {
+    Ok(tx
+        .prepare_cached("SELECT id FROM devices WHERE dc09_account = ?1 AND dc09_zone = ?2 AND deleted = 0 LIMIT 1")?
+        .query_row(params![account, zone], |row| uuid_of(row, 0))
+        .optional()?)
+}
+
+/// Marks a panel's link as faulted (its supervision raised a fault), until it is heard again.
+pub fn mark_link_faulted(tx: &Transaction<'_>, account: &str) -> Result<()> {
+    tx.execute("UPDATE dc09_links SET faulted = 1 WHERE account = ?1", [account])?;
+    Ok(())
+}
+
 impl Store {
     /// Signals received at or after `since` (ms since the epoch), oldest first, at most `limit`.
     pub fn signals_since(&self, since: i64, limit: u32) -> Result<Vec<StoredSignal>> {
@@ -255,11 +269,6 @@ impl Store {
             .prepare_cached("SELECT account, last_seen FROM dc09_links WHERE last_seen < ?1 AND faulted = 0")?;
         let rows = stmt.query_map([before], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub fn mark_link_faulted(&self, account: &str) -> Result<()> {
-        self.conn().execute("UPDATE dc09_links SET faulted = 1 WHERE account = ?1", [account])?;
-        Ok(())
     }
 
     /// Milliseconds since the epoch, as the store writes them.

@@ -277,37 +277,35 @@ impl Store {
         )?;
         Ok(changed > 0)
     }
+}
 
-    /// Moves devices on their floors, all or none; each move bumps the device's version. The moves
-    /// are one event of the log, committed with the devices' new positions and `audit`.
-    ///
-    /// A position outside the floor's plan, or a device that does not exist, refuses the whole batch.
-    pub fn move_devices(&mut self, moves: &[DeviceMove], audit: &crate::AuditEvent) -> Result<usize> {
-        self.transaction(|tx| {
-            let mut lookup = tx.prepare_cached(
-                "SELECT f.plan_w, f.plan_h, d.code FROM devices d JOIN floors f ON f.id = d.floor_id
-                 WHERE d.id = ?1 AND d.deleted = 0",
-            )?;
-            for m in moves {
-                let (w, h, code): (f64, f64, String) = lookup
-                    .query_row([m.id.to_string()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
-                    .optional()?
-                    .ok_or_else(|| StoreError::NotFound { what: "device", id: m.id.to_string() })?;
-                if !(m.x.is_finite() && m.y.is_finite() && (0.0..=w).contains(&m.x) && (0.0..=h).contains(&m.y)) {
-                    return Err(StoreError::Invalid(format!(
-                        "{code} cannot be placed at ({:.0}, {:.0}): its floor plan is {w:.0} × {h:.0} pixels",
-                        m.x, m.y
-                    )));
-                }
-            }
-            let body = EventBody::DevicesMoved(DevicesMoved {
-                moves: moves.iter().map(|m| DeviceMoved { device: m.id, x: m.x, y: m.y }).collect(),
-            });
-            let committed = crate::events::commit_event(tx, &audit.actor, &audit.subject, body, now_ms())?;
-            crate::write::append_audit(tx, &audit.for_event(&committed))?;
-            Ok(moves.len())
-        })
+/// Moves devices on their floors, all or none, inside the writer's transaction; each move bumps
+/// the device's version. The moves are one event of the log, committed with the devices' new
+/// positions and `audit`. A position outside the floor's plan, or a device that does not exist,
+/// refuses the whole batch.
+pub fn move_devices(tx: &Transaction<'_>, moves: &[DeviceMove], audit: &crate::AuditEvent) -> Result<usize> {
+    let mut lookup = tx.prepare_cached(
+        "SELECT f.plan_w, f.plan_h, d.code FROM devices d JOIN floors f ON f.id = d.floor_id
+         WHERE d.id = ?1 AND d.deleted = 0",
+    )?;
+    for m in moves {
+        let (w, h, code): (f64, f64, String) = lookup
+            .query_row([m.id.to_string()], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "device", id: m.id.to_string() })?;
+        if !(m.x.is_finite() && m.y.is_finite() && (0.0..=w).contains(&m.x) && (0.0..=h).contains(&m.y)) {
+            return Err(StoreError::Invalid(format!(
+                "{code} cannot be placed at ({:.0}, {:.0}): its floor plan is {w:.0} × {h:.0} pixels",
+                m.x, m.y
+            )));
+        }
     }
+    let body = EventBody::DevicesMoved(DevicesMoved {
+        moves: moves.iter().map(|m| DeviceMoved { device: m.id, x: m.x, y: m.y }).collect(),
+    });
+    let committed = crate::events::commit_event(tx, &audit.actor, &audit.subject, body, now_ms())?;
+    crate::write::append_audit(tx, &audit.for_event(&committed))?;
+    Ok(moves.len())
 }
 
 /// Puts a device at a position (the event log's writer: moves and plan changes).
@@ -466,20 +464,25 @@ mod tests {
             device(11, floor, DeviceKind::AlarmPoint, "OPD-B1-ALM-001", 200.0, 200.0),
         ];
         let (_dir, mut store, _floor) = fixture(&devices);
-        store.move_devices(&[DeviceMove { id: id(10), x: 500.0, y: 400.0 }], &audit()).expect("move");
+        store
+            .transaction(|tx| move_devices(tx, &[DeviceMove { id: id(10), x: 500.0, y: 400.0 }], &audit()))
+            .expect("move");
         let moved = store.device(id(10)).expect("read");
         assert_eq!((moved.x, moved.y, moved.meta.version), (500.0, 400.0, 2));
 
         let error = store
-            .move_devices(
-                &[DeviceMove { id: id(11), x: 10.0, y: 10.0 }, DeviceMove { id: id(10), x: 1001.0, y: 10.0 }],
-                &audit(),
-            )
+            .transaction(|tx| {
+                move_devices(
+                    tx,
+                    &[DeviceMove { id: id(11), x: 10.0, y: 10.0 }, DeviceMove { id: id(10), x: 1001.0, y: 10.0 }],
+                    &audit(),
+                )
+            })
             .expect_err("off the plan");
         assert!(error.to_string().contains("OPD-B1-CAM-001"), "{error}");
         assert_eq!(store.device(id(11)).expect("read").x, 200.0, "the batch is all or nothing");
         assert!(matches!(
-            store.move_devices(&[DeviceMove { id: id(99), x: 1.0, y: 1.0 }], &audit()),
+            store.transaction(|tx| move_devices(tx, &[DeviceMove { id: id(99), x: 1.0, y: 1.0 }], &audit())),
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -491,7 +494,7 @@ mod tests {
         let (_dir, mut store, _floor) = fixture(&devices);
         let image =
             PlanImage { mime: "image/png".into(), bytes: vec![1, 2, 3], size: PlanSize { width: 800, height: 400 } };
-        store.replace_floor_plan(floor, &image, &audit()).expect("replace");
+        store.transaction(|tx| crate::write::replace_floor_plan(tx, floor, &image, &audit())).expect("replace");
         assert_eq!(store.floor(floor).expect("floor").plan, image.size);
         assert_eq!(store.plan_image(floor).expect("image"), Some(image));
         let d = store.device(id(10)).expect("device");

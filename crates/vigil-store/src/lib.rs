@@ -14,6 +14,7 @@ mod open;
 mod people;
 mod schema;
 mod sites;
+mod writer;
 
 pub use alarms::{NewSignal, StoredSignal};
 pub use audit::{AuditEntry, AuditEvent, ChainReport, GENESIS};
@@ -25,22 +26,27 @@ pub use open::Store;
 pub use people::{Account, Guard, Role};
 pub use schema::LATEST_VERSION;
 pub use sites::PlanImage;
+pub use writer::{Writer, MAX_BATCH};
 
 /// Writes that take part in a caller's transaction (see [`Store::transaction`]).
 pub mod write {
-    pub use crate::alarms::{insert_signal, touch_link};
+    pub use crate::alarms::{dc09_point, insert_signal, mark_link_faulted, touch_link};
     pub use crate::audit::append_audit;
-    pub use crate::devices::insert_devices;
+    pub use crate::devices::{insert_devices, move_devices};
     pub use crate::events::{append_received_event, commit_event, resolve_incident, Committed, ReceivedEvent};
     pub use crate::incidents::{apply_signal, load_incident};
+    pub use crate::open::set_setting;
     pub use crate::people::{insert_account, insert_guards};
-    pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image};
+    pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
 }
 
 /// File name of the database inside a data directory.
 pub const DATABASE_FILE: &str = "vigil.db";
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The writer's transaction, as jobs given to [`Writer::run`] receive it.
+pub use rusqlite::Transaction;
 
 /// Milliseconds since the Unix epoch; what `updated_at` columns hold.
 pub(crate) fn now_ms() -> i64 {

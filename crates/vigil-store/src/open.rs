@@ -74,6 +74,8 @@ impl Store {
         Ok(self.conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0)).optional()?)
     }
 
+    /// Sets a value of the key/value table on this connection (the demo generator, tests); the
+    /// console writes through its writer with [`set_setting`].
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.conn.execute(
             "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -81,6 +83,15 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Sets a value of the key/value table inside the caller's transaction.
+pub fn set_setting(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
 }
 
 /// Looks at an existing file without changing it and says whether we may open it for writing.

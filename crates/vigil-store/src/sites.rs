@@ -258,36 +258,47 @@ impl Store {
             })
             .optional()?)
     }
+}
 
-    /// Replaces a floor's plan image and records its new pixel size on the floor, in one transaction.
-    ///
-    /// Devices keep their positions; an administrator drags them where they belong on the new plan.
-    /// Devices that would fall outside a smaller plan are pulled onto its edge so none is lost.
-    pub fn replace_floor_plan(&mut self, floor_id: Id, image: &PlanImage, audit: &crate::AuditEvent) -> Result<()> {
-        let floor = self.floor(floor_id)?;
-        self.transaction(|tx| {
-            put_plan_image(tx, floor.id, image)?;
-            let (w, h) = (f64::from(image.size.width), f64::from(image.size.height));
-            let mut stmt = tx.prepare(
-                "SELECT id, x, y FROM devices WHERE floor_id = ?1 AND deleted = 0 AND (x > ?2 OR y > ?3) ORDER BY id",
-            )?;
-            let moves = stmt
-                .query_map(params![floor.id.to_string(), w, h], |r| {
-                    let (x, y): (f64, f64) = (r.get(1)?, r.get(2)?);
-                    Ok(DeviceMoved { device: uuid_of(r, 0)?, x: x.min(w), y: y.min(h) })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let body = EventBody::FloorPlanReplaced(FloorPlanReplaced {
-                floor: floor.id,
-                sha256: crate::events::sha256_hex(&image.bytes),
-                media_type: image.mime.clone(),
-                width: image.size.width,
-                height: image.size.height,
-                moves,
-            });
-            let committed = crate::events::commit_event(tx, &audit.actor, &floor.id.to_string(), body, now_ms())?;
-            crate::write::append_audit(tx, &audit.for_event(&committed))?;
-            Ok(())
-        })
+/// Replaces a floor's plan image and records its new pixel size on the floor, inside the writer's
+/// transaction: one event of the log (naming the image by its SHA-256) with `audit`.
+///
+/// Devices keep their positions; an administrator drags them where they belong on the new plan.
+/// Devices that would fall outside a smaller plan are pulled onto its edge so none is lost.
+pub fn replace_floor_plan(
+    tx: &Transaction<'_>,
+    floor_id: Id,
+    image: &PlanImage,
+    audit: &crate::AuditEvent,
+) -> Result<()> {
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM floors WHERE id = ?1 AND deleted = 0)",
+        [floor_id.to_string()],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Err(StoreError::NotFound { what: "floor", id: floor_id.to_string() });
     }
+    put_plan_image(tx, floor_id, image)?;
+    let (w, h) = (f64::from(image.size.width), f64::from(image.size.height));
+    let mut stmt = tx.prepare(
+        "SELECT id, x, y FROM devices WHERE floor_id = ?1 AND deleted = 0 AND (x > ?2 OR y > ?3) ORDER BY id",
+    )?;
+    let moves = stmt
+        .query_map(params![floor_id.to_string(), w, h], |r| {
+            let (x, y): (f64, f64) = (r.get(1)?, r.get(2)?);
+            Ok(DeviceMoved { device: uuid_of(r, 0)?, x: x.min(w), y: y.min(h) })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let body = EventBody::FloorPlanReplaced(FloorPlanReplaced {
+        floor: floor_id,
+        sha256: crate::events::sha256_hex(&image.bytes),
+        media_type: image.mime.clone(),
+        width: image.size.width,
+        height: image.size.height,
+        moves,
+    });
+    let committed = crate::events::commit_event(tx, &audit.actor, &floor_id.to_string(), body, now_ms())?;
+    crate::write::append_audit(tx, &audit.for_event(&committed))?;
+    Ok(())
 }

@@ -81,7 +81,7 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
 
 #[tauri::command]
 pub async fn set_language(state: State<'_, AppState>, language: String) -> Result<(), ApiError> {
-    state.workstation()?.set_language(&language)
+    state.workstation()?.set_language(state.who(), &language)
 }
 
 #[tauri::command]

@@ -29,7 +29,7 @@ pub async fn act_on_incident(
     id: Uuid,
     action: IncidentAction,
 ) -> Result<IncidentView, ApiError> {
-    let view = state.workstation()?.act_on_incident(id, &action)?;
+    let view = state.workstation()?.act_on_incident(state.who(), id, &action)?;
     attention::follow(&app);
     Ok(view)
 }
@@ -42,7 +42,7 @@ pub async fn shelve_point(
     minutes: u32,
     reason: String,
 ) -> Result<(), ApiError> {
-    state.workstation()?.shelve_point(id, minutes, &reason)?;
+    state.workstation()?.shelve_point(state.who(), id, minutes, &reason)?;
     attention::follow(&app);
     Ok(())
 }
@@ -54,7 +54,7 @@ pub async fn guards(state: State<'_, AppState>) -> Result<Vec<GuardView>, ApiErr
 
 #[tauri::command]
 pub async fn silence_siren(state: State<'_, AppState>) -> Result<SirenStatus, ApiError> {
-    let seconds = state.workstation()?.silence_siren()?;
+    let seconds = state.workstation()?.silence_siren(state.who())?;
     state.attention.silence(std::time::Duration::from_secs(u64::from(seconds)));
     Ok(state.attention.status())
 }
@@ -78,7 +78,7 @@ pub async fn set_procedure(
     language: String,
     steps: Vec<String>,
 ) -> Result<(), ApiError> {
-    state.workstation()?.set_procedure(&alarm_type, &language, &steps)
+    state.workstation()?.set_procedure(state.who(), &alarm_type, &language, &steps)
 }
 
 #[tauri::command]
@@ -88,5 +88,5 @@ pub async fn camera_candidates(state: State<'_, AppState>, point: Uuid) -> Resul
 
 #[tauri::command]
 pub async fn link_cameras(state: State<'_, AppState>, point: Uuid, cameras: Vec<Uuid>) -> Result<(), ApiError> {
-    state.workstation()?.link_cameras(point, &cameras)
+    state.workstation()?.link_cameras(state.who(), point, &cameras)
 }

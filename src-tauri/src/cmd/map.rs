@@ -43,10 +43,10 @@ pub async fn import_floor_plan(state: State<'_, AppState>, request: Request<'_>)
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(ApiError::field("invalid", "image", "send the image file's bytes as the body"));
     };
-    state.workstation()?.import_floor_plan(floor_id, bytes.clone())
+    state.workstation()?.import_floor_plan(state.who(), floor_id, bytes.clone())
 }
 
 #[tauri::command]
 pub async fn move_devices(state: State<'_, AppState>, moves: Vec<DeviceMoveInput>) -> Result<usize, ApiError> {
-    state.workstation()?.move_devices(&moves)
+    state.workstation()?.move_devices(state.who(), &moves)
 }

@@ -1,31 +1,50 @@
-//! Login, hand-over, lock and unlock.
+//! Login, hand-over, lock and unlock of the operator at this window's seat. The window's login is
+//! one session of the workstation among many; the shell keeps its token, the web UI never sees it.
 
 use tauri::State;
 use vigil_api::{ApiError, SessionView};
 
 use crate::state::AppState;
 
+/// Logs in; whoever was logged in at this seat is logged out first (the shift hand-over).
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, name: String, pin: String) -> Result<SessionView, ApiError> {
-    state.workstation()?.login(&name, &pin)
+    let current = state.seat.lock().unwrap_or_else(|p| p.into_inner()).take();
+    match state.workstation()?.login(&name, &pin, current) {
+        Ok((token, view)) => {
+            state.set_seat(Some(token));
+            Ok(view)
+        }
+        Err(e) => {
+            // A failed login hands nothing over: the seat's session stays.
+            if let Some(token) = current {
+                if state.workstation()?.session(token).is_some() {
+                    state.set_seat(Some(token));
+                }
+            }
+            Err(e)
+        }
+    }
 }
 
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>) -> Result<(), ApiError> {
-    state.workstation()?.logout()
+    let who = state.who();
+    state.set_seat(None);
+    state.workstation()?.logout(who)
 }
 
 #[tauri::command]
 pub async fn lock(state: State<'_, AppState>) -> Result<(), ApiError> {
-    state.workstation()?.lock()
+    state.workstation()?.lock(state.who())
 }
 
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, pin: String) -> Result<SessionView, ApiError> {
-    state.workstation()?.unlock(&pin)
+    state.workstation()?.unlock(state.who(), &pin)
 }
 
 #[tauri::command]
 pub async fn session(state: State<'_, AppState>) -> Result<Option<SessionView>, ApiError> {
-    Ok(state.workstation()?.session())
+    Ok(state.workstation()?.session(state.who()))
 }

@@ -188,3 +188,49 @@ steps: Array<string>, cameras: Array<LinkedCamera>, police_post: string, };
 export type GuardView = { badge: string, name: string, };
 
 export type IncidentAction = { "action": "acknowledge" } | { "action": "dispatch", guard: string, } | { "action": "on_scene" } | { "action": "resolve" } | { "action": "close", category: string, } | { "action": "note", text: string, } | { "action": "call_police" } | { "action": "reopen" };
+
+export type Dc09AccountView = { account: string, 
+/**
+ * Whether its frames may be encrypted (a key is set). The key itself is never sent.
+ */
+has_key: boolean, 
+/**
+ * "hex" or "text": how its key is written (means nothing without a key).
+ */
+key_format: string, 
+/**
+ * A panel silent this long raises a fault; 0 = off.
+ */
+supervision_seconds: number, 
+/**
+ * Whether that is the account's own setting rather than `dc09.supervision_seconds`.
+ */
+supervision_own: boolean, };
+
+export type IncidentSettingsView = { acknowledge_within_seconds: number, silence_seconds: number, police_post: string, };
+
+export type SettingsView = { 
+/**
+ * The file they were read from.
+ */
+file: string, 
+/**
+ * DC-09 over TCP as configured; none when turned off. The engine's status says what it bound.
+ */
+dc09_tcp: string | null, 
+/**
+ * DC-09 over UDP as configured; none when turned off.
+ */
+dc09_udp: string | null, 
+/**
+ * The HTTP API as configured; none when turned off.
+ */
+http_listen: string | null, 
+/**
+ * Supervision for accounts without their own, in seconds; 0 = off.
+ */
+supervision_seconds: number, 
+/**
+ * In the order of the account numbers.
+ */
+accounts: Array<Dc09AccountView>, incidents: IncidentSettingsView, };
