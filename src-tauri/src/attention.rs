@@ -18,15 +18,7 @@ const NOTIFY_TIMEOUT: Duration = Duration::from_secs(3);
 /// Escalations are checked this often.
 const TICK: Duration = Duration::from_secs(1);
 
-/// The siren the open incidents ask for now, as the window shows it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SirenStatus {
-    /// The priority (1–3) sounding, if any.
-    pub playing: Option<u8>,
-    pub loud: bool,
-    /// How much longer the siren stays silenced, in ms (0 when not).
-    pub silenced_for_ms: u64,
-}
+pub use vigil_api::shell::SirenStatus;
 
 pub struct Attention {
     siren: Siren,
@@ -106,16 +98,6 @@ fn follow_with(app: &AppHandle, ws: &Workstation, open: &[IncidentView]) {
 }
 
 /// One change as the web UI hears of it: which incident, whether it is new, when its alarm came in.
-fn change_json(change: &vigil_store::IncidentChange) -> serde_json::Value {
-    serde_json::json!({
-        "incident_id": change.incident_id,
-        "device_id": change.device_id,
-        "priority": change.priority.level(),
-        "opened": change.opened,
-        "received_at": change.received_at,
-    })
-}
-
 /// Runs beside the engine for the life of the window. Each batch of incident changes (one alarm,
 /// or a burst of repeats) is announced to the web UI at once together with the open list, so the
 /// row is drawn without another round trip; a new alarm brings the window forward; the siren and
@@ -156,12 +138,13 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
             if !batch.is_empty() {
                 // Every new incident by name; repeats and restores once for the batch.
                 let mut told_repeat = false;
-                let changes: Vec<serde_json::Value> = batch
+                let changes: Vec<vigil_api::shell::IncidentChange> = batch
                     .iter()
                     .filter(|c| c.opened || !std::mem::replace(&mut told_repeat, true))
-                    .map(change_json)
+                    .map(Into::into)
                     .collect();
-                let _ = app.emit("incident-news", serde_json::json!({ "changes": changes, "open": open }));
+                let news = vigil_api::shell::IncidentNews { changes, open: open.clone() };
+                let _ = app.emit("incident-news", &news);
                 if batch.iter().any(|c| c.opened) {
                     to_front(&app);
                 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use tauri::{AppHandle, Manager};
-use vigil_api::{ApiError, Workstation};
+use vigil_api::{ApiError, ErrorCode, Workstation};
 use vigil_demo::DemoOptions;
 
 pub struct AppState {
@@ -66,7 +66,9 @@ impl AppState {
 
     pub fn workstation(&self) -> Result<&Workstation, ApiError> {
         self.workstation.as_deref().ok_or_else(|| {
-            self.startup_error.clone().unwrap_or_else(|| ApiError::new("not_started", "the workstation is not open"))
+            self.startup_error
+                .clone()
+                .unwrap_or_else(|| ApiError::new(ErrorCode::NotStarted, "the workstation is not open"))
         })
     }
 
@@ -81,14 +83,7 @@ impl AppState {
 }
 
 /// Where the engine's receivers are, as the status bar shows it.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum EngineStatus {
-    Starting,
-    Off,
-    Listening { dc09_tcp: Option<String>, dc09_udp: Option<String>, http: Option<String> },
-    Failed { message: String },
-}
+pub use vigil_api::shell::EngineState as EngineStatus;
 
 /// Starts the receivers beside the window. A port already taken does not stop the console: the
 /// map and everything stored still work, and the status bar says what is not listening.

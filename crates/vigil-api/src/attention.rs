@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use vigil_domain::incident::{Escalation, IncidentState};
 use vigil_domain::Id;
 
 use crate::IncidentView;
@@ -11,9 +12,9 @@ use crate::IncidentView;
 /// The siren the open incidents ask for: the most urgent unacknowledged priority (1–3), and whether
 /// it is loud because one of them waited past its acknowledgement time. None when all are answered.
 pub fn siren_for(open: &[IncidentView]) -> Option<(u8, bool)> {
-    let waiting = open.iter().filter(|i| i.state == "new");
+    let waiting = open.iter().filter(|i| i.state == IncidentState::New);
     let priority = waiting.clone().map(|i| i.priority).min()?;
-    let loud = waiting.into_iter().any(|i| i.escalation != "none");
+    let loud = waiting.into_iter().any(|i| i.escalation != Escalation::None);
     Some((priority, loud))
 }
 
@@ -71,11 +72,11 @@ impl NoticeBoard {
         self.sent.retain(|(id, _)| ids.contains(id));
         let mut out = Vec::new();
         for i in open {
-            let level: &'static str = match i.escalation.as_str() {
-                "overdue" => "overdue",
-                "unacknowledged" => "unacknowledged",
-                _ if i.state == "new" => "new",
-                _ => continue,
+            let level: &'static str = match i.escalation {
+                Escalation::Overdue => "overdue",
+                Escalation::Unacknowledged => "unacknowledged",
+                Escalation::None if i.state == IncidentState::New => "new",
+                Escalation::None => continue,
             };
             if !self.sent.insert((i.id, level)) {
                 continue;
@@ -113,7 +114,7 @@ mod tests {
         IncidentView {
             id: Id::now_v7(),
             priority,
-            state: state.into(),
+            state: serde_json::from_value(serde_json::json!(state)).expect("a state"),
             alarm_type: "panic".into(),
             point: None,
             point_key: "unmapped:dc09-tcp:1234:1".into(),
@@ -121,7 +122,10 @@ mod tests {
             acknowledged_at: None,
             on_scene_at: None,
             target_at: 300_000,
-            escalation: escalation.into(),
+            escalation: serde_json::from_value(serde_json::json!(escalation)).expect("an escalation"),
+            unacknowledged_at: None,
+            overdue_at: None,
+            allowed: Vec::new(),
             police_called: false,
             category: None,
             repeats: 0,
@@ -151,12 +155,12 @@ mod tests {
         assert_eq!((first[0].level, first[0].critical), ("new", true));
         assert!(first[0].summary.contains("一键报警"));
         assert!(board.due(std::slice::from_ref(&a), "zh-CN").is_empty());
-        a.escalation = "unacknowledged".into();
+        a.escalation = Escalation::Unacknowledged;
         let escalated = board.due(std::slice::from_ref(&a), "en");
         assert_eq!(escalated.len(), 1);
         assert!(escalated[0].summary.starts_with("Supervisor"));
-        a.state = "acknowledged".into();
-        a.escalation = "overdue".into();
+        a.state = IncidentState::Acknowledged;
+        a.escalation = Escalation::Overdue;
         assert_eq!(board.due(std::slice::from_ref(&a), "en")[0].level, "overdue");
         assert!(board.due(std::slice::from_ref(&a), "en").is_empty());
         let quiet = incident(3, "acknowledged", "none");

@@ -5,12 +5,12 @@
 use ts_rs::TS;
 
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
+use crate::{shell, Dc09AccountView, IncidentSettingsView, SettingsView};
 use crate::{
-    ApiError, DeviceMoveInput, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera, PointView,
-    SessionView, TimelineLine,
+    ApiError, DeviceMoveInput, ErrorCode, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera,
+    PointView, Refusal, SessionView, TimelineKind, TimelineLine,
 };
-use crate::{Dc09AccountView, IncidentSettingsView, SettingsView};
-use vigil_domain::incident::Mark;
+use vigil_domain::incident::{ActionKind, CloseCategory, Escalation, IncidentState, Mark, Role};
 use vigil_domain::{
     BuildingKind, CameraView, ClockFault, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label,
     PlanSize, Rect, RowMeta,
@@ -39,17 +39,32 @@ fn generate() -> String {
         SearchHit::decl(),
         PlacedDevice::decl(),
         DeviceMoveInput::decl(),
+        ErrorCode::decl(),
+        Refusal::decl(),
         ApiError::decl(),
         SessionView::decl(),
         PointView::decl(),
         ClockFault::decl(),
         Mark::decl(),
+        Role::decl(),
+        IncidentState::decl(),
+        CloseCategory::decl(),
+        Escalation::decl(),
+        ActionKind::decl(),
+        TimelineKind::decl(),
         TimelineLine::decl(),
         IncidentView::decl(),
         LinkedCamera::decl(),
         IncidentDetail::decl(),
         GuardView::decl(),
         IncidentAction::decl(),
+        shell::Language::decl(),
+        shell::Startup::decl(),
+        shell::EngineState::decl(),
+        shell::EngineStatus::decl(),
+        shell::SirenStatus::decl(),
+        shell::IncidentChange::decl(),
+        shell::IncidentNews::decl(),
         Dc09AccountView::decl(),
         IncidentSettingsView::decl(),
         SettingsView::decl(),

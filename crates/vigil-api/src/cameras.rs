@@ -6,7 +6,7 @@ use vigil_store::Store;
 
 use crate::incidents::{Places, PointView};
 use crate::session::{Need, SessionToken};
-use crate::{ApiError, Workstation};
+use crate::{ApiError, ErrorCode, Workstation};
 
 /// A camera shown beside an incident.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -32,7 +32,7 @@ impl Workstation {
         let places = Places::new(&store);
         let view = places
             .point(Some(point))
-            .ok_or_else(|| ApiError::new("not_found", format!("device {point} does not exist")))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("device {point} does not exist")))?;
         let linked = store.linked_cameras(point)?;
         let mut list = nearest_cameras(&store, &view, limit.clamp(1, 50) as usize)?;
         for c in &mut list {
@@ -53,19 +53,19 @@ impl Workstation {
     pub fn link_cameras(&self, who: SessionToken, point: Id, cameras: &[Id]) -> Result<(), ApiError> {
         let actor = self.actor(who, Need::Administrator)?;
         if cameras.len() > 16 {
-            return Err(ApiError::field("invalid", "cameras", "link at most 16 cameras to one point"));
+            return Err(ApiError::field(ErrorCode::Invalid, "cameras", "link at most 16 cameras to one point"));
         }
         let store = self.store();
         let device = store.device(point)?;
         if !matches!(device.kind, DeviceKind::AlarmPoint | DeviceKind::MobileAlarmPoint) {
-            return Err(ApiError::field("invalid", "point", format!("{} is not an alarm point", device.code)));
+            return Err(ApiError::field(ErrorCode::Invalid, "point", format!("{} is not an alarm point", device.code)));
         }
         for id in cameras {
             let camera = store
                 .device(*id)
-                .map_err(|_| ApiError::field("invalid", "cameras", format!("camera {id} does not exist")))?;
+                .map_err(|_| ApiError::field(ErrorCode::Invalid, "cameras", format!("camera {id} does not exist")))?;
             if camera.kind != DeviceKind::Camera {
-                return Err(ApiError::field("invalid", "cameras", format!("{} is not a camera", camera.code)));
+                return Err(ApiError::field(ErrorCode::Invalid, "cameras", format!("{} is not a camera", camera.code)));
             }
         }
         let event = vigil_store::AuditEvent {

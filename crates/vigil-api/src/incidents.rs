@@ -6,12 +6,15 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
 use vigil_domain::event::{EventBody, IncidentActed, PointShelved, ProcedureSet};
-use vigil_domain::incident::{act, escalation, shelve, Action, CloseCategory, EntryKind, Escalation, Incident, Mark};
+use vigil_domain::incident::{
+    act, allowed_actions, escalation, escalation_times, shelve, Action, ActionKind, CloseCategory, EntryKind,
+    Escalation, Incident, IncidentState, Mark,
+};
 use vigil_domain::{floor_label, ClockFault, DeviceKind, DeviceStatus, Id, Label};
 use vigil_store::{IncidentFilter, Store, StoredIncident};
 
 use crate::session::{Need, SessionToken};
-use crate::{ApiError, LinkedCamera, Workstation};
+use crate::{ApiError, ErrorCode, LinkedCamera, Workstation};
 
 /// Where an incident's alarm point is, for the list and the map.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
@@ -38,9 +41,8 @@ pub struct TimelineLine {
     pub at: i64,
     /// Who did it; none for what a sender reported.
     pub by: Option<String>,
-    /// opened, repeat, restore, acknowledge, dispatch, on_scene, resolve, close, note, call_police, reopen.
-    pub kind: String,
-    /// The guard dispatched, the close category, the note.
+    pub kind: TimelineKind,
+    /// The guard dispatched, the close category, the note, the incident merged with.
     pub text: Option<String>,
     /// For a signal whose sender's clock was off: which way. `at` is then its receive time.
     pub clock_fault: Option<ClockFault>,
@@ -52,13 +54,49 @@ pub struct TimelineLine {
     pub mark: Option<Mark>,
 }
 
+/// What a line of the timeline records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    Opened,
+    Repeat,
+    Restore,
+    Merged,
+    Acknowledge,
+    Dispatch,
+    OnScene,
+    Resolve,
+    Close,
+    Note,
+    CallPolice,
+    Reopen,
+}
+
+impl From<ActionKind> for TimelineKind {
+    fn from(kind: ActionKind) -> TimelineKind {
+        match kind {
+            ActionKind::Acknowledge => TimelineKind::Acknowledge,
+            ActionKind::Dispatch => TimelineKind::Dispatch,
+            ActionKind::OnScene => TimelineKind::OnScene,
+            ActionKind::Resolve => TimelineKind::Resolve,
+            ActionKind::Close => TimelineKind::Close,
+            ActionKind::Note => TimelineKind::Note,
+            ActionKind::CallPolice => TimelineKind::CallPolice,
+            ActionKind::Reopen => TimelineKind::Reopen,
+            // Shelving is recorded on the point, never on an incident's timeline.
+            ActionKind::Shelve => TimelineKind::Note,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, ts_rs::TS)]
 pub struct IncidentView {
     pub id: Id,
-    /// 1, 2 or 3.
+    #[ts(type = "1 | 2 | 3")]
     pub priority: u8,
-    /// new, acknowledged, dispatched, on_scene, resolved, closed.
-    pub state: String,
+    pub state: IncidentState,
+    /// Open-ended: DC-09 codes map to the known ones (panic, fire, burglary …), and HTTP senders
+    /// name their own (watchlist_hit); procedures exist per type.
     pub alarm_type: String,
     /// The point's device, or none for a sender with no point on the map ("unmapped").
     pub point: Option<PointView>,
@@ -70,13 +108,22 @@ pub struct IncidentView {
     pub acknowledged_at: Option<i64>,
     #[ts(type = "number | null")]
     pub on_scene_at: Option<i64>,
-    /// The 5-minute on-scene target, as a time.
+    /// The 5-minute on-scene target, as a time: past it, the incident is overdue.
     #[ts(type = "number")]
     pub target_at: i64,
-    /// none, unacknowledged (louder siren, supervisor told) or overdue (call the police post).
-    pub escalation: String,
+    /// When it escalates for not being acknowledged (louder siren, supervisor told), if it still can.
+    #[ts(type = "number | null")]
+    pub unacknowledged_at: Option<i64>,
+    /// When it becomes overdue (no guard on scene by the target), if it still can.
+    #[ts(type = "number | null")]
+    pub overdue_at: Option<i64>,
+    /// Where it is in the three-level response at `version` time; the window moves it on by
+    /// comparing its clock with `unacknowledged_at` and `overdue_at`.
+    pub escalation: Escalation,
+    /// What an operator can do to it now (the panel's buttons).
+    pub allowed: Vec<ActionKind>,
     pub police_called: bool,
-    pub category: Option<String>,
+    pub category: Option<CloseCategory>,
     pub repeats: u32,
     /// Signals of this incident whose sender's clock was off (kept, ordered by receipt).
     pub clock_faults: u32,
@@ -113,8 +160,9 @@ pub enum IncidentAction {
     },
     OnScene,
     Resolve,
-    /// real, false, test, device_fault, duplicate, other
+    /// Read as text so an unknown one is refused naming the field.
     Close {
+        #[ts(type = "CloseCategory")]
         category: String,
     },
     Note {
@@ -127,16 +175,23 @@ pub enum IncidentAction {
 const NOTE_MAX: usize = 2000;
 
 fn action_line(action: &Action) -> (&'static str, Option<String>) {
-    match action {
-        Action::Acknowledge => ("acknowledge", None),
-        Action::Dispatch { guard } => ("dispatch", Some(guard.clone())),
-        Action::OnScene => ("on_scene", None),
-        Action::Resolve => ("resolve", None),
-        Action::Close { category } => ("close", Some(category.as_str().to_owned())),
-        Action::Note { text } => ("note", Some(text.clone())),
-        Action::CallPolice => ("call_police", None),
-        Action::Reopen { .. } => ("reopen", None),
-    }
+    let kind = match action {
+        Action::Acknowledge => "acknowledge",
+        Action::Dispatch { .. } => "dispatch",
+        Action::OnScene => "on_scene",
+        Action::Resolve => "resolve",
+        Action::Close { .. } => "close",
+        Action::Note { .. } => "note",
+        Action::CallPolice => "call_police",
+        Action::Reopen { .. } => "reopen",
+    };
+    let text = match action {
+        Action::Dispatch { guard } => Some(guard.clone()),
+        Action::Close { category } => Some(category.as_str().to_owned()),
+        Action::Note { text } => Some(text.clone()),
+        _ => None,
+    };
+    (kind, text)
 }
 
 impl IncidentAction {
@@ -148,8 +203,7 @@ impl IncidentAction {
             IncidentAction::Resolve => Action::Resolve,
             IncidentAction::Close { category } => Action::Close {
                 category: CloseCategory::parse(category).ok_or_else(|| {
-                    ApiError::field(
-                        "invalid",
+                    ApiError::field(ErrorCode::Invalid,
                         "category",
                         format!("{category:?} is not a close category; use real, false, test, device_fault, duplicate or other"),
                     )
@@ -157,7 +211,7 @@ impl IncidentAction {
             },
             IncidentAction::Note { text } => {
                 if text.chars().count() > NOTE_MAX {
-                    return Err(ApiError::field("invalid", "text", format!("a note has at most {NOTE_MAX} characters")));
+                    return Err(ApiError::field(ErrorCode::Invalid, "text", format!("a note has at most {NOTE_MAX} characters")));
                 }
                 Action::Note { text: text.trim().to_owned() }
             }
@@ -218,26 +272,21 @@ impl<'a> Places<'a> {
 
 fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_within_ms: i64) -> IncidentView {
     let i: Incident = stored.incident;
-    let level = match escalation(&i, now, acknowledge_within_ms) {
-        Escalation::None => "none",
-        Escalation::Unacknowledged => "unacknowledged",
-        Escalation::Overdue => "overdue",
-    };
     let timeline: Vec<TimelineLine> = i
         .timeline
         .iter()
         .map(|e| {
-            let ((kind, text), clock) = match &e.what {
-                EntryKind::Opened { clock, .. } => (("opened", None), *clock),
-                EntryKind::Repeat { clock, .. } => (("repeat", None), *clock),
-                EntryKind::Restore { clock, .. } => (("restore", None), *clock),
-                EntryKind::Acted { action } => (action_line(action), None),
-                EntryKind::Merged { other } => (("merged", Some(other.to_string())), None),
+            let (kind, text, clock) = match &e.what {
+                EntryKind::Opened { clock, .. } => (TimelineKind::Opened, None, *clock),
+                EntryKind::Repeat { clock, .. } => (TimelineKind::Repeat, None, *clock),
+                EntryKind::Restore { clock, .. } => (TimelineKind::Restore, None, *clock),
+                EntryKind::Merged { other } => (TimelineKind::Merged, Some(other.to_string()), None),
+                EntryKind::Acted { action } => (action.kind().into(), action_line(action).1, None),
             };
             TimelineLine {
                 at: e.at,
                 by: e.by.clone(),
-                kind: kind.to_owned(),
+                kind,
                 text,
                 clock_fault: clock.map(|c| c.fault),
                 sent_at: clock.map(|c| c.sent_at),
@@ -245,10 +294,11 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
             }
         })
         .collect();
+    let (unacknowledged_at, overdue_at) = escalation_times(&i, acknowledge_within_ms);
     IncidentView {
         id: i.id,
         priority: i.priority.level(),
-        state: i.state.as_str().to_owned(),
+        state: i.state,
         alarm_type: i.alarm_type.clone(),
         point,
         point_key: i.point.clone(),
@@ -256,9 +306,12 @@ fn view(stored: StoredIncident, point: Option<PointView>, now: i64, acknowledge_
         acknowledged_at: i.acknowledged_at,
         on_scene_at: i.on_scene_at,
         target_at: i.opened_at + vigil_domain::incident::ON_SCENE_TARGET_MS,
-        escalation: level.to_owned(),
-        police_called: timeline.iter().any(|l| l.kind == "call_police"),
-        category: i.category.map(|c| c.as_str().to_owned()),
+        unacknowledged_at,
+        overdue_at,
+        escalation: escalation(&i, now, acknowledge_within_ms),
+        allowed: allowed_actions(&i),
+        police_called: timeline.iter().any(|l| l.kind == TimelineKind::CallPolice && l.mark.is_none()),
+        category: i.category,
         repeats: i.repeats,
         clock_faults: i.clock_faults,
         needs_review: i.needs_review,
@@ -296,8 +349,9 @@ impl Workstation {
     /// One incident with its procedure (in `language`) and the cameras to look at.
     pub fn incident_detail(&self, id: Id, language: &str) -> Result<IncidentDetail, ApiError> {
         let store = self.store();
-        let stored =
-            store.incident(id)?.ok_or_else(|| ApiError::new("not_found", format!("incident {id} does not exist")))?;
+        let stored = store
+            .incident(id)?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("incident {id} does not exist")))?;
         let language = if language.starts_with("zh") { "zh-CN" } else { "en" };
         let steps = store.sop_steps(&stored.incident.alarm_type, language)?;
         let places = Places::new(&store);
@@ -362,12 +416,15 @@ impl Workstation {
         })?;
         let current = match outcome {
             Outcome::Done(current) => current,
-            Outcome::Refused(e) => return Err(ApiError::new("refused", e.to_string())),
-            Outcome::Missing => return Err(ApiError::new("not_found", format!("incident {id} does not exist"))),
+            Outcome::Refused(e) => return Err(ApiError::refused(&e)),
+            Outcome::Missing => {
+                return Err(ApiError::new(ErrorCode::NotFound, format!("incident {id} does not exist")))
+            }
         };
         let store = self.store();
-        let stored =
-            store.incident(current)?.ok_or_else(|| ApiError::new("not_found", format!("incident {id} is gone")))?;
+        let stored = store
+            .incident(current)?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("incident {id} is gone")))?;
         let places = Places::new(&store);
         let point = places.point(stored.device_id);
         Ok(view(stored, point, now, self.acknowledge_within_ms()))
@@ -381,10 +438,14 @@ impl Workstation {
         let stored = self
             .store()
             .incident(incident)?
-            .ok_or_else(|| ApiError::new("not_found", format!("incident {incident} does not exist")))?;
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("incident {incident} does not exist")))?;
         let until = now + i64::from(minutes) * 60_000;
         let shelf = shelve(&actor, &stored.incident.point, now, until, reason.trim()).map_err(|e| {
-            ApiError::field("refused", if reason.trim().is_empty() { "reason" } else { "minutes" }, e.to_string())
+            ApiError::field(
+                ErrorCode::Refused,
+                if reason.trim().is_empty() { "reason" } else { "minutes" },
+                e.to_string(),
+            )
         })?;
         let event = vigil_store::AuditEvent {
             actor: actor.name.clone(),
@@ -412,11 +473,15 @@ impl Workstation {
     ) -> Result<(), ApiError> {
         let actor = self.actor(who, Need::Administrator)?;
         if !matches!(language, "zh-CN" | "en") {
-            return Err(ApiError::field("invalid", "language", "procedures are written in zh-CN or en"));
+            return Err(ApiError::field(ErrorCode::Invalid, "language", "procedures are written in zh-CN or en"));
         }
         let steps: Vec<String> = steps.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
         if steps.is_empty() || steps.len() > 30 || steps.iter().any(|s| s.chars().count() > 300) {
-            return Err(ApiError::field("invalid", "steps", "a procedure has 1 to 30 steps of at most 300 characters"));
+            return Err(ApiError::field(
+                ErrorCode::Invalid,
+                "steps",
+                "a procedure has 1 to 30 steps of at most 300 characters",
+            ));
         }
         let subject = format!("{alarm_type}/{language}");
         let event = vigil_store::AuditEvent {
@@ -527,7 +592,7 @@ mod tests {
             ws.act_on_incident(who, id, &IncidentAction::Close { category: "bogus".into() }).expect_err("bad category");
         assert_eq!(bad.field.as_deref(), Some("category"));
         let closed = ws.act_on_incident(who, id, &IncidentAction::Close { category: "false".into() }).expect("close");
-        assert_eq!((closed.state.as_str(), closed.category.as_deref()), ("closed", Some("false")));
+        assert_eq!((closed.state, closed.category), (IncidentState::Closed, Some(CloseCategory::False)));
         assert!(ws.incidents(None, 100).expect("open list").is_empty());
         assert_eq!(
             ws.search("OPD-1F-ALM-001", 1).expect("search")[0].status.as_str(),
@@ -669,7 +734,7 @@ mod tests {
         let repaired = ws.store().rebuild(true).expect("repair");
         assert!(repaired.repaired);
         assert!(ws.store().rebuild(false).expect("check").differences.is_empty(), "repaired from the log");
-        assert_eq!(ws.incident_detail(id, "en").expect("detail").incident.state, "closed");
+        assert_eq!(ws.incident_detail(id, "en").expect("detail").incident.state, IncidentState::Closed);
     }
 
     #[test]
@@ -739,6 +804,11 @@ mod tests {
         let refused = ws.act_on_incident(who, id, &IncidentAction::OnScene).expect_err("not dispatched");
         assert_eq!(refused.code, "refused");
         assert!(refused.message.contains("marked on scene"), "{}", refused.message);
+        assert_eq!(
+            refused.refusal,
+            Some(crate::Refusal::NotNow { state: IncidentState::New, action: "marked on scene".into() }),
+            "the reason is typed, not only text"
+        );
         assert_eq!(ws.with_store(|s| s.event_count()).expect("count"), before, "nothing stored");
     }
 }

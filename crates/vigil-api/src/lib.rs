@@ -13,11 +13,12 @@ mod plan_import;
 mod session;
 mod settings;
 mod settings_view;
+pub mod shell;
 mod workstation;
 
 pub use cameras::LinkedCamera;
-pub use error::ApiError;
-pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, PointView, TimelineLine};
+pub use error::{ApiError, ErrorCode, Refusal};
+pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, PointView, TimelineKind, TimelineLine};
 pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 pub use plan_import::{inspect_plan, PlanImportError};
 pub use session::{Need, SessionToken, SessionView};

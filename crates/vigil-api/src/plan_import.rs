@@ -26,15 +26,16 @@ pub enum PlanImportError {
 
 impl PlanImportError {
     /// A stable code for programs and tests.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::ErrorCode {
+        use crate::ErrorCode;
         match self {
-            PlanImportError::Empty => "plan_empty",
-            PlanImportError::TooLarge { .. } => "plan_too_large",
-            PlanImportError::NotAnImage => "plan_not_an_image",
-            PlanImportError::Damaged { .. } => "plan_damaged",
-            PlanImportError::TooManyPixels { .. } => "plan_too_many_pixels",
-            PlanImportError::SvgWithoutSize => "plan_svg_without_size",
-            PlanImportError::SvgActiveContent(_) => "plan_svg_active_content",
+            PlanImportError::Empty => ErrorCode::PlanEmpty,
+            PlanImportError::TooLarge { .. } => ErrorCode::PlanTooLarge,
+            PlanImportError::NotAnImage => ErrorCode::PlanNotAnImage,
+            PlanImportError::Damaged { .. } => ErrorCode::PlanDamaged,
+            PlanImportError::TooManyPixels { .. } => ErrorCode::PlanTooManyPixels,
+            PlanImportError::SvgWithoutSize => ErrorCode::PlanSvgWithoutSize,
+            PlanImportError::SvgActiveContent(_) => ErrorCode::PlanSvgActiveContent,
         }
     }
 }

@@ -4,7 +4,7 @@
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use vigil_domain::incident::{Actor, Role};
 
-use crate::{ApiError, Workstation};
+use crate::{ApiError, ErrorCode, Workstation};
 
 /// After this many wrong PINs in a row for one name, logins for it wait [`LOCKOUT_MS`].
 const MAX_FAILURES: u32 = 5;
@@ -15,8 +15,7 @@ const LOCKOUT_MS: i64 = 30_000;
 pub struct SessionView {
     pub name: String,
     pub full_name: String,
-    /// "operator", "supervisor" or "administrator".
-    pub role: String,
+    pub role: Role,
     /// Locked after inactivity: alarms still show and sound, actions wait for the PIN.
     pub locked: bool,
     #[ts(type = "number")]
@@ -38,7 +37,7 @@ impl Session {
         SessionView {
             name: self.name.clone(),
             full_name: self.full_name.clone(),
-            role: role_name(self.role).to_owned(),
+            role: self.role,
             locked: self.locked,
             since: self.since,
         }
@@ -46,19 +45,7 @@ impl Session {
 }
 
 pub(crate) fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Operator => "operator",
-        Role::Supervisor => "supervisor",
-        Role::Administrator => "administrator",
-    }
-}
-
-fn domain_role(role: vigil_store::Role) -> Role {
-    match role {
-        vigil_store::Role::Operator => Role::Operator,
-        vigil_store::Role::Supervisor => Role::Supervisor,
-        vigil_store::Role::Administrator => Role::Administrator,
-    }
+    role.as_str()
 }
 
 /// How much an action asks of the person doing it.
@@ -78,7 +65,7 @@ fn pin_matches(hash: &str, pin: &str) -> bool {
 }
 
 fn wrong_pin() -> ApiError {
-    ApiError::field("login_failed", "pin", "the name or the PIN is wrong")
+    ApiError::field(ErrorCode::LoginFailed, "pin", "the name or the PIN is wrong")
 }
 
 /// Who is acting: the handle a login returns. The window holds one for the operator at its seat;
@@ -117,10 +104,10 @@ impl Workstation {
     ) -> Result<(SessionToken, SessionView), ApiError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(ApiError::field("invalid", "name", "type your login name (at most 64 characters)"));
+            return Err(ApiError::field(ErrorCode::Invalid, "name", "type your login name (at most 64 characters)"));
         }
         if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ApiError::field("invalid", "pin", "a PIN is 4 to 12 digits"));
+            return Err(ApiError::field(ErrorCode::Invalid, "pin", "a PIN is 4 to 12 digits"));
         }
         let now = vigil_store::Store::now_ms();
         {
@@ -129,7 +116,7 @@ impl Workstation {
                 let wait = last + LOCKOUT_MS - now;
                 if *count >= MAX_FAILURES && wait > 0 {
                     return Err(ApiError::field(
-                        "login_throttled",
+                        ErrorCode::LoginThrottled,
                         "pin",
                         format!("too many wrong PINs for {name}; try again in {} s", (wait + 999) / 1000),
                     ));
@@ -152,7 +139,7 @@ impl Workstation {
         let session = Session {
             name: account.name.clone(),
             full_name: account.full_name.clone(),
-            role: domain_role(account.role),
+            role: account.role,
             pin_hash: account.pin_hash.clone(),
             since: now,
             locked: false,
@@ -194,7 +181,8 @@ impl Workstation {
 
     /// Unlocks with the PIN of whoever the session is. (Another person logs in instead: a hand-over.)
     pub fn unlock(&self, who: SessionToken, pin: &str) -> Result<SessionView, ApiError> {
-        let session = self.current(who).ok_or_else(|| ApiError::new("login_required", "nobody is logged in"))?;
+        let session =
+            self.current(who).ok_or_else(|| ApiError::new(ErrorCode::LoginRequired, "nobody is logged in"))?;
         if !pin_matches(&session.pin_hash, pin) {
             self.record_as(&session.name, "unlock.failed", &session.name, serde_json::json!({}))?;
             return Err(wrong_pin());
@@ -202,7 +190,7 @@ impl Workstation {
         let view = {
             let mut sessions = self.sessions();
             let Some(current) = sessions.get_mut(&who) else {
-                return Err(ApiError::new("login_required", "nobody is logged in"));
+                return Err(ApiError::new(ErrorCode::LoginRequired, "nobody is logged in"));
             };
             current.locked = false;
             current.view()
@@ -228,10 +216,10 @@ impl Workstation {
     /// check of every action goes through here.
     pub(crate) fn actor(&self, who: SessionToken, need: Need) -> Result<Actor, ApiError> {
         let session = self.current(who).ok_or_else(|| {
-            ApiError::new("login_required", "log in first: every action is recorded with its operator")
+            ApiError::new(ErrorCode::LoginRequired, "log in first: every action is recorded with its operator")
         })?;
         if session.locked {
-            return Err(ApiError::new("locked", "the console is locked; type your PIN to go on"));
+            return Err(ApiError::new(ErrorCode::Locked, "the console is locked; type your PIN to go on"));
         }
         let allowed = match need {
             Need::Operator => true,
@@ -244,7 +232,7 @@ impl Workstation {
                 _ => "an administrator",
             };
             return Err(ApiError::new(
-                "forbidden",
+                ErrorCode::Forbidden,
                 format!("only {who} may do this; {} is {}", session.name, role_name(session.role)),
             ));
         }
@@ -266,7 +254,7 @@ mod tests {
         assert_eq!(ws.login("nobody", "2468", None).expect_err("unknown").code, "login_failed");
         assert_eq!(ws.login("demo-operator", "24x8", None).expect_err("letters").field.as_deref(), Some("pin"));
         let (op, s) = ws.login("demo-operator", "2468", None).expect("login");
-        assert_eq!((s.name.as_str(), s.role.as_str(), s.locked), ("demo-operator", "operator", false));
+        assert_eq!((s.name.as_str(), s.role, s.locked), ("demo-operator", Role::Operator, false));
         assert!(ws.actor(op, Need::Operator).is_ok());
         assert_eq!(ws.actor(op, Need::Supervisor).expect_err("operator").code, "forbidden");
         ws.lock(op).expect("lock");

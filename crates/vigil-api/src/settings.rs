@@ -185,7 +185,8 @@ pub fn new_token() -> String {
 /// The settings file as first written: every setting with its default and what it does.
 pub fn default_file(intake_token: &str, read_token: &str, accounts: &[Dc09Account]) -> String {
     let mut s = format!(
-        r#"# Vigil workstation settings. Read at start; restart the console after a change.
+        r#"# Vigil workstation settings. Read at start. DC-09 accounts and keys, tokens and the [intake]
+# window take effect within seconds of a change; listen addresses, [ui] and [incidents] at restart.
 # Lines starting with '#' are comments. Sections Vigil does not know are ignored.
 
 [ui]

@@ -12,7 +12,7 @@ use vigil_store::{DeviceMove, PlanImage, Store, Writer};
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, SearchHit, SiteView};
 use crate::plan_import::inspect_plan;
 use crate::session::{Need, SessionToken};
-use crate::{ApiError, Settings};
+use crate::{ApiError, ErrorCode, Settings};
 
 /// A new position for a device, as the map's edit mode sends it.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, ts_rs::TS)]
@@ -63,7 +63,7 @@ impl Workstation {
 
     fn open_with(dir: &Path, read_only: bool) -> Result<Workstation, ApiError> {
         std::fs::create_dir_all(dir).map_err(|e| {
-            ApiError::new("storage", format!("cannot create the data directory {}: {e}", dir.display()))
+            ApiError::new(ErrorCode::Storage, format!("cannot create the data directory {}: {e}", dir.display()))
         })?;
         let settings = Settings::load_or_create(dir)?;
         let store = Store::open(&dir.join(DATABASE_FILE))?;
@@ -89,7 +89,10 @@ impl Workstation {
     /// The workstation's one writer (the engine commits through it too).
     pub fn writer(&self) -> Result<&Writer, ApiError> {
         if self.read_only {
-            return Err(ApiError::new("read_only", "this handle only reads; the workstation writes through its own"));
+            return Err(ApiError::new(
+                ErrorCode::ReadOnly,
+                "this handle only reads; the workstation writes through its own",
+            ));
         }
         if let Some(w) = self.writer.get() {
             return Ok(w);
@@ -159,14 +162,15 @@ impl Workstation {
     pub fn create_demo(&self, options: DemoOptions) -> Result<DemoSummary, ApiError> {
         if !self.is_empty()? {
             return Err(ApiError::new(
-                "not_empty",
+                ErrorCode::NotEmpty,
                 "this workstation already has a hospital; the demo is only offered on an empty one",
             ));
         }
-        let hospital = vigil_demo::generate(options).map_err(|e| ApiError::field("invalid", "scale", e.to_string()))?;
+        let hospital =
+            vigil_demo::generate(options).map_err(|e| ApiError::field(ErrorCode::Invalid, "scale", e.to_string()))?;
         let mut store = self.store();
         let summary = vigil_demo::store_hospital(&mut store, &hospital, options)
-            .map_err(|e| ApiError::new("storage", e.to_string()))?;
+            .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
         drop(store);
         self.record_as(
             NO_LOGIN,
@@ -243,11 +247,10 @@ impl Workstation {
         let device = store.device(id)?;
         let floor = store.floor(device.floor_id)?;
         let building = find_building(&store.buildings()?, floor.building_id)?;
-        let site = store
-            .sites()?
-            .into_iter()
-            .find(|s| s.id == building.site_id)
-            .ok_or_else(|| ApiError::new("not_found", format!("the site of {} is missing", building.code)))?;
+        let site =
+            store.sites()?.into_iter().find(|s| s.id == building.site_id).ok_or_else(|| {
+                ApiError::new(ErrorCode::NotFound, format!("the site of {} is missing", building.code))
+            })?;
         let counts = store
             .floor_device_counts()?
             .into_iter()
@@ -266,7 +269,7 @@ impl Workstation {
     /// Devices whose code or name contains `text`, exact code first.
     pub fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>, ApiError> {
         if text.chars().count() > 100 {
-            return Err(ApiError::field("invalid", "text", "search text is at most 100 characters"));
+            return Err(ApiError::field(ErrorCode::Invalid, "text", "search text is at most 100 characters"));
         }
         let store = self.store();
         let devices = store.search_devices(text, limit.clamp(1, SEARCH_LIMIT_MAX))?;
@@ -300,7 +303,9 @@ impl Workstation {
 
     /// The plan image under a floor or a site's campus view.
     pub fn plan_image(&self, owner: Id) -> Result<PlanImage, ApiError> {
-        self.store().plan_image(owner)?.ok_or_else(|| ApiError::new("not_found", format!("no plan image for {owner}")))
+        self.store()
+            .plan_image(owner)?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no plan image for {owner}")))
     }
 
     /// Replaces a floor's plan with an uploaded image after checking it; a refused file changes nothing.
@@ -331,7 +336,7 @@ impl Workstation {
     pub fn move_devices(&self, who: SessionToken, moves: &[DeviceMoveInput]) -> Result<usize, ApiError> {
         let actor = self.actor(who, Need::Administrator)?;
         if moves.len() > 100_000 {
-            return Err(ApiError::field("invalid", "moves", "at most 100,000 devices can be moved at once"));
+            return Err(ApiError::field(ErrorCode::Invalid, "moves", "at most 100,000 devices can be moved at once"));
         }
         let moves: Vec<DeviceMove> = moves.iter().map(|m| DeviceMove { id: m.id, x: m.x, y: m.y }).collect();
         let audit = self.audit_as(
@@ -355,7 +360,7 @@ impl Workstation {
     pub fn set_language(&self, who: SessionToken, language: &str) -> Result<(), ApiError> {
         if !matches!(language, "zh-CN" | "en") {
             return Err(ApiError::field(
-                "invalid",
+                ErrorCode::Invalid,
                 "language",
                 format!("{language:?} is not a console language; use zh-CN or en"),
             ));
@@ -379,7 +384,7 @@ fn find_building(buildings: &[Building], id: Id) -> Result<Building, ApiError> {
         .iter()
         .find(|b| b.id == id)
         .cloned()
-        .ok_or_else(|| ApiError::new("not_found", format!("building {id} does not exist")))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("building {id} does not exist")))
 }
 
 fn floor_view(floor: &Floor, counts: DeviceCounts, active_alarms: u32) -> FloorView {
@@ -456,7 +461,7 @@ pub(crate) mod tests {
         assert_eq!(ws.import_floor_plan(who, floor_id, svg).expect_err("operator").code, "forbidden");
         let who = ws.login("demo-admin", "2468", None).expect("login").0;
         let error = ws.import_floor_plan(who, floor_id, b"not an image".to_vec()).expect_err("refused");
-        assert_eq!((error.code.as_str(), error.field.as_deref()), ("plan_not_an_image", Some("image")));
+        assert_eq!((error.code, error.field.as_deref()), (ErrorCode::PlanNotAnImage, Some("image")));
         assert_eq!(ws.plan_image(floor_id).expect("plan"), before);
 
         let svg =

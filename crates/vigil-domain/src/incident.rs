@@ -34,7 +34,7 @@ impl Priority {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentState {
     New,
@@ -59,7 +59,7 @@ impl IncidentState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Operator,
@@ -67,8 +67,25 @@ pub enum Role {
     Administrator,
 }
 
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Operator, Role::Supervisor, Role::Administrator];
+
+    /// The name the store, the API and the console use (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+            Role::Administrator => "administrator",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
 /// What an incident turned out to be, chosen when closing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseCategory {
     Real,
@@ -482,7 +499,8 @@ pub fn shelve(actor: &Actor, point: &str, from: i64, until: i64, reason: &str) -
 }
 
 /// The three-level response (三级响应) an incident is at now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
 pub enum Escalation {
     /// Within its times.
     None,
@@ -502,6 +520,76 @@ pub fn escalation(incident: &Incident, now: i64, acknowledge_within_ms: i64) -> 
         Escalation::Unacknowledged
     } else {
         Escalation::None
+    }
+}
+
+/// When an incident reaches each level of the three-level response, if it still can: the window
+/// compares these with its clock between reloads instead of repeating the rules.
+pub fn escalation_times(incident: &Incident, acknowledge_within_ms: i64) -> (Option<i64>, Option<i64>) {
+    if matches!(incident.state, IncidentState::Closed | IncidentState::Resolved) || incident.on_scene_at.is_some() {
+        return (None, None);
+    }
+    let unacknowledged = incident.acknowledged_at.is_none().then_some(incident.opened_at + acknowledge_within_ms);
+    (unacknowledged, Some(incident.opened_at + ON_SCENE_TARGET_MS))
+}
+
+/// What an operator can do to an incident, one per kind of action (and the console's panel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Acknowledge,
+    Dispatch,
+    OnScene,
+    Resolve,
+    Close,
+    Note,
+    CallPolice,
+    Reopen,
+    Shelve,
+}
+
+/// The actions an incident in its state allows now, whoever asks (roles are checked when one is
+/// taken: reopening needs a supervisor). The console shows exactly these; `act` is the same rule.
+pub fn allowed_actions(incident: &Incident) -> Vec<ActionKind> {
+    use IncidentState::*;
+    let police_called =
+        incident.timeline.iter().any(|e| e.mark.is_none() && e.what == EntryKind::Acted { action: Action::CallPolice });
+    let mut out = Vec::new();
+    match incident.state {
+        New => out.extend([ActionKind::Acknowledge, ActionKind::Dispatch]),
+        Acknowledged | Dispatched => out.push(ActionKind::Dispatch),
+        _ => {}
+    }
+    match incident.state {
+        Dispatched => out.push(ActionKind::OnScene),
+        OnScene => out.push(ActionKind::Resolve),
+        _ => {}
+    }
+    if incident.state == Closed {
+        out.extend([ActionKind::Note, ActionKind::Reopen]);
+    } else {
+        out.push(ActionKind::Close);
+        out.push(ActionKind::Note);
+        if !police_called {
+            out.push(ActionKind::CallPolice);
+        }
+        out.push(ActionKind::Shelve);
+    }
+    out
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Acknowledge => ActionKind::Acknowledge,
+            Action::Dispatch { .. } => ActionKind::Dispatch,
+            Action::OnScene => ActionKind::OnScene,
+            Action::Resolve => ActionKind::Resolve,
+            Action::Close { .. } => ActionKind::Close,
+            Action::Note { .. } => ActionKind::Note,
+            Action::CallPolice => ActionKind::CallPolice,
+            Action::Reopen { .. } => ActionKind::Reopen,
+        }
     }
 }
 
@@ -729,6 +817,28 @@ mod tests {
                     }
                     Err(_) => prop_assert_eq!(&incident, &before),
                 }
+            }
+        }
+
+        #[test]
+        fn the_actions_offered_are_the_ones_act_takes(actions in proptest::collection::vec(any_action(), 0..30)) {
+            let sup = Actor { name: "李强".into(), role: Role::Supervisor };
+            let mut incident = opened(&signal("P", 0, Priority::P1, false));
+            for (t, action) in actions.iter().enumerate() {
+                let offered = allowed_actions(&incident);
+                let took = act(&incident, &sup, action, t as i64 + 1);
+                let valid_input = match action {
+                    Action::Dispatch { guard } => !guard.trim().is_empty(),
+                    Action::Note { text } => !text.trim().is_empty(),
+                    Action::Close { category: CloseCategory::Real } => matches!(incident.state, IncidentState::OnScene | IncidentState::Resolved),
+                    _ => true,
+                };
+                let acknowledged_again = *action == Action::Acknowledge && !matches!(incident.state, IncidentState::New | IncidentState::Closed);
+                let police_again = *action == Action::CallPolice && !offered.contains(&ActionKind::CallPolice) && incident.state != IncidentState::Closed;
+                if valid_input && !acknowledged_again && !police_again {
+                    prop_assert_eq!(offered.contains(&action.kind()), took.is_ok(), "{:?} in {:?}", action, incident.state);
+                }
+                if let Ok(next) = took { incident = next; }
             }
         }
 

@@ -33,27 +33,8 @@ CREATE TABLE accounts (
 "#,
 }];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Operator,
-    Supervisor,
-    Administrator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Operator => "operator",
-            Role::Supervisor => "supervisor",
-            Role::Administrator => "administrator",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        [Role::Operator, Role::Supervisor, Role::Administrator].into_iter().find(|r| r.as_str() == text)
-    }
-}
+/// An account's role: the domain's one `Role`, as the store keeps it (its name).
+pub use vigil_domain::incident::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guard {

@@ -1,40 +1,23 @@
 //! Start-up state, language and the first-run demo.
 
-use serde::Serialize;
 use tauri::State;
+use vigil_api::shell::{EngineStatus, Language, Startup};
 use vigil_api::ApiError;
 use vigil_demo::DemoOptions;
 
 use crate::state::AppState;
 
-#[derive(Serialize)]
-pub struct Startup {
-    data_dir: String,
-    /// Why the console cannot run, shown instead of it.
-    error: Option<ApiError>,
-    /// No hospital yet: the window offers the demo.
-    empty: bool,
-    /// "zh-CN" or "en": the operator's last choice, else vigil.toml, else the system locale.
-    language: String,
-    /// Lock after this many minutes without a key or a click; 0 = never.
-    lock_after_minutes: u32,
-    /// Unacknowledged longer than this: louder siren, supervisor notified.
-    acknowledge_within_seconds: u32,
-}
-
 /// Where the alarm receivers listen, or why they do not.
 #[tauri::command]
-pub async fn engine_status(state: State<'_, AppState>) -> Result<serde_json::Value, ApiError> {
+pub async fn engine_status(state: State<'_, AppState>) -> Result<EngineStatus, ApiError> {
     let status = state.engine.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let received = state
+    let acknowledged = state
         .running
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .as_ref()
         .map(|e| vigil_engine::Stats::get(&e.stats().frames_acknowledged));
-    let mut value = serde_json::to_value(status).unwrap_or_default();
-    value["acknowledged"] = serde_json::json!(received);
-    Ok(value)
+    Ok(EngineStatus { state: status, acknowledged })
 }
 
 fn system_language() -> String {
@@ -44,6 +27,10 @@ fn system_language() -> String {
     } else {
         "en".into()
     }
+}
+
+fn language_of(tag: &str) -> Language {
+    Language::from_tag(tag)
 }
 
 /// The console's language: the operator's last choice, else vigil.toml, else the system locale.
@@ -62,7 +49,7 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
                 data_dir,
                 error: Some(error),
                 empty: false,
-                language: system_language(),
+                language: language_of(&system_language()),
                 lock_after_minutes: 0,
                 acknowledge_within_seconds: 60,
             })
@@ -73,7 +60,7 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
         data_dir,
         error: state.startup_error.clone(),
         empty: ws.is_empty()?,
-        language,
+        language: language_of(&language),
         lock_after_minutes: ws.settings().ui.lock_after_minutes,
         acknowledge_within_seconds: ws.settings().incidents.acknowledge_within_seconds,
     })

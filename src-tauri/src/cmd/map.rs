@@ -3,7 +3,7 @@
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use uuid::Uuid;
-use vigil_api::{ApiError, DeviceDetail, DeviceMoveInput, FloorDevices, FloorView, Overview, SearchHit};
+use vigil_api::{ApiError, DeviceDetail, DeviceMoveInput, ErrorCode, FloorDevices, FloorView, Overview, SearchHit};
 
 use crate::state::AppState;
 
@@ -39,9 +39,9 @@ pub async fn import_floor_plan(state: State<'_, AppState>, request: Request<'_>)
         .get("floor-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Uuid::parse_str(v).ok())
-        .ok_or_else(|| ApiError::field("invalid", "floor_id", "say which floor the plan is for"))?;
+        .ok_or_else(|| ApiError::field(ErrorCode::Invalid, "floor_id", "say which floor the plan is for"))?;
     let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(ApiError::field("invalid", "image", "send the image file's bytes as the body"));
+        return Err(ApiError::field(ErrorCode::Invalid, "image", "send the image file's bytes as the body"));
     };
     state.workstation()?.import_floor_plan(state.who(), floor_id, bytes.clone())
 }

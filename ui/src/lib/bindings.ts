@@ -90,13 +90,17 @@ export type PlacedDevice = { id: string, x: number, y: number, };
 
 export type DeviceMoveInput = { id: string, x: number, y: number, };
 
-export type ApiError = { code: string, message: string, field: string | null, };
+export type ErrorCode = "invalid" | "refused" | "not_found" | "login_required" | "login_failed" | "login_throttled" | "locked" | "forbidden" | "not_empty" | "read_only" | "not_started" | "settings" | "storage" | "newer_database" | "corrupt_database" | "not_a_vigil_database" | "plan_empty" | "plan_too_large" | "plan_not_an_image" | "plan_damaged" | "plan_too_many_pixels" | "plan_svg_without_size" | "plan_svg_active_content";
 
-export type SessionView = { name: string, full_name: string, 
+export type Refusal = { "reason": "not_now", state: IncidentState, action: string, } | { "reason": "needs_supervisor", what: string, } | { "reason": "real_needs_on_scene" } | { "reason": "empty_note" } | { "reason": "no_guard" };
+
+export type ApiError = { code: ErrorCode, message: string, field: string | null, 
 /**
- * "operator", "supervisor" or "administrator".
+ * For `refused`: the reason, typed.
  */
-role: string, 
+refusal: Refusal | null, };
+
+export type SessionView = { name: string, full_name: string, role: Role, 
 /**
  * Locked after inactivity: alarms still show and sound, actions wait for the PIN.
  */
@@ -112,17 +116,25 @@ export type ClockFault = "ahead" | "behind";
 
 export type Mark = "second_close" | "late" | "not_applicable";
 
+export type Role = "operator" | "supervisor" | "administrator";
+
+export type IncidentState = "new" | "acknowledged" | "dispatched" | "on_scene" | "resolved" | "closed";
+
+export type CloseCategory = "real" | "false" | "test" | "device_fault" | "duplicate" | "other";
+
+export type Escalation = "none" | "unacknowledged" | "overdue";
+
+export type ActionKind = "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen" | "shelve";
+
+export type TimelineKind = "opened" | "repeat" | "restore" | "merged" | "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen";
+
 export type TimelineLine = { at: number, 
 /**
  * Who did it; none for what a sender reported.
  */
-by: string | null, 
+by: string | null, kind: TimelineKind, 
 /**
- * opened, repeat, restore, acknowledge, dispatch, on_scene, resolve, close, note, call_police, reopen.
- */
-kind: string, 
-/**
- * The guard dispatched, the close category, the note.
+ * The guard dispatched, the close category, the note, the incident merged with.
  */
 text: string | null, 
 /**
@@ -139,15 +151,12 @@ sent_at: number | null,
  */
 mark: Mark | null, };
 
-export type IncidentView = { id: string, 
+export type IncidentView = { id: string, priority: 1 | 2 | 3, state: IncidentState, 
 /**
- * 1, 2 or 3.
+ * Open-ended: DC-09 codes map to the known ones (panic, fire, burglary …), and HTTP senders
+ * name their own (watchlist_hit); procedures exist per type.
  */
-priority: number, 
-/**
- * new, acknowledged, dispatched, on_scene, resolved, closed.
- */
-state: string, alarm_type: string, 
+alarm_type: string, 
 /**
  * The point's device, or none for a sender with no point on the map ("unmapped").
  */
@@ -157,13 +166,26 @@ point: PointView | null,
  */
 point_key: string, opened_at: number, acknowledged_at: number | null, on_scene_at: number | null, 
 /**
- * The 5-minute on-scene target, as a time.
+ * The 5-minute on-scene target, as a time: past it, the incident is overdue.
  */
 target_at: number, 
 /**
- * none, unacknowledged (louder siren, supervisor told) or overdue (call the police post).
+ * When it escalates for not being acknowledged (louder siren, supervisor told), if it still can.
  */
-escalation: string, police_called: boolean, category: string | null, repeats: number, 
+unacknowledged_at: number | null, 
+/**
+ * When it becomes overdue (no guard on scene by the target), if it still can.
+ */
+overdue_at: number | null, 
+/**
+ * Where it is in the three-level response at `version` time; the window moves it on by
+ * comparing its clock with `unacknowledged_at` and `overdue_at`.
+ */
+escalation: Escalation, 
+/**
+ * What an operator can do to it now (the panel's buttons).
+ */
+allowed: Array<ActionKind>, police_called: boolean, category: CloseCategory | null, repeats: number, 
 /**
  * Signals of this incident whose sender's clock was off (kept, ordered by receipt).
  */
@@ -187,7 +209,57 @@ steps: Array<string>, cameras: Array<LinkedCamera>, police_post: string, };
 
 export type GuardView = { badge: string, name: string, };
 
-export type IncidentAction = { "action": "acknowledge" } | { "action": "dispatch", guard: string, } | { "action": "on_scene" } | { "action": "resolve" } | { "action": "close", category: string, } | { "action": "note", text: string, } | { "action": "call_police" } | { "action": "reopen" };
+export type IncidentAction = { "action": "acknowledge" } | { "action": "dispatch", guard: string, } | { "action": "on_scene" } | { "action": "resolve" } | { "action": "close", category: CloseCategory, } | { "action": "note", text: string, } | { "action": "call_police" } | { "action": "reopen" };
+
+export type Language = "zh-CN" | "en";
+
+export type Startup = { data_dir: string, 
+/**
+ * Why the console cannot run, shown instead of it.
+ */
+error: ApiError | null, 
+/**
+ * No hospital yet: the window offers the demo.
+ */
+empty: boolean, 
+/**
+ * The operator's last choice, else vigil.toml, else the system locale.
+ */
+language: Language, 
+/**
+ * Lock after this many minutes without a key or a click; 0 = never.
+ */
+lock_after_minutes: number, 
+/**
+ * Unacknowledged longer than this: louder siren, supervisor notified.
+ */
+acknowledge_within_seconds: number, };
+
+export type EngineState = { "state": "starting" } | { "state": "off" } | { "state": "listening", dc09_tcp: string | null, dc09_udp: string | null, http: string | null, } | { "state": "failed", message: string, };
+
+export type EngineStatus = { acknowledged: number | null, } & ({ "state": "starting" } | { "state": "off" } | { "state": "listening", dc09_tcp: string | null, dc09_udp: string | null, http: string | null, } | { "state": "failed", message: string, });
+
+export type SirenStatus = { 
+/**
+ * The priority sounding, if any.
+ */
+playing: 1 | 2 | 3 | null, loud: boolean, 
+/**
+ * How much longer the siren stays silenced, in ms (0 when not).
+ */
+silenced_for_ms: number, };
+
+export type IncidentChange = { incident_id: string, device_id: string | null, priority: 1 | 2 | 3, 
+/**
+ * A new incident, rather than a repeat or restore folded into one.
+ */
+opened: boolean, 
+/**
+ * When the signal was received (ms since the epoch): where an alarm's latency starts.
+ */
+received_at: number, };
+
+export type IncidentNews = { changes: Array<IncidentChange>, open: Array<IncidentView>, };
 
 export type Dc09AccountView = { account: string, 
 /**
@@ -215,6 +287,10 @@ export type SettingsView = {
  */
 file: string, 
 /**
+ * Why the file as it is now cannot be read (the accounts are then those read at start).
+ */
+file_error: string | null, 
+/**
  * DC-09 over TCP as configured; none when turned off. The engine's status says what it bound.
  */
 dc09_tcp: string | null, 
@@ -231,6 +307,6 @@ http_listen: string | null,
  */
 supervision_seconds: number, 
 /**
- * In the order of the account numbers.
+ * In the order of the account numbers, as the file lists them now.
  */
 accounts: Array<Dc09AccountView>, incidents: IncidentSettingsView, };

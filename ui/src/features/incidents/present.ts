@@ -1,6 +1,6 @@
 // How an incident reads on screen: its type, place and timers, in the console's language.
 
-import type { IncidentView, TimelineLine } from "../../lib/bindings";
+import type { Escalation, IncidentView, TimelineLine } from "../../lib/bindings";
 import { label, t, type MessageKey } from "../../lib/i18n";
 import { duration } from "./keys";
 
@@ -29,10 +29,11 @@ export function timerText(i: IncidentView, now: number): string {
 }
 
 /** The escalation level now, from the engine's view and the clock (the list ticks between reloads). */
-export function escalationNow(i: IncidentView, now: number, acknowledgeWithinMs: number): "none" | "unacknowledged" | "overdue" {
-  if (i.state === "closed" || i.state === "resolved" || i.on_scene_at !== null) return "none";
-  if (now > i.target_at) return "overdue";
-  if (i.acknowledged_at === null && now - i.opened_at > acknowledgeWithinMs) return "unacknowledged";
+/** Where an incident is in the three-level response now: Rust says when each level starts (or that
+ * it cannot any more); the window only compares those times with its clock between reloads. */
+export function escalationNow(i: IncidentView, now: number, _acknowledgeWithinMs?: number): Escalation {
+  if (i.overdue_at !== null && now > i.overdue_at) return "overdue";
+  if (i.unacknowledged_at !== null && now > i.unacknowledged_at) return "unacknowledged";
   return "none";
 }
 
