@@ -25,6 +25,7 @@ fn main() {
             cmd::app::engine_status,
             cmd::app::set_language,
             cmd::app::create_demo,
+            cmd::settings::settings_view,
             cmd::map::overview,
             cmd::map::floor_devices,
             cmd::map::device_detail,

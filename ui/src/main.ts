@@ -1,5 +1,6 @@
-// The console's entry point: find out how the workstation started, then show the console, the
-// first-run offer of the demo hospital, or why it cannot open.
+// The console's entry point: find out how the workstation started, then show the console (its frame
+// with the alarm desk and the settings screen), the first-run offer of the demo hospital, or why it
+// cannot open.
 
 import "leaflet/dist/leaflet.css";
 import "./styles/app.css";
@@ -8,12 +9,23 @@ import L from "leaflet";
 import { api, type Language, type Startup } from "./lib/api";
 import { h, replace } from "./lib/dom";
 import { onLanguageChange, setLanguage, t } from "./lib/i18n";
-import { Console } from "./console";
+import { ConsoleFrame } from "./frame/Frame";
+import { AlarmDesk } from "./screens/alarmDesk";
+import { createSettingsScreen } from "./screens/settings/SettingsScreen";
 
 declare global {
   interface Window {
     /** Read by the end-to-end tests and the benchmarks; nothing in the console depends on it. */
-    __vigil?: { ready: boolean; console?: Console; error?: string; leaflet?: typeof L; api?: typeof api };
+    __vigil?: {
+      ready: boolean;
+      /** The alarm desk (its map, alarm list and incident panel). */
+      console?: AlarmDesk;
+      /** The frame: its screens (`frame.stack.show("settings")`), the open alarms. */
+      frame?: ConsoleFrame;
+      error?: string;
+      leaflet?: typeof L;
+      api?: typeof api;
+    };
   }
 }
 
@@ -71,9 +83,14 @@ async function start(): Promise<void> {
   if (startup.error) return fatal(startup);
   if (startup.empty) return firstRun(startup);
   const overview = await api.overview();
-  const console = new Console(root, overview, startup);
-  window.__vigil = { ready: false, console, leaflet: L, api };
-  await console.start();
+  const frame = new ConsoleFrame(root, startup, overview);
+  const desk = new AlarmDesk(frame.host, frame, overview);
+  frame.add(desk);
+  frame.add(createSettingsScreen(frame.host, frame));
+  frame.stack.show("alarms");
+  window.__vigil = { ready: false, console: desk, frame, leaflet: L, api };
+  await desk.start();
+  await frame.start();
   window.__vigil.ready = true;
 }
 

@@ -4,3 +4,4 @@ pub mod app;
 pub mod incidents;
 pub mod map;
 pub mod session;
+pub mod settings;

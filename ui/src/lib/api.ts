@@ -3,6 +3,12 @@
 import { invoke } from "@tauri-apps/api/core";
 import type {
   ApiError,
+  EngineStatus,
+  ErrorCode,
+  Language,
+  Refusal,
+  SirenStatus,
+  Startup,
   DeviceDetail,
   DeviceMoveInput,
   FloorDevices,
@@ -15,50 +21,20 @@ import type {
   Overview,
   SearchHit,
   SessionView,
+  SettingsView,
 } from "./bindings";
 
-export type Language = "zh-CN" | "en";
+// The shell's own messages are generated from `vigil_api::shell` like everything else.
+export type { EngineStatus, IncidentChange, IncidentNews, Language, SirenStatus, Startup } from "./bindings";
 
-export interface Startup {
-  data_dir: string;
-  error: ApiError | null;
-  empty: boolean;
-  language: Language;
-  /** Lock after this many minutes without a key or a click; 0 = never. */
-  lock_after_minutes: number;
-  acknowledge_within_seconds: number;
-}
-
-/** One incident a received alarm opened or changed. */
-export interface IncidentChange {
-  incident_id: string;
-  device_id: string | null;
-  priority: number;
-  /** A new incident, rather than a repeat or restore folded into one. */
-  opened: boolean;
-  received_at: number;
-}
-
-/** What the engine announces when received alarms open or change incidents: the changes, and the
- * open list as it is now (so the window draws it without asking). */
-export interface IncidentNews {
-  changes: IncidentChange[];
-  open: IncidentView[];
-}
-
-/** The siren as the shell plays it: what sounds now and until when it is silenced. */
-export interface SirenStatus {
-  playing: number | null;
-  loud: boolean;
-  silenced_for_ms: number;
-}
-
-/** An error from the engine, with its code and the field it is about. */
+/** An error from the engine: its code (or "error" when the shell itself failed), the field it is
+ * about, and for a refused action the reason. */
 export class EngineError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode | "error",
     message: string,
     readonly field: string | null,
+    readonly refusal: Refusal | null = null,
   ) {
     super(message);
   }
@@ -70,23 +46,19 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   } catch (raw) {
     const e = raw as Partial<ApiError> | string;
     if (typeof e === "object" && e && typeof e.message === "string") {
-      throw new EngineError(e.code ?? "error", e.message, e.field ?? null);
+      throw new EngineError(e.code ?? "error", e.message, e.field ?? null, e.refusal ?? null);
     }
     throw new EngineError("error", String(raw), null);
   }
 }
-
-/** Where the engine's alarm receivers listen (or why not), and how many frames they acknowledged. */
-export type EngineStatus =
-  | { state: "starting" | "off"; acknowledged: number | null }
-  | { state: "listening"; dc09_tcp: string | null; dc09_udp: string | null; http: string | null; acknowledged: number | null }
-  | { state: "failed"; message: string; acknowledged: number | null };
 
 export const api = {
   engineStatus: () => call<EngineStatus>("engine_status"),
   startup: () => call<Startup>("startup"),
   setLanguage: (language: Language) => call<void>("set_language", { language }),
   createDemo: () => call<void>("create_demo"),
+  /** What vigil.toml says, for the settings screen: no key, no token. */
+  settingsView: () => call<SettingsView>("settings_view"),
   overview: () => call<Overview>("overview"),
   floorDevices: (floorId: string) => call<FloorDevices>("floor_devices", { floorId }),
   deviceDetail: (id: string) => call<DeviceDetail>("device_detail", { id }),

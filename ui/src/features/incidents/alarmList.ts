@@ -1,9 +1,11 @@
-// The alarm list: every open incident, most urgent first, then oldest; timers tick every second and
-// an escalated row flashes. ↑ ↓ move the selection; the selected incident fills the panel below.
+// The alarm list: every open incident, most urgent first, then oldest; timers tick every second (while
+// the alarm desk is in front) and an escalated row flashes. ↑ ↓ move the selection; the selected
+// incident fills the panel below. The list grows with the open alarms, up to 60% of its column.
 
 import type { IncidentView } from "../../lib/bindings";
 import { h, replace } from "../../lib/dom";
 import { count, t, type MessageKey } from "../../lib/i18n";
+import type { Ticker } from "../../frame/timers";
 import { escalationNow, placeText, stateText, timerText, typeText } from "./present";
 
 export class AlarmList {
@@ -18,11 +20,13 @@ export class AlarmList {
   constructor(
     private readonly acknowledgeWithinMs: number,
     private readonly onSelect: (incident: IncidentView | null) => void,
+    timers: Ticker,
   ) {
     this.heading = h("h2", {});
     this.list = h("ol", { class: "alarm-rows", "data-testid": "alarm-list", role: "listbox" });
     this.element = h("section", { class: "alarm-list" }, this.heading, this.list);
-    window.setInterval(() => this.tick(), 1000);
+    // The screen's timer: it stops while another screen is in front.
+    timers.every(1000, () => this.tick());
   }
 
   get incidents(): IncidentView[] {
@@ -84,15 +88,13 @@ export class AlarmList {
             "aria-selected": i.id === this.selectedId,
             onclick: () => this.select(i.id),
           },
+          // Two lines a row, so ten or more fit above the incident panel: what and its state, then
+          // where and the timer.
           h("span", { class: `priority-badge p${i.priority}` }, t(`priority${i.priority}` as MessageKey)),
-          h(
-            "div",
-            { class: "alarm-main" },
-            h("div", { class: "alarm-title" }, typeText(i.alarm_type), h("span", { class: "alarm-code" }, i.point?.code ?? "")),
-            h("div", { class: "alarm-place" }, placeText(i)),
-            h("div", { class: "alarm-timer", "data-timer": i.id }, timerText(i, now)),
-          ),
+          h("div", { class: "alarm-title" }, typeText(i.alarm_type), h("span", { class: "alarm-code" }, i.point?.code ?? "")),
           h("span", { class: `state-badge state-${i.state}` }, stateText(i.state)),
+          h("div", { class: "alarm-place" }, placeText(i)),
+          h("div", { class: "alarm-timer", "data-timer": i.id }, timerText(i, now)),
         );
       }),
     );

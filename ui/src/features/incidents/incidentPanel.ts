@@ -1,9 +1,10 @@
 // The incident panel: the selected alarm with its timers, the actions (each with its key), the
 // procedure for its type, the linked cameras' snapshots and the timeline of who did what when.
 
-import type { GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera } from "../../lib/bindings";
+import type { ActionKind, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera } from "../../lib/bindings";
 import { h, replace } from "../../lib/dom";
 import { label, language, t, type MessageKey } from "../../lib/i18n";
+import type { Ticker } from "../../frame/timers";
 import { CATEGORIES, KEY_OF, categoryFor, type KeyCommand } from "./keys";
 import { clock, clockFaultText, escalationNow, markText, lineText, placeText, stateText, timerText, typeText } from "./present";
 
@@ -30,16 +31,18 @@ export class IncidentPanel {
   private form: Form = null;
   private message = "";
   private guards: GuardView[] = [];
-  private snapshotTimer = 0;
+  /** Stops the snapshots' refresh (a timer of the screen: it stops while the screen is hidden). */
+  private stopSnapshots: () => void = () => undefined;
   private shownLevel = "none";
   private candidates: LinkedCamera[] = [];
 
   constructor(
     private readonly acknowledgeWithinMs: number,
     private readonly actions: PanelActions,
+    private readonly timers: Ticker,
   ) {
     this.element = h("section", { class: "incident-panel", "data-testid": "incident-panel", hidden: true });
-    window.setInterval(() => this.tick(), 1000);
+    timers.every(1000, () => this.tick());
   }
 
   get incident(): IncidentView | null {
@@ -253,7 +256,7 @@ export class IncidentPanel {
   }
 
   private render(): void {
-    window.clearInterval(this.snapshotTimer);
+    this.stopSnapshots();
     const d = this.detail;
     if (!d) {
       replace(this.element, h("p", { class: "muted incident-empty" }, t("selectAlarm")));
@@ -264,8 +267,8 @@ export class IncidentPanel {
     const now = Date.now();
     const level = escalationNow(i, now, this.acknowledgeWithinMs);
     this.shownLevel = level;
-    const open = i.state !== "closed";
-    const s = i.state;
+    // Which actions the incident allows now is Rust's answer (`allowed`), never re-derived here.
+    const may = (kind: ActionKind) => i.allowed.includes(kind);
     const cameras = d.cameras.map((c) => {
       // A live stream when the camera has one (HLS in a video element, MJPEG as an image), else its
       // snapshot, fetched again every two seconds.
@@ -309,14 +312,14 @@ export class IncidentPanel {
       h(
         "div",
         { class: "incident-actions" },
-        this.button("acknowledge", "ack-button", s === "new", s === "new"),
-        this.button("dispatch", "dispatch-button", s === "new" || s === "acknowledged" || s === "dispatched"),
-        this.button("on_scene", "on-scene-button", s === "dispatched"),
-        this.button("resolve", "resolve-button", s === "on_scene"),
-        this.button("close", "close-button", open),
-        this.button("note", "note-button", true),
-        this.button("call_police", "police-button", open && !i.police_called),
-        this.button("shelve", "shelve-button", open),
+        this.button("acknowledge", "ack-button", may("acknowledge"), may("acknowledge")),
+        this.button("dispatch", "dispatch-button", may("dispatch")),
+        this.button("on_scene", "on-scene-button", may("on_scene")),
+        this.button("resolve", "resolve-button", may("resolve")),
+        this.button("close", "close-button", may("close")),
+        this.button("note", "note-button", may("note")),
+        this.button("call_police", "police-button", may("call_police")),
+        this.button("shelve", "shelve-button", may("shelve")),
         this.button("silence", "silence-button", true),
         this.button("locate", "locate-button", i.point !== null),
       ),
@@ -351,7 +354,7 @@ export class IncidentPanel {
     );
     this.element.hidden = false;
     if (d.cameras.some((c) => c.snapshot_url && !c.stream_url)) {
-      this.snapshotTimer = window.setInterval(() => {
+      this.stopSnapshots = this.timers.every(SNAPSHOT_REFRESH_MS, () => {
         for (const img of this.element.querySelectorAll<HTMLImageElement>("img.snapshot[data-src]")) {
           // Load the next picture off screen and swap it in once it is whole: no blank frames.
           const next = new Image();
@@ -362,7 +365,7 @@ export class IncidentPanel {
           next.onerror = () => img.classList.add("failed");
           next.src = `${img.dataset.src}?t=${Date.now()}`;
         }
-      }, SNAPSHOT_REFRESH_MS);
+      });
     }
   }
 

@@ -1,5 +1,5 @@
 // Device search: type a code or a name, pick a result with the keyboard or the mouse, and the map
-// flies to it. `/` focuses the box from anywhere.
+// flies to it. `/` focuses the box from anywhere on the alarm desk (the desk routes the key).
 
 import { api } from "../../lib/api";
 import type { SearchHit } from "../../lib/bindings";
@@ -29,14 +29,13 @@ export class SearchBox {
     this.input.addEventListener("input", () => this.schedule());
     this.input.addEventListener("keydown", (e) => this.onKey(e));
     this.input.addEventListener("blur", () => setTimeout(() => (this.results.hidden = true), 150));
-    document.addEventListener("keydown", (e) => {
-      if (e.key === "/" && document.activeElement !== this.input && !(e.target instanceof HTMLInputElement)) {
-        e.preventDefault();
-        this.input.focus();
-        this.input.select();
-      }
-    });
     this.renderTexts();
+  }
+
+  /** Puts the cursor in the box with its text selected, as `/` does. */
+  focus(): void {
+    this.input.focus();
+    this.input.select();
   }
 
   renderTexts(): void {

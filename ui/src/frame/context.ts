@@ -1,0 +1,29 @@
+// What the frame gives every screen: the start-up facts, the open alarms, the session, the login
+// screen, the engine's status and the status bar's message line.
+
+import type { EngineStatus, Language, Startup } from "../lib/api";
+import type { Overview, SessionView } from "../lib/bindings";
+import type { LoginScreen } from "../features/session/login";
+import type { AlarmFeed } from "./alarmFeed";
+
+export interface ConsoleContext {
+  readonly startup: Startup;
+  /** The open alarms, kept current whichever screen is in front. */
+  readonly feed: AlarmFeed;
+  /** The login and lock overlay (over every screen). */
+  readonly login: LoginScreen;
+  /** Who is logged in, if anyone. */
+  session(): SessionView | null;
+  /** Calls `listener` after every login, hand-over, unlock and logout. */
+  onSession(listener: (session: SessionView | null) => void): () => void;
+  /** Where the receivers listen (polled every 3 s). */
+  engine(): EngineStatus;
+  /** A short message in the status bar. */
+  say(text: string): void;
+  /** New counts for the status bar (after a change to the campus). */
+  setOverview(overview: Overview): void;
+  /** Locks the console now (key L). */
+  lock(): void;
+  /** Switches and remembers the console's language. */
+  setLanguage(language: Language): void;
+}

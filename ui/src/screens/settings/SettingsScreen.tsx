@@ -1,0 +1,236 @@
+// The settings screen: the console's language (switched here as in the header), where the alarm
+// receivers listen, the DC-09 accounts this workstation knows (never a key: only whether there is
+// one) and how incidents are answered. Read-only: settings are changed in vigil.toml. The accounts
+// are read again each time the screen comes forward (the engine re-reads them when the file changes).
+
+import { createMemo, createResource, createRoot, createSignal, For, onCleanup, Show, type Resource } from "solid-js";
+import { api, type EngineStatus, type Language } from "../../lib/api";
+import type { Dc09AccountView, SettingsView } from "../../lib/bindings";
+import { languages, type MessageKey } from "../../lib/i18n";
+import { lang, tr, trCount } from "../../lib/reactive";
+import type { ConsoleContext } from "../../frame/context";
+import type { Screen } from "../../frame/stack";
+import { ScreenTimers } from "../../frame/timers";
+import { filterAccounts, keyFormatText, keyText, supervisionText } from "./accounts";
+
+const LANGUAGE_NAMES: Record<Language, MessageKey> = { "zh-CN": "languageName_zh", en: "languageName_en" };
+
+/** Builds the settings screen in its own reactive root, inside `host`. */
+export function createSettingsScreen(host: HTMLElement, ctx: ConsoleContext): Screen {
+  return createRoot((dispose) => {
+    const timers = new ScreenTimers();
+    onCleanup(() => timers.dispose());
+    const [view, { refetch }] = createResource(() => api.settingsView());
+    const element = (<SettingsScreen ctx={ctx} view={view} />) as HTMLElement;
+    host.append(element);
+    let first = true;
+    return {
+      id: "settings",
+      element,
+      timers,
+      // Built with the console; read again whenever the operator comes back to it.
+      shown: () => {
+        if (!first) void refetch();
+        first = false;
+      },
+      dispose: () => {
+        dispose();
+        element.remove();
+      },
+    } satisfies Screen;
+  });
+}
+
+function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsView> }) {
+  const view = props.view;
+  const [filter, setFilter] = createSignal("");
+  const accounts = () => view.latest?.accounts ?? [];
+  const shown = createMemo(() => filterAccounts(accounts(), filter()));
+
+  return (
+    <section class="screen screen-settings" data-testid="screen-settings">
+      <div class="settings-page">
+        <div class="settings-column">
+          <section class="settings-card" data-testid="settings-language">
+            <h2>{tr("settingsLanguage")}</h2>
+            <p class="muted">{tr("settingsLanguageHelp")}</p>
+            <div class="choice-row">
+              <For each={languages}>
+                {(l) => (
+                  <button
+                    class="button"
+                    classList={{ primary: lang() === l }}
+                    aria-pressed={lang() === l}
+                    data-testid={`settings-language-${l}`}
+                    onClick={() => props.ctx.setLanguage(l)}
+                  >
+                    {tr(LANGUAGE_NAMES[l])}
+                  </button>
+                )}
+              </For>
+            </div>
+          </section>
+
+          <Listen engine={() => props.ctx.engine()} configured={view.latest} />
+
+          <section class="settings-card" data-testid="settings-incidents">
+            <h2>{tr("settingsIncidents")}</h2>
+            <Show when={view.latest}>
+              {(v) => (
+                <dl class="settings-list">
+                  <div>
+                    <dt>{tr("ackWithin")}</dt>
+                    <dd data-testid="settings-ack-within">
+                      {tr("seconds", { n: trCount(v().incidents.acknowledge_within_seconds) })}
+                      <span class="muted"> · {tr("ackWithinHelp")}</span>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>{tr("silenceFor")}</dt>
+                    <dd data-testid="settings-silence">{tr("seconds", { n: trCount(v().incidents.silence_seconds) })}</dd>
+                  </div>
+                  <div>
+                    <dt>{tr("policePost")}</dt>
+                    <dd data-testid="settings-police-post">{v().incidents.police_post}</dd>
+                  </div>
+                </dl>
+              )}
+            </Show>
+          </section>
+
+          <Show when={view.error}>
+            <p class="settings-error" role="alert">
+              {tr("settingsFailed", { message: String((view.error as Error)?.message ?? view.error) })}
+            </p>
+          </Show>
+          <Show when={view.latest}>
+            {(v) => (
+              <>
+                <Show when={v().file_error}>
+                  {(e) => (
+                    <p class="settings-error" role="alert" data-testid="settings-file-error">
+                      {tr("settingsFileError", { file: v().file, message: e() })}
+                    </p>
+                  )}
+                </Show>
+                <p class="muted settings-note">{tr("settingsReadOnly", { file: v().file })}</p>
+              </>
+            )}
+          </Show>
+        </div>
+
+        <section class="settings-card settings-accounts" data-testid="settings-accounts">
+          <header class="settings-card-head">
+            <h2>{tr("settingsAccounts")}</h2>
+            <span class="muted" data-testid="settings-accounts-count">
+              {tr("accountsShown", { shown: trCount(shown().length), n: trCount(accounts().length) })}
+            </span>
+          </header>
+          <p class="muted">{tr("accountsHelp")}</p>
+          <input
+            type="search"
+            class="input settings-filter"
+            data-testid="settings-filter"
+            placeholder={tr("accountsFilter")}
+            autocomplete="off"
+            spellcheck={false}
+            value={filter()}
+            onInput={(e) => setFilter(e.currentTarget.value)}
+          />
+          <div class="table-scroll">
+            <table class="settings-table">
+              <thead>
+                <tr>
+                  <th>{tr("colAccount")}</th>
+                  <th>{tr("colKey")}</th>
+                  <th>{tr("colKeyFormat")}</th>
+                  <th>{tr("colSupervision")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                <For each={shown()}>{(a) => <AccountRow account={a} t={tr} />}</For>
+              </tbody>
+            </table>
+            <Show when={view.latest && shown().length === 0}>
+              <p class="muted table-empty">{accounts().length === 0 ? tr("accountsNone") : tr("accountsNoMatch")}</p>
+            </Show>
+            <Show when={view.loading && !view.latest}>
+              <p class="muted table-empty">{tr("loading")}</p>
+            </Show>
+          </div>
+        </section>
+      </div>
+    </section>
+  );
+}
+
+function AccountRow(props: { account: Dc09AccountView; t: (key: MessageKey, vars?: Record<string, string | number>) => string }) {
+  const a = props.account;
+  return (
+    <tr data-testid={`settings-account-${a.account}`} data-has-key={a.has_key}>
+      <td class="mono">{a.account}</td>
+      <td classList={{ "key-set": a.has_key }}>{keyText(a, props.t)}</td>
+      <td>{keyFormatText(a, props.t)}</td>
+      <td>{supervisionText(a, props.t)}</td>
+    </tr>
+  );
+}
+
+/** Where each receiver listens now (the engine's status) beside what vigil.toml asks for. */
+function Listen(props: { engine: () => EngineStatus; configured: { dc09_tcp: string | null; dc09_udp: string | null; http_listen: string | null } | undefined }) {
+  const listening = () => {
+    const e = props.engine();
+    return e.state === "listening" ? e : null;
+  };
+  const state = () => {
+    const e = props.engine();
+    switch (e.state) {
+      case "listening":
+        return tr("listenReceiving");
+      case "failed":
+        return tr("engineFailed", { message: e.message });
+      case "off":
+        return tr("engineOff");
+      default:
+        return tr("engineStarting");
+    }
+  };
+  const rows: { key: MessageKey; testid: string; now: () => string | null | undefined; configured: () => string | null | undefined }[] = [
+    { key: "listenDc09Tcp", testid: "listen-dc09-tcp", now: () => listening()?.dc09_tcp, configured: () => props.configured?.dc09_tcp },
+    { key: "listenDc09Udp", testid: "listen-dc09-udp", now: () => listening()?.dc09_udp, configured: () => props.configured?.dc09_udp },
+    { key: "listenHttp", testid: "listen-http", now: () => listening()?.http, configured: () => props.configured?.http_listen },
+  ];
+  return (
+    <section class="settings-card" data-testid="settings-listen">
+      <h2>{tr("settingsListen")}</h2>
+      <p class={`engine-status ${props.engine().state}`} data-testid="settings-engine-state">
+        {state()}
+      </p>
+      <table class="settings-table">
+        <thead>
+          <tr>
+            <th>{tr("colReceiver")}</th>
+            <th>{tr("colListening")}</th>
+            <th>{tr("colConfigured")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={rows}>
+            {(r) => (
+              <tr data-testid={r.testid}>
+                <td>{tr(r.key)}</td>
+                <td class="mono" data-testid={`${r.testid}-now`}>
+                  {r.now() ?? tr("none")}
+                </td>
+                <td class="mono muted">{props.configured ? (r.configured() ?? tr("listenOff")) : ""}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+      <Show when={props.engine().acknowledged !== null}>
+        <p class="muted">{tr("framesAcknowledged", { n: trCount(props.engine().acknowledged ?? 0) })}</p>
+      </Show>
+    </section>
+  );
+}
