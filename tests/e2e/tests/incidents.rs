@@ -253,3 +253,60 @@ async fn an_unanswered_alarm_gets_louder_and_the_supervisor_is_told() -> Result<
     desktop.quit().await?;
     result
 }
+
+/// Posts one event to the window's own HTTP intake; returns the status line.
+fn post_event(addr: &str, token: &str, body: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST /v1/events HTTP/1.1\r\nHost: vigil\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer.lines().next().unwrap_or("").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_from_a_wrong_clock_shows_as_a_clock_fault_on_its_incident() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    std::fs::write(
+        dir.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\nintake_token = \"e2e-intake-token\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n",
+    )?;
+    let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        desktop.login("demo-operator", "2468").await?;
+        desktop.dc09_address().await?;
+        let status = desktop
+            .run_async(
+                "const done = arguments[arguments.length - 1]; window.__vigil.api.engineStatus().then(done, () => done(null));",
+                vec![],
+            )
+            .await?;
+        let http = status["http"].as_str().context("the window's engine serves HTTP")?.replace("0.0.0.0", "127.0.0.1");
+        // A face-recognition system whose clock says 2036: stored, never refused, flagged.
+        let body = json!({"id": "0191f3a4-0000-7000-8000-0000000000e2", "source": "face-recognition",
+                          "point": "OPD-1F-CAM-001", "type": "watchlist_hit", "priority": 2,
+                          "time": "2036-12-01T08:00:00Z"})
+        .to_string();
+        let line = post_event(&http, "e2e-intake-token", &body)?;
+        anyhow::ensure!(line.contains("201"), "the event is stored: {line}");
+        desktop
+            .wait_for("document.querySelector('[data-testid=clock-fault]')", Duration::from_secs(15))
+            .await
+            .context("the incident panel says the sender's clock is wrong")?;
+        let timeline = desktop.text_content("timeline").await?;
+        assert!(timeline.contains("2036-12-01"), "the sender's own time is on the timeline: {timeline}");
+        desktop.client.execute("document.querySelector('[data-testid=timeline]').scrollIntoView()", vec![]).await?;
+        desktop.screenshot(&workspace_root().join("target/e2e-shots/clock-fault.png")).await?;
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    desktop.quit().await?;
+    result
+}
