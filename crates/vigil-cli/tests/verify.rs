@@ -7,19 +7,24 @@ fn vigil(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_vigil")).args(args).output().expect("run vigil")
 }
 
-#[test]
-fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
+/// The demo hospital with a few audited actions taken through the workstation, as the console
+/// takes them: an administrator moves a camera three times. Returns the camera moved.
+fn demo_with_moves() -> (tempfile::TempDir, vigil_api::SearchHit) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().to_str().expect("utf-8");
-    assert!(vigil(&["demo", "--data-dir", path]).status.success());
-    // A few audited actions through the workstation, as the console takes them.
+    assert!(vigil(&["demo", "--data-dir", dir.path().to_str().expect("utf-8")]).status.success());
     let ws = vigil_api::Workstation::open(dir.path()).expect("open");
     let (who, _) = ws.login("demo-admin", "2468", None).expect("login");
     let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
     for x in [10.0, 20.0, 30.0] {
         ws.move_devices(who, &[vigil_api::DeviceMoveInput { id: hit.id, x, y: 10.0 }]).expect("move");
     }
-    drop(ws);
+    (dir, hit)
+}
+
+#[test]
+fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
+    let (dir, _) = demo_with_moves();
+    let path = dir.path().to_str().expect("utf-8");
 
     let out = vigil(&["verify", "--data-dir", path]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -54,16 +59,8 @@ fn shell(db: &std::path::Path, sql: &str) {
 
 #[test]
 fn rebuild_names_a_row_changed_with_sqlite3_repairs_it_and_refuses_an_edited_log() {
-    let dir = tempfile::tempdir().expect("tempdir");
+    let (dir, hit) = demo_with_moves();
     let path = dir.path().to_str().expect("utf-8");
-    assert!(vigil(&["demo", "--data-dir", path]).status.success());
-    let ws = vigil_api::Workstation::open(dir.path()).expect("open");
-    let (who, _) = ws.login("demo-admin", "2468", None).expect("login");
-    let hit = ws.search("OPD-1F-CAM-001", 1).expect("search").remove(0);
-    for x in [10.0, 20.0, 30.0] {
-        ws.move_devices(who, &[vigil_api::DeviceMoveInput { id: hit.id, x, y: 10.0 }]).expect("move");
-    }
-    drop(ws);
     let out = vigil(&["rebuild", "--check", "--data-dir", path]);
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 

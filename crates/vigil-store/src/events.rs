@@ -236,7 +236,7 @@ fn next_event(tx: &Transaction<'_>, actor: &str, subject: &str, body: EventBody,
 }
 
 fn insert_event(tx: &Transaction<'_>, event: &Event, prev: &str) -> Result<String> {
-    let mut row = EventRow {
+    let row = EventRow {
         seq: 0,
         id: event.id.to_string(),
         origin: event.origin.to_string(),
@@ -251,7 +251,12 @@ fn insert_event(tx: &Transaction<'_>, event: &Event, prev: &str) -> Result<Strin
         prev_hash: prev.to_owned(),
         hash: String::new(),
     };
-    row.hash = row.hash_with(prev);
+    store_row(tx, row)
+}
+
+/// Chains a row behind its origin's previous event (`row.prev_hash`) and stores it; returns its hash.
+fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<String> {
+    row.hash = row.hash_with(&row.prev_hash);
     tx.prepare_cached(
         "INSERT INTO events (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -310,40 +315,24 @@ pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<
             seq + 1
         )));
     }
-    let mut row = EventRow {
-        seq: 0,
-        id: e.id.to_string(),
-        origin: e.origin.to_string(),
-        origin_seq: e.origin_seq,
-        actor: e.actor.clone(),
-        kind: e.kind.clone(),
-        subject: e.subject.clone(),
-        hlc: e.hlc,
-        wall: e.wall,
-        schema: e.schema,
-        payload: e.payload.clone(),
-        prev_hash: prev.clone(),
-        hash: String::new(),
-    };
-    row.hash = row.hash_with(&prev);
-    tx.prepare_cached(
-        "INSERT INTO events (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?
-    .execute(params![
-        row.id,
-        row.origin,
-        row.origin_seq,
-        row.actor,
-        row.kind,
-        row.subject,
-        row.hlc,
-        row.wall,
-        row.schema,
-        row.payload,
-        row.prev_hash,
-        row.hash
-    ])?;
+    store_row(
+        tx,
+        EventRow {
+            seq: 0,
+            id: e.id.to_string(),
+            origin: e.origin.to_string(),
+            origin_seq: e.origin_seq,
+            actor: e.actor.clone(),
+            kind: e.kind.clone(),
+            subject: e.subject.clone(),
+            hlc: e.hlc,
+            wall: e.wall,
+            schema: e.schema,
+            payload: e.payload.clone(),
+            prev_hash: prev,
+            hash: String::new(),
+        },
+    )?;
     Ok(true)
 }
 

@@ -51,7 +51,20 @@ struct Agent {
 }
 
 fn agent(dir: &Path, dc09: &str) -> Result<Agent> {
-    let mut child = Command::new(vigil())
+    agent_with_clock(dir, dc09, None)
+}
+
+/// `vigil agent`, under `faketime -f OFFSET` when an offset is given (its wall clock moved).
+fn agent_with_clock(dir: &Path, dc09: &str, offset: Option<&str>) -> Result<Agent> {
+    let mut command = match offset {
+        Some(o) => {
+            let mut c = Command::new("faketime");
+            c.args(["-f", o]).arg(vigil());
+            c
+        }
+        None => Command::new(vigil()),
+    };
+    let mut child = command
         .args(["agent", "--data-dir"])
         .arg(dir)
         .args(["--dc09", dc09, "--http", "127.0.0.1:0", "--json"])
@@ -378,21 +391,10 @@ fn the_event_clock_survives_a_restart_an_hour_back() -> Result<()> {
     first.child.kill()?;
     first.child.wait()?;
     // The same data directory, the wall clock an hour behind.
-    let mut child = Command::new("faketime")
-        .args(["-f", "-1h"])
-        .arg(vigil())
-        .args(["agent", "--data-dir"])
-        .arg(dir.path())
-        .args(["--dc09", &addr, "--http", "127.0.0.1:0", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+    let mut second = agent_with_clock(dir.path(), &addr, Some("-1h"))?;
     let sent = send(Some("-1h"), "5");
-    let _ = child.kill();
-    let _ = child.wait();
+    let _ = second.child.kill();
+    let _ = second.child.wait();
     assert_eq!(sent?["acked"], 5);
     let conn = rusqlite::Connection::open(dir.path().join("vigil.db"))?;
     let mut stmt = conn.prepare("SELECT hlc, wall FROM events ORDER BY seq")?;
