@@ -23,7 +23,7 @@
 //! - **What cannot be read** (an unknown kind, a newer schema) never reaches `apply`: the store
 //!   keeps it and counts it as [`Skip`], and the writer goes on.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::event::{Event, EventBody, Hlc, IncidentActed, SignalReceived};
 use crate::incident::{act, on_signal, Action, Actor, Entry, EntryKind, Incident, IncidentState, Mark, Shelf};
@@ -56,8 +56,9 @@ pub struct Projection {
     pub incidents: BTreeMap<Id, Incident>,
     /// Device (when on the map) of each incident's point.
     pub incident_devices: BTreeMap<Id, Id>,
-    /// The open incident of each point.
-    pub open_by_point: BTreeMap<String, Id>,
+    /// The open incidents of each point by (opened at, id): a new signal folds into the last one,
+    /// the rule the store's `open_incident_of` follows too (`ORDER BY opened_at DESC, id DESC`).
+    open_at_point: BTreeMap<String, BTreeSet<(i64, Id)>>,
     /// Merged-away incident ids and the incident that carries them on.
     pub aliases: BTreeMap<Id, Id>,
     pub shelves: BTreeMap<Id, Shelf>,
@@ -100,7 +101,7 @@ impl Projection {
     /// Puts an incident (loaded from a table) in place, as the open one of its point if it is open.
     pub fn load_incident(&mut self, incident: Incident, device: Option<Id>) {
         if incident.state != IncidentState::Closed {
-            self.open_by_point.insert(incident.point.clone(), incident.id);
+            self.mark_open(&incident.point, incident.opened_at, incident.id);
         }
         if let Some(d) = device {
             self.incident_devices.insert(incident.id, d);
@@ -114,6 +115,29 @@ impl Projection {
 
     pub fn load_alias(&mut self, alias: Id, survivor: Id) {
         self.aliases.insert(alias, survivor);
+    }
+
+    /// The open incident a new signal from `point` folds into: the last opened of its open ones.
+    pub fn open_of(&self, point: &str) -> Option<Id> {
+        self.open_at_point.get(point).and_then(|set| set.last()).map(|(_, id)| *id)
+    }
+
+    /// Every point with open incidents, and the one its next signal folds into.
+    pub fn open_points(&self) -> impl Iterator<Item = (&String, Id)> {
+        self.open_at_point.iter().filter_map(|(p, set)| set.last().map(|(_, id)| (p, *id)))
+    }
+
+    fn mark_open(&mut self, point: &str, opened_at: i64, id: Id) {
+        self.open_at_point.entry(point.to_owned()).or_default().insert((opened_at, id));
+    }
+
+    fn mark_closed(&mut self, point: &str, opened_at: i64, id: Id) {
+        if let Some(set) = self.open_at_point.get_mut(point) {
+            set.remove(&(opened_at, id));
+            if set.is_empty() {
+                self.open_at_point.remove(point);
+            }
+        }
     }
 
     /// The incident an id names now, following merges.
@@ -213,7 +237,7 @@ fn signal(state: &mut Projection, event: &Event, s: &SignalReceived) -> Applied 
         return Applied::default();
     }
     let point = s.signal.point.clone();
-    let open_id = state.open_by_point.get(&point).copied();
+    let open_id = state.open_of(&point);
     let mut open: Vec<Incident> = open_id.and_then(|id| state.incidents.get(&id).cloned()).into_iter().collect();
     let before = open.first().map_or(0, |i| i.timeline.len());
     let shelves = state.shelves_of(&point);
@@ -224,7 +248,7 @@ fn signal(state: &mut Projection, event: &Event, s: &SignalReceived) -> Applied 
             incident.opened_hlc = event.hlc;
             tag_last(&mut incident, 0, event.id);
             let id = incident.id;
-            state.open_by_point.insert(point, id);
+            state.mark_open(&point, incident.opened_at, id);
             if let Some(d) = s.device {
                 state.incident_devices.insert(id, d);
                 applied.devices.push(d);
@@ -262,6 +286,7 @@ fn merge(
     let other = s.opens;
     let theirs: (Hlc, Id) = (event.hlc, other);
     let ours: (Hlc, Id) = (existing.opened_hlc, existing.id);
+    state.mark_closed(&existing.point, existing.opened_at, existing.id);
     existing.opened_at = existing.opened_at.min(s.signal.at);
     let survivor = if theirs < ours {
         // The other workstation's incident opened first: this one takes its id and history.
@@ -281,7 +306,6 @@ fn merge(
             state.incident_devices.insert(other, d);
         }
         state.aliases.insert(old, other);
-        state.open_by_point.insert(existing.point.clone(), other);
         applied.merged.push((old, other));
         other
     } else {
@@ -303,6 +327,7 @@ fn merge(
         }
     }
     state.aliases.remove(&survivor);
+    state.mark_open(&existing.point, existing.opened_at, survivor);
     state.incidents.insert(survivor, existing);
     survivor
 }
@@ -353,10 +378,9 @@ fn acted(state: &mut Projection, event: &Event, a: &IncidentActed) -> Applied {
     let now_open = next.state != IncidentState::Closed;
     if was_open != now_open {
         if now_open {
-            // A reopened incident is its point's open one again, unless another opened meanwhile.
-            state.open_by_point.entry(next.point.clone()).or_insert(id);
-        } else if state.open_by_point.get(&next.point) == Some(&id) {
-            state.open_by_point.remove(&next.point);
+            state.mark_open(&next.point, next.opened_at, id);
+        } else {
+            state.mark_closed(&next.point, next.opened_at, id);
         }
         if let Some(d) = state.incident_devices.get(&id) {
             applied.devices.push(*d);
@@ -468,7 +492,25 @@ mod tests {
         let right = a.act(id, 5_000, Role::Supervisor, Action::Reopen { close: Some(close_a.id) });
         apply(&mut state, &right);
         assert_eq!((only(&state).state, only(&state).closed_by), (IncidentState::Acknowledged, None));
-        assert_eq!(state.open_by_point.get("P1"), Some(&id), "reopened: the point's open incident again");
+        assert_eq!(state.open_of("P1"), Some(id), "reopened: the point's open incident again");
+    }
+
+    #[test]
+    fn a_reopened_incident_beside_another_open_one_takes_the_point_again_when_that_one_closes() {
+        let mut a = Origin::new(1);
+        let open_a = a.signal("ka", "P1", 0, Priority::P2, true);
+        let ia = derived_id("incident", "ka", 0);
+        let close_a = a.act(ia, 10, Role::Operator, Action::Close { category: CloseCategory::False });
+        let open_b = a.signal("kb", "P1", 1_000, Priority::P2, true);
+        let ib = derived_id("incident", "kb", 1_000);
+        let reopen_a = a.act(ia, 2_000, Role::Supervisor, Action::Reopen { close: Some(close_a.id) });
+        let mut state = fold_all([&open_a, &close_a, &open_b, &reopen_a]);
+        assert_eq!(state.open_of("P1"), Some(ib), "the later opened of the two open ones");
+        apply(&mut state, &a.act(ib, 3_000, Role::Operator, Action::Close { category: CloseCategory::False }));
+        assert_eq!(state.open_of("P1"), Some(ia), "the reopened one is the point's open incident again");
+        let repeat = a.signal("kc", "P1", 4_000, Priority::P1, false);
+        let applied = apply(&mut state, &repeat);
+        assert_eq!((applied.incidents, applied.opened), (vec![ia], None), "a new signal folds into it");
     }
 
     #[test]
@@ -644,9 +686,13 @@ mod tests {
                     prop_assert_eq!(i.state == IncidentState::Closed, i.closed_by.is_some());
                 }
                 // New signals of a point fold into an incident of that point that is open.
-                for (point, id) in &state.open_by_point {
-                    let i = &state.incidents[id];
+                for (point, id) in state.open_points() {
+                    let i = &state.incidents[&id];
                     prop_assert!(i.state != IncidentState::Closed && &i.point == point);
+                }
+                // Every open incident is known as open at its point (so closing another never hides it).
+                for i in state.incidents.values().filter(|i| i.state != IncidentState::Closed) {
+                    prop_assert!(state.open_at_point.get(&i.point).is_some_and(|s| s.contains(&(i.opened_at, i.id))));
                 }
             }
             // Every event that reached a known incident is on its timeline or did nothing visible

@@ -549,7 +549,9 @@ pub enum ActionKind {
 }
 
 /// The actions an incident in its state allows now, whoever asks (roles are checked when one is
-/// taken: reopening needs a supervisor). The console shows exactly these; `act` is the same rule.
+/// taken: reopening needs a supervisor). The console shows exactly these; `act` is the same rule,
+/// with one difference on purpose: the police post is offered until it was called once, while
+/// `act` still records a later call (a second call is a fact worth keeping, not an error).
 pub fn allowed_actions(incident: &Incident) -> Vec<ActionKind> {
     use IncidentState::*;
     let police_called =

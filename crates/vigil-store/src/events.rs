@@ -295,6 +295,9 @@ pub struct ReceivedEvent {
     pub payload: String,
 }
 
+///
+/// It only stores: folding received events into the projections (in the server's order, with this
+/// workstation's pending ones on top) is the sync's job, which also observes their HLC stamps.
 pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<bool> {
     let known: bool = tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
@@ -349,6 +352,12 @@ pub struct Committed {
 /// it touches — all inside the caller's transaction, so the event and its state commit together.
 pub fn commit_event(tx: &Transaction<'_>, actor: &str, subject: &str, body: EventBody, wall: i64) -> Result<Committed> {
     let (mut event, prev) = next_event(tx, actor, subject, body, wall)?;
+    // Apply what the log will hold, read back as a rebuild reads it (the same floats, the same
+    // defaults), so the rows written now are exactly what the fold of the log gives.
+    let stored = payload_json(&event.body)?;
+    event.body = decode_body(event.kind().as_str(), event.schema, &stored).map_err(|skip| {
+        StoreError::Invalid(format!("an event this build wrote does not read back: {}", skip.reason()))
+    })?;
     let mut state = load_for(tx, &event.body)?;
     let applied = apply(&mut state, &event);
     if let EventBody::SignalReceived(s) = &mut event.body {
@@ -380,8 +389,14 @@ fn load_for(tx: &Transaction<'_>, body: &EventBody) -> Result<Projection> {
     let mut state = Projection::new();
     match body {
         EventBody::SignalReceived(s) => {
-            if let Some(stored) = crate::incidents::open_incident_of(tx, &s.signal.point)? {
-                state.load_incident(stored.incident, stored.device_id);
+            // An open incident this build cannot read (damaged, or from a newer Vigil) must not
+            // block the point's alarms: the signal then opens an incident of its own.
+            match crate::incidents::open_incident_of(tx, &s.signal.point) {
+                Ok(Some(stored)) => state.load_incident(stored.incident, stored.device_id),
+                Ok(None) => {}
+                Err(e) => {
+                    eprintln!("vigil: the open incident of {} cannot be read ({e}); a new one opens", s.signal.point)
+                }
             }
             for (id, shelf) in shelves_of_point(tx, &s.signal.point)? {
                 state.load_shelf(id, shelf);
@@ -402,8 +417,9 @@ fn load_for(tx: &Transaction<'_>, body: &EventBody) -> Result<Projection> {
 }
 
 fn shelves_of_point(tx: &Transaction<'_>, point: &str) -> Result<Vec<(Id, Shelf)>> {
-    let mut stmt =
-        tx.prepare_cached("SELECT id, point, until, by_name, reason FROM shelves WHERE point = ?1 AND deleted = 0")?;
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, point, until, by_name, reason FROM shelves WHERE point = ?1 AND deleted = 0 AND from_log = 1",
+    )?;
     let rows = stmt.query_map([point], |r| {
         Ok((uuid_of(r, 0)?, Shelf { point: r.get(1)?, until: r.get(2)?, by: r.get(3)?, reason: r.get(4)? }))
     })?;
@@ -497,6 +513,7 @@ impl Store {
         let mut current: Option<String> = None;
         let mut expected_prev = GENESIS.to_owned();
         let mut expected_seq = 1;
+        let mut last_local = 0;
         while let Some(r) = rows.next()? {
             let row = row_of(r)?;
             events += 1;
@@ -505,9 +522,13 @@ impl Store {
                 origins += 1;
                 expected_prev = GENESIS.to_owned();
                 expected_seq = 1;
+                last_local = 0;
             }
             let problem = if row.origin_seq != expected_seq {
                 Some(format!("event {expected_seq} of origin {} is missing", row.origin))
+            } else if row.seq < last_local {
+                // The local log keeps each origin's events in their own order; a swap changes the fold.
+                Some("it stands before an earlier event of its origin in the log".to_owned())
             } else if row.prev_hash != expected_prev {
                 Some("its link to the event before does not match".to_owned())
             } else if row.hash_with(&row.prev_hash) != row.hash {
@@ -520,6 +541,7 @@ impl Store {
             }
             expected_prev = row.hash;
             expected_seq += 1;
+            last_local = row.seq;
         }
         Ok(EventChainReport { events, origins, first_altered: None })
     }
@@ -647,6 +669,11 @@ impl Store {
                 note(format!("incident alias {alias}: the table leads to {stored}, the log to {folded}"));
             }
         }
+        for alias in table.keys() {
+            if !Id::parse_str(alias).is_ok_and(|a| state.aliases.contains_key(&a)) {
+                note(format!("incident alias {alias} is in the table but not in the log"));
+            }
+        }
         // Shelves.
         let mut stmt =
             conn.prepare("SELECT id, point, until, by_name, reason FROM shelves WHERE from_log = 1 AND deleted = 0")?;
@@ -668,7 +695,15 @@ impl Store {
             }
         }
         // Device status as incidents give it.
-        let devices: BTreeSet<Id> = state.incident_devices.values().copied().collect();
+        let mut devices: BTreeSet<Id> = state.incident_devices.values().copied().collect();
+        // A device with an open incident from before the log shows it; the log cannot say otherwise.
+        let mut legacy = conn.prepare(
+            "SELECT DISTINCT device_id FROM incidents WHERE from_log = 0 AND deleted = 0 AND state <> 'closed'
+             AND device_id IS NOT NULL",
+        )?;
+        for d in legacy.query_map([], |r| uuid_of(r, 0))? {
+            devices.remove(&d?);
+        }
         let mut stmt = conn.prepare_cached("SELECT status, code FROM devices WHERE id = ?1")?;
         for device in devices {
             let row: Option<(String, String)> =

@@ -177,11 +177,14 @@ pub fn load_incident(tx: &Transaction<'_>, id: Id) -> Result<Option<StoredIncide
         .optional()?)
 }
 
-/// The open incident of a point, if any.
+/// The open incident of a point a new signal folds into, if any: the last opened (then the largest
+/// id) of its open incidents from the log, as `Projection::open_of` decides it. Incidents kept from
+/// before the event log are not folded into.
 pub(crate) fn open_incident_of(tx: &Transaction<'_>, point: &str) -> Result<Option<StoredIncident>> {
     Ok(tx
         .prepare_cached(&format!(
-            "{SELECT} WHERE point = ?1 AND state <> 'closed' AND deleted = 0 ORDER BY opened_at DESC LIMIT 1"
+            "{SELECT} WHERE point = ?1 AND state <> 'closed' AND deleted = 0 AND from_log = 1
+             ORDER BY opened_at DESC, id DESC LIMIT 1"
         ))?
         .query_row([point], incident_of)
         .optional()?)

@@ -20,8 +20,9 @@ use crate::{Result, Store, StoreError};
 pub const MAX_BATCH: usize = 512;
 
 trait Work: Send {
-    /// Runs the job inside the batch's transaction (in a savepoint of its own).
-    fn run(&mut self, tx: &Transaction<'_>);
+    /// Runs the job inside the batch's transaction (in a savepoint of its own); false when the
+    /// transaction itself is gone and the batch must fail.
+    fn run(&mut self, tx: &Transaction<'_>) -> bool;
     /// Hands the result over once the transaction's fate is known.
     fn finish(self: Box<Self>, commit: std::result::Result<(), String>);
 }
@@ -37,20 +38,26 @@ where
     T: Send + 'static,
     F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
 {
-    fn run(&mut self, tx: &Transaction<'_>) {
-        let Some(work) = self.work.take() else { return };
-        let result = match tx.execute_batch("SAVEPOINT job") {
+    fn run(&mut self, tx: &Transaction<'_>) -> bool {
+        let Some(work) = self.work.take() else { return true };
+        if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+            self.result = Some(Err(StoreError::from(e)));
+            return false;
+        }
+        // A job that panics is a failed job, not a dead writer.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(tx)))
+            .unwrap_or_else(|_| Err(StoreError::Invalid("the change failed unexpectedly and was not stored".into())));
+        let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+        let ended = tx.execute_batch(end);
+        // An error SQLite answers by ending the whole transaction (a full disk) leaves nothing for
+        // the rest of the batch to run in: say so, rather than let a savepoint start a new one.
+        let intact = ended.is_ok() && !tx.is_autocommit();
+        self.result = Some(match ended {
+            Ok(()) if intact => result,
+            Ok(()) => Err(StoreError::Invalid("the transaction ended under this change; not stored".into())),
             Err(e) => Err(StoreError::from(e)),
-            Ok(()) => {
-                let result = work(tx);
-                let end = if result.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
-                match tx.execute_batch(end) {
-                    Ok(()) => result,
-                    Err(e) => Err(StoreError::from(e)),
-                }
-            }
-        };
-        self.result = Some(result);
+        });
+        intact
     }
 
     fn finish(mut self: Box<Self>, commit: std::result::Result<(), String>) {
@@ -96,7 +103,9 @@ impl Writer {
                     }
                     let outcome = store.transaction(|tx| {
                         for job in &mut batch {
-                            job.run(tx);
+                            if !job.run(tx) {
+                                return Err(StoreError::Invalid("the transaction was ended by SQLite".into()));
+                            }
                         }
                         Ok(())
                     });
@@ -195,6 +204,11 @@ mod tests {
             .collect();
         let results: Vec<_> = handles.into_iter().map(|h| h.join().expect("thread")).collect();
         assert_eq!(results.iter().filter(|r| r.is_err()).count(), 4);
+        // A job that panics fails alone, and the writer goes on.
+        assert!(writer.run(|_| -> Result<()> { panic!("a bug in one change") }).is_err());
+        writer
+            .run(|tx| Ok(tx.execute("INSERT INTO settings (key, value) VALUES ('after', 'x')", [])?))
+            .expect("still writing");
         let store = Store::open(&path).expect("open");
         for i in 0..20 {
             let stored = store.setting(&format!("k{i}")).expect("read");
