@@ -9,6 +9,7 @@ mod device;
 pub mod event;
 pub mod fold;
 pub mod incident;
+pub mod patrol;
 mod site;
 pub mod sop;
 
