@@ -7,6 +7,7 @@
 pub mod attention;
 mod cameras;
 mod error;
+mod incident_view;
 mod incidents;
 mod map;
 mod plan_import;

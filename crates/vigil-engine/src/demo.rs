@@ -30,7 +30,9 @@ impl crate::Engine {
             Err(e) => eprintln!("vigil-engine: demo snapshots not served here: {e}"),
         }
         let Some(receiver) = self.dc09_tcp else { return Ok(()) };
-        let mut points: Vec<(String, u32)> = self.shared.points.keys().cloned().collect();
+        // The demo's buttons as the devices table maps them now (read here, not at every start).
+        let mut points: Vec<(String, u32)> =
+            self.shared.workstation.with_store(|s| s.dc09_addresses())?.into_iter().map(|(a, z, _)| (a, z)).collect();
         points.sort();
         let mut stop = self.stop.subscribe();
         self.tasks.push(tokio::spawn(async move {

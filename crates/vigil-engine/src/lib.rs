@@ -12,7 +12,6 @@ mod tcp;
 mod udp;
 mod writer;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -43,7 +42,7 @@ pub struct Overrides {
     pub http: Option<String>,
 }
 
-/// What every receiver shares: how to commit, what the accounts and points are, the counters.
+/// What every receiver shares: how to commit, the settings and keys in force, the counters.
 pub(crate) struct Shared {
     /// Reads for the HTTP API and supervision go through the workstation's own connection; every
     /// write goes through its one writer.
@@ -52,9 +51,6 @@ pub(crate) struct Shared {
     /// and the clock window take effect without a restart.
     settings: std::sync::RwLock<Arc<Live>>,
     pub writer: Writer,
-    /// (account, zone) → alarm point at start, for the demo simulator's choice of button. Frames
-    /// are mapped to their point inside the writer's transaction, so a point mapped later counts.
-    pub points: HashMap<(String, u32), uuid::Uuid>,
     pub stats: Stats,
     /// Incidents opened or changed by received signals, announced after their commit.
     pub news: broadcast::Sender<vigil_store::IncidentChange>,
@@ -157,15 +153,12 @@ impl Engine {
         let settings = workstation.settings().clone();
         let read_at = stamp(&workstation.dir().join(vigil_api::SETTINGS_FILE));
         let keys = keys_from(&settings)?;
-        let points =
-            workstation.with_store(|s| s.dc09_addresses())?.into_iter().map(|(a, z, id)| ((a, z), id)).collect();
         let (news, _) = broadcast::channel(4096);
         let writer = Writer::new(workstation.writer()?.clone(), news.clone());
         let shared = Arc::new(Shared {
             workstation,
             settings: std::sync::RwLock::new(Arc::new(Live { settings: settings.clone(), keys })),
             writer,
-            points,
             stats: Stats::default(),
             news,
         });

@@ -218,7 +218,7 @@ pub fn apply_signal(tx: &Transaction<'_>, signal: &NewSignal) -> Result<Option<I
     tx.prepare_cached("UPDATE alarm_signals SET incident_id = ?2 WHERE id = ?1")?
         .execute(params![signal.id.to_string(), incident_id.to_string()])?;
     let priority =
-        load_incident(tx, incident_id)?.map_or(Priority::from_level(signal.priority), |s| s.incident.priority);
+        committed.state.incidents.get(&incident_id).map_or(Priority::from_level(signal.priority), |i| i.priority);
     Ok(Some(IncidentChange {
         incident_id,
         device_id: signal.device_id,

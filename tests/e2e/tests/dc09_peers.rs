@@ -54,16 +54,21 @@ fn agent(dir: &Path, dc09: &str) -> Result<Agent> {
     agent_with_clock(dir, dc09, None)
 }
 
-/// `vigil agent`, under `faketime -f OFFSET` when an offset is given (its wall clock moved).
-fn agent_with_clock(dir: &Path, dc09: &str, offset: Option<&str>) -> Result<Agent> {
-    let mut command = match offset {
+/// `vigil`, under `faketime -f OFFSET` when an offset is given (its wall clock moved).
+fn vigil_with_clock(offset: Option<&str>) -> Command {
+    match offset {
         Some(o) => {
             let mut c = Command::new("faketime");
             c.args(["-f", o]).arg(vigil());
             c
         }
         None => Command::new(vigil()),
-    };
+    }
+}
+
+/// `vigil agent`, its clock moved by `offset` if given.
+fn agent_with_clock(dir: &Path, dc09: &str, offset: Option<&str>) -> Result<Agent> {
+    let mut command = vigil_with_clock(offset);
     let mut child = command
         .args(["agent", "--data-dir"])
         .arg(dir)
@@ -362,15 +367,7 @@ fn the_event_clock_survives_a_restart_an_hour_back() -> Result<()> {
     let dir = workstation()?;
     let addr = format!("127.0.0.1:{}", free_port());
     let send = |offset: Option<&str>, count: &str| -> Result<Value> {
-        let mut cmd = match offset {
-            Some(o) => {
-                let mut c = Command::new("faketime");
-                c.args(["-f", o]).arg(vigil());
-                c
-            }
-            None => Command::new(vigil()),
-        };
-        run_json(cmd.args([
+        run_json(vigil_with_clock(offset).args([
             "sim",
             "--dc09",
             &addr,

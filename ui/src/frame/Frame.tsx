@@ -17,6 +17,7 @@ import { AlarmFeed, opensIncident } from "./alarmFeed";
 import type { ConsoleContext } from "./context";
 import { ALARM_DESK, GLOBAL_COMMANDS, keysText, SCREENS, screenForKey, type ScreenId } from "./screens";
 import { ScreenStack, type Screen } from "./stack";
+import { engineStateText } from "./engine";
 import { stripSummary, type StripSummary } from "./strip";
 
 /** How long a status-bar message stays. */
@@ -354,19 +355,10 @@ function StatusBar(props: { overview: () => Overview; engine: () => EngineStatus
       <strong>{trCount(n())}</strong>
     </span>
   );
-  const engineText = () => {
-    const e = props.engine();
-    switch (e.state) {
-      case "listening":
-        return tr("engineListening", { dc09: e.dc09_tcp ?? "—", http: e.http ?? "—", n: trCount(e.acknowledged ?? 0) });
-      case "failed":
-        return tr("engineFailed", { message: e.message });
-      case "off":
-        return tr("engineOff");
-      default:
-        return tr("engineStarting");
-    }
-  };
+  const engineText = () =>
+    engineStateText(props.engine(), (e) =>
+      tr("engineListening", { dc09: e.dc09_tcp ?? "—", http: e.http ?? "—", n: trCount(e.acknowledged ?? 0) }),
+    );
   return (
     <footer class="status-bar" data-testid="status-bar">
       {item("count-cameras", "countCameras", () => totals().cameras)}

@@ -9,6 +9,7 @@ import type { Dc09AccountView, SettingsView } from "../../lib/bindings";
 import { languages, type MessageKey } from "../../lib/i18n";
 import { lang, tr, trCount } from "../../lib/reactive";
 import type { ConsoleContext } from "../../frame/context";
+import { engineStateText } from "../../frame/engine";
 import type { Screen } from "../../frame/stack";
 import { ScreenTimers } from "../../frame/timers";
 import { filterAccounts, keyFormatText, keyText, supervisionText } from "./accounts";
@@ -182,19 +183,7 @@ function Listen(props: { engine: () => EngineStatus; configured: { dc09_tcp: str
     const e = props.engine();
     return e.state === "listening" ? e : null;
   };
-  const state = () => {
-    const e = props.engine();
-    switch (e.state) {
-      case "listening":
-        return tr("listenReceiving");
-      case "failed":
-        return tr("engineFailed", { message: e.message });
-      case "off":
-        return tr("engineOff");
-      default:
-        return tr("engineStarting");
-    }
-  };
+  const state = () => engineStateText(props.engine(), () => tr("listenReceiving"));
   const rows: { key: MessageKey; testid: string; now: () => string | null | undefined; configured: () => string | null | undefined }[] = [
     { key: "listenDc09Tcp", testid: "listen-dc09-tcp", now: () => listening()?.dc09_tcp, configured: () => props.configured?.dc09_tcp },
     { key: "listenDc09Udp", testid: "listen-dc09-udp", now: () => listening()?.dc09_udp, configured: () => props.configured?.dc09_udp },
