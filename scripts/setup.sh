@@ -11,7 +11,7 @@ PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   libwebkit2gtk-4.1-dev libssl-dev libasound2-dev
   xvfb webkit2gtk-driver dbus dbus-x11 x11-utils imagemagick
-  fonts-wqy-microhei sqlite3 python3 python3-venv faketime
+  fonts-wqy-microhei sqlite3 python3 python3-venv faketime poppler-utils
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

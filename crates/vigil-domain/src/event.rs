@@ -9,6 +9,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::patrol::{Method, Source};
+use crate::schedule::Schedule;
 use crate::incident::{Action, Role, Shelf, Signal};
 use crate::Id;
 
@@ -115,10 +117,17 @@ pub enum EventKind {
     CamerasLinked,
     DevicesMoved,
     FloorPlanReplaced,
+    CheckInRecorded,
+    CheckInAnnotated,
+    ExceptionExplained,
+    ShiftSignedOff,
+    RouteSet,
+    ScheduleSet,
+    RoundMissed,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 14] = [
         EventKind::SignalReceived,
         EventKind::IncidentActed,
         EventKind::PointShelved,
@@ -126,6 +135,13 @@ impl EventKind {
         EventKind::CamerasLinked,
         EventKind::DevicesMoved,
         EventKind::FloorPlanReplaced,
+        EventKind::CheckInRecorded,
+        EventKind::CheckInAnnotated,
+        EventKind::ExceptionExplained,
+        EventKind::ShiftSignedOff,
+        EventKind::RouteSet,
+        EventKind::ScheduleSet,
+        EventKind::RoundMissed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -137,6 +153,13 @@ impl EventKind {
             EventKind::CamerasLinked => "cameras_linked",
             EventKind::DevicesMoved => "devices_moved",
             EventKind::FloorPlanReplaced => "floor_plan_replaced",
+            EventKind::CheckInRecorded => "check_in_recorded",
+            EventKind::CheckInAnnotated => "check_in_annotated",
+            EventKind::ExceptionExplained => "exception_explained",
+            EventKind::ShiftSignedOff => "shift_signed_off",
+            EventKind::RouteSet => "route_set",
+            EventKind::ScheduleSet => "schedule_set",
+            EventKind::RoundMissed => "round_missed",
         }
     }
 
@@ -215,6 +238,119 @@ pub struct FloorPlanReplaced {
     pub moves: Vec<DeviceMoved>,
 }
 
+/// A guard's check-in at a tag, from whichever source, exactly as it arrived. Never edited: a
+/// correction is a [`CheckInAnnotated`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CheckInRecorded {
+    /// The sender's idempotency key (a handheld's UUID; derived from file and row for a wand).
+    pub check_in: Id,
+    /// The tag as read (compared normalised).
+    pub tag: String,
+    /// The guard's badge as sent (stored even when no guard has it).
+    pub guard: String,
+    pub device: Option<String>,
+    pub method: Method,
+    pub source: Source,
+    /// What the device's clock said.
+    pub device_time: i64,
+    /// When this workstation received it.
+    pub received: i64,
+    /// For a manual entry: why it was typed in (the operator is the event's actor).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For a wand file: the import and the row of the file it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    /// SHA-256 of the body as the sender sent it: the same id with another body is a conflict.
+    pub body_hash: String,
+}
+
+/// A correction or remark on a check-in, with who (the actor) and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CheckInAnnotated {
+    pub check_in: Id,
+    pub text: String,
+}
+
+/// A supervisor's explanation of a patrol exception (`missed:<round>:<checkpoint>`,
+/// `late:<round>:<checkpoint>`, `check_in:<id>` …). A later explanation adds to the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExceptionExplained {
+    pub exception: String,
+    pub shift: String,
+    pub text: String,
+}
+
+/// A supervisor signed a shift off: what was signed is named by its digest, so a check-in that
+/// arrives later shows the shift as changed since sign-off.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShiftSignedOff {
+    pub shift: String,
+    /// SHA-256 over the ids of the check-ins and explanations the shift held when signed.
+    pub digest: String,
+    pub check_ins: u32,
+    pub expected: u32,
+    pub on_time: u32,
+    pub exceptions: u32,
+}
+
+/// A route as an administrator saved it (a new version of the whole route).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RouteSet {
+    pub route: RouteDef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct RouteDef {
+    pub id: Id,
+    pub name: String,
+    /// Checkpoints in this order (else any order).
+    pub ordered: bool,
+    pub legs: Vec<LegDef>,
+    /// Retired routes expect no more rounds; their history stays.
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct LegDef {
+    pub checkpoint: Id,
+    /// Expected walking time from the checkpoint before (0 for the first), in seconds.
+    pub walk_s: u32,
+}
+
+/// A version of a schedule, in force from its `valid_from` (which ends the version before it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScheduleSet {
+    pub schedule: Schedule,
+}
+
+/// A round's window passed with checkpoints missing. Its id and its signal's derive from route and
+/// round start, so every workstation (and the server) raises the same one, once; its signal opens
+/// the P3 incident through the incident fold.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RoundMissed {
+    pub round: Id,
+    pub route: Id,
+    pub start: i64,
+    pub missing: Vec<MissedCheckpoint>,
+    /// How far from its expected time a touch still counts (late): a check-in arriving afterwards
+    /// within it turns the checkpoint late on the incident.
+    pub tolerance_ms: i64,
+    pub signal: Signal,
+    pub opens: Id,
+    pub device: Option<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MissedCheckpoint {
+    pub checkpoint: Id,
+    /// Normalised.
+    pub tag: String,
+    pub expected: i64,
+}
+
 /// What happened, per kind. The store writes the inner value as the payload and reads it back by
 /// the row's kind, so no payload is ever read as the wrong kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +362,13 @@ pub enum EventBody {
     CamerasLinked(CamerasLinked),
     DevicesMoved(DevicesMoved),
     FloorPlanReplaced(FloorPlanReplaced),
+    CheckInRecorded(CheckInRecorded),
+    CheckInAnnotated(CheckInAnnotated),
+    ExceptionExplained(ExceptionExplained),
+    ShiftSignedOff(ShiftSignedOff),
+    RouteSet(RouteSet),
+    ScheduleSet(ScheduleSet),
+    RoundMissed(RoundMissed),
 }
 
 impl EventBody {
@@ -238,6 +381,13 @@ impl EventBody {
             EventBody::CamerasLinked(_) => EventKind::CamerasLinked,
             EventBody::DevicesMoved(_) => EventKind::DevicesMoved,
             EventBody::FloorPlanReplaced(_) => EventKind::FloorPlanReplaced,
+            EventBody::CheckInRecorded(_) => EventKind::CheckInRecorded,
+            EventBody::CheckInAnnotated(_) => EventKind::CheckInAnnotated,
+            EventBody::ExceptionExplained(_) => EventKind::ExceptionExplained,
+            EventBody::ShiftSignedOff(_) => EventKind::ShiftSignedOff,
+            EventBody::RouteSet(_) => EventKind::RouteSet,
+            EventBody::ScheduleSet(_) => EventKind::ScheduleSet,
+            EventBody::RoundMissed(_) => EventKind::RoundMissed,
         }
     }
 }
@@ -308,6 +458,7 @@ mod tests {
             assert_eq!(EventKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(EventKind::parse("patrol_checkin"), None);
+        assert_eq!(EventKind::parse("check_in_recorded"), Some(EventKind::CheckInRecorded));
     }
 
     proptest! {

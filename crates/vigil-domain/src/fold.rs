@@ -25,7 +25,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::event::{Event, EventBody, Hlc, IncidentActed, SignalReceived};
+use crate::event::{
+    CheckInRecorded, Event, EventBody, Hlc, IncidentActed, MissedCheckpoint, RoundMissed, RouteDef, ShiftSignedOff,
+    SignalReceived,
+};
+use crate::patrol::{judged_at, normalize_tag, Suspicion};
+use crate::schedule::Schedule;
 use crate::incident::{act, on_signal, Action, Actor, Entry, EntryKind, Incident, IncidentState, Mark, Shelf};
 use crate::{sop, DeviceStatus, Id};
 
@@ -72,6 +77,8 @@ pub struct Projection {
     pub plans: BTreeMap<Id, String>,
     /// Actions on incidents this fold has not seen (yet): kept, listed for review.
     pub orphans: Vec<Id>,
+    /// Check-ins, their corrections, explanations, sign-offs, routes, schedules and missed rounds.
+    pub patrol: PatrolState,
     seen_events: HashSet<Id>,
     seen_signals: HashSet<Id>,
 }
@@ -90,6 +97,82 @@ pub struct Applied {
     /// The event (or its signal) was seen before: nothing changed.
     pub duplicate: bool,
     pub shelf: Option<Id>,
+    /// A check-in stored by this event.
+    pub check_in: Option<Id>,
+}
+
+/// The patrol part of the projection. Check-ins are kept as they came; everything said about them
+/// afterwards sits beside them, never in them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PatrolState {
+    pub check_ins: BTreeMap<Id, StoredCheckIn>,
+    /// Keyed by the annotating event.
+    pub annotations: BTreeMap<Id, Remark>,
+    /// Exception key → its explanations in log order (the last one is shown).
+    pub explanations: BTreeMap<String, Vec<Remark>>,
+    /// Shift key → its sign-offs in log order (the last one stands).
+    pub sign_offs: BTreeMap<String, Vec<SignOff>>,
+    pub routes: BTreeMap<Id, RouteDef>,
+    /// Schedule → its versions by `valid_from`.
+    pub schedules: BTreeMap<Id, Vec<Schedule>>,
+    pub missed: BTreeMap<Id, MissedRound>,
+    /// Normalised tag → the missed rounds that still lack it.
+    missed_by_tag: BTreeMap<String, BTreeSet<Id>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckIn {
+    pub event: Id,
+    /// The operator (manual), the importing user (wand) or the handheld's token holder.
+    pub actor: String,
+    pub record: CheckInRecorded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remark {
+    pub event: Id,
+    /// The check-in (annotations) or the shift (explanations) it is about.
+    pub about: String,
+    pub text: String,
+    pub by: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignOff {
+    pub event: Id,
+    pub by: String,
+    pub at: i64,
+    pub signed: ShiftSignedOff,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissedRound {
+    pub event: Id,
+    pub incident: Id,
+    pub route: Id,
+    pub start: i64,
+    pub tolerance_ms: i64,
+    pub missing: Vec<MissedCheckpoint>,
+    /// Missing checkpoints checked afterwards: checkpoint → check-in.
+    pub checked_late: BTreeMap<Id, Id>,
+}
+
+impl PatrolState {
+    /// Puts a missed round (loaded from a table) in place, so a late check-in finds it.
+    pub fn load_missed(&mut self, round: Id, missed: MissedRound) {
+        for m in &missed.missing {
+            if !missed.checked_late.contains_key(&m.checkpoint) {
+                self.missed_by_tag.entry(m.tag.clone()).or_default().insert(round);
+            }
+        }
+        self.missed.insert(round, missed);
+    }
+
+    /// The schedule versions in force, for [`crate::schedule::rounds`].
+    pub fn schedule_versions(&self) -> impl Iterator<Item = &Schedule> {
+        self.schedules.values().flatten()
+    }
 }
 
 impl Projection {
@@ -218,7 +301,116 @@ pub fn apply(state: &mut Projection, event: &Event) -> Applied {
             }
             Applied::default()
         }
+        EventBody::CheckInRecorded(c) => check_in(state, event, c),
+        EventBody::CheckInAnnotated(a) => {
+            state.patrol.annotations.insert(event.id, remark(event, a.check_in.to_string(), &a.text));
+            Applied::default()
+        }
+        EventBody::ExceptionExplained(x) => {
+            let r = remark(event, x.shift.clone(), &x.text);
+            state.patrol.explanations.entry(x.exception.clone()).or_default().push(r);
+            Applied::default()
+        }
+        EventBody::ShiftSignedOff(s) => {
+            let sign = SignOff { event: event.id, by: event.actor.clone(), at: event.wall, signed: s.clone() };
+            state.patrol.sign_offs.entry(s.shift.clone()).or_default().push(sign);
+            Applied::default()
+        }
+        EventBody::RouteSet(r) => {
+            state.patrol.routes.insert(r.route.id, r.route.clone());
+            Applied::default()
+        }
+        EventBody::ScheduleSet(s) => {
+            let versions = state.patrol.schedules.entry(s.schedule.id).or_default();
+            // The new version ends the ones before it where it starts.
+            for v in versions.iter_mut() {
+                if v.valid_from < s.schedule.valid_from && v.valid_to.is_none_or(|t| t > s.schedule.valid_from) {
+                    v.valid_to = Some(s.schedule.valid_from);
+                }
+            }
+            versions.retain(|v| v.valid_from < s.schedule.valid_from);
+            versions.push(s.schedule.clone());
+            Applied::default()
+        }
+        EventBody::RoundMissed(m) => round_missed(state, event, m),
     }
+}
+
+fn remark(event: &Event, about: String, text: &str) -> Remark {
+    Remark { event: event.id, about, text: text.to_owned(), by: event.actor.clone(), at: event.wall }
+}
+
+fn check_in(state: &mut Projection, event: &Event, c: &CheckInRecorded) -> Applied {
+    if state.patrol.check_ins.contains_key(&c.check_in) {
+        return Applied { duplicate: true, ..Applied::default() };
+    }
+    state
+        .patrol
+        .check_ins
+        .insert(c.check_in, StoredCheckIn { event: event.id, actor: event.actor.clone(), record: c.clone() });
+    let mut applied = Applied { check_in: Some(c.check_in), ..Applied::default() };
+    // A missed round still lacking this tag, within its tolerance: the checkpoint is late now.
+    let tag = normalize_tag(&c.tag);
+    let probe = crate::patrol::CheckIn {
+        id: c.check_in,
+        tag: c.tag.clone(),
+        guard: c.guard.clone(),
+        device_time: c.device_time,
+        received: c.received,
+        source: c.source,
+    };
+    let (touched, _) = judged_at(&probe, &Suspicion::default());
+    let rounds: Vec<Id> = state.patrol.missed_by_tag.get(&tag).map(|s| s.iter().copied().collect()).unwrap_or_default();
+    for round in rounds {
+        let Some(missed) = state.patrol.missed.get_mut(&round) else { continue };
+        let Some(cp) = missed
+            .missing
+            .iter()
+            .find(|m| m.tag == tag && !missed.checked_late.contains_key(&m.checkpoint) && (touched - m.expected).abs() <= missed.tolerance_ms)
+            .map(|m| m.checkpoint)
+        else {
+            continue;
+        };
+        missed.checked_late.insert(cp, c.check_in);
+        if missed.missing.iter().filter(|m| m.tag == tag).all(|m| missed.checked_late.contains_key(&m.checkpoint)) {
+            if let Some(set) = state.patrol.missed_by_tag.get_mut(&tag) {
+                set.remove(&round);
+            }
+        }
+        let incident = missed.incident;
+        let id = state.resolve(incident);
+        if let Some(incident) = state.incidents.get_mut(&id) {
+            incident.timeline.push(Entry {
+                at: touched,
+                by: Some(c.guard.clone()),
+                what: EntryKind::CheckedLate { check_in: c.check_in, checkpoint: cp, touched },
+                event: Some(event.id),
+                mark: None,
+            });
+            applied.incidents.push(id);
+        }
+        break;
+    }
+    applied
+}
+
+fn round_missed(state: &mut Projection, event: &Event, m: &RoundMissed) -> Applied {
+    if state.patrol.missed.contains_key(&m.round) {
+        return Applied { duplicate: true, ..Applied::default() };
+    }
+    let missed = MissedRound {
+        event: event.id,
+        incident: m.opens,
+        route: m.route,
+        start: m.start,
+        tolerance_ms: m.tolerance_ms,
+        missing: m.missing.clone(),
+        checked_late: BTreeMap::new(),
+    };
+    state.patrol.load_missed(m.round, missed);
+    // The round's incident opens as any alarm does: one per round, its signal id derived from it.
+    let s = SignalReceived { signal: m.signal.clone(), device: m.device, opens: m.opens, opened: false };
+    signal(state, event, &s)
 }
 
 fn tag_last(incident: &mut Incident, before: usize, event: Id) {
@@ -411,6 +603,7 @@ mod tests {
     use super::*;
     use crate::event::{derived_id, HlcClock, EVENT_SCHEMA};
     use crate::incident::{CloseCategory, Priority, Role, Signal};
+    use crate::event::RoundMissed;
     use proptest::prelude::*;
 
     struct Origin {
@@ -457,6 +650,121 @@ mod tests {
         fn act(&mut self, incident: Id, at: i64, role: Role, action: Action) -> Event {
             self.event(at, "张敏", EventBody::IncidentActed(IncidentActed { incident, role, action, at }))
         }
+    }
+
+    fn route_of(tags: &[&str]) -> crate::patrol::Route {
+        crate::patrol::Route {
+            id: Id::from_u128(0xA),
+            ordered: true,
+            legs: tags
+                .iter()
+                .enumerate()
+                .map(|(i, t)| crate::patrol::Leg {
+                    checkpoint: Id::from_u128(0x100 + i as u128),
+                    tag: (*t).into(),
+                    walk_ms: if i == 0 { 0 } else { 60_000 },
+                })
+                .collect(),
+        }
+    }
+
+    fn recorded(id: u128, tag: &str, device_time: i64, received: i64) -> EventBody {
+        EventBody::CheckInRecorded(CheckInRecorded {
+            check_in: Id::from_u128(id),
+            tag: tag.into(),
+            guard: "B-007".into(),
+            device: Some("wand-1".into()),
+            method: crate::patrol::Method::Wand,
+            source: crate::patrol::Source::Wand,
+            device_time,
+            received,
+            reason: None,
+            import: None,
+            row: None,
+            body_hash: format!("h{id}"),
+        })
+    }
+
+    fn missed_round(route: &crate::patrol::Route, start: i64, checks: &[crate::patrol::CheckIn]) -> RoundMissed {
+        use crate::patrol::{evaluate, round_missed, Round, Suspicion, Windows};
+        let round = Round { id: crate::schedule::round_id(route.id, start), route: route.id, start };
+        let eval = evaluate(std::slice::from_ref(route), std::slice::from_ref(&round), checks, Windows::default(), Suspicion::default());
+        round_missed(route, &round, &eval.rounds[0], Windows::default(), None).expect("checkpoints are missing")
+    }
+
+    #[test]
+    fn a_missed_round_opens_one_p3_incident_on_every_workstation_and_a_late_wand_scan_is_kept_on_it() {
+        let t0 = 1_800_000_000_000;
+        let route = route_of(&["AA01", "AA02"]);
+        let m = missed_round(&route, t0, &[]);
+        assert_eq!(m.missing.len(), 2);
+        let (mut a, mut b) = (Origin::new(1), Origin::new(2));
+        // Both workstations notice the round pass and write it; the same round is one incident.
+        let e1 = a.event(t0 + 12 * 60_000, "vigil", EventBody::RoundMissed(m.clone()));
+        let e2 = b.event(t0 + 12 * 60_000 + 5, "vigil", EventBody::RoundMissed(m.clone()));
+        let mut p = Projection::new();
+        let first = apply(&mut p, &e1);
+        assert_eq!(first.opened, Some(m.opens));
+        assert!(apply(&mut p, &e2).duplicate);
+        let incident = only(&p);
+        assert_eq!((incident.priority, incident.alarm_type.as_str()), (Priority::P3, crate::incident::ROUND_MISSED));
+        // A wand file read the next morning: AA02 was touched 4 minutes after its expected time.
+        let late = a.event(t0 + 9 * 3_600_000, "王芳", recorded(1, "aa:02", t0 + 60_000 + 240_000, t0 + 9 * 3_600_000));
+        let applied = apply(&mut p, &late);
+        assert_eq!(applied.check_in, Some(Id::from_u128(1)));
+        assert_eq!(applied.incidents, vec![m.opens]);
+        let line = only(&p).timeline.last().expect("a line");
+        assert!(matches!(line.what, EntryKind::CheckedLate { checkpoint, .. } if checkpoint == Id::from_u128(0x101)));
+        // The same check-in again (a retried upload) changes nothing.
+        let again = a.event(t0 + 9 * 3_600_000 + 1, "王芳", recorded(1, "aa:02", t0, t0));
+        assert!(apply(&mut p, &again).duplicate);
+        assert_eq!(p.patrol.check_ins.len(), 1);
+        // A scan far outside the window is stored but turns nothing late.
+        let stray = a.event(t0 + 9 * 3_600_000 + 2, "王芳", recorded(2, "AA01", t0 + 3 * 3_600_000, t0 + 3 * 3_600_000));
+        assert!(apply(&mut p, &stray).incidents.is_empty());
+        assert_eq!(p.patrol.check_ins.len(), 2);
+    }
+
+    #[test]
+    fn a_missed_round_closes_only_with_an_explanation() {
+        let t0 = 1_800_000_000_000;
+        let route = route_of(&["AA01"]);
+        let m = missed_round(&route, t0, &[]);
+        let mut a = Origin::new(1);
+        let mut p = Projection::new();
+        apply(&mut p, &a.event(t0 + 11 * 60_000, "vigil", EventBody::RoundMissed(m.clone())));
+        let incident = only(&p).clone();
+        let close = Action::Close { category: CloseCategory::False };
+        let sup = Actor { name: "李娜".into(), role: Role::Supervisor };
+        assert_eq!(act(&incident, &sup, &close, t0), Err(crate::incident::ActError::NeedsExplanation));
+        let note = Action::Note { text: "电梯故障，巡更员绕行，已补巡".into() };
+        apply(&mut p, &a.act(m.opens, t0 + 20 * 60_000, Role::Supervisor, note));
+        apply(&mut p, &a.act(m.opens, t0 + 21 * 60_000, Role::Supervisor, close));
+        assert_eq!(only(&p).state, IncidentState::Closed);
+        assert_eq!(crate::incident::explanation(only(&p)), Some("电梯故障，巡更员绕行，已补巡"));
+    }
+
+    #[test]
+    fn a_new_schedule_version_ends_the_one_before_where_it_starts() {
+        use crate::event::ScheduleSet;
+        use crate::schedule::{Schedule, Weekdays};
+        let v1 = Schedule {
+            id: Id::from_u128(5),
+            route: Id::from_u128(0xA),
+            start: 1320,
+            end: 360,
+            every: 120,
+            weekdays: Weekdays::ALL,
+            valid_from: 0,
+            valid_to: None,
+        };
+        let v2 = Schedule { every: 60, valid_from: 1_000, ..v1.clone() };
+        let mut a = Origin::new(1);
+        let mut p = Projection::new();
+        apply(&mut p, &a.event(1, "admin", EventBody::ScheduleSet(ScheduleSet { schedule: v1 })));
+        apply(&mut p, &a.event(1_000, "admin", EventBody::ScheduleSet(ScheduleSet { schedule: v2 })));
+        let versions = &p.patrol.schedules[&Id::from_u128(5)];
+        assert_eq!(versions.iter().map(|v| (v.every, v.valid_from, v.valid_to)).collect::<Vec<_>>(), [(120, 0, Some(1_000)), (60, 1_000, None)]);
     }
 
     fn only(p: &Projection) -> &Incident {

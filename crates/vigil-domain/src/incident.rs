@@ -154,6 +154,17 @@ pub struct ClockNote {
     pub sent_at: i64,
 }
 
+/// The alarm type of the incident a missed patrol round opens (P3).
+pub const ROUND_MISSED: &str = "patrol_round_missed";
+
+/// The explanation written on an incident: its last note (a missed round closes only with one).
+pub fn explanation(incident: &Incident) -> Option<&str> {
+    incident.timeline.iter().rev().find_map(|e| match &e.what {
+        EntryKind::Acted { action: Action::Note { text } } if e.mark.is_none() => Some(text.as_str()),
+        _ => None,
+    })
+}
+
 /// What an operator or supervisor does to an incident.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -199,6 +210,14 @@ pub enum EntryKind {
     },
     Acted {
         action: Action,
+    },
+    /// A checkpoint this missed round was raised for was checked after all (a wand file, a queued
+    /// handheld): it counts as late now, and this line keeps when that became known.
+    CheckedLate {
+        check_in: Id,
+        checkpoint: Id,
+        /// When the guard touched it (the time it is judged at).
+        touched: i64,
     },
     /// Another incident opened for the same point within the fold window (on another workstation)
     /// was merged with this one; `other` is its id, which now names this incident too.
@@ -383,6 +402,8 @@ pub enum ActError {
     EmptyNote,
     #[error("say which guard is dispatched")]
     NoGuard,
+    #[error("a missed patrol round is closed after its explanation is written as a note")]
+    NeedsExplanation,
 }
 
 fn verb(action: &Action) -> &'static str {
@@ -444,6 +465,9 @@ pub fn act(incident: &Incident, actor: &Actor, action: &Action, at: i64) -> Resu
             }
             if *category == CloseCategory::Real && !matches!(state, OnScene | Resolved) {
                 return Err(ActError::RealNeedsOnScene);
+            }
+            if incident.alarm_type == ROUND_MISSED && explanation(incident).is_none() {
+                return Err(ActError::NeedsExplanation);
             }
             next.acknowledged_at.get_or_insert(at);
             next.state = Closed;

@@ -10,6 +10,7 @@ pub mod event;
 pub mod fold;
 pub mod incident;
 pub mod patrol;
+pub mod schedule;
 mod site;
 pub mod sop;
 

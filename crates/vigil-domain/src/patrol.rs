@@ -85,7 +85,8 @@ pub struct Round {
 }
 
 /// Where a check-in came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
 pub enum Source {
     Handheld,
     Wand,
@@ -105,8 +106,35 @@ pub struct CheckIn {
     pub source: Source,
 }
 
+/// How the checkpoint was read: reports say how each was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    Nfc,
+    Qr,
+    Rfid,
+    /// A patrol wand's chip, downloaded later.
+    Wand,
+    /// Reported by radio and typed in by an operator.
+    Radio,
+}
+
+impl Method {
+    pub fn parse(text: &str) -> Option<Method> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "nfc" => Some(Method::Nfc),
+            "qr" => Some(Method::Qr),
+            "rfid" => Some(Method::Rfid),
+            "wand" => Some(Method::Wand),
+            "radio" => Some(Method::Radio),
+            _ => None,
+        }
+    }
+}
+
 /// How a checkpoint of a round was (or was not) touched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     OnTime,
     Early,
@@ -117,7 +145,8 @@ pub enum Outcome {
 }
 
 /// Why a check-in is listed for the supervisor although it counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// The leg to it was walked faster than its walking time allows.
     TooFast,
@@ -192,6 +221,67 @@ fn outcome(delta: i64, w: Windows) -> Option<Outcome> {
     }
 }
 
+/// The "round missed" a round's result raises once its window has passed with checkpoints
+/// missing (None when nothing is missing). Everything in it derives from route and round start,
+/// so every workstation that sees the same round raises the same event, signal and incident.
+pub fn round_missed(
+    route: &Route,
+    round: &Round,
+    result: &RoundResult,
+    windows: Windows,
+    device: Option<Id>,
+) -> Option<crate::event::RoundMissed> {
+    use crate::event::{derived_id, MissedCheckpoint, RoundMissed};
+    use crate::incident::{Priority, Signal, ROUND_MISSED};
+    let missing: Vec<MissedCheckpoint> = result
+        .checkpoints
+        .iter()
+        .filter(|c| c.outcome == Outcome::Missed)
+        .map(|c| MissedCheckpoint {
+            checkpoint: c.checkpoint,
+            tag: route.legs.iter().find(|l| l.checkpoint == c.checkpoint).map(|l| l.tag.clone()).unwrap_or_default(),
+            expected: c.expected,
+        })
+        .collect();
+    let deadline = missing.iter().map(|m| m.expected).max()? + windows.tolerance_ms;
+    let key = format!("{}:{}", route.id, round.start);
+    Some(RoundMissed {
+        round: round.id,
+        route: route.id,
+        start: round.start,
+        tolerance_ms: windows.tolerance_ms,
+        signal: Signal {
+            id: derived_id("round-missed-signal", &key, deadline),
+            point: format!("round:{}", round.id),
+            alarm_type: ROUND_MISSED.to_owned(),
+            priority: Priority::P3,
+            restore: false,
+            at: deadline,
+            clock: None,
+        },
+        opens: derived_id("round-missed-incident", &key, deadline),
+        device,
+        missing,
+    })
+}
+
+/// When a round's window has passed: after its last checkpoint's expected time plus tolerance.
+pub fn round_deadline(route: &Route, round: &Round, windows: Windows) -> i64 {
+    round.start + route.legs.iter().map(|l| l.walk_ms).sum::<i64>() + windows.tolerance_ms
+}
+
+/// The scans of `tag` judged within `tolerance` of `at`, in time order (each tag's scans are sorted).
+fn near<'a>(
+    by_tag: &'a HashMap<&str, Vec<(i64, Id)>>,
+    tag: &str,
+    at: i64,
+    tolerance: i64,
+) -> impl Iterator<Item = (i64, Id)> + 'a {
+    let scans = by_tag.get(tag).map_or(&[][..], Vec::as_slice);
+    let lo = scans.partition_point(|(t, _)| *t < at - tolerance);
+    scans[lo..].iter().take_while(move |(t, _)| *t <= at + tolerance).copied()
+}
+
 /// Judges `rounds` of `routes` from `check_ins`. Deterministic: the same input in any order of
 /// check-ins gives the same result (they are sorted by judged time, then id).
 pub fn evaluate(
@@ -225,6 +315,7 @@ pub fn evaluate(
     for (at, c, tag) in &judged {
         by_tag.entry(tag.as_str()).or_default().push((*at, c.id));
     }
+    let judged_by_id: HashMap<Id, &(i64, &CheckIn, String)> = judged.iter().map(|j| (j.1.id, j)).collect();
     for scans in by_tag.values() {
         for (i, (at, _)) in scans.iter().enumerate() {
             let end = scans[i..].iter().take_while(|(t, _)| t - at <= suspicion.burst_ms).count();
@@ -253,12 +344,10 @@ pub fn evaluate(
             expected += leg.walk_ms;
             walk_since += leg.walk_ms;
             // The closest unused check-in at this tag within the tolerance of the expected time.
-            let candidate = judged
-                .iter()
-                .filter(|(at, c, tag)| {
-                    *tag == leg.tag && !used.contains(&c.id) && (at - expected).abs() <= windows.tolerance_ms
-                })
-                .min_by_key(|(at, c, _)| ((at - expected).abs(), c.id));
+            let candidate = near(&by_tag, &leg.tag, expected, windows.tolerance_ms)
+                .filter(|(_, id)| !used.contains(id))
+                .min_by_key(|(at, id)| ((at - expected).abs(), *id))
+                .and_then(|(_, id)| judged_by_id.get(&id).copied());
             let Some((at, c, _)) = candidate else {
                 results.push(CheckpointResult {
                     checkpoint: leg.checkpoint,
@@ -295,14 +384,10 @@ pub fn evaluate(
         for r in &results {
             let Some((counted, at)) = r.check_in else { continue };
             let tag = route.legs.iter().find(|l| l.checkpoint == r.checkpoint).map(|l| l.tag.as_str());
-            for (t, c, ctag) in &judged {
-                if Some(ctag.as_str()) == tag
-                    && c.id != counted
-                    && !used.contains(&c.id)
-                    && (t - at).abs() <= windows.tolerance_ms
-                {
-                    used.insert(c.id);
-                    eval.duplicates.push(c.id);
+            let Some(tag) = tag else { continue };
+            for (_, id) in near(&by_tag, tag, at, windows.tolerance_ms) {
+                if id != counted && used.insert(id) {
+                    eval.duplicates.push(id);
                 }
             }
         }
