@@ -14,6 +14,8 @@ pub enum ErrorCode {
     /// The incident's state does not allow the action: `refusal` says why. Nothing was stored.
     Refused,
     NotFound,
+    /// The same id was stored before with another body.
+    Conflict,
     LoginRequired,
     LoginFailed,
     LoginThrottled,
@@ -73,6 +75,8 @@ pub enum Refusal {
     RealNeedsOnScene,
     EmptyNote,
     NoGuard,
+    /// A missed patrol round closes only once its explanation is written as a note.
+    NeedsExplanation,
 }
 
 impl From<&vigil_domain::incident::ActError> for Refusal {
@@ -84,6 +88,7 @@ impl From<&vigil_domain::incident::ActError> for Refusal {
             ActError::RealNeedsOnScene => Refusal::RealNeedsOnScene,
             ActError::EmptyNote => Refusal::EmptyNote,
             ActError::NoGuard => Refusal::NoGuard,
+            ActError::NeedsExplanation => Refusal::NeedsExplanation,
         }
     }
 }

@@ -59,6 +59,8 @@ pub enum TimelineKind {
     Repeat,
     Restore,
     Merged,
+    /// A checkpoint of this missed round was checked after all (late); `text` names the check-in.
+    CheckedLate,
     Acknowledge,
     Dispatch,
     OnScene,
@@ -231,6 +233,7 @@ pub(crate) fn view(
                 EntryKind::Repeat { clock, .. } => (TimelineKind::Repeat, None, *clock),
                 EntryKind::Restore { clock, .. } => (TimelineKind::Restore, None, *clock),
                 EntryKind::Merged { other } => (TimelineKind::Merged, Some(other.to_string()), None),
+                EntryKind::CheckedLate { checkpoint, .. } => (TimelineKind::CheckedLate, Some(checkpoint.to_string()), None),
                 EntryKind::Acted { action } => (action.kind().into(), action_line(action).1, None),
             };
             TimelineLine {

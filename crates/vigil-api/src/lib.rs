@@ -10,6 +10,8 @@ mod error;
 mod incident_view;
 mod incidents;
 mod map;
+pub mod patrol;
+mod patrol_demo;
 mod plan_import;
 mod session;
 mod settings;

@@ -16,6 +16,63 @@ pub struct Settings {
     pub dc09: Dc09Settings,
     pub incidents: IncidentSettings,
     pub intake: IntakeSettings,
+    pub patrol: PatrolSettings,
+}
+
+/// Patrol rounds: the site's clock, the windows a checkpoint is judged by, and the shifts.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PatrolSettings {
+    /// IANA name of the site's time zone: schedules and reports are in its local time.
+    pub time_zone: String,
+    /// A checkpoint touched within this many seconds of its expected time is on time.
+    pub on_time_seconds: u32,
+    /// Within this many it is early or late; beyond it, missed.
+    pub tolerance_seconds: u32,
+    /// When the day and the night shift start, local `HH:MM`.
+    pub day_starts: String,
+    pub night_starts: String,
+    /// How often the console looks for rounds whose window has passed, in seconds.
+    pub check_every_seconds: u32,
+}
+
+impl Default for PatrolSettings {
+    fn default() -> Self {
+        PatrolSettings {
+            time_zone: "Asia/Shanghai".into(),
+            on_time_seconds: 300,
+            tolerance_seconds: 600,
+            day_starts: "08:00".into(),
+            night_starts: "20:00".into(),
+            check_every_seconds: 30,
+        }
+    }
+}
+
+impl PatrolSettings {
+    pub fn windows(&self) -> vigil_domain::patrol::Windows {
+        vigil_domain::patrol::Windows {
+            on_time_ms: i64::from(self.on_time_seconds) * 1000,
+            tolerance_ms: i64::from(self.tolerance_seconds.max(self.on_time_seconds)) * 1000,
+        }
+    }
+
+    /// The site's zone; a name the time-zone database does not know falls back to UTC, loudly.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.time_zone).unwrap_or_else(|e| {
+            eprintln!("vigil: [patrol] time_zone {:?} is unknown ({e}); using UTC", self.time_zone);
+            jiff::tz::TimeZone::UTC
+        })
+    }
+
+    pub fn shifts(&self) -> vigil_domain::schedule::ShiftPlan {
+        use vigil_domain::schedule::parse_minute;
+        let default = vigil_domain::schedule::ShiftPlan::default();
+        vigil_domain::schedule::ShiftPlan {
+            day_starts: parse_minute(&self.day_starts).unwrap_or(default.day_starts),
+            night_starts: parse_minute(&self.night_starts).unwrap_or(default.night_starts),
+        }
+    }
 }
 
 /// What a report's own time is trusted for. A report whose time is further than this from when it
@@ -226,6 +283,19 @@ read_token = "{read_token}"
 # kept, ordered by when it arrived, and flagged as a clock fault of its source (GET /v1/stats).
 clock_ahead_seconds = 300
 clock_behind_days = 30
+
+[patrol]
+# The site's time zone (IANA name): schedules, shifts and reports are in its local time.
+time_zone = "Asia/Shanghai"
+# A checkpoint touched within this many seconds of its expected time is on time; within the
+# tolerance it is early or late; beyond it, missed.
+on_time_seconds = 300
+tolerance_seconds = 600
+# When the day and the night shift start (local time); a supervisor signs each shift off.
+day_starts = "08:00"
+night_starts = "20:00"
+# How often the console looks for rounds whose window has passed (each raises a P3 incident).
+check_every_seconds = 30
 
 [dc09]
 # SIA DC-09 receivers for alarm panels and one-click buttons; set one to "" to turn it off.

@@ -172,6 +172,7 @@ impl Workstation {
         let summary = vigil_demo::store_hospital(&mut store, &hospital, options)
             .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
         drop(store);
+        self.create_demo_patrol(Store::now_ms())?;
         self.record_as(
             NO_LOGIN,
             "demo.create",

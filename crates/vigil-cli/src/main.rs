@@ -107,6 +107,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open_existing(&data_dir)?;
             let audit = store.verify_audit()?;
             let events = store.verify_events()?;
+            let patrol = store.verify_check_ins()?;
+            let check_ins = store.check_in_count()?;
             if json {
                 println!(
                     "{}",
@@ -115,6 +117,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                                    "first_altered": audit.first_altered.as_ref().map(|(seq, why)| serde_json::json!({ "entry": seq, "why": why })) },
                         "events": { "events": events.events, "origins": events.origins, "intact": events.first_altered.is_none(),
                                     "first_altered": events.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })) },
+                        "patrol": { "check_ins": check_ins, "intact": patrol.is_none(),
+                                    "first_altered": patrol.as_ref().map(|(id, why)| serde_json::json!({ "check_in": id.to_string(), "why": why })) },
                     })
                 );
             } else {
@@ -127,12 +131,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         events.events, events.origins
                     );
                 }
+                if patrol.is_none() {
+                    println!("patrol log: {check_ins} check-ins, each as its event recorded it");
+                }
             }
             if let Some((seq, why)) = audit.first_altered {
                 anyhow::bail!("audit log: entry {seq} was altered: {why}");
             }
             if let Some((seq, id, why)) = events.first_altered {
                 anyhow::bail!("event log: event {seq} ({id}) was altered: {why}");
+            }
+            if let Some((id, why)) = patrol {
+                anyhow::bail!("patrol log: check-in {id} was altered: {why}");
             }
             Ok(())
         }
@@ -218,6 +228,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             store.transaction(|tx| vigil_store::write::append_audit(tx, &event).map(|_| ()))?;
             drop(store);
             vigil_api::Settings::load_or_create_with(&data_dir, &accounts)?;
+            // Routes, schedules and a week of rounds walked (through the workstation's one writer).
+            let ws = vigil_api::Workstation::open(&data_dir)?;
+            ws.create_demo_patrol(vigil_store::Store::now_ms())?;
+            drop(ws);
             print_demo(&data_dir, &summary, started.elapsed().as_secs_f64(), json);
             Ok(())
         }

@@ -29,6 +29,22 @@ impl crate::Engine {
             // Another demo console or `vigil sim --snapshots` already serves them: fine.
             Err(e) => eprintln!("vigil-engine: demo snapshots not served here: {e}"),
         }
+        // The demo guards walk their rounds: their check-ins arrive as they come due.
+        let ws = self.shared.workstation.clone();
+        let mut patrol_stop = self.stop.subscribe();
+        self.tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(20)) => {}
+                    _ = patrol_stop.changed() => return,
+                }
+                let ws = ws.clone();
+                let now = vigil_store::Store::now_ms();
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || ws.demo_patrol_tick(now)).await {
+                    eprintln!("vigil-engine: the demo guards' check-ins were not stored: {e}");
+                }
+            }
+        }));
         let Some(receiver) = self.dc09_tcp else { return Ok(()) };
         // The demo's buttons as the devices table maps them now (read here, not at every start).
         let mut points: Vec<(String, u32)> =

@@ -61,6 +61,7 @@ pub(crate) async fn serve(
         .route("/v1/health", get(health))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/events", post(events).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
+        .route("/v1/checkins", post(post_check_ins).get(get_check_ins).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/v1/points", get(points))
         .route("/v1/guards", get(guards))
         .route("/v1/alarms", get(alarms))
@@ -319,6 +320,78 @@ async fn events(
     }
     let status = if stored > 0 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({ "stored": stored, "duplicates": flags.len() - stored }))).into_response())
+}
+
+/// `POST /v1/checkins`: one check-in or a batch, all stored or none. The same id with the same body
+/// again is a 200 with nothing new; with another body a 409 naming it.
+async fn post_check_ins(
+    State(shared): State<Shared_>,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Response, ApiFailure> {
+    use vigil_api::patrol::{parse_check_ins, CheckInRefusal};
+    check_intake(&shared, &headers)?;
+    let body = body_or_refusal(body)?;
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|e| ApiFailure::bad("body", format!("not valid JSON: {e}")))?;
+    let received = ms(OffsetDateTime::now_utc());
+    let items = parse_check_ins(&value, received).map_err(|r| match r {
+        CheckInRefusal::Invalid { field, message } => ApiFailure::bad(field, message),
+        CheckInRefusal::Conflict { field, .. } => ApiFailure::bad(field, "conflict"),
+    })?;
+    let batch = value.is_array();
+    let outcome = ask(&shared, move |ws| ws.record_check_ins("handheld", items)).await?;
+    let results = match outcome {
+        Ok(results) => results,
+        Err(CheckInRefusal::Conflict { field, id }) => {
+            return Err(ApiFailure {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+                message: format!("check-in {id} was stored before with another body; nothing of this request was stored"),
+                field: Some(field),
+            })
+        }
+        Err(CheckInRefusal::Invalid { field, message }) => return Err(ApiFailure::bad(field, message)),
+    };
+    let stored = results.iter().filter(|r| r.stored == vigil_store::CheckInStored::New).count();
+    let status = if stored > 0 { StatusCode::CREATED } else { StatusCode::OK };
+    let body = if batch {
+        json!({ "stored": stored, "duplicates": results.len() - stored, "results": results })
+    } else {
+        json!({ "stored": stored, "duplicates": results.len() - stored, "id": results[0].id, "flags": results[0].flags })
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+/// `GET /v1/checkins?since=N`: check-ins as stored, after the local sequence `since` (each carries
+/// its `seq`, so a reader pages by the last one it saw).
+async fn get_check_ins(
+    State(shared): State<Shared_>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    q: Result<Query<Since>, QueryRejection>,
+) -> Result<Response, ApiFailure> {
+    check_read(&shared, peer, &headers)?;
+    let Query(q) = query_or_refusal(q)?;
+    let since = match q.since.as_deref() {
+        None => 0,
+        Some(t) => t.parse::<i64>().map_err(|_| ApiFailure::bad("since", "since is the seq of the last check-in read"))?,
+    };
+    let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
+    let rows = read(&shared, move |s| s.check_ins_since(since, limit)).await?;
+    let body: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "seq": r.seq, "id": r.record.check_in, "tag": r.record.tag, "guard": r.record.guard,
+                "device": r.record.device, "method": r.record.method, "source": r.record.source,
+                "device_time": r.record.device_time, "received": r.record.received, "judged_at": r.judged_at,
+                "clock": r.clock, "reason": r.record.reason, "entered_by": r.actor, "import": r.record.import,
+                "row": r.record.row, "event": r.event,
+            })
+        })
+        .collect();
+    Ok(Json(body).into_response())
 }
 
 async fn points(

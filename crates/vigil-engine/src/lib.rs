@@ -138,6 +138,29 @@ fn keys_from(settings: &Settings) -> Result<Keys, EngineError> {
     Ok(keys)
 }
 
+/// Looks for patrol rounds whose window has passed with checkpoints missing, every
+/// `[patrol] check_every_seconds`, and raises each once (a P3 incident, announced like an alarm).
+async fn watch_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let every = std::time::Duration::from_secs(u64::from(shared.workstation.settings().patrol.check_every_seconds.max(1)));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        let ws = shared.workstation.clone();
+        let now = vigil_store::Store::now_ms();
+        match tokio::task::spawn_blocking(move || ws.raise_missed_rounds(now)).await {
+            Ok(Ok(changes)) => {
+                for change in changes {
+                    let _ = shared.news.send(change);
+                }
+            }
+            Ok(Err(e)) => eprintln!("vigil: checking patrol rounds failed: {e}"),
+            Err(e) => eprintln!("vigil: checking patrol rounds failed: {e}"),
+        }
+    }
+}
+
 impl Engine {
     /// Opens the data directory and starts the receivers its settings (or `overrides`) ask for.
     pub async fn start(dir: &Path, overrides: Overrides) -> Result<Engine, EngineError> {
@@ -198,6 +221,7 @@ impl Engine {
             tasks.push(tokio::spawn(dc09::supervise(shared.clone(), stopped.clone())));
         }
         tasks.push(tokio::spawn(watch_settings(shared.clone(), read_at, stopped.clone())));
+        tasks.push(tokio::spawn(watch_rounds(shared.clone(), stopped.clone())));
         engine.tasks = tasks;
         Ok(engine)
     }

@@ -79,6 +79,13 @@ fn payload_json(body: &EventBody) -> Result<String> {
         EventBody::CamerasLinked(b) => serde_json::to_string(b),
         EventBody::DevicesMoved(b) => serde_json::to_string(b),
         EventBody::FloorPlanReplaced(b) => serde_json::to_string(b),
+        EventBody::CheckInRecorded(b) => serde_json::to_string(b),
+        EventBody::CheckInAnnotated(b) => serde_json::to_string(b),
+        EventBody::ExceptionExplained(b) => serde_json::to_string(b),
+        EventBody::ShiftSignedOff(b) => serde_json::to_string(b),
+        EventBody::RouteSet(b) => serde_json::to_string(b),
+        EventBody::ScheduleSet(b) => serde_json::to_string(b),
+        EventBody::RoundMissed(b) => serde_json::to_string(b),
     };
     json.map_err(|e| StoreError::Invalid(format!("event payload: {e}")))
 }
@@ -100,6 +107,13 @@ pub fn decode_body(kind: &str, schema: u32, payload: &str) -> std::result::Resul
         EventKind::CamerasLinked => EventBody::CamerasLinked(read::<CamerasLinked>(payload)?),
         EventKind::DevicesMoved => EventBody::DevicesMoved(read::<DevicesMoved>(payload)?),
         EventKind::FloorPlanReplaced => EventBody::FloorPlanReplaced(read::<FloorPlanReplaced>(payload)?),
+        EventKind::CheckInRecorded => EventBody::CheckInRecorded(read(payload)?),
+        EventKind::CheckInAnnotated => EventBody::CheckInAnnotated(read(payload)?),
+        EventKind::ExceptionExplained => EventBody::ExceptionExplained(read(payload)?),
+        EventKind::ShiftSignedOff => EventBody::ShiftSignedOff(read(payload)?),
+        EventKind::RouteSet => EventBody::RouteSet(read(payload)?),
+        EventKind::ScheduleSet => EventBody::ScheduleSet(read(payload)?),
+        EventKind::RoundMissed => EventBody::RoundMissed(read(payload)?),
     })
 }
 
@@ -412,7 +426,7 @@ fn load_for(tx: &Transaction<'_>, body: &EventBody) -> Result<Projection> {
                 state.load_incident(stored.incident, stored.device_id);
             }
         }
-        _ => {}
+        _ => crate::patrol::load_for(tx, body, &mut state)?,
     }
     Ok(state)
 }
@@ -475,6 +489,7 @@ fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &Applied, event
             }
         }
         EventBody::SignalReceived(_) | EventBody::IncidentActed(_) => {}
+        _ => crate::patrol::write_back(tx, state, event)?,
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod incidents;
 mod open;
+mod patrol;
 mod people;
 mod rebuild;
 mod schema;
@@ -24,6 +25,7 @@ pub use error::StoreError;
 pub use events::{decode_body, sha256_hex, EventChainReport, EventRow};
 pub use incidents::{point_key, IncidentChange, IncidentFilter, StoredIncident};
 pub use open::Store;
+pub use patrol::{as_check_in, CheckInFilter, CheckInRow, CheckInStored, CheckpointRow};
 pub use people::{Account, Guard, Role};
 pub use rebuild::RebuildReport;
 pub use schema::LATEST_VERSION;
@@ -38,6 +40,7 @@ pub mod write {
     pub use crate::events::{append_received_event, commit_event, resolve_incident, Committed, ReceivedEvent};
     pub use crate::incidents::{apply_signal, load_incident};
     pub use crate::open::set_setting;
+    pub use crate::patrol::record_check_ins;
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
 }

@@ -229,6 +229,7 @@ impl Store {
                 note(format!("floor {floor}: its plan image is not the one the log names"));
             }
         }
+        crate::patrol::compare(conn, &state.patrol, &mut note)?;
         Ok(diffs)
     }
 }
@@ -248,6 +249,7 @@ fn first_difference(body: &str, expected: &Incident) -> Option<String> {
 
 /// Rewrites every projection row from the folded state.
 fn repair_from(tx: &Transaction<'_>, state: &Projection) -> Result<()> {
+    crate::patrol::repair(tx, &state.patrol)?;
     let now = now_ms();
     let folded: BTreeSet<String> = state.incidents.keys().map(|i| i.to_string()).collect();
     let mut stmt = tx.prepare("SELECT id FROM incidents WHERE from_log = 1 AND deleted = 0")?;

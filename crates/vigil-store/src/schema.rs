@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use crate::{alarms, audit, devices, events, incidents, people, sites, Result};
+use crate::{alarms, audit, devices, events, incidents, patrol, people, sites, Result};
 
 /// Written into every Vigil database (`PRAGMA application_id`), so a file of another program is
 /// never mistaken for ours. The bytes spell `VGIL`.
@@ -24,13 +24,14 @@ pub(crate) fn all() -> Vec<&'static Migration> {
         .chain(audit::MIGRATIONS)
         .chain(incidents::MIGRATIONS)
         .chain(events::MIGRATIONS)
+        .chain(patrol::MIGRATIONS)
         .collect();
     list.sort_by_key(|m| m.version);
     list
 }
 
 /// The schema version this build writes and the newest it can open.
-pub const LATEST_VERSION: u32 = 8;
+pub const LATEST_VERSION: u32 = 9;
 
 /// Runs every migration newer than the file's `user_version`, all in one transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {

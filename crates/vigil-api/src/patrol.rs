@@ -1,0 +1,1341 @@
+//! Patrol: check-ins from handhelds, wand files and radio calls; the live rounds the map and the
+//! patrol screen show; missed rounds raised as incidents; and what a supervisor reviews and signs.
+//!
+//! Every check-in is stored as it came (an event of the log) and never changed; everything the
+//! console says about rounds is [`vigil_domain::patrol::evaluate`] over the schedules and the
+//! check-ins, computed when asked. Times are UTC milliseconds; the site's zone only shapes
+//! schedules, shifts and what is shown.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sha2::{Digest, Sha256};
+use vigil_domain::event::{
+    CheckInAnnotated, CheckInRecorded, EventBody, ExceptionExplained, LegDef, RouteDef, RouteSet, ScheduleSet,
+    ShiftSignedOff,
+};
+use vigil_domain::patrol::{
+    evaluate, normalize_tag, round_deadline, round_missed, CheckIn, Evaluation, Flag, Leg, Method, Outcome, Round,
+    Route, Source, Suspicion,
+};
+use vigil_domain::schedule::{rounds, Schedule, Shift, ShiftKind, Weekdays};
+use vigil_domain::Id;
+use vigil_store::{CheckInFilter, CheckInRow, CheckInStored, CheckpointRow, IncidentChange, Store};
+
+use crate::session::{Need, SessionToken};
+use crate::{ApiError, ErrorCode, Workstation};
+
+/// The most check-ins one `POST /v1/checkins` may carry.
+pub const MAX_BATCH: usize = 1000;
+
+/// What the console knows about routes and checkpoints, loaded for one question.
+pub(crate) struct PatrolSite {
+    pub routes: Vec<Route>,
+    pub defs: HashMap<Id, RouteDef>,
+    pub schedules: Vec<Schedule>,
+    pub checkpoints: HashMap<Id, CheckpointRow>,
+    pub by_tag: HashMap<String, Id>,
+    pub guards: HashMap<String, String>,
+}
+
+impl PatrolSite {
+    pub(crate) fn load(store: &Store) -> Result<PatrolSite, ApiError> {
+        let checkpoints: HashMap<Id, CheckpointRow> = store.checkpoints()?.into_iter().map(|c| (c.id, c)).collect();
+        let by_tag = checkpoints.values().filter(|c| !c.tag.is_empty()).map(|c| (c.tag.clone(), c.id)).collect();
+        let defs: HashMap<Id, RouteDef> = store.routes()?.into_iter().map(|r| (r.id, r)).collect();
+        let routes = defs
+            .values()
+            .filter(|r| !r.retired)
+            .map(|r| Route {
+                id: r.id,
+                ordered: r.ordered,
+                legs: r
+                    .legs
+                    .iter()
+                    .map(|l| Leg {
+                        checkpoint: l.checkpoint,
+                        tag: checkpoints.get(&l.checkpoint).map(|c| c.tag.clone()).unwrap_or_default(),
+                        walk_ms: i64::from(l.walk_s) * 1000,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let guards = store.guards()?.into_iter().map(|g| (g.badge, g.name)).collect();
+        Ok(PatrolSite { routes, defs, schedules: store.schedules()?, checkpoints, by_tag, guards })
+    }
+
+    /// The longest a round lasts from its start to its deadline.
+    fn longest_ms(&self, ws: &Workstation) -> i64 {
+        let w = ws.settings().patrol.windows();
+        self.routes.iter().map(|r| r.legs.iter().map(|l| l.walk_ms).sum::<i64>()).max().unwrap_or(0) + w.tolerance_ms
+    }
+
+    fn route(&self, id: Id) -> Option<&Route> {
+        self.routes.iter().find(|r| r.id == id)
+    }
+
+    fn route_name(&self, id: Id) -> String {
+        self.defs.get(&id).map_or_else(|| id.to_string(), |r| r.name.clone())
+    }
+}
+
+/// Rounds started in `[from, to)`, judged from the check-ins that can belong to them.
+pub(crate) struct Judged {
+    pub rounds: Vec<Round>,
+    pub eval: Evaluation,
+    pub check_ins: HashMap<Id, CheckInRow>,
+}
+
+fn judge(ws: &Workstation, store: &Store, site: &PatrolSite, from: i64, to: i64) -> Result<Judged, ApiError> {
+    let p = &ws.settings().patrol;
+    let windows = p.windows();
+    let rounds = rounds(&site.schedules, &p.zone(), from, to);
+    let rows = store.check_ins_between(from - windows.tolerance_ms, to + site.longest_ms(ws))?;
+    let domain: Vec<CheckIn> = rows.iter().map(|r| vigil_store::as_check_in(&r.record)).collect();
+    let eval = evaluate(&site.routes, &rounds, &domain, windows, Suspicion::default());
+    Ok(Judged { rounds, eval, check_ins: rows.into_iter().map(|r| (r.record.check_in, r)).collect() })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Check-ins in
+
+/// How one check-in of a batch fared.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckInResult {
+    pub id: Id,
+    pub stored: CheckInStored,
+    /// Stored, and listed for the supervisor: `unknown_tag`, `unknown_guard`, `clock_ahead`, `clock_behind`.
+    pub flags: Vec<String>,
+}
+
+/// Why a batch of check-ins was not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckInRefusal {
+    /// Cannot be read: the field is named (`[3].time`).
+    Invalid { field: String, message: String },
+    /// An id already stored with another body.
+    Conflict { field: String, id: Id },
+}
+
+fn field_name(batch: bool, i: usize, name: &str) -> String {
+    match (batch, name.is_empty()) {
+        (true, true) => format!("[{i}]"),
+        (true, false) => format!("[{i}].{name}"),
+        (false, _) => name.to_owned(),
+    }
+}
+
+/// Reads `POST /v1/checkins`'s body (one object or an array) into check-ins; what cannot be read
+/// is named. A wrong clock, an unknown tag or guard is not a reason to refuse.
+pub fn parse_check_ins(body: &serde_json::Value, received: i64) -> Result<Vec<CheckInRecorded>, CheckInRefusal> {
+    use serde_json::Value;
+    let (items, batch): (Vec<&Value>, bool) = match body {
+        Value::Array(a) if a.is_empty() => {
+            return Err(CheckInRefusal::Invalid { field: "body".into(), message: "an empty batch".into() })
+        }
+        Value::Array(a) if a.len() > MAX_BATCH => {
+            return Err(CheckInRefusal::Invalid {
+                field: "body".into(),
+                message: format!("at most {MAX_BATCH} check-ins per batch"),
+            })
+        }
+        Value::Array(a) => (a.iter().collect(), true),
+        other => (vec![other], false),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let bad = |name: &str, message: &str| CheckInRefusal::Invalid {
+            field: field_name(batch, i, name),
+            message: message.to_owned(),
+        };
+        let Some(obj) = item.as_object() else { return Err(bad("", "a check-in is a JSON object")) };
+        let text = |name: &str| -> Result<String, CheckInRefusal> {
+            match obj.get(name) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+                Some(Value::String(_)) => Err(bad(name, "is empty")),
+                Some(_) => Err(bad(name, "must be a string")),
+                None => Err(bad(name, "is missing")),
+            }
+        };
+        let id = text("id")?;
+        let id = Id::parse_str(&id).map_err(|_| bad("id", "must be a UUID"))?;
+        let tag = text("tag")?;
+        let guard = text("guard")?;
+        let device = text("device")?;
+        let time = text("time")?;
+        let device_time: jiff::Timestamp =
+            time.parse().map_err(|_| bad("time", "must be an RFC 3339 time with its offset (2026-12-01T02:05:00+08:00)"))?;
+        let method = match obj.get("method") {
+            None | Some(Value::Null) => Method::Nfc,
+            Some(Value::String(m)) => match Method::parse(m) {
+                Some(m @ (Method::Nfc | Method::Qr | Method::Rfid)) => m,
+                _ => return Err(bad("method", "is nfc, qr or rfid")),
+            },
+            Some(_) => return Err(bad("method", "must be a string")),
+        };
+        out.push(CheckInRecorded {
+            check_in: id,
+            tag,
+            guard,
+            device: Some(device),
+            method,
+            source: Source::Handheld,
+            device_time: device_time.as_millisecond(),
+            received,
+            reason: None,
+            import: None,
+            row: None,
+            body_hash: sha256_hex(item.to_string().as_bytes()),
+        });
+    }
+    Ok(out)
+}
+
+impl Workstation {
+    /// Stores check-ins from a handheld (through the engine's HTTP API): all or none.
+    pub fn record_check_ins(
+        &self,
+        sender: &str,
+        items: Vec<CheckInRecorded>,
+    ) -> Result<Result<Vec<CheckInResult>, CheckInRefusal>, ApiError> {
+        let batch = items.len() > 1;
+        let site = PatrolSite::load(&self.store())?;
+        let flags: Vec<Vec<String>> = items.iter().map(|c| check_in_flags(&site, c)).collect();
+        let ids: Vec<Id> = items.iter().map(|c| c.check_in).collect();
+        let wall = Store::now_ms();
+        let actor = sender.to_owned();
+        let stored = self.write(move |tx| vigil_store::write::record_check_ins(tx, &actor, &items, wall))?;
+        Ok(match stored {
+            Ok(outcome) => Ok(ids
+                .into_iter()
+                .zip(outcome)
+                .zip(flags)
+                .map(|((id, stored), flags)| CheckInResult { id, stored, flags })
+                .collect()),
+            Err(i) => Err(CheckInRefusal::Conflict { field: field_name(batch, i, "id"), id: ids[i] }),
+        })
+    }
+
+    /// An operator types in a check-in a guard reported by radio: marked manual, with the reason
+    /// and the operator (the event's actor, and the audit log's).
+    pub fn record_radio_check_in(&self, who: SessionToken, input: RadioCheckIn) -> Result<Id, ApiError> {
+        let actor = self.actor(who, Need::Operator)?;
+        let reason = input.reason.trim().to_owned();
+        if reason.is_empty() {
+            return Err(ApiError::field(ErrorCode::Invalid, "reason", "say why it is typed in (e.g. 对讲机报告，巡更机没电)"));
+        }
+        let guard = input.guard.trim().to_owned();
+        if guard.is_empty() {
+            return Err(ApiError::field(ErrorCode::Invalid, "guard", "name the guard's badge"));
+        }
+        let now = Store::now_ms();
+        let tag = {
+            let store = self.store();
+            let site = PatrolSite::load(&store)?;
+            site.checkpoints
+                .get(&input.checkpoint)
+                .map(|c| c.tag.clone())
+                .ok_or_else(|| ApiError::field(ErrorCode::NotFound, "checkpoint", "no such checkpoint"))?
+        };
+        let at = input.at.unwrap_or(now);
+        if at > now + 60_000 {
+            return Err(ApiError::field(ErrorCode::Invalid, "at", "a radio report is of something that happened"));
+        }
+        let id = Id::now_v7();
+        let record = CheckInRecorded {
+            check_in: id,
+            tag,
+            guard,
+            device: None,
+            method: Method::Radio,
+            source: Source::Manual,
+            device_time: at,
+            received: now,
+            reason: Some(reason.clone()),
+            import: None,
+            row: None,
+            body_hash: sha256_hex(format!("{id}:{at}:{reason}").as_bytes()),
+        };
+        let audit = self.audit_as(
+            &actor.name,
+            "patrol.check_in.radio",
+            &id.to_string(),
+            serde_json::json!({ "checkpoint": input.checkpoint, "guard": record.guard, "at": at, "reason": reason }),
+        );
+        self.write(move |tx| {
+            // A fresh UUIDv7 cannot meet a stored id: the outcome is always `New`.
+            let _ = vigil_store::write::record_check_ins(tx, &actor.name, std::slice::from_ref(&record), now)?;
+            vigil_store::write::append_audit(tx, &audit).map(|_| ())
+        })?;
+        Ok(id)
+    }
+
+    /// A correction or remark on a check-in (the check-in itself never changes).
+    pub fn annotate_check_in(&self, who: SessionToken, check_in: Id, text: &str) -> Result<(), ApiError> {
+        let actor = self.actor(who, Need::Operator)?;
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            return Err(ApiError::field(ErrorCode::Invalid, "text", "an annotation says what is wrong and why"));
+        }
+        if self.store().check_in(check_in)?.is_none() {
+            return Err(ApiError::field(ErrorCode::NotFound, "check_in", "no such check-in"));
+        }
+        let now = Store::now_ms();
+        let body = EventBody::CheckInAnnotated(CheckInAnnotated { check_in, text: text.clone() });
+        let audit =
+            self.audit_as(&actor.name, "patrol.annotate", &check_in.to_string(), serde_json::json!({ "text": text }));
+        self.write(move |tx| {
+            let c = vigil_store::write::commit_event(tx, &actor.name, &format!("check_in:{check_in}"), body, now)?;
+            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
+        })
+    }
+}
+
+/// A check-in reported by radio and typed in by an operator.
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
+pub struct RadioCheckIn {
+    pub checkpoint: Id,
+    /// The guard's badge.
+    pub guard: String,
+    /// When the guard says he was there (ms since the epoch); now when absent.
+    #[ts(type = "number | null")]
+    pub at: Option<i64>,
+    pub reason: String,
+}
+
+fn check_in_flags(site: &PatrolSite, c: &CheckInRecorded) -> Vec<String> {
+    let mut flags = Vec::new();
+    if !site.by_tag.contains_key(&normalize_tag(&c.tag)) {
+        flags.push("unknown_tag".to_owned());
+    }
+    if !site.guards.contains_key(&c.guard) {
+        flags.push("unknown_guard".to_owned());
+    }
+    match vigil_domain::patrol::judged_at(&vigil_store::as_check_in(c), &Suspicion::default()).1 {
+        Some(Flag::ClockAhead) => flags.push("clock_ahead".to_owned()),
+        Some(Flag::ClockBehind) => flags.push("clock_behind".to_owned()),
+        _ => {}
+    }
+    flags
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live rounds
+
+/// Where a round stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundState {
+    Upcoming,
+    InProgress,
+    /// Its window passed with every checkpoint touched.
+    Done,
+    /// Its window passed with checkpoints missing.
+    Missed,
+}
+
+/// How a checkpoint shows on the map for the round it is in now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointMark {
+    Pending,
+    OnTime,
+    Early,
+    Late,
+    OutOfOrder,
+    Missed,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct RoundCheckpoint {
+    pub checkpoint: Id,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub floor: Option<Id>,
+    #[ts(type = "number")]
+    pub expected: i64,
+    pub mark: CheckpointMark,
+    #[ts(type = "number | null")]
+    pub touched: Option<i64>,
+    pub guard: Option<String>,
+    pub source: Option<Source>,
+    pub flags: Vec<Flag>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct RoundView {
+    pub round: Id,
+    pub route: Id,
+    pub route_name: String,
+    #[ts(type = "number")]
+    pub start: i64,
+    #[ts(type = "number")]
+    pub deadline: i64,
+    pub state: RoundState,
+    pub done: u32,
+    pub on_time: u32,
+    pub total: u32,
+    /// The incident its miss opened, if it was raised.
+    pub incident: Option<Id>,
+    pub checkpoints: Vec<RoundCheckpoint>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct GuardLast {
+    pub badge: String,
+    pub name: Option<String>,
+    pub checkpoint: Option<Id>,
+    pub code: Option<String>,
+    pub floor: Option<Id>,
+    #[ts(type = "number")]
+    pub at: i64,
+}
+
+/// The patrol screen and the map's checkpoint colours.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct PatrolBoard {
+    #[ts(type = "number")]
+    pub now: i64,
+    pub shift: Shift,
+    pub time_zone: String,
+    pub rounds: Vec<RoundView>,
+    /// Each checkpoint of a round in progress or just ended: its mark now.
+    pub marks: Vec<(Id, CheckpointMark)>,
+    pub guards: Vec<GuardLast>,
+    pub routes: u32,
+}
+
+fn mark_of(o: Outcome) -> CheckpointMark {
+    match o {
+        Outcome::OnTime => CheckpointMark::OnTime,
+        Outcome::Early => CheckpointMark::Early,
+        Outcome::Late => CheckpointMark::Late,
+        Outcome::OutOfOrder => CheckpointMark::OutOfOrder,
+        Outcome::Missed => CheckpointMark::Missed,
+    }
+}
+
+fn round_views(ws: &Workstation, store: &Store, site: &PatrolSite, j: &Judged, now: i64) -> Result<Vec<RoundView>, ApiError> {
+    let windows = ws.settings().patrol.windows();
+    let misses: HashMap<Id, Id> = match (j.rounds.first(), j.rounds.last()) {
+        (Some(a), Some(b)) => store.round_misses(a.start, b.start + 1)?.into_iter().map(|(r, m)| (r, m.incident)).collect(),
+        _ => HashMap::new(),
+    };
+    let results: HashMap<Id, &vigil_domain::patrol::RoundResult> = j.eval.rounds.iter().map(|r| (r.round, r)).collect();
+    let mut out = Vec::new();
+    for round in &j.rounds {
+        let (Some(route), Some(result)) = (site.route(round.route), results.get(&round.id)) else { continue };
+        let deadline = round_deadline(route, round, windows);
+        let mut checkpoints = Vec::new();
+        let (mut done, mut on_time) = (0, 0);
+        for c in &result.checkpoints {
+            let cp = site.checkpoints.get(&c.checkpoint);
+            let ci = c.check_in.and_then(|(id, _)| j.check_ins.get(&id));
+            let passed = now > c.expected + windows.tolerance_ms;
+            let mark = match c.outcome {
+                Outcome::Missed if !passed => CheckpointMark::Pending,
+                o => mark_of(o),
+            };
+            if c.check_in.is_some() {
+                done += 1;
+            }
+            if c.outcome == Outcome::OnTime {
+                on_time += 1;
+            }
+            checkpoints.push(RoundCheckpoint {
+                checkpoint: c.checkpoint,
+                code: cp.map(|c| c.code.clone()).unwrap_or_default(),
+                name_zh: cp.map(|c| c.name_zh.clone()).unwrap_or_default(),
+                name_en: cp.map(|c| c.name_en.clone()).unwrap_or_default(),
+                floor: cp.map(|c| c.floor),
+                expected: c.expected,
+                mark,
+                touched: c.check_in.map(|(_, at)| at),
+                guard: ci.map(|r| r.record.guard.clone()),
+                source: ci.map(|r| r.record.source),
+                flags: c.check_in.and_then(|(id, _)| j.eval.flags.get(&id).cloned()).unwrap_or_default(),
+            });
+        }
+        let total = checkpoints.len() as u32;
+        let state = if now < round.start {
+            RoundState::Upcoming
+        } else if now <= deadline && done < total {
+            RoundState::InProgress
+        } else if done == total {
+            RoundState::Done
+        } else {
+            RoundState::Missed
+        };
+        out.push(RoundView {
+            round: round.id,
+            route: round.route,
+            route_name: site.route_name(round.route),
+            start: round.start,
+            deadline,
+            state,
+            done,
+            on_time,
+            total,
+            incident: misses.get(&round.id).copied(),
+            checkpoints,
+        });
+    }
+    Ok(out)
+}
+
+impl Workstation {
+    /// Rounds from six hours ago to two hours ahead, each checkpoint's mark now, and where each
+    /// guard last checked in.
+    pub fn patrol_board(&self, who: SessionToken, now: i64) -> Result<PatrolBoard, ApiError> {
+        self.actor(who, Need::Operator)?;
+        self.patrol_board_at(now)
+    }
+
+    pub fn patrol_board_at(&self, now: i64) -> Result<PatrolBoard, ApiError> {
+        let store = self.store();
+        let site = PatrolSite::load(&store)?;
+        let p = &self.settings().patrol;
+        let from = now - 6 * 3_600_000;
+        let j = judge(self, &store, &site, from, now + 2 * 3_600_000)?;
+        let rounds = round_views(self, &store, &site, &j, now)?;
+        // A checkpoint's mark: from the latest round that has started and holds it.
+        let mut marks: BTreeMap<Id, (i64, CheckpointMark)> = BTreeMap::new();
+        for r in rounds.iter().filter(|r| r.state != RoundState::Upcoming) {
+            for c in &r.checkpoints {
+                let e = marks.entry(c.checkpoint).or_insert((r.start, c.mark));
+                if r.start >= e.0 {
+                    *e = (r.start, c.mark);
+                }
+            }
+        }
+        let mut last: BTreeMap<String, &CheckInRow> = BTreeMap::new();
+        for row in j.check_ins.values().filter(|r| r.judged_at <= now) {
+            let e = last.entry(row.record.guard.clone()).or_insert(row);
+            if row.judged_at > e.judged_at {
+                *e = row;
+            }
+        }
+        let guards = last
+            .into_values()
+            .map(|row| {
+                let cp = site.by_tag.get(&normalize_tag(&row.record.tag)).and_then(|id| site.checkpoints.get(id));
+                GuardLast {
+                    badge: row.record.guard.clone(),
+                    name: site.guards.get(&row.record.guard).cloned(),
+                    checkpoint: cp.map(|c| c.id),
+                    code: cp.map(|c| c.code.clone()),
+                    floor: cp.map(|c| c.floor),
+                    at: row.judged_at,
+                }
+            })
+            .collect();
+        Ok(PatrolBoard {
+            now,
+            shift: p.shifts().shift_at(&p.zone(), now),
+            time_zone: p.time_zone.clone(),
+            rounds: rounds.into_iter().rev().collect(),
+            marks: marks.into_iter().map(|(id, (_, m))| (id, m)).collect(),
+            guards,
+            routes: site.routes.len() as u32,
+        })
+    }
+
+    /// Raises a "round missed" for every round whose window passed (within the last day) with
+    /// checkpoints missing and that was not raised yet; returns the incidents opened.
+    pub fn raise_missed_rounds(&self, now: i64) -> Result<Vec<IncidentChange>, ApiError> {
+        let windows = self.settings().patrol.windows();
+        let pending: Vec<vigil_domain::event::RoundMissed> = {
+            let store = self.store();
+            let site = PatrolSite::load(&store)?;
+            if site.routes.is_empty() {
+                return Ok(Vec::new());
+            }
+            let from = now - 24 * 3_600_000 - site.longest_ms(self);
+            let j = judge(self, &store, &site, from, now)?;
+            let raised: std::collections::HashSet<Id> =
+                store.round_misses(from, now + 1)?.into_iter().map(|(r, _)| r).collect();
+            let results: HashMap<Id, &vigil_domain::patrol::RoundResult> =
+                j.eval.rounds.iter().map(|r| (r.round, r)).collect();
+            j.rounds
+                .iter()
+                .filter(|r| !raised.contains(&r.id))
+                .filter_map(|round| {
+                    let route = site.route(round.route)?;
+                    if round_deadline(route, round, windows) > now {
+                        return None;
+                    }
+                    let result = results.get(&round.id)?;
+                    let device = result.checkpoints.iter().find(|c| c.outcome == Outcome::Missed).map(|c| c.checkpoint);
+                    round_missed(route, round, result, windows, device)
+                })
+                .collect()
+        };
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let changes = self.write(move |tx| {
+            let mut changes = Vec::new();
+            for m in pending {
+                let subject = format!("round:{}", m.round);
+                let (device, priority, received) = (m.device, m.signal.priority, m.signal.at);
+                let c = vigil_store::write::commit_event(tx, "vigil", &subject, EventBody::RoundMissed(m), now)?;
+                if let Some(opened) = c.applied.opened {
+                    changes.push(IncidentChange { incident_id: opened, device_id: device, priority, opened: true, received_at: received });
+                }
+            }
+            Ok(changes)
+        })?;
+        Ok(changes)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routes and schedules (administrators)
+
+/// A route and its schedule as the administrator's form sends them.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+pub struct RouteInput {
+    /// None for a new route.
+    pub id: Option<Id>,
+    pub name: String,
+    pub ordered: bool,
+    pub legs: Vec<LegDef>,
+    /// Local `HH:MM`.
+    pub start: String,
+    pub end: String,
+    pub every_minutes: u16,
+    /// Bit 0 Monday … bit 6 Sunday.
+    pub weekdays: u8,
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct RouteView {
+    pub id: Id,
+    pub name: String,
+    pub ordered: bool,
+    pub retired: bool,
+    pub legs: Vec<LegDef>,
+    pub schedule: Option<Schedule>,
+}
+
+impl Workstation {
+    pub fn routes(&self) -> Result<Vec<RouteView>, ApiError> {
+        let store = self.store();
+        let schedules = store.schedules()?;
+        Ok(store
+            .routes()?
+            .into_iter()
+            .map(|r| {
+                let schedule =
+                    schedules.iter().filter(|s| s.route == r.id && s.valid_to.is_none()).max_by_key(|s| s.valid_from).cloned();
+                RouteView { id: r.id, name: r.name, ordered: r.ordered, retired: r.retired, legs: r.legs, schedule }
+            })
+            .collect())
+    }
+
+    /// Saves a route and (a new version of) its schedule, from now on.
+    pub fn save_route(&self, who: SessionToken, input: RouteInput) -> Result<Id, ApiError> {
+        let actor = self.actor(who, Need::Administrator)?;
+        self.save_route_as(&actor.name, input, Store::now_ms())
+    }
+
+    /// [`Workstation::save_route`] for the demo and tests, with a given actor and time.
+    pub fn save_route_as(&self, actor: &str, input: RouteInput, now: i64) -> Result<Id, ApiError> {
+        let name = input.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(ApiError::field(ErrorCode::Invalid, "name", "a route has a name"));
+        }
+        if input.legs.is_empty() {
+            return Err(ApiError::field(ErrorCode::Invalid, "legs", "pick the route's checkpoints on the map"));
+        }
+        {
+            let store = self.store();
+            let site = PatrolSite::load(&store)?;
+            if let Some((i, _)) = input.legs.iter().enumerate().find(|(_, l)| !site.checkpoints.contains_key(&l.checkpoint)) {
+                return Err(ApiError::field(ErrorCode::Invalid, &format!("legs[{i}]"), "not a checkpoint"));
+            }
+        }
+        let bad = |f: &str, m: &str| ApiError::field(ErrorCode::Invalid, f, m.to_owned());
+        let start = vigil_domain::schedule::parse_minute(&input.start).ok_or_else(|| bad("start", "HH:MM"))?;
+        let end = vigil_domain::schedule::parse_minute(&input.end).ok_or_else(|| bad("end", "HH:MM"))?;
+        let id = input.id.unwrap_or_else(Id::now_v7);
+        let existing = self.store().schedules()?.into_iter().find(|s| s.route == id).map(|s| s.id);
+        let schedule = Schedule {
+            id: existing.unwrap_or_else(Id::now_v7),
+            route: id,
+            start,
+            end,
+            every: input.every_minutes,
+            weekdays: Weekdays(input.weekdays),
+            valid_from: now,
+            valid_to: None,
+        };
+        schedule.validate().map_err(|e| bad("schedule", &e.to_string()))?;
+        let route = RouteDef { id, name, ordered: input.ordered, legs: input.legs.clone(), retired: input.retired };
+        let audit = self.audit_as(actor, "patrol.route.save", &id.to_string(), serde_json::to_value(&input).unwrap_or_default());
+        let actor = actor.to_owned();
+        self.write(move |tx| {
+            let c = vigil_store::write::commit_event(tx, &actor, &format!("route:{id}"), EventBody::RouteSet(RouteSet { route }), now)?;
+            vigil_store::write::commit_event(tx, &actor, &format!("route:{id}"), EventBody::ScheduleSet(ScheduleSet { schedule }), now)?;
+            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
+        })?;
+        Ok(id)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review
+
+/// What kind of exception a supervisor must explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptionKind {
+    Missed,
+    Late,
+    Early,
+    OutOfOrder,
+    Suspicious,
+    Manual,
+    UnknownTag,
+    UnknownGuard,
+}
+
+impl ExceptionKind {
+    pub fn label(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (ExceptionKind::Missed, true) => "漏检",
+            (ExceptionKind::Missed, false) => "missed",
+            (ExceptionKind::Late, true) => "迟到",
+            (ExceptionKind::Late, false) => "late",
+            (ExceptionKind::Early, true) => "早到",
+            (ExceptionKind::Early, false) => "early",
+            (ExceptionKind::OutOfOrder, true) => "顺序错误",
+            (ExceptionKind::OutOfOrder, false) => "out of order",
+            (ExceptionKind::Suspicious, true) => "可疑",
+            (ExceptionKind::Suspicious, false) => "suspicious",
+            (ExceptionKind::Manual, true) => "人工录入",
+            (ExceptionKind::Manual, false) => "manual",
+            (ExceptionKind::UnknownTag, true) => "未知标签",
+            (ExceptionKind::UnknownTag, false) => "unknown tag",
+            (ExceptionKind::UnknownGuard, true) => "未知人员",
+            (ExceptionKind::UnknownGuard, false) => "unknown guard",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct PatrolException {
+    /// What an explanation names: `missed:<round>:<checkpoint>`, `check_in:<id>` ….
+    pub key: String,
+    pub kind: ExceptionKind,
+    #[ts(type = "number")]
+    pub at: i64,
+    pub route: Option<String>,
+    pub checkpoint: Option<String>,
+    pub guard: Option<String>,
+    pub detail: String,
+    pub flags: Vec<Flag>,
+    pub explanation: Option<String>,
+    pub explained_by: Option<String>,
+    /// The incident a missed round opened (its explanation is its closing note).
+    pub incident: Option<Id>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize, ts_rs::TS)]
+pub struct Compliance {
+    pub label: String,
+    pub sub: String,
+    pub expected: u32,
+    pub on_time: u32,
+    pub early: u32,
+    pub late: u32,
+    pub missed: u32,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct SignOffView {
+    pub by: String,
+    #[ts(type = "number")]
+    pub at: i64,
+    pub digest: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct IncidentResponse {
+    pub incident: Id,
+    pub point: String,
+    pub alarm_type: String,
+    pub priority: u8,
+    #[ts(type = "number")]
+    pub opened_at: i64,
+    pub acknowledged_by: Option<String>,
+    #[ts(type = "number | null")]
+    pub ack_seconds: Option<i64>,
+    #[ts(type = "number | null")]
+    pub on_scene_seconds: Option<i64>,
+    pub closed_by: Option<String>,
+    pub category: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A shift (or range) as the supervisor reviews it.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct ShiftReview {
+    pub shift: Shift,
+    pub totals: Compliance,
+    pub check_ins: u32,
+    pub by_guard: Vec<Compliance>,
+    pub by_route: Vec<Compliance>,
+    pub by_day: Vec<Compliance>,
+    pub exceptions: Vec<PatrolException>,
+    pub unexplained: u32,
+    pub sign_offs: Vec<SignOffView>,
+    /// Signed, and something arrived or was explained since.
+    pub changed_since_sign_off: bool,
+    /// The digest of what the shift holds now (what a sign-off signs).
+    pub digest: String,
+    pub incidents: Vec<IncidentResponse>,
+    pub target_seconds: u32,
+}
+
+fn bump(c: &mut Compliance, o: Outcome) {
+    c.expected += 1;
+    match o {
+        Outcome::OnTime => c.on_time += 1,
+        Outcome::Early => c.early += 1,
+        Outcome::Late => c.late += 1,
+        Outcome::Missed | Outcome::OutOfOrder => c.missed += 1,
+    }
+}
+
+impl Workstation {
+    pub fn shift_of(&self, at: i64) -> Shift {
+        let p = &self.settings().patrol;
+        p.shifts().shift_at(&p.zone(), at)
+    }
+
+    pub fn parse_shift(&self, key: &str) -> Result<Shift, ApiError> {
+        let p = &self.settings().patrol;
+        p.shifts()
+            .parse_key(&p.zone(), key)
+            .ok_or_else(|| ApiError::field(ErrorCode::Invalid, "shift", "a shift is named like 2026-11-30/night"))
+    }
+
+    /// A shift's review (a supervisor's login).
+    pub fn shift_review(&self, who: SessionToken, shift: &str) -> Result<ShiftReview, ApiError> {
+        self.actor(who, Need::Supervisor)?;
+        let shift = self.parse_shift(shift)?;
+        self.review(shift, true)
+    }
+
+    /// The review of any range (a shift, or a month for a report); `with_exceptions` lists them.
+    pub fn review(&self, shift: Shift, with_exceptions: bool) -> Result<ShiftReview, ApiError> {
+        let store = self.store();
+        let site = PatrolSite::load(&store)?;
+        let p = &self.settings().patrol;
+        let tz = p.zone();
+        let j = judge(self, &store, &site, shift.start, shift.end)?;
+        let mut totals = Compliance { label: shift.key.clone(), ..Compliance::default() };
+        let mut by_guard: BTreeMap<String, Compliance> = BTreeMap::new();
+        let mut by_route: BTreeMap<String, Compliance> = BTreeMap::new();
+        let mut by_day: BTreeMap<String, Compliance> = BTreeMap::new();
+        let starts: HashMap<Id, (i64, Id)> = j.rounds.iter().map(|r| (r.id, (r.start, r.route))).collect();
+        let explanations: HashMap<String, vigil_domain::fold::Remark> =
+            store.remarks("explanation", None)?.into_iter().map(|r| (r.about.clone(), r)).collect();
+        let misses: HashMap<Id, Id> = store.round_misses(shift.start, shift.end)?.into_iter().map(|(r, m)| (r, m.incident)).collect();
+        let mut exceptions = Vec::new();
+        let cp_name = |id: Id| site.checkpoints.get(&id).map(|c| format!("{} {}", c.code, c.name_zh));
+        for r in &j.eval.rounds {
+            let Some((start, route)) = starts.get(&r.round).copied() else { continue };
+            let day = tz.to_datetime(jiff::Timestamp::from_millisecond(start).unwrap_or_default()).date().to_string();
+            let route_name = site.route_name(route);
+            for c in &r.checkpoints {
+                bump(&mut totals, c.outcome);
+                bump(by_route.entry(route_name.clone()).or_insert_with(|| Compliance { label: route_name.clone(), ..Default::default() }), c.outcome);
+                bump(by_day.entry(day.clone()).or_insert_with(|| Compliance { label: day.clone(), ..Default::default() }), c.outcome);
+                let row = c.check_in.and_then(|(id, _)| j.check_ins.get(&id));
+                let guard = row.map_or_else(|| "—".to_owned(), |r| r.record.guard.clone());
+                let name = site.guards.get(&guard).cloned().unwrap_or_else(|| guard.clone());
+                bump(
+                    by_guard.entry(guard.clone()).or_insert_with(|| Compliance { label: name, sub: guard.clone(), ..Default::default() }),
+                    c.outcome,
+                );
+                let kind = match c.outcome {
+                    Outcome::OnTime => continue,
+                    Outcome::Missed => ExceptionKind::Missed,
+                    Outcome::Late => ExceptionKind::Late,
+                    Outcome::Early => ExceptionKind::Early,
+                    Outcome::OutOfOrder => ExceptionKind::OutOfOrder,
+                };
+                if !with_exceptions {
+                    continue;
+                }
+                let key = format!("{}:{}:{}", serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), r.round, c.checkpoint);
+                let incident = if kind == ExceptionKind::Missed { misses.get(&r.round).copied() } else { None };
+                let incident_note = incident
+                    .and_then(|i| store.incident(i).ok().flatten())
+                    .and_then(|s| vigil_domain::incident::explanation(&s.incident).map(str::to_owned));
+                let ex = explanations.get(&key);
+                exceptions.push(PatrolException {
+                    key,
+                    kind,
+                    at: c.check_in.map_or(c.expected, |(_, at)| at),
+                    route: Some(route_name.clone()),
+                    checkpoint: cp_name(c.checkpoint),
+                    guard: row.map(|r| r.record.guard.clone()),
+                    detail: format!("expected {}", local_hm(&tz, c.expected)),
+                    flags: Vec::new(),
+                    explanation: ex.map(|e| e.text.clone()).or(incident_note.clone()),
+                    explained_by: ex.map(|e| e.by.clone()).or(incident_note.map(|_| "(incident)".to_owned())),
+                    incident,
+                });
+            }
+        }
+        // Check-ins of the shift itself: flagged, manual, unknown.
+        let mut check_ins = 0u32;
+        let unknown: std::collections::HashSet<Id> = j.eval.unknown_tags.iter().copied().collect();
+        let mut shift_rows: Vec<&CheckInRow> =
+            j.check_ins.values().filter(|r| (shift.start..shift.end).contains(&r.judged_at)).collect();
+        shift_rows.sort_by_key(|r| (r.judged_at, r.seq));
+        let mut digest = Sha256::new();
+        for row in &shift_rows {
+            check_ins += 1;
+            digest.update(row.record.check_in.as_bytes());
+            if !with_exceptions {
+                continue;
+            }
+            let flags = j.eval.flags.get(&row.record.check_in).cloned().unwrap_or_default();
+            let mut kinds = Vec::new();
+            if unknown.contains(&row.record.check_in) {
+                kinds.push(ExceptionKind::UnknownTag);
+            }
+            if !site.guards.contains_key(&row.record.guard) {
+                kinds.push(ExceptionKind::UnknownGuard);
+            }
+            if flags.iter().any(|f| matches!(f, Flag::TooFast | Flag::Burst | Flag::ClockAhead | Flag::ClockBehind)) {
+                kinds.push(ExceptionKind::Suspicious);
+            }
+            if row.record.source == Source::Manual {
+                kinds.push(ExceptionKind::Manual);
+            }
+            let Some(kind) = kinds.first().copied() else { continue };
+            let key = format!("check_in:{}", row.record.check_in);
+            let ex = explanations.get(&key);
+            let cp = site.by_tag.get(&normalize_tag(&row.record.tag)).copied();
+            exceptions.push(PatrolException {
+                key,
+                kind,
+                at: row.judged_at,
+                route: None,
+                checkpoint: cp.and_then(cp_name).or_else(|| Some(row.record.tag.clone())),
+                guard: Some(row.record.guard.clone()),
+                detail: match (&row.record.reason, &row.clock) {
+                    (Some(reason), _) => format!("{} ({})", reason, row.actor),
+                    (None, Some(clock)) => format!("device clock {clock}: {}", local_hm(&tz, row.record.device_time)),
+                    _ => kinds.iter().map(|k| k.label(false)).collect::<Vec<_>>().join(", "),
+                },
+                flags,
+                explanation: ex.map(|e| e.text.clone()),
+                explained_by: ex.map(|e| e.by.clone()),
+                incident: None,
+            });
+        }
+        exceptions.sort_by_key(|e| (e.at, e.key.clone()));
+        for e in &exceptions {
+            if let Some(x) = &e.explanation {
+                digest.update(e.key.as_bytes());
+                digest.update(x.as_bytes());
+            }
+        }
+        let digest: String = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sign_offs: Vec<SignOffView> = store
+            .sign_offs(&shift.key)?
+            .into_iter()
+            .map(|s| SignOffView { by: s.by, at: s.at, digest: s.signed.digest })
+            .collect();
+        let changed_since_sign_off = sign_offs.last().is_some_and(|s| s.digest != digest);
+        let incidents = if with_exceptions { self.incident_responses(&store, shift.start, shift.end)? } else { Vec::new() };
+        Ok(ShiftReview {
+            unexplained: exceptions.iter().filter(|e| e.explanation.is_none()).count() as u32,
+            shift,
+            totals,
+            check_ins,
+            by_guard: by_guard.into_values().collect(),
+            by_route: by_route.into_values().collect(),
+            by_day: by_day.into_values().collect(),
+            exceptions,
+            sign_offs,
+            changed_since_sign_off,
+            digest,
+            incidents,
+            target_seconds: 300,
+        })
+    }
+
+    fn incident_responses(&self, store: &Store, from: i64, to: i64) -> Result<Vec<IncidentResponse>, ApiError> {
+        use vigil_domain::incident::{Action, EntryKind};
+        let mut out = Vec::new();
+        for s in store.incidents_opened(from, to)? {
+            let i = &s.incident;
+            let by = |want: fn(&Action) -> bool| {
+                i.timeline.iter().find_map(|e| match &e.what {
+                    EntryKind::Acted { action } if e.mark.is_none() && want(action) => Some((e.by.clone(), e.at)),
+                    _ => None,
+                })
+            };
+            let ack = by(|a| matches!(a, Action::Acknowledge));
+            let close = by(|a| matches!(a, Action::Close { .. }));
+            out.push(IncidentResponse {
+                incident: i.id,
+                point: i.point.clone(),
+                alarm_type: i.alarm_type.clone(),
+                priority: i.priority.level(),
+                opened_at: i.opened_at,
+                acknowledged_by: ack.as_ref().and_then(|(b, _)| b.clone()),
+                ack_seconds: i.acknowledged_at.map(|t| (t - i.opened_at) / 1000),
+                on_scene_seconds: i.on_scene_at.map(|t| (t - i.opened_at) / 1000),
+                closed_by: close.and_then(|(b, _)| b),
+                category: i.category.map(|c| c.as_str().to_owned()),
+                note: vigil_domain::incident::explanation(i).map(str::to_owned),
+            });
+        }
+        Ok(out)
+    }
+
+    /// A supervisor's explanation of an exception of a shift.
+    pub fn explain_exception(&self, who: SessionToken, shift: &str, key: &str, text: &str) -> Result<ShiftReview, ApiError> {
+        let actor = self.actor(who, Need::Supervisor)?;
+        let shift = self.parse_shift(shift)?;
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            return Err(ApiError::field(ErrorCode::Invalid, "text", "an explanation says what happened"));
+        }
+        let review = self.review(shift.clone(), true)?;
+        if !review.exceptions.iter().any(|e| e.key == key) {
+            return Err(ApiError::field(ErrorCode::NotFound, "key", "no such exception in this shift"));
+        }
+        let now = Store::now_ms();
+        let body = EventBody::ExceptionExplained(ExceptionExplained { exception: key.to_owned(), shift: shift.key.clone(), text: text.clone() });
+        let audit = self.audit_as(&actor.name, "patrol.explain", key, serde_json::json!({ "shift": shift.key, "text": text }));
+        let subject = format!("shift:{}", shift.key);
+        self.write(move |tx| {
+            let c = vigil_store::write::commit_event(tx, &actor.name, &subject, body, now)?;
+            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
+        })?;
+        self.review(shift, true)
+    }
+
+    /// Signs a shift off as it stands: every exception explained first.
+    pub fn sign_off_shift(&self, who: SessionToken, shift: &str) -> Result<ShiftReview, ApiError> {
+        let actor = self.actor(who, Need::Supervisor)?;
+        let shift = self.parse_shift(shift)?;
+        let now = Store::now_ms();
+        if shift.end > now {
+            return Err(ApiError::field(ErrorCode::Refused, "shift", "a shift is signed off once it has ended"));
+        }
+        let review = self.review(shift.clone(), true)?;
+        if review.unexplained > 0 {
+            return Err(ApiError::field(
+                ErrorCode::Refused,
+                "exceptions",
+                format!("{} exception(s) still need an explanation", review.unexplained),
+            ));
+        }
+        let body = EventBody::ShiftSignedOff(ShiftSignedOff {
+            shift: shift.key.clone(),
+            digest: review.digest.clone(),
+            check_ins: review.check_ins,
+            expected: review.totals.expected,
+            on_time: review.totals.on_time,
+            exceptions: review.exceptions.len() as u32,
+        });
+        let audit = self.audit_as(&actor.name, "patrol.sign_off", &shift.key, serde_json::json!({ "digest": review.digest }));
+        let subject = format!("shift:{}", shift.key);
+        self.write(move |tx| {
+            let c = vigil_store::write::commit_event(tx, &actor.name, &subject, body, now)?;
+            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
+        })?;
+        self.review(shift, true)
+    }
+
+    /// The shift before the one running now, and the one running now (what the review opens on).
+    pub fn recent_shifts(&self, now: i64) -> Vec<Shift> {
+        let current = self.shift_of(now);
+        let mut out = vec![current.clone()];
+        let mut at = current.start - 1;
+        for _ in 0..13 {
+            let s = self.shift_of(at);
+            at = s.start - 1;
+            out.push(s);
+        }
+        out
+    }
+}
+
+fn local_hm(tz: &jiff::tz::TimeZone, ms: i64) -> String {
+    let dt = tz.to_datetime(jiff::Timestamp::from_millisecond(ms).unwrap_or_default());
+    format!("{} {:02}:{:02}", dt.date(), dt.hour(), dt.minute())
+}
+
+/// A local date-time for reports and the log.
+pub fn local_time(tz: &jiff::tz::TimeZone, ms: i64) -> String {
+    let dt = tz.to_datetime(jiff::Timestamp::from_millisecond(ms).unwrap_or_default());
+    format!("{} {:02}:{:02}:{:02}", dt.date(), dt.hour(), dt.minute(), dt.second())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The log
+
+/// One line of the patrol log as the review's table shows it.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct LogLine {
+    pub id: Id,
+    #[ts(type = "number")]
+    pub seq: i64,
+    #[ts(type = "number")]
+    pub judged_at: i64,
+    #[ts(type = "number")]
+    pub device_time: i64,
+    #[ts(type = "number")]
+    pub received: i64,
+    pub guard: String,
+    pub guard_name: Option<String>,
+    pub tag: String,
+    pub checkpoint: Option<String>,
+    pub source: Source,
+    pub method: Method,
+    pub clock: Option<String>,
+    pub reason: Option<String>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+pub struct LogFilter {
+    #[ts(type = "number | null")]
+    pub from: Option<i64>,
+    #[ts(type = "number | null")]
+    pub to: Option<i64>,
+    pub guard: Option<String>,
+    pub route: Option<Id>,
+    pub building: Option<Id>,
+    /// `[judged_at, seq]` of the last line of the page before.
+    #[ts(type = "[number, number] | null")]
+    pub before: Option<(i64, i64)>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct LogPage {
+    pub lines: Vec<LogLine>,
+    #[ts(type = "[number, number] | null")]
+    pub next: Option<(i64, i64)>,
+}
+
+impl Workstation {
+    /// One page of the patrol log, newest first, filtered in SQL and paged by a cursor.
+    pub fn patrol_log(&self, who: SessionToken, filter: LogFilter, limit: u32) -> Result<LogPage, ApiError> {
+        self.actor(who, Need::Operator)?;
+        self.patrol_log_page(&filter, limit)
+    }
+
+    pub fn patrol_log_page(&self, filter: &LogFilter, limit: u32) -> Result<LogPage, ApiError> {
+        let store = self.store();
+        let site = PatrolSite::load(&store)?;
+        let tags: Option<Vec<String>> = match (filter.route, filter.building) {
+            (None, None) => None,
+            (route, building) => Some(
+                site.checkpoints
+                    .values()
+                    .filter(|c| building.is_none_or(|b| c.building == b))
+                    .filter(|c| {
+                        route.is_none_or(|r| site.defs.get(&r).is_some_and(|d| d.legs.iter().any(|l| l.checkpoint == c.id)))
+                    })
+                    .map(|c| c.tag.clone())
+                    .collect(),
+            ),
+        };
+        let limit = limit.clamp(1, 500);
+        let rows = store.check_in_page(
+            &CheckInFilter { from: filter.from, to: filter.to, guard: filter.guard.clone(), tags, before: filter.before },
+            limit,
+        )?;
+        let next = (rows.len() as u32 == limit).then(|| rows.last().map(|r| (r.judged_at, r.seq))).flatten();
+        let lines = rows
+            .into_iter()
+            .map(|r| {
+                let cp = site.by_tag.get(&normalize_tag(&r.record.tag)).and_then(|id| site.checkpoints.get(id));
+                LogLine {
+                    id: r.record.check_in,
+                    seq: r.seq,
+                    judged_at: r.judged_at,
+                    device_time: r.record.device_time,
+                    received: r.record.received,
+                    guard_name: site.guards.get(&r.record.guard).cloned(),
+                    guard: r.record.guard,
+                    tag: r.record.tag,
+                    checkpoint: cp.map(|c| format!("{} {}", c.code, c.name_zh)),
+                    source: r.record.source,
+                    method: r.record.method,
+                    clock: r.clock,
+                    reason: r.record.reason,
+                    actor: r.actor,
+                }
+            })
+            .collect();
+        Ok(LogPage { lines, next })
+    }
+}
+
+/// The kind of a shift as a report names it.
+pub fn shift_label(shift: &Shift, zh: bool) -> String {
+    let kind = match (shift.kind, zh) {
+        (ShiftKind::Day, true) => "白班",
+        (ShiftKind::Day, false) => "day shift",
+        (ShiftKind::Night, true) => "夜班",
+        (ShiftKind::Night, false) => "night shift",
+    };
+    format!("{} {kind}", shift.date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workstation::tests::demo;
+
+    fn post(items: serde_json::Value) -> Result<Vec<CheckInRecorded>, CheckInRefusal> {
+        parse_check_ins(&items, Store::now_ms())
+    }
+
+    #[test]
+    fn bad_check_in_bodies_are_refused_naming_the_field_and_the_batch_stores_nothing() {
+        let good = serde_json::json!({ "id": Id::now_v7(), "tag": "0f:00", "guard": "G0001", "time": "2026-12-01T02:05:00+08:00", "device": "HH-1" });
+        assert_eq!(post(good.clone()).map(|v| v.len()), Ok(1));
+        let mut no_time = good.clone();
+        no_time.as_object_mut().map(|o| o.remove("time"));
+        let refusal = post(serde_json::json!([good, no_time])).expect_err("refused");
+        assert_eq!(refusal, CheckInRefusal::Invalid { field: "[1].time".into(), message: "is missing".into() });
+        let bad_time = serde_json::json!({ "id": Id::now_v7(), "tag": "t", "guard": "g", "time": "yesterday", "device": "d" });
+        assert!(matches!(post(bad_time), Err(CheckInRefusal::Invalid { field, .. }) if field == "time"));
+        let bad_id = serde_json::json!({ "id": "42", "tag": "t", "guard": "g", "time": "2026-12-01T02:05:00Z", "device": "d" });
+        assert!(matches!(post(bad_id), Err(CheckInRefusal::Invalid { field, .. }) if field == "id"));
+        let bad_method = serde_json::json!({ "id": Id::now_v7(), "tag": "t", "guard": "g", "time": "2026-12-01T02:05:00Z", "device": "d", "method": "telepathy" });
+        assert!(matches!(post(bad_method), Err(CheckInRefusal::Invalid { field, .. }) if field == "method"));
+        assert!(matches!(post(serde_json::json!([])), Err(CheckInRefusal::Invalid { field, .. }) if field == "body"));
+    }
+
+    #[test]
+    fn a_check_in_is_stored_once_a_changed_body_is_a_conflict_and_odd_ones_are_kept_and_flagged() {
+        let (_dir, ws) = demo();
+        let before = ws.store().check_in_count().expect("count");
+        let id = Id::now_v7();
+        let body = serde_json::json!({ "id": id, "tag": "NO-SUCH-TAG", "guard": "X999", "time": "2036-01-01T00:00:00Z", "device": "HH-9" });
+        let first = ws.record_check_ins("handheld", post(body.clone()).expect("read")).expect("stored").expect("no conflict");
+        assert_eq!(first[0].stored, CheckInStored::New);
+        assert_eq!(first[0].flags, ["unknown_tag", "unknown_guard", "clock_ahead"]);
+        let again = ws.record_check_ins("handheld", post(body.clone()).expect("read")).expect("stored").expect("no conflict");
+        assert_eq!(again[0].stored, CheckInStored::Same);
+        let mut changed = body;
+        changed["tag"] = "OTHER".into();
+        let fresh = serde_json::json!({ "id": Id::now_v7(), "tag": "t", "guard": "g", "time": "2026-12-01T00:00:00Z", "device": "d" });
+        let conflict = ws.record_check_ins("handheld", post(serde_json::json!([fresh, changed])).expect("read")).expect("ran");
+        assert_eq!(conflict, Err(CheckInRefusal::Conflict { field: "[1].id".into(), id }));
+        // Nothing of the refused batch was stored; the clock-ahead one is judged at its receipt.
+        assert_eq!(ws.store().check_in_count().expect("count"), before + 1);
+        let row = ws.store().check_in(id).expect("read").expect("stored");
+        assert_eq!(row.clock.as_deref(), Some("ahead"));
+        assert_eq!(row.judged_at, row.record.received);
+    }
+
+    #[test]
+    fn the_demo_walks_and_a_missed_round_is_raised_once_with_its_incident() {
+        let (_dir, ws) = demo();
+        let now = Store::now_ms();
+        let board = ws.patrol_board_at(now).expect("board");
+        assert!(board.routes >= 5, "{}", board.routes);
+        assert!(board.rounds.iter().any(|r| r.state == RoundState::Done), "rounds: {:?}", board.rounds.iter().map(|r| r.state).collect::<Vec<_>>());
+        assert!(!board.marks.is_empty());
+        assert!(!board.guards.is_empty());
+        // A test route with a window of seconds that nobody walks.
+        let cp = ws.store().checkpoints().expect("checkpoints")[0].clone();
+        let route = RouteInput {
+            id: None,
+            name: "测试路线".into(),
+            ordered: true,
+            legs: vec![LegDef { checkpoint: cp.id, walk_s: 0 }],
+            start: "00:00".into(),
+            end: "00:00".into(),
+            every_minutes: 5,
+            weekdays: 0b111_1111,
+            retired: false,
+        };
+        ws.save_route_as("test", route, now - 3_600_000).expect("route");
+        let raised = ws.raise_missed_rounds(now).expect("raised");
+        assert!(!raised.is_empty());
+        assert!(raised.iter().all(|c| c.opened && c.priority == vigil_domain::incident::Priority::P3));
+        assert!(ws.raise_missed_rounds(now).expect("again").is_empty(), "each round is raised once");
+        let incident = ws.store().incident(raised[0].incident_id).expect("read").expect("stored");
+        assert_eq!(incident.incident.alarm_type, vigil_domain::incident::ROUND_MISSED);
+        // A check-in that arrives later for that round turns its checkpoint late on the incident.
+        let misses = ws.store().round_misses(now - 2 * 86_400_000, now).expect("misses");
+        let (_, m) = misses.iter().find(|(_, m)| m.incident == raised[0].incident_id).expect("its miss");
+        let late = serde_json::json!({
+            "id": Id::now_v7(), "tag": m.missing[0].tag, "guard": "G0001", "device": "wand",
+            "time": jiff::Timestamp::from_millisecond(m.missing[0].expected + 240_000).expect("ms").to_string(),
+        });
+        ws.record_check_ins("handheld", post(late).expect("read")).expect("stored").expect("no conflict");
+        let incident = ws.store().incident(raised[0].incident_id).expect("read").expect("stored");
+        assert!(incident.incident.timeline.iter().any(|e| matches!(e.what, vigil_domain::incident::EntryKind::CheckedLate { .. })));
+    }
+
+    #[test]
+    fn a_supervisor_explains_and_signs_a_shift_and_a_later_check_in_shows_it_changed() {
+        let (_dir, ws) = demo();
+        let sup = ws.login("demo-supervisor", "2468", None).expect("login").0;
+        let op = ws.login("demo-operator", "2468", None).expect("login").0;
+        let now = Store::now_ms();
+        let shift = ws.recent_shifts(now)[1].clone();
+        assert!(ws.shift_review(op, &shift.key).is_err(), "a supervisor's login");
+        let review = ws.shift_review(sup, &shift.key).expect("review");
+        assert!(review.totals.expected > 0);
+        assert!(review.check_ins > 0);
+        let refused = ws.sign_off_shift(sup, &shift.key);
+        if review.unexplained > 0 {
+            assert!(refused.is_err(), "unexplained exceptions block the sign-off");
+        }
+        for e in review.exceptions.iter().filter(|e| e.explanation.is_none()) {
+            ws.explain_exception(sup, &shift.key, &e.key, "已核实：巡更员绕行").expect("explained");
+        }
+        let signed = ws.sign_off_shift(sup, &shift.key).expect("signed");
+        assert_eq!(signed.sign_offs.len(), 1);
+        assert!(!signed.changed_since_sign_off);
+        // A wand download of that night arrives the next morning.
+        let late = serde_json::json!({
+            "id": Id::now_v7(), "tag": "DEADBEEF", "guard": "G0002", "device": "wand",
+            "time": jiff::Timestamp::from_millisecond(shift.start + 600_000).expect("ms").to_string(),
+        });
+        ws.record_check_ins("handheld", post(late).expect("read")).expect("stored").expect("no conflict");
+        let after = ws.shift_review(sup, &shift.key).expect("review");
+        assert!(after.changed_since_sign_off);
+        assert_eq!(after.sign_offs.len(), 1);
+    }
+
+    #[test]
+    fn the_log_pages_newest_first_with_filters() {
+        let (_dir, ws) = demo();
+        let first = ws.patrol_log_page(&LogFilter::default(), 50).expect("page");
+        assert_eq!(first.lines.len(), 50);
+        let next = ws.patrol_log_page(&LogFilter { before: first.next, ..Default::default() }, 50).expect("page 2");
+        assert!(next.lines[0].judged_at <= first.lines[49].judged_at);
+        assert!(next.lines.iter().all(|l| !first.lines.iter().any(|f| f.id == l.id)));
+        let guard = first.lines[0].guard.clone();
+        let mine = ws.patrol_log_page(&LogFilter { guard: Some(guard.clone()), ..Default::default() }, 500).expect("guard");
+        assert!(mine.lines.iter().all(|l| l.guard == guard));
+        let building = ws.store().checkpoints().expect("cps")[0].building;
+        let here = ws.patrol_log_page(&LogFilter { building: Some(building), ..Default::default() }, 100).expect("building");
+        assert!(!here.lines.is_empty());
+    }
+}

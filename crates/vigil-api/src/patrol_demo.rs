@@ -1,0 +1,145 @@
+//! The demo hospital walks: a route per building over its checkpoints, rounds every two hours
+//! around the clock, a week of check-ins behind it and new ones as rounds come due — mostly on
+//! time, some late, now and then a checkpoint missed or a round walked suspiciously fast.
+//!
+//! What a guard does at a checkpoint of a round is decided once, from the round and checkpoint
+//! ids, so the week written at first start and the live check-ins later tell one story.
+
+use sha2::{Digest, Sha256};
+use vigil_domain::event::{CheckInRecorded, LegDef};
+use vigil_domain::patrol::{Method, Source};
+use vigil_domain::Id;
+use vigil_store::Store;
+
+use crate::patrol::{PatrolSite, RouteInput};
+use crate::{ApiError, Workstation};
+
+/// Checkpoints a demo route walks, at most.
+const LEGS: usize = 8;
+/// Walking time between two checkpoints of a demo route.
+const WALK_S: u32 = 150;
+
+fn dice(round: Id, checkpoint: Id, salt: &str) -> u64 {
+    let d = Sha256::digest(format!("{round}:{checkpoint}:{salt}").as_bytes());
+    u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
+/// When the demo's guard touches a checkpoint expected at `expected`, if at all.
+fn touch(round: Id, checkpoint: Id, expected: i64, fast_round: bool, leg: usize) -> Option<i64> {
+    let roll = dice(round, checkpoint, "outcome") % 1000;
+    let jitter = (dice(round, checkpoint, "jitter") % 240_000) as i64 - 120_000;
+    if fast_round {
+        // The whole round "walked" in a few minutes: scanned at the guard room.
+        return Some(expected - (leg as i64) * i64::from(WALK_S) * 900 + 20_000 * leg as i64);
+    }
+    match roll {
+        0..=5 => None,
+        6..=70 => Some(expected + 390_000 + jitter.abs()),
+        _ => Some(expected + jitter),
+    }
+}
+
+impl Workstation {
+    /// Gives the demo hospital its routes and schedules, and a week of check-ins up to `now`.
+    pub fn create_demo_patrol(&self, now: i64) -> Result<u32, ApiError> {
+        let site = PatrolSite::load(&self.store())?;
+        if !site.routes.is_empty() {
+            return Ok(0);
+        }
+        let mut by_building: std::collections::BTreeMap<String, Vec<&vigil_store::CheckpointRow>> = Default::default();
+        for c in site.checkpoints.values().filter(|c| !c.tag.is_empty()) {
+            by_building.entry(c.building_code.clone()).or_default().push(c);
+        }
+        let week_ago = now - 7 * 24 * 3_600_000;
+        let mut made = 0;
+        for (code, mut cps) in by_building {
+            cps.sort_by_key(|c| (c.floor_level, c.code.clone()));
+            // Spread over the building's floors: every n-th checkpoint.
+            let step = (cps.len() / LEGS).max(1);
+            let legs: Vec<LegDef> = cps
+                .iter()
+                .step_by(step)
+                .take(LEGS)
+                .enumerate()
+                .map(|(i, c)| LegDef { checkpoint: c.id, walk_s: if i == 0 { 0 } else { WALK_S } })
+                .collect();
+            if legs.len() < 2 {
+                continue;
+            }
+            let input = RouteInput {
+                id: Some(vigil_domain::event::derived_id("demo-route", &code, week_ago)),
+                name: format!("{code} 夜巡/全天巡更 Route {code}"),
+                ordered: true,
+                legs,
+                start: "00:00".into(),
+                end: "00:00".into(),
+                every_minutes: 120,
+                weekdays: 0b111_1111,
+                retired: false,
+            };
+            self.save_route_as("demo-admin", input, week_ago - 3_600_000)?;
+            made += 1;
+        }
+        self.demo_patrol_tick(now)?;
+        Ok(made)
+    }
+
+    /// Writes the demo guards' check-ins due by `now` that are not stored yet; returns how many.
+    pub fn demo_patrol_tick(&self, now: i64) -> Result<usize, ApiError> {
+        let items: Vec<CheckInRecorded> = {
+            let store = self.store();
+            let site = PatrolSite::load(&store)?;
+            let guards: Vec<String> = {
+                let mut g: Vec<String> = site.guards.keys().cloned().collect();
+                g.sort();
+                g
+            };
+            if guards.is_empty() {
+                return Ok(0);
+            }
+            let tz = self.settings().patrol.zone();
+            let from = now - 7 * 24 * 3_600_000;
+            let rounds = vigil_domain::schedule::rounds(&site.schedules, &tz, from, now);
+            let mut items = Vec::new();
+            for round in rounds {
+                let Some(route) = site.routes.iter().find(|r| r.id == round.route) else { continue };
+                let fast = dice(round.id, round.route, "fast") % 200 == 0;
+                let guard = &guards[(dice(round.id, round.route, "guard") % guards.len().min(40) as u64) as usize];
+                let mut expected = round.start;
+                for (i, leg) in route.legs.iter().enumerate() {
+                    expected += leg.walk_ms;
+                    let Some(at) = touch(round.id, leg.checkpoint, expected, fast, i) else { continue };
+                    if at > now {
+                        continue;
+                    }
+                    let id = vigil_domain::event::derived_id("demo-check-in", &format!("{}:{}", round.id, leg.checkpoint), at);
+                    let received = at + 1_500;
+                    items.push(CheckInRecorded {
+                        check_in: id,
+                        tag: leg.tag.clone(),
+                        guard: guard.clone(),
+                        device: Some(format!("HH-{}", &guard[guard.len().saturating_sub(3)..])),
+                        method: Method::Nfc,
+                        source: Source::Handheld,
+                        device_time: at,
+                        received,
+                        reason: None,
+                        import: None,
+                        row: None,
+                        body_hash: format!("demo:{id}"),
+                    });
+                }
+            }
+            // Only those not stored yet.
+            items.retain(|c| store.check_in(c.check_in).ok().flatten().is_none());
+            items
+        };
+        let n = items.len();
+        for chunk in items.chunks(500) {
+            let chunk = chunk.to_vec();
+            let wall = Store::now_ms();
+            self.write(move |tx| vigil_store::write::record_check_ins(tx, "demo-handheld", &chunk, wall).map(|_| ()))?;
+        }
+        Ok(n)
+    }
+}
