@@ -48,6 +48,17 @@ fn main() {
             cmd::incidents::set_procedure,
             cmd::incidents::camera_candidates,
             cmd::incidents::link_cameras,
+            cmd::patrol::patrol_board,
+            cmd::patrol::patrol_routes,
+            cmd::patrol::radio_check_in,
+            cmd::patrol::annotate_check_in,
+            cmd::patrol::patrol_log,
+            cmd::patrol::recent_shifts,
+            cmd::patrol::shift_review,
+            cmd::patrol::explain_exception,
+            cmd::patrol::sign_off_shift,
+            cmd::patrol::import_wand,
+            cmd::patrol::export_shift,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -12,6 +12,8 @@ import { onLanguageChange, setLanguage, t } from "./lib/i18n";
 import { ConsoleFrame } from "./frame/Frame";
 import { AlarmDesk } from "./screens/alarmDesk";
 import { createSettingsScreen } from "./screens/settings/SettingsScreen";
+import { createPatrolScreen } from "./screens/patrol/PatrolScreen";
+import { createReviewScreen } from "./screens/patrol/ReviewScreen";
 
 declare global {
   interface Window {
@@ -87,6 +89,8 @@ async function start(): Promise<void> {
   const desk = new AlarmDesk(frame.host, frame, overview);
   frame.add(desk);
   frame.add(createSettingsScreen(frame.host, frame));
+  frame.add(createPatrolScreen(frame.host, frame));
+  frame.add(createReviewScreen(frame.host, frame));
   frame.stack.show("alarms");
   window.__vigil = { ready: false, console: desk, frame, leaflet: L, api };
   await desk.start();

@@ -5,12 +5,21 @@
 use ts_rs::TS;
 
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
+use crate::patrol::{
+    CheckpointMark, Compliance, ExceptionKind, GuardLast, IncidentResponse, LogFilter, LogLine, LogPage, PatrolBoard,
+    PatrolException, RadioCheckIn, RoundCheckpoint, RoundState, RoundView, RouteView, ShiftReview, SignOffView,
+};
+use crate::report::ExportKind;
+use crate::wand::{WandPreviewRow, WandRejectedRow, WandReport};
 use crate::{shell, Dc09AccountView, IncidentSettingsView, SettingsView};
 use crate::{
     ApiError, DeviceMoveInput, ErrorCode, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera,
     PointView, Refusal, SessionView, TimelineKind, TimelineLine,
 };
+use vigil_domain::event::LegDef;
 use vigil_domain::incident::{ActionKind, CloseCategory, Escalation, IncidentState, Mark, Role};
+use vigil_domain::patrol::{Flag, Method, Source};
+use vigil_domain::schedule::{Schedule, Shift, ShiftKind};
 use vigil_domain::{
     BuildingKind, CameraView, ClockFault, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label,
     PlanSize, Rect, RowMeta,
@@ -58,6 +67,34 @@ fn generate() -> String {
         IncidentDetail::decl(),
         GuardView::decl(),
         IncidentAction::decl(),
+        Source::decl(),
+        Method::decl(),
+        Flag::decl(),
+        ShiftKind::decl(),
+        Shift::decl(),
+        Schedule::decl(),
+        LegDef::decl(),
+        RoundState::decl(),
+        CheckpointMark::decl(),
+        RoundCheckpoint::decl(),
+        RoundView::decl(),
+        GuardLast::decl(),
+        PatrolBoard::decl(),
+        RadioCheckIn::decl(),
+        RouteView::decl(),
+        ExceptionKind::decl(),
+        PatrolException::decl(),
+        Compliance::decl(),
+        SignOffView::decl(),
+        IncidentResponse::decl(),
+        ShiftReview::decl(),
+        LogLine::decl(),
+        LogFilter::decl(),
+        LogPage::decl(),
+        ExportKind::decl(),
+        WandPreviewRow::decl(),
+        WandRejectedRow::decl(),
+        WandReport::decl(),
         shell::Language::decl(),
         shell::Startup::decl(),
         shell::EngineState::decl(),

@@ -233,7 +233,9 @@ pub(crate) fn view(
                 EntryKind::Repeat { clock, .. } => (TimelineKind::Repeat, None, *clock),
                 EntryKind::Restore { clock, .. } => (TimelineKind::Restore, None, *clock),
                 EntryKind::Merged { other } => (TimelineKind::Merged, Some(other.to_string()), None),
-                EntryKind::CheckedLate { checkpoint, .. } => (TimelineKind::CheckedLate, Some(checkpoint.to_string()), None),
+                EntryKind::CheckedLate { checkpoint, .. } => {
+                    (TimelineKind::CheckedLate, Some(checkpoint.to_string()), None)
+                }
                 EntryKind::Acted { action } => (action.kind().into(), action_line(action).1, None),
             };
             TimelineLine {

@@ -13,10 +13,12 @@ mod map;
 pub mod patrol;
 mod patrol_demo;
 mod plan_import;
+pub mod report;
 mod session;
 mod settings;
 mod settings_view;
 pub mod shell;
+pub mod wand;
 mod workstation;
 
 pub use cameras::LinkedCamera;

@@ -24,19 +24,20 @@ fn dice(round: Id, checkpoint: Id, salt: &str) -> u64 {
     u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
-/// When the demo's guard touches a checkpoint expected at `expected`, if at all.
+/// When the demo's guard touches a checkpoint expected at `expected`, if at all: a round starts
+/// on time or (one in sixteen) some minutes late, each checkpoint within a minute of its pace.
 fn touch(round: Id, checkpoint: Id, expected: i64, fast_round: bool, leg: usize) -> Option<i64> {
-    let roll = dice(round, checkpoint, "outcome") % 1000;
-    let jitter = (dice(round, checkpoint, "jitter") % 240_000) as i64 - 120_000;
     if fast_round {
-        // The whole round "walked" in a few minutes: scanned at the guard room.
+        // The whole round "scanned" in a few minutes, the tags kept in the guard room.
         return Some(expected - (leg as i64) * i64::from(WALK_S) * 900 + 20_000 * leg as i64);
     }
-    match roll {
-        0..=5 => None,
-        6..=70 => Some(expected + 390_000 + jitter.abs()),
-        _ => Some(expected + jitter),
+    if dice(round, checkpoint, "missed").is_multiple_of(400) {
+        return None;
     }
+    let late_round = dice(round, round, "late").is_multiple_of(16);
+    let delay = if late_round { 380_000 + (dice(round, round, "delay") % 120_000) as i64 } else { 0 };
+    let jitter = (dice(round, checkpoint, "jitter") % 100_000) as i64 - 50_000;
+    Some(expected + delay + jitter)
 }
 
 impl Workstation {
@@ -77,7 +78,7 @@ impl Workstation {
                 weekdays: 0b111_1111,
                 retired: false,
             };
-            self.save_route_as("demo-admin", input, week_ago - 3_600_000)?;
+            self.save_route_as("vigil demo", input, week_ago - 3_600_000)?;
             made += 1;
         }
         self.demo_patrol_tick(now)?;
@@ -103,7 +104,7 @@ impl Workstation {
             let mut items = Vec::new();
             for round in rounds {
                 let Some(route) = site.routes.iter().find(|r| r.id == round.route) else { continue };
-                let fast = dice(round.id, round.route, "fast") % 200 == 0;
+                let fast = dice(round.id, round.route, "fast").is_multiple_of(200);
                 let guard = &guards[(dice(round.id, round.route, "guard") % guards.len().min(40) as u64) as usize];
                 let mut expected = round.start;
                 for (i, leg) in route.legs.iter().enumerate() {
@@ -112,7 +113,11 @@ impl Workstation {
                     if at > now {
                         continue;
                     }
-                    let id = vigil_domain::event::derived_id("demo-check-in", &format!("{}:{}", round.id, leg.checkpoint), at);
+                    let id = vigil_domain::event::derived_id(
+                        "demo-check-in",
+                        &format!("{}:{}", round.id, leg.checkpoint),
+                        at,
+                    );
                     let received = at + 1_500;
                     items.push(CheckInRecorded {
                         check_in: id,

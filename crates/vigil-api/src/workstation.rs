@@ -158,8 +158,13 @@ impl Workstation {
         Ok(self.store().sites()?.is_empty())
     }
 
-    /// Fills an empty database with the demo hospital.
+    /// Fills an empty database with the demo hospital, its patrol routes and a week of rounds.
     pub fn create_demo(&self, options: DemoOptions) -> Result<DemoSummary, ApiError> {
+        self.create_demo_with(options, true)
+    }
+
+    /// The demo hospital, with (`walks`) or without its patrol routes and their week of rounds.
+    pub fn create_demo_with(&self, options: DemoOptions, walks: bool) -> Result<DemoSummary, ApiError> {
         if !self.is_empty()? {
             return Err(ApiError::new(
                 ErrorCode::NotEmpty,
@@ -172,7 +177,9 @@ impl Workstation {
         let summary = vigil_demo::store_hospital(&mut store, &hospital, options)
             .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
         drop(store);
-        self.create_demo_patrol(Store::now_ms())?;
+        if walks {
+            self.create_demo_patrol(Store::now_ms())?;
+        }
         self.record_as(
             NO_LOGIN,
             "demo.create",
@@ -405,12 +412,22 @@ fn floor_view(floor: &Floor, counts: DeviceCounts, active_alarms: u32) -> FloorV
 pub(crate) mod tests {
     use super::*;
 
-    /// A workstation on a fresh directory holding the demo hospital, for the crate's tests.
+    /// A workstation on a fresh directory holding the demo hospital (no patrol rounds walked, so
+    /// the event log starts empty), for the crate's tests.
     pub(crate) fn demo() -> (tempfile::TempDir, Workstation) {
+        demo_with(false)
+    }
+
+    /// The demo hospital with its routes and a week of rounds walked.
+    pub(crate) fn demo_walking() -> (tempfile::TempDir, Workstation) {
+        demo_with(true)
+    }
+
+    fn demo_with(walks: bool) -> (tempfile::TempDir, Workstation) {
         let dir = tempfile::tempdir().expect("tempdir");
         let ws = Workstation::open(dir.path()).expect("open");
         assert!(ws.is_empty().expect("empty"));
-        ws.create_demo(DemoOptions::default()).expect("demo");
+        ws.create_demo_with(DemoOptions::default(), walks).expect("demo");
         (dir, ws)
     }
 

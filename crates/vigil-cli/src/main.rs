@@ -1,5 +1,6 @@
 //! `vigil`: the command line of Vigil's engine.
 
+mod patrol;
 mod sim;
 
 use std::path::PathBuf;
@@ -75,6 +76,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import data into a workstation.
+    #[command(subcommand)]
+    Import(patrol::Import),
+    /// Reports for a date range, as the review screen exports them.
+    Export(patrol::ExportArgs),
 }
 
 fn open_existing(data_dir: &std::path::Path) -> anyhow::Result<vigil_store::Store> {
@@ -103,6 +109,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(agent(data_dir, dc09, http, json))
         }
+        Command::Import(what) => patrol::import(what),
+        Command::Export(args) => patrol::export(args),
         Command::Verify { data_dir, json } => {
             let store = open_existing(&data_dir)?;
             let audit = store.verify_audit()?;

@@ -29,11 +29,18 @@ fn verify_passes_untouched_and_names_an_entry_changed_with_sqlite3() {
     let out = vigil(&["verify", "--data-dir", path]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("5 entries, hash chain intact"), "{stdout}");
-    assert!(stdout.contains("event log: 3 events from 1 origin(s), hash chains intact"), "{stdout}");
-
-    // Someone with the sqlite3 shell rewrites who moved the camera (the trigger is in their way first).
+    // The demo's patrol routes and week of rounds are in the logs too, before the three moves.
     let db = dir.path().join("vigil.db");
+    let count = |sql: &str| {
+        let out = Command::new("sqlite3").arg(&db).arg(sql).output().expect("sqlite3");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let (entries, events) = (count("SELECT count(*) FROM audit_log"), count("SELECT count(*) FROM events"));
+    assert!(stdout.contains(&format!("{entries} entries, hash chain intact")), "{stdout}");
+    assert!(stdout.contains(&format!("event log: {events} events from 1 origin(s), hash chains intact")), "{stdout}");
+    assert!(stdout.contains("check-ins, each as its event recorded it"), "{stdout}");
+
+    // Someone with the sqlite3 shell rewrites who did entry 4 (the trigger is in their way first).
     let shell = Command::new("sqlite3")
         .arg(&db)
         .arg("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'nobody' WHERE seq = 4;")
@@ -78,13 +85,57 @@ fn rebuild_names_a_row_changed_with_sqlite3_repairs_it_and_refuses_an_edited_log
     // An event changed by hand (the trigger dropped first): named by verify, and never folded.
     shell(
         &db,
-        "DROP TRIGGER events_no_update; UPDATE events SET payload = replace(payload, '30.0', '31.0') WHERE seq = 3;",
+        "DROP TRIGGER events_no_update; UPDATE events SET payload = replace(payload, '30.0', '31.0') WHERE kind = 'devices_moved';",
     );
     let out = vigil(&["verify", "--data-dir", path]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("event log: event 3") && stderr.contains("does not match its hash"), "{stderr}");
+    assert!(stderr.contains("event log: event") && stderr.contains("does not match its hash"), "{stderr}");
     let out = vigil(&["rebuild", "--data-dir", path]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not rebuilt from a broken log"));
+}
+
+#[test]
+fn verify_names_a_check_in_changed_with_sqlite3() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_str().expect("utf-8");
+    assert!(vigil(&["demo", "--data-dir", path]).status.success());
+    assert!(vigil(&["verify", "--data-dir", path]).status.success());
+    let db = dir.path().join("vigil.db");
+    // The triggers refuse it; someone who drops them to move a guard's scan is still named.
+    let refused = Command::new("sqlite3")
+        .arg(&db)
+        .arg("UPDATE checkins SET device_time = device_time - 600000 WHERE seq = 10;")
+        .output()
+        .expect("sqlite3");
+    assert!(!refused.status.success(), "a check-in is never edited");
+    shell(
+        &db,
+        "DROP TRIGGER checkins_never_edited; UPDATE checkins SET device_time = device_time - 600000 WHERE seq = 10;",
+    );
+    let id = {
+        let out =
+            Command::new("sqlite3").arg(&db).arg("SELECT id FROM checkins WHERE seq = 10").output().expect("sqlite3");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let out = vigil(&["verify", "--data-dir", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("patrol log: check-in {id} was altered")), "{stderr}");
+    let out = vigil(&["verify", "--data-dir", path, "--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["patrol"]["first_altered"]["check_in"], id.as_str());
+    // And a deleted one (once the edit is put back): the log still holds it, and the table does not.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let path = fresh.path().to_str().expect("utf-8");
+    assert!(vigil(&["demo", "--data-dir", path]).status.success());
+    let db = fresh.path().join("vigil.db");
+    shell(&db, "DROP TRIGGER checkins_never_deleted; DELETE FROM checkins WHERE seq = 20;");
+    let out = vigil(&["verify", "--data-dir", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("was removed from the patrol log"));
+    let out = vigil(&["rebuild", "--check", "--data-dir", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("is in the log but not in the table"));
 }

@@ -9,9 +9,9 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::incident::{Action, Role, Shelf, Signal};
 use crate::patrol::{Method, Source};
 use crate::schedule::Schedule;
-use crate::incident::{Action, Role, Shelf, Signal};
 use crate::Id;
 
 /// The payload layout this build writes. An event of a newer schema is stored and skipped by the

@@ -29,9 +29,9 @@ use crate::event::{
     CheckInRecorded, Event, EventBody, Hlc, IncidentActed, MissedCheckpoint, RoundMissed, RouteDef, ShiftSignedOff,
     SignalReceived,
 };
+use crate::incident::{act, on_signal, Action, Actor, Entry, EntryKind, Incident, IncidentState, Mark, Shelf};
 use crate::patrol::{judged_at, normalize_tag, Suspicion};
 use crate::schedule::Schedule;
-use crate::incident::{act, on_signal, Action, Actor, Entry, EntryKind, Incident, IncidentState, Mark, Shelf};
 use crate::{sop, DeviceStatus, Id};
 
 /// Why an event in the log was not folded. Counted and logged; the event stays in the log.
@@ -366,7 +366,11 @@ fn check_in(state: &mut Projection, event: &Event, c: &CheckInRecorded) -> Appli
         let Some(cp) = missed
             .missing
             .iter()
-            .find(|m| m.tag == tag && !missed.checked_late.contains_key(&m.checkpoint) && (touched - m.expected).abs() <= missed.tolerance_ms)
+            .find(|m| {
+                m.tag == tag
+                    && !missed.checked_late.contains_key(&m.checkpoint)
+                    && (touched - m.expected).abs() <= missed.tolerance_ms
+            })
             .map(|m| m.checkpoint)
         else {
             continue;
@@ -601,9 +605,9 @@ pub type SkipCounts = HashMap<String, u64>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::RoundMissed;
     use crate::event::{derived_id, HlcClock, EVENT_SCHEMA};
     use crate::incident::{CloseCategory, Priority, Role, Signal};
-    use crate::event::RoundMissed;
     use proptest::prelude::*;
 
     struct Origin {
@@ -688,7 +692,13 @@ mod tests {
     fn missed_round(route: &crate::patrol::Route, start: i64, checks: &[crate::patrol::CheckIn]) -> RoundMissed {
         use crate::patrol::{evaluate, round_missed, Round, Suspicion, Windows};
         let round = Round { id: crate::schedule::round_id(route.id, start), route: route.id, start };
-        let eval = evaluate(std::slice::from_ref(route), std::slice::from_ref(&round), checks, Windows::default(), Suspicion::default());
+        let eval = evaluate(
+            std::slice::from_ref(route),
+            std::slice::from_ref(&round),
+            checks,
+            Windows::default(),
+            Suspicion::default(),
+        );
         round_missed(route, &round, &eval.rounds[0], Windows::default(), None).expect("checkpoints are missing")
     }
 
@@ -720,7 +730,8 @@ mod tests {
         assert!(apply(&mut p, &again).duplicate);
         assert_eq!(p.patrol.check_ins.len(), 1);
         // A scan far outside the window is stored but turns nothing late.
-        let stray = a.event(t0 + 9 * 3_600_000 + 2, "王芳", recorded(2, "AA01", t0 + 3 * 3_600_000, t0 + 3 * 3_600_000));
+        let stray =
+            a.event(t0 + 9 * 3_600_000 + 2, "王芳", recorded(2, "AA01", t0 + 3 * 3_600_000, t0 + 3 * 3_600_000));
         assert!(apply(&mut p, &stray).incidents.is_empty());
         assert_eq!(p.patrol.check_ins.len(), 2);
     }
@@ -764,7 +775,10 @@ mod tests {
         apply(&mut p, &a.event(1, "admin", EventBody::ScheduleSet(ScheduleSet { schedule: v1 })));
         apply(&mut p, &a.event(1_000, "admin", EventBody::ScheduleSet(ScheduleSet { schedule: v2 })));
         let versions = &p.patrol.schedules[&Id::from_u128(5)];
-        assert_eq!(versions.iter().map(|v| (v.every, v.valid_from, v.valid_to)).collect::<Vec<_>>(), [(120, 0, Some(1_000)), (60, 1_000, None)]);
+        assert_eq!(
+            versions.iter().map(|v| (v.every, v.valid_from, v.valid_to)).collect::<Vec<_>>(),
+            [(120, 0, Some(1_000)), (60, 1_000, None)]
+        );
     }
 
     fn only(p: &Projection) -> &Incident {

@@ -202,13 +202,15 @@ impl ShiftPlan {
                 }
             }
         }
-        best.unwrap_or_else(|| self.shift(tz, day, ShiftKind::Day).unwrap_or(Shift {
-            key: String::new(),
-            date: String::new(),
-            kind: ShiftKind::Day,
-            start: at,
-            end: at,
-        }))
+        best.unwrap_or_else(|| {
+            self.shift(tz, day, ShiftKind::Day).unwrap_or(Shift {
+                key: String::new(),
+                date: String::new(),
+                kind: ShiftKind::Day,
+                start: at,
+                end: at,
+            })
+        })
     }
 
     /// The shift of `kind` starting on the local `date`.
@@ -290,7 +292,10 @@ mod tests {
         let from = at(&tz, 2026, 11, 30, 12, 0);
         let to = at(&tz, 2026, 12, 1, 12, 0);
         let r = rounds(&[night(route)], &tz, from, to);
-        assert_eq!(local_hours(&tz, &r), ["2026-11-30 22:00", "2026-12-01 00:00", "2026-12-01 02:00", "2026-12-01 04:00"]);
+        assert_eq!(
+            local_hours(&tz, &r),
+            ["2026-11-30 22:00", "2026-12-01 00:00", "2026-12-01 02:00", "2026-12-01 04:00"]
+        );
         // 22:00 in Shanghai is 14:00 UTC.
         assert_eq!(r[0].start, Timestamp::from_second(1_796_047_200).expect("s").as_millisecond());
         assert_eq!(r[0].id, round_id(route, r[0].start));
@@ -339,7 +344,10 @@ mod tests {
         let tz = shanghai();
         let s = Schedule { start: 30, end: 30, every: 360, ..night(Id::from_u128(3)) };
         let r = rounds(&[s], &tz, at(&tz, 2026, 12, 1, 0, 0), at(&tz, 2026, 12, 2, 0, 0));
-        assert_eq!(local_hours(&tz, &r), ["2026-12-01 00:30", "2026-12-01 06:30", "2026-12-01 12:30", "2026-12-01 18:30"]);
+        assert_eq!(
+            local_hours(&tz, &r),
+            ["2026-12-01 00:30", "2026-12-01 06:30", "2026-12-01 12:30", "2026-12-01 18:30"]
+        );
     }
 
     #[test]

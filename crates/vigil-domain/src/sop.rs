@@ -44,6 +44,22 @@ pub fn default_steps(alarm_type: &str, language: &str) -> Vec<String> {
             ("通知设备维保单位报修（30 分钟内响应）", "Report it to maintenance (response within 30 minutes)"),
             ("按设备故障类别结案", "Close as a device fault"),
         ],
+        crate::incident::ROUND_MISSED => &[
+            (
+                "用对讲机联系该路线的巡更员，确认其位置与安全",
+                "Radio the route's guard and check where he is and that he is safe",
+            ),
+            ("调取漏检巡更点附近的摄像机画面", "Look at the cameras near the missed checkpoints"),
+            ("联系不上时派人到漏检点位查看", "If he cannot be reached, send someone to the missed checkpoints"),
+            (
+                "补巡的打卡稍后到达会记为迟到，不会覆盖漏检记录",
+                "A late check-in that arrives afterwards is kept as late; the miss stays on record",
+            ),
+            (
+                "写明原因（备注）后方可结案，该说明会出现在班长审核中",
+                "Write the reason as a note before closing: the supervisor's review shows it",
+            ),
+        ],
         "test" => &[("核对是否为计划内测试", "Check that the test was planned"), ("按测试类别结案", "Close as a test")],
         _ => &[
             ("查看报警点位置与联动摄像机", "Find the point and look at its cameras"),

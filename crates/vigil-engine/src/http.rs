@@ -347,7 +347,9 @@ async fn post_check_ins(
             return Err(ApiFailure {
                 status: StatusCode::CONFLICT,
                 code: "conflict",
-                message: format!("check-in {id} was stored before with another body; nothing of this request was stored"),
+                message: format!(
+                    "check-in {id} was stored before with another body; nothing of this request was stored"
+                ),
                 field: Some(field),
             })
         }
@@ -375,7 +377,9 @@ async fn get_check_ins(
     let Query(q) = query_or_refusal(q)?;
     let since = match q.since.as_deref() {
         None => 0,
-        Some(t) => t.parse::<i64>().map_err(|_| ApiFailure::bad("since", "since is the seq of the last check-in read"))?,
+        Some(t) => {
+            t.parse::<i64>().map_err(|_| ApiFailure::bad("since", "since is the seq of the last check-in read"))?
+        }
     };
     let limit = q.limit.unwrap_or(10_000).clamp(1, 100_000);
     let rows = read(&shared, move |s| s.check_ins_since(since, limit)).await?;

@@ -141,7 +141,8 @@ fn keys_from(settings: &Settings) -> Result<Keys, EngineError> {
 /// Looks for patrol rounds whose window has passed with checkpoints missing, every
 /// `[patrol] check_every_seconds`, and raises each once (a P3 incident, announced like an alarm).
 async fn watch_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let every = std::time::Duration::from_secs(u64::from(shared.workstation.settings().patrol.check_every_seconds.max(1)));
+    let every =
+        std::time::Duration::from_secs(u64::from(shared.workstation.settings().patrol.check_every_seconds.max(1)));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

@@ -296,9 +296,9 @@ impl Store {
 
     /// Incidents opened in `[from, to)`, oldest first (reviews and reports).
     pub fn incidents_opened(&self, from: i64, to: i64) -> Result<Vec<StoredIncident>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached(&format!("{SELECT} WHERE opened_at >= ?1 AND opened_at < ?2 AND deleted = 0 ORDER BY opened_at"))?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "{SELECT} WHERE opened_at >= ?1 AND opened_at < ?2 AND deleted = 0 ORDER BY opened_at"
+        ))?;
         let rows = stmt.query_map(params![from, to], incident_of)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

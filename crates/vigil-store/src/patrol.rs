@@ -118,7 +118,8 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 fn unjson<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(text)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
 }
 
 fn enum_text<T: serde::Serialize>(value: &T) -> String {
@@ -461,7 +462,8 @@ pub struct CheckInFilter {
 
 impl Store {
     pub fn routes(&self) -> Result<Vec<RouteDef>> {
-        let mut stmt = self.conn().prepare_cached("SELECT id, name, ordered, legs, retired FROM routes ORDER BY name")?;
+        let mut stmt =
+            self.conn().prepare_cached("SELECT id, name, ordered, legs, retired FROM routes ORDER BY name")?;
         let rows = stmt.query_map([], route_of)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -549,9 +551,9 @@ impl Store {
 
     /// Missed rounds starting in `[from, to)`.
     pub fn round_misses(&self, from: i64, to: i64) -> Result<Vec<(Id, MissedRound)>> {
-        let mut stmt = self
-            .conn()
-            .prepare_cached(&format!("SELECT {MISS_COLUMNS} FROM round_misses WHERE start >= ?1 AND start < ?2 ORDER BY start"))?;
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {MISS_COLUMNS} FROM round_misses WHERE start >= ?1 AND start < ?2 ORDER BY start"
+        ))?;
         let rows = stmt.query_map(params![from, to], miss_of)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -564,7 +566,13 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![kind, shift], |r| {
             let about: String = r.get(1)?;
-            Ok(vigil_domain::fold::Remark { event: uuid_of(r, 0)?, about, text: r.get(2)?, by: r.get(3)?, at: r.get(4)? })
+            Ok(vigil_domain::fold::Remark {
+                event: uuid_of(r, 0)?,
+                about,
+                text: r.get(2)?,
+                by: r.get(3)?,
+                at: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -607,7 +615,8 @@ impl Store {
                 Err(e) => return Ok(Some((id, format!("the row cannot be read: {e}")))),
             };
             let kind: Option<String> = r.get(17)?;
-            let (Some(kind), Some(schema), Some(payload)) = (kind, r.get::<_, Option<u32>>(18)?, r.get::<_, Option<String>>(19)?)
+            let (Some(kind), Some(schema), Some(payload)) =
+                (kind, r.get::<_, Option<u32>>(18)?, r.get::<_, Option<String>>(19)?)
             else {
                 return Ok(Some((id, "no event of the log holds it".to_owned())));
             };
@@ -618,6 +627,18 @@ impl Store {
             if logged != row.record || judged != row.judged_at || clock_text(&logged).map(str::to_owned) != row.clock {
                 return Ok(Some((id, "the row differs from the check-in its event recorded".to_owned())));
             }
+        }
+        // A row removed: the log still holds its event.
+        let mut missing = self.conn().prepare(
+            "SELECT e.subject FROM events e LEFT JOIN checkins c ON c.event = e.id
+             WHERE e.kind = 'check_in_recorded' AND c.id IS NULL ORDER BY e.seq LIMIT 1",
+        )?;
+        if let Some(subject) = missing.query_row([], |r| r.get::<_, String>(0)).optional()? {
+            let id = Id::parse_str(subject.trim_start_matches("check_in:")).unwrap_or_default();
+            return Ok(Some((
+                id,
+                "it was removed from the patrol log; its event is still in the event log".to_owned(),
+            )));
         }
         Ok(None)
     }
@@ -631,7 +652,9 @@ pub(crate) fn load_all(conn: &rusqlite::Connection) -> Result<PatrolState> {
         let rows = stmt.query_map([], check_in_row)?;
         for r in rows {
             let r = r?;
-            state.check_ins.insert(r.record.check_in, StoredCheckIn { event: r.event, actor: r.actor, record: r.record });
+            state
+                .check_ins
+                .insert(r.record.check_in, StoredCheckIn { event: r.event, actor: r.actor, record: r.record });
         }
     }
     {
@@ -742,7 +765,13 @@ pub fn record_check_ins(
     }
     for (c, o) in items.iter().zip(&outcome) {
         if *o == CheckInStored::New {
-            crate::events::commit_event(tx, actor, &format!("check_in:{}", c.check_in), EventBody::CheckInRecorded(c.clone()), wall)?;
+            crate::events::commit_event(
+                tx,
+                actor,
+                &format!("check_in:{}", c.check_in),
+                EventBody::CheckInRecorded(c.clone()),
+                wall,
+            )?;
         }
     }
     Ok(Ok(outcome))

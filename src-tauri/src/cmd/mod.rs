@@ -3,5 +3,6 @@
 pub mod app;
 pub mod incidents;
 pub mod map;
+pub mod patrol;
 pub mod session;
 pub mod settings;

@@ -238,6 +238,24 @@ impl Desktop {
     }
 }
 
+/// Posts a JSON body to the window's own HTTP API with a bearer token; returns the status line
+/// and the body of the answer.
+pub fn http_post(addr: &str, path: &str, token: &str, body: &str) -> Result<(String, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: vigil\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer.lines().next().unwrap_or("").to_owned();
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
 /// `vigil verify` and `vigil rebuild --check` on a data directory: fails naming what differs.
 pub fn check_log(data_dir: &Path) -> Result<()> {
     let vigil = workspace_root().join("target/debug/vigil");

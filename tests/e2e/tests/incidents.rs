@@ -256,17 +256,7 @@ async fn an_unanswered_alarm_gets_louder_and_the_supervisor_is_told() -> Result<
 
 /// Posts one event to the window's own HTTP intake; returns the status line.
 fn post_event(addr: &str, token: &str, body: &str) -> Result<String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        stream,
-        "POST /v1/events HTTP/1.1\r\nHost: vigil\r\nConnection: close\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer)?;
-    Ok(answer.lines().next().unwrap_or("").to_owned())
+    Ok(vigil_e2e::http_post(addr, "/v1/events", token, body)?.0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,9 +15,11 @@ describe("screen keys", () => {
 
   it("leave digits, letters, arrows and other modifiers alone", () => {
     // 1–6 choose a close category and digits are typed; letters are the desk's actions.
-    for (const key of ["1", "2", "a", "s", "/", "ArrowDown", "Escape", "Enter", "F3", "F12"]) {
+    for (const key of ["1", "2", "a", "s", "/", "ArrowDown", "Escape", "Enter", "F5", "F12"]) {
       expect(screenForKey({ key }), key).toBeNull();
     }
+    expect(screenForKey({ key: "F3" })).toBe("patrol");
+    expect(screenForKey({ key: "F4" })).toBe("review");
     expect(screenForKey({ key: "F1", shiftKey: true })).toBeNull();
     expect(screenForKey({ key: "F2", altKey: true })).toBeNull();
     expect(screenForKey({ key: "1", ctrlKey: true, shiftKey: true })).toBeNull();

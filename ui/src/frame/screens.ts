@@ -5,8 +5,8 @@
 import type { KeyCommand } from "../features/incidents/keys";
 import type { MessageKey } from "../lib/i18n";
 
-/** Patrol, review and sync will add theirs here, each with the next function key. */
-export type ScreenId = "alarms" | "settings";
+/** Sync will add its own here, with the next function key. */
+export type ScreenId = "alarms" | "patrol" | "review" | "settings";
 
 export interface ScreenSpec {
   id: ScreenId;
@@ -22,6 +22,8 @@ export interface ScreenSpec {
 export const SCREENS: readonly ScreenSpec[] = [
   { id: "alarms", fkey: "F1", digit: "1", title: "screen_alarms" },
   { id: "settings", fkey: "F2", digit: "2", title: "screen_settings" },
+  { id: "patrol", fkey: "F3", digit: "3", title: "screen_patrol" },
+  { id: "review", fkey: "F4", digit: "4", title: "screen_review" },
 ];
 
 /** The alarm desk: new alarms bring it to the front from any screen. */

@@ -22,6 +22,15 @@ import type {
   SearchHit,
   SessionView,
   SettingsView,
+  LogFilter,
+  LogPage,
+  PatrolBoard,
+  RadioCheckIn,
+  RouteView,
+  Shift,
+  ShiftReview,
+  ExportKind,
+  WandReport,
 } from "./bindings";
 
 // The shell's own messages are generated from `vigil_api::shell` like everything else.
@@ -81,6 +90,29 @@ export const api = {
   siren: () => call<SirenStatus>("siren_status"),
   /** What the siren played and which notifications went out (tests and the alarm benchmark). */
   attentionLog: () => call<unknown>("attention_log"),
+  patrolBoard: () => call<PatrolBoard>("patrol_board"),
+  patrolRoutes: () => call<RouteView[]>("patrol_routes"),
+  radioCheckIn: (input: RadioCheckIn) => call<string>("radio_check_in", { input }),
+  annotateCheckIn: (id: string, text: string) => call<void>("annotate_check_in", { id, text }),
+  patrolLog: (filter: LogFilter, limit = 100) => call<LogPage>("patrol_log", { filter, limit }),
+  recentShifts: () => call<Shift[]>("recent_shifts"),
+  shiftReview: (shift: string) => call<ShiftReview>("shift_review", { shift }),
+  explainException: (shift: string, key: string, text: string) =>
+    call<ShiftReview>("explain_exception", { shift, key, text }),
+  signOffShift: (shift: string) => call<ShiftReview>("sign_off_shift", { shift }),
+  exportShift: (shift: string, what: ExportKind, language: Language) =>
+    call<{ path: string; bytes: number }>("export_shift", { shift, what, language }),
+  /** Reads (and, unless a dry run, stores) a wand export; progress comes as `wand-progress` events. */
+  async importWand(fileName: string, bytes: Uint8Array, dryRun: boolean, mapping = ""): Promise<WandReport> {
+    try {
+      return await invoke<WandReport>("import_wand", bytes, {
+        headers: { "file-name": encodeURIComponent(fileName), "dry-run": dryRun ? "1" : "0", mapping: encodeURIComponent(mapping) },
+      });
+    } catch (raw) {
+      const e = raw as Partial<ApiError>;
+      throw new EngineError(e.code ?? "error", e.message ?? String(raw), e.field ?? null);
+    }
+  },
   moveDevices: (moves: DeviceMoveInput[]) => call<number>("move_devices", { moves }),
   async importFloorPlan(floorId: string, bytes: Uint8Array): Promise<FloorView> {
     try {

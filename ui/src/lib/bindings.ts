@@ -90,9 +90,9 @@ export type PlacedDevice = { id: string, x: number, y: number, };
 
 export type DeviceMoveInput = { id: string, x: number, y: number, };
 
-export type ErrorCode = "invalid" | "refused" | "not_found" | "login_required" | "login_failed" | "login_throttled" | "locked" | "forbidden" | "not_empty" | "read_only" | "not_started" | "settings" | "storage" | "newer_database" | "corrupt_database" | "not_a_vigil_database" | "plan_empty" | "plan_too_large" | "plan_not_an_image" | "plan_damaged" | "plan_too_many_pixels" | "plan_svg_without_size" | "plan_svg_active_content";
+export type ErrorCode = "invalid" | "refused" | "not_found" | "conflict" | "login_required" | "login_failed" | "login_throttled" | "locked" | "forbidden" | "not_empty" | "read_only" | "not_started" | "settings" | "storage" | "newer_database" | "corrupt_database" | "not_a_vigil_database" | "plan_empty" | "plan_too_large" | "plan_not_an_image" | "plan_damaged" | "plan_too_many_pixels" | "plan_svg_without_size" | "plan_svg_active_content";
 
-export type Refusal = { "reason": "not_now", state: IncidentState, action: string, } | { "reason": "needs_supervisor", what: string, } | { "reason": "real_needs_on_scene" } | { "reason": "empty_note" } | { "reason": "no_guard" };
+export type Refusal = { "reason": "not_now", state: IncidentState, action: string, } | { "reason": "needs_supervisor", what: string, } | { "reason": "real_needs_on_scene" } | { "reason": "empty_note" } | { "reason": "no_guard" } | { "reason": "needs_explanation" };
 
 export type ApiError = { code: ErrorCode, message: string, field: string | null, 
 /**
@@ -126,7 +126,7 @@ export type Escalation = "none" | "unacknowledged" | "overdue";
 
 export type ActionKind = "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen" | "shelve";
 
-export type TimelineKind = "opened" | "repeat" | "restore" | "merged" | "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen";
+export type TimelineKind = "opened" | "repeat" | "restore" | "merged" | "checked_late" | "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen";
 
 export type TimelineLine = { at: number, 
 /**
@@ -210,6 +210,151 @@ steps: Array<string>, cameras: Array<LinkedCamera>, police_post: string, };
 export type GuardView = { badge: string, name: string, };
 
 export type IncidentAction = { "action": "acknowledge" } | { "action": "dispatch", guard: string, } | { "action": "on_scene" } | { "action": "resolve" } | { "action": "close", category: CloseCategory, } | { "action": "note", text: string, } | { "action": "call_police" } | { "action": "reopen" };
+
+export type Source = "handheld" | "wand" | "manual";
+
+export type Method = "nfc" | "qr" | "rfid" | "wand" | "radio";
+
+export type Flag = "too_fast" | "burst" | "clock_ahead" | "clock_behind" | "manual";
+
+export type ShiftKind = "day" | "night";
+
+export type Shift = { 
+/**
+ * `2026-11-30/night`: what sign-offs and filters name.
+ */
+key: string, 
+/**
+ * Local date the shift starts on, `2026-11-30`.
+ */
+date: string, kind: ShiftKind, start: number, end: number, };
+
+export type Schedule = { 
+/**
+ * The schedule; versions of one schedule share it.
+ */
+id: string, route: string, 
+/**
+ * Local time of the first round.
+ */
+start: number, 
+/**
+ * Local time no round starts at or after (equal to `start`: around the clock). Earlier than
+ * `start` means the next day: 22:00 → 06:00.
+ */
+end: number, 
+/**
+ * Minutes from one round's start to the next.
+ */
+every: number, 
+/**
+ * Bit 0 Monday … bit 6 Sunday.
+ */
+weekdays: number, 
+/**
+ * This version holds for rounds starting in `[valid_from, valid_to)` (ms since the epoch).
+ */
+valid_from: number, valid_to: number | null, };
+
+export type LegDef = { checkpoint: string, 
+/**
+ * Expected walking time from the checkpoint before (0 for the first), in seconds.
+ */
+walk_s: number, };
+
+export type RoundState = "upcoming" | "in_progress" | "done" | "missed";
+
+export type CheckpointMark = "pending" | "on_time" | "early" | "late" | "out_of_order" | "missed";
+
+export type RoundCheckpoint = { checkpoint: string, code: string, name_zh: string, name_en: string, floor: string | null, expected: number, mark: CheckpointMark, touched: number | null, guard: string | null, source: Source | null, flags: Array<Flag>, };
+
+export type RoundView = { round: string, route: string, route_name: string, start: number, deadline: number, state: RoundState, done: number, on_time: number, total: number, 
+/**
+ * The incident its miss opened, if it was raised.
+ */
+incident: string | null, checkpoints: Array<RoundCheckpoint>, };
+
+export type GuardLast = { badge: string, name: string | null, checkpoint: string | null, code: string | null, floor: string | null, at: number, };
+
+export type PatrolBoard = { now: number, shift: Shift, time_zone: string, rounds: Array<RoundView>, 
+/**
+ * Each checkpoint of a round in progress or just ended: its mark now.
+ */
+marks: Array<[string, CheckpointMark]>, guards: Array<GuardLast>, routes: number, };
+
+export type RadioCheckIn = { checkpoint: string, 
+/**
+ * The guard's badge.
+ */
+guard: string, 
+/**
+ * When the guard says he was there (ms since the epoch); now when absent.
+ */
+at: number | null, reason: string, };
+
+export type RouteView = { id: string, name: string, ordered: boolean, retired: boolean, legs: Array<LegDef>, schedule: Schedule | null, };
+
+export type ExceptionKind = "missed" | "late" | "early" | "out_of_order" | "suspicious" | "manual" | "unknown_tag" | "unknown_guard";
+
+export type PatrolException = { 
+/**
+ * What an explanation names: `missed:<round>:<checkpoint>`, `check_in:<id>` ….
+ */
+key: string, kind: ExceptionKind, at: number, route: string | null, checkpoint: string | null, guard: string | null, detail: string, flags: Array<Flag>, explanation: string | null, explained_by: string | null, 
+/**
+ * The incident a missed round opened (its explanation is its closing note).
+ */
+incident: string | null, };
+
+export type Compliance = { label: string, sub: string, expected: number, on_time: number, early: number, late: number, missed: number, };
+
+export type SignOffView = { by: string, at: number, digest: string, };
+
+export type IncidentResponse = { incident: string, point: string, alarm_type: string, priority: number, opened_at: number, acknowledged_by: string | null, ack_seconds: number | null, on_scene_seconds: number | null, closed_by: string | null, category: string | null, note: string | null, };
+
+export type ShiftReview = { shift: Shift, totals: Compliance, check_ins: number, by_guard: Array<Compliance>, by_route: Array<Compliance>, by_day: Array<Compliance>, exceptions: Array<PatrolException>, unexplained: number, sign_offs: Array<SignOffView>, 
+/**
+ * Signed, and something arrived or was explained since.
+ */
+changed_since_sign_off: boolean, 
+/**
+ * The digest of what the shift holds now (what a sign-off signs).
+ */
+digest: string, incidents: Array<IncidentResponse>, target_seconds: number, };
+
+export type LogLine = { id: string, seq: number, judged_at: number, device_time: number, received: number, guard: string, guard_name: string | null, tag: string, checkpoint: string | null, source: Source, method: Method, clock: string | null, reason: string | null, actor: string, };
+
+export type LogFilter = { from: number | null, to: number | null, guard: string | null, route: string | null, building: string | null, 
+/**
+ * `[judged_at, seq]` of the last line of the page before.
+ */
+before: [number, number] | null, };
+
+export type LogPage = { lines: Array<LogLine>, next: [number, number] | null, };
+
+export type ExportKind = "patrol_pdf" | "patrol_csv" | "incidents_pdf" | "incidents_csv";
+
+export type WandPreviewRow = { row: number, written_time: string, time: number, chip: string | null, checkpoint: string | null, 
+/**
+ * The checkpoint it answers to (code and name), if any.
+ */
+matched: string | null, person: string | null, 
+/**
+ * The guard's badge, if the person is a known guard.
+ */
+badge: string | null, };
+
+export type WandRejectedRow = { row: number, field: string, reason: string, raw: string, };
+
+export type WandReport = { file: string, format: string, encoding: string, mapping: string, header_rows: number, rows: number, stored: number, 
+/**
+ * Rows already stored (the same scan in an earlier import).
+ */
+duplicates: number, unknown_tags: number, unknown_guards: number, dry_run: boolean, 
+/**
+ * Why nothing was stored: rows that cannot be read, or a file that cannot.
+ */
+refused: string | null, rejected: Array<WandRejectedRow>, preview: Array<WandPreviewRow>, };
 
 export type Language = "zh-CN" | "en";
 

@@ -21,6 +21,9 @@ import { ScreenTimers } from "../frame/timers";
 /** Resolves after the next frame is painted. */
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 
+/** How often the map's checkpoint colours follow the rounds. */
+const PATROL_MARKS_MS = 10_000;
+
 export class AlarmDesk implements Screen {
   readonly id = "alarms" as const;
   readonly element: HTMLElement;
@@ -107,6 +110,15 @@ export class AlarmDesk implements Screen {
   async start(): Promise<void> {
     await this.map.openCampus();
     this.panel.setGuards(await api.guards().catch(() => []));
+    // The map's checkpoints as the rounds in progress have them (paused with the desk's timers).
+    this.timers.every(PATROL_MARKS_MS, () => void this.refreshPatrolMarks());
+  }
+
+  /** Asks Rust how the current rounds stand and colours the checkpoints; quiet while logged out. */
+  async refreshPatrolMarks(): Promise<void> {
+    if (!this.ctx.session()) return;
+    const board = await api.patrolBoard().catch(() => null);
+    if (board) this.map.setPatrolMarks(board.marks);
   }
 
   /** Back in front: the map takes its size again (it had none while hidden). */

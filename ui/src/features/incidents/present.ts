@@ -4,7 +4,7 @@ import type { Escalation, IncidentView, TimelineLine } from "../../lib/bindings"
 import { label, t, type MessageKey } from "../../lib/i18n";
 import { duration } from "./keys";
 
-const TYPES = new Set(["panic", "duress", "hold_up", "fire", "medical", "burglary", "tamper", "trouble", "test", "open_close"]);
+const TYPES = new Set(["panic", "duress", "hold_up", "fire", "medical", "burglary", "tamper", "trouble", "test", "open_close", "patrol_round_missed"]);
 
 export function typeText(alarmType: string): string {
   return TYPES.has(alarmType) ? t(`type_${alarmType}` as MessageKey) : `${t("type_other")} · ${alarmType}`;

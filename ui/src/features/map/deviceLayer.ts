@@ -4,7 +4,7 @@
 import L from "leaflet";
 import type { FloorDevices } from "../../lib/bindings";
 import { GridIndex } from "./grid";
-import { coneAngles, levelOfDetail, markerRadius, STATUSES, STATUS_COLOURS, type Detail } from "./geometry";
+import { coneAngles, levelOfDetail, LOOKS, markerRadius, STATUSES, STATUS_COLOURS, type Detail } from "./geometry";
 import { dotColours, makeSprites, prepare, stamp, type Sprite } from "./sprites";
 
 export interface DrawReport {
@@ -305,12 +305,13 @@ export class DeviceLayer extends L.Layer {
       }
       const sprites = this.sprites;
       for (const sprite of sprites) prepare(sprite, width);
-      // Normal devices first, so faults, offline and alarms are stamped on top of them.
-      for (const pass of [0, 3, 2, 1]) {
+      // Normal devices first (and checkpoints as their round has them), so faults, offline and
+      // alarms are stamped on top of them.
+      for (const pass of [0, 4, 5, 6, 7, 3, 2, 1]) {
         for (let v = 0; v < n; v++) {
           const i = visible[v];
           if (statuses[i] !== pass) continue;
-          stamp(pixels, width, height, sprites[kinds[i] * STATUSES.length + pass], ox + xs[i] * k, oy + ys[i] * k);
+          stamp(pixels, width, height, sprites[kinds[i] * LOOKS.length + pass], ox + xs[i] * k, oy + ys[i] * k);
         }
       }
     }

@@ -15,6 +15,18 @@ export const STATUS_COLOURS: Record<DeviceStatus, string> = {
   offline: "#64748b",
 };
 
+/** What a marker is drawn as: a device status, or (for a checkpoint with nothing wrong) how the
+ * current patrol round has it. The first four are the statuses, in their order. */
+export type Look = DeviceStatus | "patrol_pending" | "patrol_done" | "patrol_late" | "patrol_missed";
+export const LOOKS: Look[] = [...STATUSES, "patrol_pending", "patrol_done", "patrol_late", "patrol_missed"];
+export const LOOK_COLOURS: Record<Look, string> = {
+  ...STATUS_COLOURS,
+  patrol_pending: "#60a5fa",
+  patrol_done: "#22c55e",
+  patrol_late: "#facc15",
+  patrol_missed: "#b91c1c",
+};
+
 export type Shape = "circle" | "square" | "diamond" | "triangle";
 export const KIND_SHAPES: Record<DeviceKind, Shape> = {
   camera: "circle",

@@ -7,7 +7,8 @@ import type { BuildingView, DeviceStatus, FloorDevices, FloorView, Overview, Sit
 import { h, replace } from "../../lib/dom";
 import { count, label, t } from "../../lib/i18n";
 import { DeviceLayer, type DrawReport } from "./deviceLayer";
-import { fitZoom, KINDS, KIND_SHAPES, planToLatLng, STATUSES, STATUS_COLOURS } from "./geometry";
+import { fitZoom, KINDS, KIND_SHAPES, LOOKS, LOOK_COLOURS, planToLatLng, STATUSES, STATUS_COLOURS, type Look } from "./geometry";
+import type { CheckpointMark } from "../../lib/bindings";
 
 export type MapPlace = { kind: "campus"; site: SiteView } | { kind: "floor"; site: SiteView; building: BuildingView; floor: FloorView };
 
@@ -43,6 +44,8 @@ export class MapView {
   private readonly legend: HTMLElement;
   private readonly hoverLabel: HTMLElement;
   private planVersions = new Map<string, number>();
+  /** Checkpoint → how its current patrol round draws it. */
+  private patrol = new Map<string, Look>();
   /** Open alarms to flash, wherever they are; those on the open floor are drawn. */
   private alarms: AlarmMark[] = [];
   private alarmMarks: L.LayerGroup = L.layerGroup();
@@ -194,6 +197,10 @@ export class MapView {
     this.callbacks.onPlaceChange(this.place);
     const devices: FloorDevices = await devicesPromise;
     if (seq !== this.openSeq) return null; // another floor was opened meanwhile
+    for (let i = 0; i < devices.ids.length; i++) {
+      const look = devices.statuses[i] === 0 ? this.patrol.get(devices.ids[i]) : undefined;
+      if (look) devices.statuses[i] = LOOKS.indexOf(look);
+    }
     this.layer.setData(devices);
     this.layer.addTo(this.map);
     this.drawAlarms();
@@ -204,9 +211,30 @@ export class MapView {
     return this.lastOpen;
   }
 
-  /** Sets a device's status colour where it is drawn, without reloading the floor. */
+  /** Sets a device's status colour where it is drawn, without reloading the floor. A checkpoint
+   * with nothing wrong shows how its current round has it. */
   setDeviceStatus(id: string, status: DeviceStatus): void {
-    this.layer.setStatus(id, STATUSES.indexOf(status));
+    this.layer.setStatus(id, LOOKS.indexOf(this.lookOf(id, status)));
+  }
+
+  /** Checkpoint marks of the rounds in progress (from Rust's patrol board): drawn where the device
+   * has no alarm, fault or offline status, and kept for floors opened later. */
+  setPatrolMarks(marks: [string, CheckpointMark][]): void {
+    const before = this.patrol;
+    this.patrol = new Map(marks.map(([id, m]) => [id, patrolLook(m)]));
+    const devices = this.layer.devices;
+    if (!devices) return;
+    for (const id of new Set([...before.keys(), ...this.patrol.keys()])) {
+      const i = this.layer.indexOf(id);
+      if (i < 0) continue;
+      const current = LOOKS[devices.statuses[i]];
+      const base: DeviceStatus = (STATUSES as string[]).includes(current) ? (current as DeviceStatus) : "normal";
+      this.layer.setStatus(id, LOOKS.indexOf(this.lookOf(id, base)));
+    }
+  }
+
+  private lookOf(id: string, status: DeviceStatus): Look {
+    return status === "normal" ? (this.patrol.get(id) ?? status) : status;
   }
 
   /** Opens the device's floor, centres on it and marks it. */
@@ -261,7 +289,7 @@ export class MapView {
       return;
     }
     const kind = KINDS[devices.kinds[index]];
-    const status = STATUSES[devices.statuses[index]];
+    const status = LOOKS[devices.statuses[index]];
     this.hoverLabel.textContent = `${devices.codes[index]} · ${t(`kind_${kind}`)} · ${t(`status_${status}`)}`;
     this.hoverLabel.style.transform = `translate(${point.x + 14}px, ${point.y + 10}px)`;
     this.hoverLabel.hidden = false;
@@ -271,8 +299,8 @@ export class MapView {
     const shapes = KINDS.map((kind) =>
       h("li", {}, h("span", { class: `legend-shape shape-${KIND_SHAPES[kind]}` }), t(`kind_${kind}`)),
     );
-    const colours = STATUSES.map((status) =>
-      h("li", {}, h("span", { class: "legend-dot", style: `background:${STATUS_COLOURS[status]}` }), t(`status_${status}`)),
+    const colours = LOOKS.map((status) =>
+      h("li", {}, h("span", { class: "legend-dot", style: `background:${LOOK_COLOURS[status]}` }), t(`status_${status}`)),
     );
     replace(this.legend, h("strong", {}, t("legend")), h("ul", {}, ...shapes), h("ul", {}, ...colours));
   }
@@ -305,5 +333,21 @@ export class MapView {
       h("div", { class: "floor-panel-title" }, label(building.name)),
       h("div", { class: "floor-buttons" }, ...buttons),
     );
+  }
+}
+
+/** How a checkpoint's mark in its current round is drawn. */
+export function patrolLook(m: CheckpointMark): Look {
+  switch (m) {
+    case "on_time":
+    case "early":
+      return "patrol_done";
+    case "late":
+    case "out_of_order":
+      return "patrol_late";
+    case "missed":
+      return "patrol_missed";
+    default:
+      return "patrol_pending";
   }
 }

@@ -2,7 +2,7 @@
 // software canvas, filling thousands of small paths costs hundreds of milliseconds; copying
 // pre-drawn pixels costs a few.
 
-import { KINDS, KIND_SHAPES, STATUSES, STATUS_COLOURS, type Shape } from "./geometry";
+import { KINDS, KIND_SHAPES, LOOKS, LOOK_COLOURS, type Shape } from "./geometry";
 
 /** A pre-drawn marker: premultiplied-free RGBA pixels as little-endian 32-bit words, and its size. */
 export interface Sprite {
@@ -142,7 +142,7 @@ export function tracePath(ctx: CanvasRenderingContext2D, shape: Shape, x: number
 export function makeSprites(r: number): Sprite[] {
   const sprites: Sprite[] = [];
   for (const kind of KINDS) {
-    for (const status of STATUSES) {
+    for (const status of LOOKS) {
       const rr = status === "alarm" ? r * 1.4 : r;
       const half = Math.ceil(rr * 1.2) + 1;
       const size = half * 2 + 1;
@@ -153,7 +153,7 @@ export function makeSprites(r: number): Sprite[] {
       if (!ctx) throw new Error("no 2D canvas");
       ctx.beginPath();
       tracePath(ctx, KIND_SHAPES[kind], half + 0.5, half + 0.5, rr);
-      ctx.fillStyle = STATUS_COLOURS[status];
+      ctx.fillStyle = LOOK_COLOURS[status];
       ctx.fill();
       ctx.lineWidth = 1.2;
       ctx.strokeStyle = "#0b1220";
@@ -173,8 +173,8 @@ export function makeSprites(r: number): Sprite[] {
 
 /** The word for a status's dot colour, for the coarsest level of detail. */
 export function dotColours(): Uint32Array {
-  return Uint32Array.from(STATUSES.map((s) => {
-    const [r, g, b] = parseHex(STATUS_COLOURS[s]);
+  return Uint32Array.from(LOOKS.map((s) => {
+    const [r, g, b] = parseHex(LOOK_COLOURS[s]);
     return packRGBA(r, g, b, 255);
   }));
 }

@@ -1,0 +1,278 @@
+//! Importing a patrol wand's export: read with `vigil-wand`, matched to checkpoints and guards,
+//! and stored all or none. A file with any row that cannot be read is refused whole, with each
+//! such row named; a readable row at an unknown chip or by an unknown person is stored and
+//! flagged, never dropped. Each check-in's id derives from the wand, the chip and the time, so
+//! the same scan in two overlapping downloads (or the same file imported twice) is stored once.
+
+use sha2::{Digest, Sha256};
+use vigil_domain::event::{derived_id, CheckInRecorded};
+use vigil_domain::patrol::{normalize_tag, Method, Source};
+use vigil_store::{CheckInStored, Store};
+use vigil_wand::{Mapping, Options, RowProblem};
+
+use crate::patrol::PatrolSite;
+use crate::session::{Need, SessionToken};
+use crate::{ApiError, ErrorCode, Workstation};
+
+/// Rows of the file shown before it is stored.
+const PREVIEW_ROWS: usize = 20;
+
+/// One row of the preview: what will be stored, and how it matched.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct WandPreviewRow {
+    pub row: u32,
+    pub written_time: String,
+    #[ts(type = "number")]
+    pub time: i64,
+    pub chip: Option<String>,
+    pub checkpoint: Option<String>,
+    /// The checkpoint it answers to (code and name), if any.
+    pub matched: Option<String>,
+    pub person: Option<String>,
+    /// The guard's badge, if the person is a known guard.
+    pub badge: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct WandRejectedRow {
+    pub row: u32,
+    pub field: String,
+    pub reason: String,
+    pub raw: String,
+}
+
+/// What an import did (or, for a dry run or a refused file, would not do).
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct WandReport {
+    pub file: String,
+    pub format: String,
+    pub encoding: String,
+    pub mapping: String,
+    pub header_rows: u32,
+    pub rows: u32,
+    pub stored: u32,
+    /// Rows already stored (the same scan in an earlier import).
+    pub duplicates: u32,
+    pub unknown_tags: u32,
+    pub unknown_guards: u32,
+    pub dry_run: bool,
+    /// Why nothing was stored: rows that cannot be read, or a file that cannot.
+    pub refused: Option<String>,
+    pub rejected: Vec<WandRejectedRow>,
+    pub preview: Vec<WandPreviewRow>,
+}
+
+fn rejected(p: &RowProblem) -> WandRejectedRow {
+    WandRejectedRow {
+        row: p.row as u32,
+        field: p.field.name().to_owned(),
+        reason: p.reason.clone(),
+        raw: p.raw.clone(),
+    }
+}
+
+fn refusal(file: &str, why: String) -> WandReport {
+    WandReport {
+        file: file.to_owned(),
+        format: String::new(),
+        encoding: String::new(),
+        mapping: String::new(),
+        header_rows: 0,
+        rows: 0,
+        stored: 0,
+        duplicates: 0,
+        unknown_tags: 0,
+        unknown_guards: 0,
+        dry_run: true,
+        refused: Some(why),
+        rejected: Vec::new(),
+        preview: Vec::new(),
+    }
+}
+
+impl Workstation {
+    /// Saved column mappings (per wand software), then the built-in ones.
+    pub fn wand_mappings(&self) -> Result<Vec<Mapping>, ApiError> {
+        let mut out: Vec<Mapping> = match self.store().setting("wand.mappings")? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| ApiError::new(ErrorCode::Settings, format!("saved wand mappings cannot be read: {e}")))?,
+            None => Vec::new(),
+        };
+        for b in Mapping::builtin() {
+            if !out.iter().any(|m| m.name == b.name) {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saves (or replaces) a column mapping under its name.
+    pub fn save_wand_mapping(&self, who: SessionToken, mapping: Mapping) -> Result<(), ApiError> {
+        let actor = self.actor(who, Need::Supervisor)?;
+        mapping.check().map_err(|e| ApiError::field(ErrorCode::Invalid, "mapping", e))?;
+        let mut saved: Vec<Mapping> = match self.store().setting("wand.mappings")? {
+            Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        saved.retain(|m| m.name != mapping.name);
+        let name = mapping.name.clone();
+        saved.push(mapping);
+        let json = serde_json::to_string(&saved).map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
+        self.write(move |tx| vigil_store::write::set_setting(tx, "wand.mappings", &json))?;
+        self.record_as(&actor.name, "patrol.wand_mapping.save", &name, serde_json::json!({}))
+    }
+
+    /// Imports a wand export as `who`.
+    pub fn import_wand(
+        &self,
+        who: SessionToken,
+        bytes: &[u8],
+        file: &str,
+        mapping: Option<&str>,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<WandReport, ApiError> {
+        let actor = self.actor(who, Need::Operator)?;
+        self.import_wand_as(&actor.name, bytes, file, mapping, dry_run, progress)
+    }
+
+    /// [`Workstation::import_wand`] for `vigil import wand` (the actor is the shell user).
+    pub fn import_wand_as(
+        &self,
+        actor: &str,
+        bytes: &[u8],
+        file: &str,
+        mapping: Option<&str>,
+        dry_run: bool,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<WandReport, ApiError> {
+        let mut options = Options::new(self.settings().patrol.zone());
+        if let Some(name) = mapping {
+            let found = self.wand_mappings()?.into_iter().find(|m| m.name == name);
+            let Some(m) = found else {
+                return Err(ApiError::field(ErrorCode::NotFound, "mapping", format!("no column mapping named {name}")));
+            };
+            options = options.with_mapping(m);
+        }
+        let parsed = match vigil_wand::read(bytes, file, &options, progress) {
+            Ok(p) => p,
+            Err(e) => return Ok(refusal(file, e.to_string())),
+        };
+        let site = PatrolSite::load(&self.store())?;
+        let by_name: std::collections::HashMap<String, String> = self
+            .store()
+            .guards()?
+            .into_iter()
+            .flat_map(|g| [(g.name.clone(), g.badge.clone()), (g.badge.clone(), g.badge)])
+            .collect();
+        let by_checkpoint_name: std::collections::HashMap<String, &vigil_store::CheckpointRow> = site
+            .checkpoints
+            .values()
+            .flat_map(|c| [(c.name_zh.clone(), c), (c.name_en.clone(), c), (c.code.clone(), c)])
+            .collect();
+        let received = Store::now_ms();
+        let file_hash: String = Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let import = derived_id("wand-import", &file_hash, received);
+        let mut report = WandReport {
+            file: file.to_owned(),
+            format: format!("{:?}", parsed.format),
+            encoding: parsed.encoding.to_owned(),
+            mapping: parsed.mapping.clone(),
+            header_rows: parsed.header_rows as u32,
+            rows: parsed.rows.len() as u32,
+            stored: 0,
+            duplicates: 0,
+            unknown_tags: 0,
+            unknown_guards: 0,
+            dry_run,
+            refused: None,
+            rejected: parsed.rejected.iter().map(rejected).collect(),
+            preview: Vec::new(),
+        };
+        let mut items = Vec::with_capacity(parsed.rows.len());
+        for row in &parsed.rows {
+            let by_chip = row.chip.as_deref().map(normalize_tag).filter(|t| !t.is_empty());
+            let named = row.checkpoint.as_deref().and_then(|n| by_checkpoint_name.get(n.trim())).copied();
+            let tag = match (&by_chip, named) {
+                (Some(chip), _) => chip.clone(),
+                (None, Some(c)) => c.tag.clone(),
+                (None, None) => row.checkpoint.clone().unwrap_or_default(),
+            };
+            let matched = site.by_tag.get(&normalize_tag(&tag)).and_then(|id| site.checkpoints.get(id));
+            if matched.is_none() {
+                report.unknown_tags += 1;
+            }
+            let person = row.person.clone().unwrap_or_default();
+            let badge = by_name.get(person.trim()).cloned();
+            if badge.is_none() {
+                report.unknown_guards += 1;
+            }
+            if report.preview.len() < PREVIEW_ROWS {
+                report.preview.push(WandPreviewRow {
+                    row: row.row as u32,
+                    written_time: row.written_time.clone(),
+                    time: row.time_ms,
+                    chip: row.chip.clone(),
+                    checkpoint: row.checkpoint.clone(),
+                    matched: matched.map(|c| format!("{} {}", c.code, c.name_zh)),
+                    person: row.person.clone(),
+                    badge: badge.clone(),
+                });
+            }
+            let reader = row.reader.clone().unwrap_or_default();
+            let key = format!("{reader}:{}:{}", normalize_tag(&tag), row.time_ms);
+            let body = format!("{key}:{person}:{}", row.event.clone().unwrap_or_default());
+            items.push(CheckInRecorded {
+                check_in: derived_id("wand-scan", &key, row.time_ms),
+                tag,
+                guard: badge.unwrap_or(person),
+                device: row.reader.clone(),
+                method: Method::Wand,
+                source: Source::Wand,
+                device_time: row.time_ms,
+                received,
+                reason: None,
+                import: Some(import),
+                row: Some(row.row as u32),
+                body_hash: Sha256::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+            });
+        }
+        if !report.rejected.is_empty() {
+            report.refused = Some(format!(
+                "{} row(s) cannot be read; nothing was stored. Correct them (or the column mapping) and import again.",
+                parsed.rejected.iter().map(|p| p.row).collect::<std::collections::BTreeSet<_>>().len()
+            ));
+            return Ok(report);
+        }
+        if dry_run {
+            return Ok(report);
+        }
+        let audit = self.audit_as(
+            actor,
+            "patrol.wand_import",
+            &import.to_string(),
+            serde_json::json!({ "file": file, "rows": items.len(), "mapping": report.mapping, "sha256_prefix": file_hash }),
+        );
+        let actor = actor.to_owned();
+        let outcome = self.write(move |tx| {
+            let stored = vigil_store::write::record_check_ins(tx, &actor, &items, received)?;
+            if stored.is_ok() {
+                vigil_store::write::append_audit(tx, &audit)?;
+            }
+            Ok(stored)
+        })?;
+        match outcome {
+            Ok(results) => {
+                report.stored = results.iter().filter(|r| **r == CheckInStored::New).count() as u32;
+                report.duplicates = results.len() as u32 - report.stored;
+            }
+            Err(i) => {
+                report.refused = Some(format!(
+                    "row {} is a scan stored before with other details (person or event); nothing was stored",
+                    parsed.rows.get(i).map_or(0, |r| r.row)
+                ));
+            }
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,122 @@
+//! The patrol and review screens: live rounds, radio entries, the log, a shift's review.
+
+use tauri::State;
+use uuid::Uuid;
+use vigil_api::patrol::{LogFilter, LogPage, PatrolBoard, RadioCheckIn, RouteView, ShiftReview};
+use vigil_api::ApiError;
+use vigil_domain::schedule::Shift;
+
+use crate::state::AppState;
+
+fn now() -> i64 {
+    vigil_store::Store::now_ms()
+}
+
+#[tauri::command]
+pub async fn patrol_board(state: State<'_, AppState>) -> Result<PatrolBoard, ApiError> {
+    state.workstation()?.patrol_board(state.who(), now())
+}
+
+#[tauri::command]
+pub async fn patrol_routes(state: State<'_, AppState>) -> Result<Vec<RouteView>, ApiError> {
+    state.workstation()?.routes()
+}
+
+#[tauri::command]
+pub async fn radio_check_in(state: State<'_, AppState>, input: RadioCheckIn) -> Result<Uuid, ApiError> {
+    state.workstation()?.record_radio_check_in(state.who(), input)
+}
+
+#[tauri::command]
+pub async fn annotate_check_in(state: State<'_, AppState>, id: Uuid, text: String) -> Result<(), ApiError> {
+    state.workstation()?.annotate_check_in(state.who(), id, &text)
+}
+
+#[tauri::command]
+pub async fn patrol_log(state: State<'_, AppState>, filter: LogFilter, limit: u32) -> Result<LogPage, ApiError> {
+    state.workstation()?.patrol_log(state.who(), filter, limit)
+}
+
+#[tauri::command]
+pub async fn recent_shifts(state: State<'_, AppState>) -> Result<Vec<Shift>, ApiError> {
+    Ok(state.workstation()?.recent_shifts(now()))
+}
+
+#[tauri::command]
+pub async fn shift_review(state: State<'_, AppState>, shift: String) -> Result<ShiftReview, ApiError> {
+    state.workstation()?.shift_review(state.who(), &shift)
+}
+
+#[tauri::command]
+pub async fn explain_exception(
+    state: State<'_, AppState>,
+    shift: String,
+    key: String,
+    text: String,
+) -> Result<ShiftReview, ApiError> {
+    state.workstation()?.explain_exception(state.who(), &shift, &key, &text)
+}
+
+#[tauri::command]
+pub async fn sign_off_shift(state: State<'_, AppState>, shift: String) -> Result<ShiftReview, ApiError> {
+    state.workstation()?.sign_off_shift(state.who(), &shift)
+}
+
+/// Imports a wand export sent as the body; `file-name` (URI-encoded), `dry-run` and `mapping` as
+/// headers. Reading progress goes out as `wand-progress` events `{ done, total }`.
+#[tauri::command]
+pub async fn import_wand(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    request: tauri::ipc::Request<'_>,
+) -> Result<vigil_api::wand::WandReport, ApiError> {
+    use tauri::Emitter;
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let file = header("file-name")
+        .map(|n| percent_decode(&n))
+        .ok_or_else(|| ApiError::field(vigil_api::ErrorCode::Invalid, "file", "name the file"))?;
+    let dry_run = header("dry-run").as_deref() != Some("0");
+    let mapping = header("mapping").filter(|m| !m.is_empty()).map(|m| percent_decode(&m));
+    let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
+        return Err(ApiError::field(vigil_api::ErrorCode::Invalid, "file", "send the file's bytes as the body"));
+    };
+    let mut progress = |done: usize, total: usize| {
+        let _ = app.emit("wand-progress", serde_json::json!({ "done": done, "total": total }));
+    };
+    state.workstation()?.import_wand(state.who(), bytes, &file, mapping.as_deref(), dry_run, &mut progress)
+}
+
+/// The header carries the file name URI-encoded (headers are ASCII; names are often Chinese).
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
+}
+
+#[derive(serde::Serialize)]
+pub struct Exported {
+    path: String,
+    bytes: u64,
+}
+
+/// Writes a shift's report into the data directory's `exports/` folder and says where.
+#[tauri::command]
+pub async fn export_shift(
+    state: State<'_, AppState>,
+    shift: String,
+    what: vigil_api::report::ExportKind,
+    language: String,
+) -> Result<Exported, ApiError> {
+    use vigil_api::report::ExportKind;
+    let ws = state.workstation()?;
+    let dir = ws.dir().join("exports");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| ApiError::new(vigil_api::ErrorCode::Storage, format!("cannot create {}: {e}", dir.display())))?;
+    let (name, ext) = match what {
+        ExportKind::PatrolPdf => ("patrol", "pdf"),
+        ExportKind::PatrolCsv => ("patrol", "csv"),
+        ExportKind::IncidentsPdf => ("incidents", "pdf"),
+        ExportKind::IncidentsCsv => ("incidents", "csv"),
+    };
+    let path = dir.join(format!("{}-{name}.{ext}", shift.replace('/', "-")));
+    let bytes = ws.export_shift(state.who(), &shift, what, &path, language.starts_with("zh"))?;
+    Ok(Exported { path: path.display().to_string(), bytes })
+}
