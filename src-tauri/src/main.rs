@@ -50,6 +50,8 @@ fn main() {
             cmd::incidents::link_cameras,
             cmd::patrol::patrol_board,
             cmd::patrol::patrol_routes,
+            cmd::patrol::patrol_marks,
+            cmd::patrol::save_route,
             cmd::patrol::radio_check_in,
             cmd::patrol::annotate_check_in,
             cmd::patrol::patrol_log,

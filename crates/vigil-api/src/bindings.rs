@@ -7,7 +7,8 @@ use ts_rs::TS;
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 use crate::patrol::{
     CheckpointMark, Compliance, ExceptionKind, GuardLast, IncidentResponse, LogFilter, LogLine, LogPage, PatrolBoard,
-    PatrolException, RadioCheckIn, RoundCheckpoint, RoundState, RoundView, RouteView, ShiftReview, SignOffView,
+    PatrolException, RadioCheckIn, RoundCheckpoint, RoundState, RoundView, RouteInput, RouteView, ShiftReview,
+    SignOffView,
 };
 use crate::report::ExportKind;
 use crate::wand::{WandPreviewRow, WandRejectedRow, WandReport};
@@ -82,6 +83,7 @@ fn generate() -> String {
         PatrolBoard::decl(),
         RadioCheckIn::decl(),
         RouteView::decl(),
+        RouteInput::decl(),
         ExceptionKind::decl(),
         PatrolException::decl(),
         Compliance::decl(),

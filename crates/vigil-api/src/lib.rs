@@ -12,6 +12,7 @@ mod incidents;
 mod map;
 pub mod patrol;
 mod patrol_demo;
+mod patrol_live;
 mod plan_import;
 pub mod report;
 mod session;

@@ -845,6 +845,8 @@ pub struct IncidentResponse {
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ShiftReview {
     pub shift: Shift,
+    /// The site's zone, in which every time of the review is shown.
+    pub time_zone: String,
     pub totals: Compliance,
     pub check_ins: u32,
     pub by_guard: Vec<Compliance>,
@@ -1053,6 +1055,7 @@ impl Workstation {
         let incidents =
             if with_exceptions { self.incident_responses(&store, shift.start, shift.end)? } else { Vec::new() };
         Ok(ShiftReview {
+            time_zone: p.time_zone.clone(),
             unexplained: exceptions.iter().filter(|e| e.explanation.is_none()).count() as u32,
             shift,
             totals,
@@ -1468,5 +1471,32 @@ mod tests {
         let here =
             ws.patrol_log_page(&LogFilter { building: Some(building), ..Default::default() }, 100).expect("building");
         assert!(!here.lines.is_empty());
+    }
+
+    #[test]
+    fn a_radio_report_is_stored_marked_manual_with_its_reason_and_operator_and_corrections_are_annotations() {
+        let (_dir, ws) = demo();
+        let op = ws.login("demo-operator", "2468", None).expect("login").0;
+        let cp = ws.store().checkpoints().expect("cps")[5].clone();
+        let input =
+            |reason: &str| RadioCheckIn { checkpoint: cp.id, guard: "G0007".into(), at: None, reason: reason.into() };
+        let refused = ws.record_radio_check_in(op, input("  ")).expect_err("a reason is needed");
+        assert_eq!(refused.field.as_deref(), Some("reason"));
+        let id = ws.record_radio_check_in(op, input("巡更机没电，对讲机报告")).expect("stored");
+        let row = ws.store().check_in(id).expect("read").expect("stored");
+        assert_eq!((row.record.source, row.record.method), (Source::Manual, Method::Radio));
+        assert_eq!(row.actor, "demo-operator");
+        assert_eq!(row.record.reason.as_deref(), Some("巡更机没电，对讲机报告"));
+        // Listed for the supervisor as a manual entry.
+        let shift = ws.shift_of(row.judged_at);
+        let review = ws.review(shift, true).expect("review");
+        assert!(review.exceptions.iter().any(|e| e.key == format!("check_in:{id}") && e.kind == ExceptionKind::Manual));
+        // A correction never edits it: an annotation beside it.
+        ws.annotate_check_in(op, id, "工号报错，应为 G0008").expect("annotated");
+        assert_eq!(ws.store().check_in(id).expect("read").expect("kept").record, row.record);
+        let notes = ws.store().remarks("annotation", None).expect("remarks");
+        assert_eq!(notes.len(), 1);
+        assert_eq!((notes[0].about.as_str(), notes[0].by.as_str()), (id.to_string().as_str(), "demo-operator"));
+        assert!(ws.annotate_check_in(op, Id::now_v7(), "x").is_err(), "no such check-in");
     }
 }

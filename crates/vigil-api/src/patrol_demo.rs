@@ -14,8 +14,9 @@ use vigil_store::Store;
 use crate::patrol::{PatrolSite, RouteInput};
 use crate::{ApiError, Workstation};
 
-/// Checkpoints a demo route walks, at most.
-const LEGS: usize = 8;
+/// Checkpoints a demo route walks, at most: a building's checkpoints are split into routes of
+/// this many, so every checkpoint is on a route.
+const LEGS: usize = 12;
 /// Walking time between two checkpoints of a demo route.
 const WALK_S: u32 = 150;
 
@@ -41,8 +42,9 @@ fn touch(round: Id, checkpoint: Id, expected: i64, fast_round: bool, leg: usize)
 }
 
 impl Workstation {
-    /// Gives the demo hospital its routes and schedules, and a week of check-ins up to `now`.
-    pub fn create_demo_patrol(&self, now: i64) -> Result<u32, ApiError> {
+    /// Gives the demo hospital its routes and schedules (in force from `days` ago), and the rounds
+    /// of those days walked up to `now`.
+    pub fn create_demo_patrol(&self, now: i64, days: u32) -> Result<u32, ApiError> {
         let site = PatrolSite::load(&self.store())?;
         if !site.routes.is_empty() {
             return Ok(0);
@@ -51,42 +53,54 @@ impl Workstation {
         for c in site.checkpoints.values().filter(|c| !c.tag.is_empty()) {
             by_building.entry(c.building_code.clone()).or_default().push(c);
         }
-        let week_ago = now - 7 * 24 * 3_600_000;
+        let week_ago = now - i64::from(days.max(1)) * 24 * 3_600_000;
         let mut made = 0;
         for (code, mut cps) in by_building {
             cps.sort_by_key(|c| (c.floor_level, c.code.clone()));
-            // Spread over the building's floors: every n-th checkpoint.
-            let step = (cps.len() / LEGS).max(1);
-            let legs: Vec<LegDef> = cps
-                .iter()
-                .step_by(step)
-                .take(LEGS)
-                .enumerate()
-                .map(|(i, c)| LegDef { checkpoint: c.id, walk_s: if i == 0 { 0 } else { WALK_S } })
-                .collect();
-            if legs.len() < 2 {
-                continue;
+            let parts = cps.len().div_ceil(LEGS);
+            for (n, chunk) in cps.chunks(cps.len().div_ceil(parts.max(1)).max(1)).enumerate() {
+                let legs: Vec<LegDef> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| LegDef { checkpoint: c.id, walk_s: if i == 0 { 0 } else { WALK_S } })
+                    .collect();
+                if legs.len() < 2 {
+                    continue;
+                }
+                let (first, last) = (chunk[0], chunk[chunk.len() - 1]);
+                let input = RouteInput {
+                    id: Some(vigil_domain::event::derived_id("demo-route", &format!("{code}:{n}"), week_ago)),
+                    name: format!(
+                        "{code} 巡更线 {} ({}–{})",
+                        n + 1,
+                        floor_name(first.floor_level),
+                        floor_name(last.floor_level)
+                    ),
+                    ordered: true,
+                    legs,
+                    start: "00:00".into(),
+                    end: "00:00".into(),
+                    every_minutes: 120,
+                    weekdays: 0b111_1111,
+                    retired: false,
+                };
+                self.save_route_as("vigil demo", input, week_ago - 3_600_000)?;
+                made += 1;
             }
-            let input = RouteInput {
-                id: Some(vigil_domain::event::derived_id("demo-route", &code, week_ago)),
-                name: format!("{code} 夜巡/全天巡更 Route {code}"),
-                ordered: true,
-                legs,
-                start: "00:00".into(),
-                end: "00:00".into(),
-                every_minutes: 120,
-                weekdays: 0b111_1111,
-                retired: false,
-            };
-            self.save_route_as("vigil demo", input, week_ago - 3_600_000)?;
-            made += 1;
         }
-        self.demo_patrol_tick(now)?;
+        self.walk_rounds(week_ago, now)?;
         Ok(made)
     }
 
-    /// Writes the demo guards' check-ins due by `now` that are not stored yet; returns how many.
+    /// Writes the demo guards' check-ins of the last week due by `now` that are not stored yet.
     pub fn demo_patrol_tick(&self, now: i64) -> Result<usize, ApiError> {
+        self.walk_rounds(now - 7 * 24 * 3_600_000, now)
+    }
+
+    /// The demo guards walk every round that started in `[from, to)` (what is already stored is
+    /// left); returns how many check-ins were stored. `vigil sim --patrol-days` uses it.
+    pub fn walk_rounds(&self, from: i64, to: i64) -> Result<usize, ApiError> {
+        let now = to;
         let items: Vec<CheckInRecorded> = {
             let store = self.store();
             let site = PatrolSite::load(&store)?;
@@ -99,7 +113,6 @@ impl Workstation {
                 return Ok(0);
             }
             let tz = self.settings().patrol.zone();
-            let from = now - 7 * 24 * 3_600_000;
             let rounds = vigil_domain::schedule::rounds(&site.schedules, &tz, from, now);
             let mut items = Vec::new();
             for round in rounds {
@@ -146,5 +159,14 @@ impl Workstation {
             self.write(move |tx| vigil_store::write::record_check_ins(tx, "demo-handheld", &chunk, wall).map(|_| ()))?;
         }
         Ok(n)
+    }
+}
+
+/// "B2", "1F": a floor as a route's name gives it.
+fn floor_name(level: i64) -> String {
+    if level < 0 {
+        format!("B{}", -level)
+    } else {
+        format!("{level}F")
     }
 }

@@ -276,3 +276,95 @@ impl Workstation {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workstation::tests::demo;
+
+    /// A wand export of the demo's first checkpoints as the vendor software writes it: a Chinese
+    /// header and an English one under it, times as text in the site's zone.
+    fn export(ws: &Workstation, rows: usize) -> (String, Vec<vigil_store::CheckpointRow>, String) {
+        let cps = ws.store().checkpoints().expect("checkpoints");
+        let guard = ws.store().guards().expect("guards").remove(0).name;
+        let mut csv =
+            "巡检时间,巡检器,人员,巡检点,事件,编号\nPatrol Time,ReaderNum,Person,Checkpoint,Event,Chip ID\n".to_owned();
+        for i in 0..rows {
+            let cp = &cps[i % cps.len()];
+            let (h, m, s) = (i / 3600 % 24, i / 60 % 60, i % 60);
+            // The chip written with colons and in lower case, as some wands do.
+            let chip: String = cp
+                .tag
+                .to_lowercase()
+                .as_bytes()
+                .chunks(2)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(":");
+            csv.push_str(&format!("2026-11-30 {h:02}:{m:02}:{s:02},W01,{guard},{},巡检,{chip}\n", cp.name_zh));
+        }
+        (csv, cps, guard)
+    }
+
+    fn import(ws: &Workstation, bytes: &[u8], name: &str, dry_run: bool) -> WandReport {
+        ws.import_wand_as("李强", bytes, name, None, dry_run, &mut |_, _| {}).expect("import ran")
+    }
+
+    #[test]
+    fn a_good_file_is_previewed_then_stored_once() {
+        let (_dir, ws) = demo();
+        let (csv, cps, guard) = export(&ws, 120);
+        let preview = import(&ws, csv.as_bytes(), "巡更记录.csv", true);
+        assert_eq!((preview.rows, preview.header_rows, preview.stored), (120, 2, 0));
+        assert_eq!((preview.unknown_tags, preview.unknown_guards), (0, 0));
+        assert_eq!(preview.preview[0].matched.as_deref(), Some(format!("{} {}", cps[0].code, cps[0].name_zh).as_str()));
+        assert_eq!(ws.store().check_in_count().expect("count"), 0, "a dry run stores nothing");
+        let stored = import(&ws, csv.as_bytes(), "巡更记录.csv", false);
+        assert_eq!((stored.stored, stored.duplicates, stored.refused.clone()), (120, 0, None));
+        let row = ws.store().check_ins_since(0, 1).expect("rows").remove(0);
+        assert_eq!((row.record.source, row.record.method), (Source::Wand, Method::Wand));
+        let badge = ws.store().guards().expect("guards").into_iter().find(|g| g.name == guard).expect("guard").badge;
+        assert_eq!(row.record.guard, badge, "the person's name is matched to the guard's badge");
+        // Imported again (or the same scans in the next download): nothing new.
+        let again = import(&ws, csv.as_bytes(), "巡更记录-2.csv", false);
+        assert_eq!((again.stored, again.duplicates), (0, 120));
+        assert_eq!(ws.store().check_in_count().expect("count"), 120);
+    }
+
+    #[test]
+    fn a_file_with_an_unreadable_row_is_refused_whole_naming_it() {
+        let (_dir, ws) = demo();
+        let (mut csv, _, _) = export(&ws, 50);
+        csv.push_str("昨天晚上,W01,张三,大厅,巡检,0F004EBEFC\n");
+        csv.push_str("2026-11-30 23:00:00,W01,张三,未设置,巡检,\n");
+        let report = import(&ws, csv.as_bytes(), "bad.csv", false);
+        assert!(report.refused.is_some());
+        assert_eq!(report.stored, 0);
+        let rows: Vec<(u32, &str)> = report.rejected.iter().map(|r| (r.row, r.field.as_str())).collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].0, 53, "numbered as the spreadsheet shows it (two header rows)");
+        assert_eq!(ws.store().check_in_count().expect("count"), 0, "never a partial import");
+    }
+
+    #[test]
+    fn gbk_and_unknown_chips_and_people_are_stored_and_flagged() {
+        let (_dir, ws) = demo();
+        let (mut csv, _, _) = export(&ws, 10);
+        csv.push_str("2026-11-30 23:59:00,W01,临时工,仓库,巡检,FFFFFFFFFF\n");
+        let (gbk, _, bad) = encoding_rs::GBK.encode(&csv);
+        assert!(!bad);
+        let report = import(&ws, &gbk, "old-software.csv", false);
+        assert_eq!(report.encoding, "GBK");
+        assert_eq!((report.stored, report.unknown_tags, report.unknown_guards), (11, 1, 1));
+        assert_eq!(ws.store().check_in_count().expect("count"), 11, "the stray scan is stored, never dropped");
+    }
+
+    #[test]
+    fn an_unknown_layout_is_refused_naming_what_was_found() {
+        let (_dir, ws) = demo();
+        let report = import(&ws, "name,when\nx,y\n".as_bytes(), "other.csv", false);
+        let why = report.refused.expect("refused");
+        assert!(why.contains("name") && why.contains("when"), "{why}");
+        assert!(ws.import_wand_as("x", b"a", "f.csv", Some("no-such-mapping"), true, &mut |_, _| {}).is_err());
+    }
+}

@@ -35,6 +35,8 @@ pub struct Workstation {
     pub(crate) sessions: Mutex<HashMap<SessionToken, crate::session::Session>>,
     /// Wrong PINs in a row per login name, and when the last one was typed.
     pub(crate) failures: Mutex<HashMap<String, (u32, i64)>>,
+    /// The rounds in progress as last judged, kept up to date check-in by check-in.
+    pub(crate) live_rounds: Mutex<Option<crate::patrol_live::LiveRounds>>,
 }
 
 /// The audit log's actor while nobody is logged in.
@@ -75,6 +77,7 @@ impl Workstation {
             read_only,
             sessions: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
+            live_rounds: Mutex::new(None),
         })
     }
 
@@ -160,11 +163,11 @@ impl Workstation {
 
     /// Fills an empty database with the demo hospital, its patrol routes and a week of rounds.
     pub fn create_demo(&self, options: DemoOptions) -> Result<DemoSummary, ApiError> {
-        self.create_demo_with(options, true)
+        self.create_demo_with(options, 7)
     }
 
-    /// The demo hospital, with (`walks`) or without its patrol routes and their week of rounds.
-    pub fn create_demo_with(&self, options: DemoOptions, walks: bool) -> Result<DemoSummary, ApiError> {
+    /// The demo hospital with its patrol routes and `patrol_days` of rounds walked (0: no routes).
+    pub fn create_demo_with(&self, options: DemoOptions, patrol_days: u32) -> Result<DemoSummary, ApiError> {
         if !self.is_empty()? {
             return Err(ApiError::new(
                 ErrorCode::NotEmpty,
@@ -177,8 +180,8 @@ impl Workstation {
         let summary = vigil_demo::store_hospital(&mut store, &hospital, options)
             .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
         drop(store);
-        if walks {
-            self.create_demo_patrol(Store::now_ms())?;
+        if patrol_days > 0 {
+            self.create_demo_patrol(Store::now_ms(), patrol_days)?;
         }
         self.record_as(
             NO_LOGIN,
@@ -415,19 +418,19 @@ pub(crate) mod tests {
     /// A workstation on a fresh directory holding the demo hospital (no patrol rounds walked, so
     /// the event log starts empty), for the crate's tests.
     pub(crate) fn demo() -> (tempfile::TempDir, Workstation) {
-        demo_with(false)
+        demo_with(0)
     }
 
     /// The demo hospital with its routes and a week of rounds walked.
     pub(crate) fn demo_walking() -> (tempfile::TempDir, Workstation) {
-        demo_with(true)
+        demo_with(7)
     }
 
-    fn demo_with(walks: bool) -> (tempfile::TempDir, Workstation) {
+    fn demo_with(days: u32) -> (tempfile::TempDir, Workstation) {
         let dir = tempfile::tempdir().expect("tempdir");
         let ws = Workstation::open(dir.path()).expect("open");
         assert!(ws.is_empty().expect("empty"));
-        ws.create_demo_with(DemoOptions::default(), walks).expect("demo");
+        ws.create_demo_with(DemoOptions::default(), days).expect("demo");
         (dir, ws)
     }
 

@@ -33,6 +33,9 @@ enum Command {
         /// Replace the Vigil database in a directory that is not empty.
         #[arg(long)]
         force: bool,
+        /// Days of patrol rounds already walked (routes in force from then; 0: no routes).
+        #[arg(long, default_value_t = 7)]
+        patrol_days: u32,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -189,6 +192,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Sim(args) if args.patrol_days.is_some() => {
+            let (days, dir) = (args.patrol_days.unwrap_or(0), args.data_dir.clone().unwrap_or_default());
+            let ws = vigil_api::Workstation::open(&dir)?;
+            let now = vigil_store::Store::now_ms();
+            let started = Instant::now();
+            let stored = ws.walk_rounds(now - i64::from(days) * 86_400_000, now)?;
+            let secs = started.elapsed().as_secs_f64();
+            if args.json {
+                println!("{}", serde_json::json!({ "check_ins": stored, "days": days, "seconds": secs }));
+            } else {
+                println!("stored {stored} check-ins for {days} day(s) of rounds in {secs:.1} s");
+            }
+            Ok(())
+        }
         Command::Sim(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             let json = args.json;
@@ -211,7 +228,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Demo { data_dir, scale, seed, force, json } => {
+        Command::Demo { data_dir, scale, seed, force, patrol_days, json } => {
             let started = Instant::now();
             let summary = vigil_demo::create_demo(&data_dir, DemoOptions { scale, seed }, force)?;
             // vigil.toml lists the demo's panel accounts and keys (an existing file is kept).
@@ -237,9 +254,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             drop(store);
             vigil_api::Settings::load_or_create_with(&data_dir, &accounts)?;
             // Routes, schedules and a week of rounds walked (through the workstation's one writer).
-            let ws = vigil_api::Workstation::open(&data_dir)?;
-            ws.create_demo_patrol(vigil_store::Store::now_ms())?;
-            drop(ws);
+            if patrol_days > 0 {
+                let ws = vigil_api::Workstation::open(&data_dir)?;
+                ws.create_demo_patrol(vigil_store::Store::now_ms(), patrol_days)?;
+            }
             print_demo(&data_dir, &summary, started.elapsed().as_secs_f64(), json);
             Ok(())
         }

@@ -17,8 +17,16 @@ use vigil_dc09::{find_frame, Frame, Key, Keys, MessageId, Scan, Timestamp};
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// DC-09 receiver address (host:port).
-    #[arg(long, value_name = "ADDR", required_unless_present_any = ["http", "snapshots"])]
+    #[arg(long, value_name = "ADDR", required_unless_present_any = ["http", "snapshots", "patrol_days"])]
     pub dc09: Option<String>,
+    /// Patrol check-ins instead: the guards walk every round of the last N days on its schedule
+    /// (mostly on time, some late, now and then a checkpoint missed or a round walked too fast),
+    /// stored through the workstation's writer in --data-dir.
+    #[arg(long, value_name = "DAYS", requires = "data_dir", conflicts_with_all = ["dc09", "http"])]
+    pub patrol_days: Option<u32>,
+    /// The workstation's data directory, for --patrol-days.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Serve test camera snapshots (JPEG) at http://ADDR/snapshot/<camera code>.jpg; alone, until
     /// stopped; with --dc09 or --http, while sending.
     #[arg(long, value_name = "ADDR")]

@@ -340,7 +340,13 @@ async fn post_check_ins(
         CheckInRefusal::Conflict { field, .. } => ApiFailure::bad(field, "conflict"),
     })?;
     let batch = value.is_array();
-    let outcome = ask(&shared, move |ws| ws.record_check_ins("handheld", items)).await?;
+    // A failed commit stored nothing: the handheld keeps the check-in queued and sends it again.
+    let outcome = ask(&shared, move |ws| ws.record_check_ins("handheld", items)).await.map_err(|e| ApiFailure {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        code: "storage",
+        message: format!("not stored, send again: {}", e.message),
+        field: None,
+    })?;
     let results = match outcome {
         Ok(results) => results,
         Err(CheckInRefusal::Conflict { field, id }) => {

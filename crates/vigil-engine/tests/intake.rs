@@ -567,3 +567,50 @@ async fn accounts_added_to_the_settings_and_points_mapped_later_count_without_a_
     assert_eq!(mapped.as_deref(), Some(button.as_str()), "the frame is on the point mapped after start");
     fx.engine.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_ins_need_the_token_are_stored_once_conflicts_are_named_and_nothing_a_guard_did_is_refused() {
+    let fx = start().await;
+    let http = fx.engine.http.expect("http");
+    let store = vigil_store::Store::open(&fx.path.join(vigil_store::DATABASE_FILE)).expect("store");
+    let tag = store.checkpoints().expect("checkpoints")[0].tag.clone();
+    drop(store);
+    let one = json!({"id": "0191f3a4-0000-7000-8000-00000000c001", "tag": tag.to_lowercase(), "guard": "G0001",
+                     "time": "2026-11-30T22:05:00+08:00", "device": "HH-7", "method": "nfc"})
+    .to_string();
+    assert_eq!(request(http, "POST", "/v1/checkins", None, Some(&one)).await.0, 401);
+    let (status, body) = request(http, "POST", "/v1/checkins", Some(&fx.token), Some(&one)).await;
+    assert_eq!((status, body["stored"].as_u64()), (201, Some(1)), "{body}");
+    assert_eq!(body["flags"], json!([]));
+    let (status, body) = request(http, "POST", "/v1/checkins", Some(&fx.token), Some(&one)).await;
+    assert_eq!((status, body["duplicates"].as_u64()), (200, Some(1)), "a retried upload stores nothing new");
+    let (status, body) =
+        request(http, "POST", "/v1/checkins", Some(&fx.token), Some(&one.replace("HH-7", "HH-8"))).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str(), body["error"]["field"].as_str()),
+        (409, Some("conflict"), Some("id"))
+    );
+
+    // A batch with an unreadable item stores nothing, naming the item's field.
+    let stray = json!({"id": "0191f3a4-0000-7000-8000-00000000c002", "tag": "NO-SUCH-TAG", "guard": "X-999",
+                       "time": "2040-01-01T00:00:00Z", "device": "HH-9"});
+    let no_guard = json!({"id": "0191f3a4-0000-7000-8000-00000000c003", "tag": tag, "time": "2026-11-30T22:06:00+08:00", "device": "HH-7"});
+    let (status, body) =
+        request(http, "POST", "/v1/checkins", Some(&fx.token), Some(&json!([stray, no_guard]).to_string())).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("[1].guard")));
+    assert_eq!(request(http, "POST", "/v1/checkins", Some(&fx.token), Some("{not json")).await.0, 400);
+    // An unknown tag, an unknown guard and a clock years ahead: stored, and flagged.
+    let (status, body) =
+        request(http, "POST", "/v1/checkins", Some(&fx.token), Some(&json!([stray]).to_string())).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["results"][0]["flags"], json!(["unknown_tag", "unknown_guard", "clock_ahead"]));
+
+    let (status, rows) = reqwest_get(http, "/v1/checkins", None).await;
+    assert_eq!((status, rows.as_array().map(Vec::len)), (200, Some(2)));
+    assert_eq!(rows[1]["clock"].as_str(), Some("ahead"));
+    assert_eq!(rows[1]["judged_at"], rows[1]["received"], "a clock that cannot be true is judged at the receipt");
+    let since = rows[0]["seq"].as_i64().expect("seq");
+    let (_, after) = reqwest_get(http, &format!("/v1/checkins?since={since}"), None).await;
+    assert_eq!(after.as_array().map(Vec::len), Some(1));
+    assert_eq!(reqwest_get(http, "/v1/checkins?since=yesterday", None).await.0, 400);
+}

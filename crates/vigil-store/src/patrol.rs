@@ -545,6 +545,20 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The highest check-in sequence stored (0 when none).
+    pub fn last_check_in_seq(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT COALESCE(max(seq), 0) FROM checkins", [], |r| r.get(0))?)
+    }
+
+    /// Changes when a route or schedule does: (routes' latest update, schedule versions).
+    pub fn patrol_stamp(&self) -> Result<(i64, i64)> {
+        Ok(self.conn().query_row(
+            "SELECT (SELECT COALESCE(max(updated_at), 0) + count(*) FROM routes), (SELECT count(*) FROM schedules)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
     pub fn check_in_count(&self) -> Result<u64> {
         Ok(self.conn().query_row("SELECT count(*) FROM checkins", [], |r| r.get::<_, i64>(0))? as u64)
     }

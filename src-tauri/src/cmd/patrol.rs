@@ -17,9 +17,22 @@ pub async fn patrol_board(state: State<'_, AppState>) -> Result<PatrolBoard, Api
     state.workstation()?.patrol_board(state.who(), now())
 }
 
+/// How each checkpoint stands in its current round, for the map.
+#[tauri::command]
+pub async fn patrol_marks(
+    state: State<'_, AppState>,
+) -> Result<Vec<(Uuid, vigil_api::patrol::CheckpointMark)>, ApiError> {
+    state.workstation()?.patrol_marks(state.who(), now())
+}
+
 #[tauri::command]
 pub async fn patrol_routes(state: State<'_, AppState>) -> Result<Vec<RouteView>, ApiError> {
     state.workstation()?.routes()
+}
+
+#[tauri::command]
+pub async fn save_route(state: State<'_, AppState>, input: vigil_api::patrol::RouteInput) -> Result<Uuid, ApiError> {
+    state.workstation()?.save_route(state.who(), input)
 }
 
 #[tauri::command]

@@ -215,6 +215,10 @@ export class ConsoleFrame implements ConsoleContext {
     void api.setLanguage(language).catch(() => undefined);
   }
 
+  show(screen: ScreenId): void {
+    this.stack.show(screen, "operator");
+  }
+
   lock(): void {
     const session = this.session();
     if (!session) return;

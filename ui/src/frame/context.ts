@@ -5,6 +5,7 @@ import type { EngineStatus, Language, Startup } from "../lib/api";
 import type { Overview, SessionView } from "../lib/bindings";
 import type { LoginScreen } from "../features/session/login";
 import type { AlarmFeed } from "./alarmFeed";
+import type { ScreenId } from "./screens";
 
 export interface ConsoleContext {
   readonly startup: Startup;
@@ -24,6 +25,8 @@ export interface ConsoleContext {
   setOverview(overview: Overview): void;
   /** Locks the console now (key L). */
   lock(): void;
+  /** Brings a screen to the front, as its key does. */
+  show(screen: ScreenId): void;
   /** Switches and remembers the console's language. */
   setLanguage(language: Language): void;
 }

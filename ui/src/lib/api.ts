@@ -31,6 +31,8 @@ import type {
   ShiftReview,
   ExportKind,
   WandReport,
+  RouteInput,
+  CheckpointMark,
 } from "./bindings";
 
 // The shell's own messages are generated from `vigil_api::shell` like everything else.
@@ -92,6 +94,9 @@ export const api = {
   attentionLog: () => call<unknown>("attention_log"),
   patrolBoard: () => call<PatrolBoard>("patrol_board"),
   patrolRoutes: () => call<RouteView[]>("patrol_routes"),
+  /** How each checkpoint stands in its current round (kept judged in Rust, cheap to ask). */
+  patrolMarks: () => call<[string, CheckpointMark][]>("patrol_marks"),
+  saveRoute: (input: RouteInput) => call<string>("save_route", { input }),
   radioCheckIn: (input: RadioCheckIn) => call<string>("radio_check_in", { input }),
   annotateCheckIn: (id: string, text: string) => call<void>("annotate_check_in", { id, text }),
   patrolLog: (filter: LogFilter, limit = 100) => call<LogPage>("patrol_log", { filter, limit }),

@@ -294,6 +294,20 @@ at: number | null, reason: string, };
 
 export type RouteView = { id: string, name: string, ordered: boolean, retired: boolean, legs: Array<LegDef>, schedule: Schedule | null, };
 
+export type RouteInput = { 
+/**
+ * None for a new route.
+ */
+id: string | null, name: string, ordered: boolean, legs: Array<LegDef>, 
+/**
+ * Local `HH:MM`.
+ */
+start: string, end: string, every_minutes: number, 
+/**
+ * Bit 0 Monday … bit 6 Sunday.
+ */
+weekdays: number, retired: boolean, };
+
 export type ExceptionKind = "missed" | "late" | "early" | "out_of_order" | "suspicious" | "manual" | "unknown_tag" | "unknown_guard";
 
 export type PatrolException = { 
@@ -312,7 +326,11 @@ export type SignOffView = { by: string, at: number, digest: string, };
 
 export type IncidentResponse = { incident: string, point: string, alarm_type: string, priority: number, opened_at: number, acknowledged_by: string | null, ack_seconds: number | null, on_scene_seconds: number | null, closed_by: string | null, category: string | null, note: string | null, };
 
-export type ShiftReview = { shift: Shift, totals: Compliance, check_ins: number, by_guard: Array<Compliance>, by_route: Array<Compliance>, by_day: Array<Compliance>, exceptions: Array<PatrolException>, unexplained: number, sign_offs: Array<SignOffView>, 
+export type ShiftReview = { shift: Shift, 
+/**
+ * The site's zone, in which every time of the review is shown.
+ */
+time_zone: string, totals: Compliance, check_ins: number, by_guard: Array<Compliance>, by_route: Array<Compliance>, by_day: Array<Compliance>, exceptions: Array<PatrolException>, unexplained: number, sign_offs: Array<SignOffView>, 
 /**
  * Signed, and something arrived or was explained since.
  */

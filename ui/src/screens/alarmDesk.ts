@@ -17,6 +17,7 @@ import { commandFor } from "../features/incidents/keys";
 import type { ConsoleContext } from "../frame/context";
 import type { Screen } from "../frame/stack";
 import { ScreenTimers } from "../frame/timers";
+import { routePicker } from "../features/patrol/picker";
 
 /** Resolves after the next frame is painted. */
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
@@ -41,6 +42,8 @@ export class AlarmDesk implements Screen {
   private readonly crumbs: HTMLElement;
   private readonly editToggle: HTMLButtonElement;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Over the map while an administrator picks a route's checkpoints on it. */
+  private readonly pickBanner = h("div", { class: "pick-banner", "data-testid": "route-pick", hidden: true });
 
   constructor(
     host: HTMLElement,
@@ -93,11 +96,13 @@ export class AlarmDesk implements Screen {
     // The map measures its container: it is in the window before Leaflet starts.
     host.append(this.element);
     this.map = new MapView(mapEl, overview, {
-      onSelectDevice: (id) => void this.showDevice(id),
+      onSelectDevice: (id) => void (routePicker.active ? this.pickCheckpoint(id) : this.showDevice(id)),
       onPlaceChange: (place) => this.onPlace(place),
     });
     this.edit = new EditMode(this.map, () => this.refresh());
     stage.append(this.edit.toolbar);
+    stage.append(this.pickBanner);
+    this.unsubscribe.push(routePicker.observe(() => this.renderPickBanner()));
     this.unsubscribe.push(
       onLanguageChange(() => this.renderTexts()),
       ctx.onSession((session) => this.onSession(session)),
@@ -117,8 +122,8 @@ export class AlarmDesk implements Screen {
   /** Asks Rust how the current rounds stand and colours the checkpoints; quiet while logged out. */
   async refreshPatrolMarks(): Promise<void> {
     if (!this.ctx.session()) return;
-    const board = await api.patrolBoard().catch(() => null);
-    if (board) this.map.setPatrolMarks(board.marks);
+    const marks = await api.patrolMarks().catch(() => null);
+    if (marks) this.map.setPatrolMarks(marks);
   }
 
   /** Back in front: the map takes its size again (it had none while hidden). */
@@ -313,6 +318,26 @@ export class AlarmDesk implements Screen {
   async goTo(hit: SearchHit): Promise<void> {
     await this.map.focusDevice(hit);
     await this.showDevice(hit.id);
+  }
+
+  /** While a route is being picked: a checkpoint clicked on the map goes on (or off) the route. */
+  private async pickCheckpoint(id: string): Promise<void> {
+    const d = await api.deviceDetail(id).catch(() => null);
+    if (d && d.device.kind === "checkpoint") {
+      routePicker.toggle({ id, code: d.device.code, name: label(d.device.name) });
+    }
+  }
+
+  private renderPickBanner(): void {
+    this.pickBanner.hidden = !routePicker.active;
+    if (!routePicker.active) return;
+    const list = routePicker.list.map((c, i) => `${i + 1}. ${c.code}`).join("  ");
+    replace(
+      this.pickBanner,
+      h("strong", {}, t("routePicking", { n: routePicker.list.length })),
+      h("span", { class: "muted" }, list || t("routePickHint")),
+      h("button", { class: "button primary", "data-testid": "route-pick-done", onclick: () => routePicker.done() }, t("routePickDone")),
+    );
   }
 
   private async showDevice(id: string): Promise<void> {

@@ -12,6 +12,8 @@ import type { Screen } from "../../frame/stack";
 import { ScreenTimers } from "../../frame/timers";
 import { clock, dateTime, markKey, markTone, roundKey } from "./present";
 import { WandImport } from "./WandImport";
+import { RoutesCard } from "./RoutesCard";
+import type { PickedCheckpoint } from "../../features/patrol/picker";
 
 const REFRESH_MS = 15_000;
 
@@ -35,7 +37,7 @@ export function createPatrolScreen(host: HTMLElement, ctx: ConsoleContext): Scre
       void loadLog(false);
     };
     timers.every(REFRESH_MS, refresh);
-    const element = (<PatrolScreen boardOf={board} log={log} more={() => void loadLog(true)} hasMore={() => next() !== null} refresh={refresh} />) as HTMLElement;
+    const element = (<PatrolScreen ctx={ctx} boardOf={board} log={log} more={() => void loadLog(true)} hasMore={() => next() !== null} refresh={refresh} />) as HTMLElement;
     host.append(element);
     return {
       id: "patrol",
@@ -51,6 +53,7 @@ export function createPatrolScreen(host: HTMLElement, ctx: ConsoleContext): Scre
 }
 
 function PatrolScreen(props: {
+  ctx: ConsoleContext;
   boardOf: () => PatrolBoard | undefined;
   log: () => LogLine[];
   more: () => void;
@@ -74,6 +77,7 @@ function PatrolScreen(props: {
         <div class="patrol-side">
           <RadioForm board={props.boardOf} done={props.refresh} />
           <WandImport done={props.refresh} />
+          <RoutesCard ctx={props.ctx} names={() => checkpointNames(props.boardOf())} saved={props.refresh} />
           <section class="settings-card">
             <h2>{tr("guardsLast")}</h2>
             <table class="patrol-table">
@@ -195,4 +199,11 @@ function RadioForm(props: { board: () => PatrolBoard | undefined; done: () => vo
       </Show>
     </form>
   );
+}
+
+/** Names of the checkpoints the board knows, for the route editor's list. */
+function checkpointNames(board: PatrolBoard | undefined): Map<string, PickedCheckpoint> {
+  const names = new Map<string, PickedCheckpoint>();
+  for (const r of board?.rounds ?? []) for (const c of r.checkpoints) names.set(c.checkpoint, { id: c.checkpoint, code: c.code, name: c.name_zh });
+  return names;
 }

@@ -13,7 +13,6 @@ import type { Screen } from "../../frame/stack";
 import { ScreenTimers } from "../../frame/timers";
 import { dateTime, share } from "./present";
 
-const TZ = "Asia/Shanghai";
 
 export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Screen {
   return createRoot((dispose) => {
@@ -60,7 +59,7 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
                       {r().changed_since_sign_off
                         ? tr("reviewChanged")
                         : r().sign_offs.length > 0
-                          ? tr("reviewSigned", { by: r().sign_offs[r().sign_offs.length - 1].by, at: dateTime(r().sign_offs[r().sign_offs.length - 1].at, TZ) })
+                          ? tr("reviewSigned", { by: r().sign_offs[r().sign_offs.length - 1].by, at: dateTime(r().sign_offs[r().sign_offs.length - 1].at, r().time_zone) })
                           : tr("reviewNotSigned")}
                     </span>
                     <For each={["patrol_pdf", "patrol_csv", "incidents_pdf", "incidents_csv"] as ExportKind[]}>
@@ -108,7 +107,7 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
                   <section class="settings-card review-exceptions" data-testid="review-exceptions">
                     <h2>{tr("reviewExceptions", { n: r().exceptions.length, open: r().unexplained })}</h2>
                     <For each={r().exceptions}>
-                      {(e) => <ExceptionRow e={e} explain={(text) => void act(() => api.explainException(r().shift.key, e.key, text))} />}
+                      {(e) => <ExceptionRow e={e} tz={r().time_zone} explain={(text) => void act(() => api.explainException(r().shift.key, e.key, text))} />}
                     </For>
                   </section>
                   <section class="settings-card">
@@ -118,7 +117,7 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
                         <For each={r().incidents}>
                           {(i) => (
                             <tr classList={{ flagged: (i.on_scene_seconds ?? i.ack_seconds ?? 0) > r().target_seconds }}>
-                              <td>{dateTime(i.opened_at, TZ)}</td>
+                              <td>{dateTime(i.opened_at, r().time_zone)}</td>
                               <td>P{i.priority} {i.alarm_type}</td>
                               <td>{i.acknowledged_by ?? "—"}</td>
                               <td>{i.ack_seconds !== null ? tr("reviewAck", { s: i.ack_seconds }) : "—"}</td>
@@ -174,13 +173,13 @@ function Bars(props: { rows: Compliance[] }) {
   );
 }
 
-function ExceptionRow(props: { e: PatrolException; explain: (text: string) => void }) {
+function ExceptionRow(props: { e: PatrolException; tz: string; explain: (text: string) => void }) {
   const [text, setText] = createSignal("");
   const e = () => props.e;
   return (
     <div class="exception" data-testid={`exception-${e().key}`} classList={{ open: e().explanation === null }}>
       <div>
-        <strong>{tr(`exc_${e().kind}`)}</strong> · {dateTime(e().at, TZ)} · {e().checkpoint ?? ""} · {e().guard ?? ""} <span class="muted">{e().detail}</span>
+        <strong>{tr(`exc_${e().kind}`)}</strong> · {dateTime(e().at, props.tz)} · {e().checkpoint ?? ""} · {e().guard ?? ""} <span class="muted">{e().detail}</span>
       </div>
       <Show
         when={e().explanation}
