@@ -13,6 +13,7 @@ mod map;
 pub mod patrol;
 mod patrol_demo;
 mod patrol_live;
+mod patrol_settle;
 mod plan_import;
 pub mod report;
 mod session;

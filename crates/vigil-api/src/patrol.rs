@@ -64,7 +64,7 @@ impl PatrolSite {
     }
 
     /// The longest a round lasts from its start to its deadline.
-    fn longest_ms(&self, ws: &Workstation) -> i64 {
+    pub(crate) fn longest_ms(&self, ws: &Workstation) -> i64 {
         let w = ws.settings().patrol.windows();
         self.routes.iter().map(|r| r.legs.iter().map(|l| l.walk_ms).sum::<i64>()).max().unwrap_or(0) + w.tolerance_ms
     }
@@ -73,7 +73,7 @@ impl PatrolSite {
         self.routes.iter().find(|r| r.id == id)
     }
 
-    fn route_name(&self, id: Id) -> String {
+    pub(crate) fn route_name(&self, id: Id) -> String {
         self.defs.get(&id).map_or_else(|| id.to_string(), |r| r.name.clone())
     }
 }
@@ -578,6 +578,8 @@ impl Workstation {
     /// checkpoints missing and that was not raised yet; returns the incidents opened.
     pub fn raise_missed_rounds(&self, now: i64) -> Result<Vec<IncidentChange>, ApiError> {
         let windows = self.settings().patrol.windows();
+        // The rounds of the last day that have passed are settled as they pass.
+        self.settle_rounds(now - 24 * 3_600_000, now, now)?;
         let pending: Vec<vigil_domain::event::RoundMissed> = {
             let store = self.store();
             let site = PatrolSite::load(&store)?;
@@ -896,6 +898,10 @@ impl Workstation {
 
     /// The review of any range (a shift, or a month for a report); `with_exceptions` lists them.
     pub fn review(&self, shift: Shift, with_exceptions: bool) -> Result<ShiftReview, ApiError> {
+        if !with_exceptions {
+            // Figures only (a month's report, the shifts of a range): from settled rounds.
+            return self.review_settled(shift);
+        }
         let store = self.store();
         let site = PatrolSite::load(&store)?;
         let p = &self.settings().patrol;

@@ -158,6 +158,7 @@ impl Workstation {
             let wall = Store::now_ms();
             self.write(move |tx| vigil_store::write::record_check_ins(tx, "demo-handheld", &chunk, wall).map(|_| ()))?;
         }
+        self.settle_rounds(from, now, Store::now_ms())?;
         Ok(n)
     }
 }

@@ -28,7 +28,8 @@ pub(crate) struct LiveRounds {
     from: i64,
     to: i64,
     rounds: Vec<Round>,
-    check_ins: Vec<CheckIn>,
+    /// The window's check-ins by normalised tag.
+    check_ins: HashMap<String, Vec<CheckIn>>,
     last_seq: i64,
     results: HashMap<Id, RoundResult>,
     /// Route → the routes it shares a checkpoint with (itself included).
@@ -52,6 +53,10 @@ impl LiveRounds {
         let rows = store.check_ins_between(from - windows.tolerance_ms, to + longest + windows.tolerance_ms)?;
         let last_seq = store.last_check_in_seq()?;
         let check_ins: Vec<CheckIn> = rows.iter().map(|r| vigil_store::as_check_in(&r.record)).collect();
+        let mut by_tag: HashMap<String, Vec<CheckIn>> = HashMap::new();
+        for c in &check_ins {
+            by_tag.entry(normalize_tag(&c.tag)).or_default().push(c.clone());
+        }
         let mut routes_of_tag: HashMap<String, Vec<Id>> = HashMap::new();
         for r in &site.routes {
             for l in &r.legs {
@@ -83,7 +88,7 @@ impl LiveRounds {
             from,
             to,
             rounds,
-            check_ins,
+            check_ins: by_tag,
             last_seq,
             results,
             linked,
@@ -99,10 +104,11 @@ impl LiveRounds {
         let mut touched: HashSet<Id> = HashSet::new();
         for row in &fresh {
             let c = vigil_store::as_check_in(&row.record);
-            for route in self.routes_of_tag.get(&normalize_tag(&c.tag)).into_iter().flatten() {
+            let tag = normalize_tag(&c.tag);
+            for route in self.routes_of_tag.get(&tag).into_iter().flatten() {
                 touched.extend(self.linked.get(route).into_iter().flatten().copied());
             }
-            self.check_ins.push(c);
+            self.check_ins.entry(tag).or_default().push(c);
         }
         if touched.is_empty() {
             return Ok(());
@@ -111,7 +117,7 @@ impl LiveRounds {
         let tags: HashSet<&str> = routes.iter().flat_map(|r| r.legs.iter().map(|l| l.tag.as_str())).collect();
         let rounds: Vec<Round> = self.rounds.iter().filter(|r| touched.contains(&r.route)).cloned().collect();
         let check_ins: Vec<CheckIn> =
-            self.check_ins.iter().filter(|c| tags.contains(normalize_tag(&c.tag).as_str())).cloned().collect();
+            tags.iter().flat_map(|t| self.check_ins.get(*t).into_iter().flatten()).cloned().collect();
         let eval = evaluate(&routes, &rounds, &check_ins, ws.settings().patrol.windows(), Suspicion::default());
         for r in eval.rounds {
             self.results.insert(r.round, r);

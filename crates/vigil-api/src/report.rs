@@ -48,6 +48,18 @@ fn line(c: &Compliance) -> ComplianceLine {
     }
 }
 
+/// An outcome as settled (`on_time` …), in the report's language.
+fn outcome_label(name: &str, zh: bool) -> &'static str {
+    let o = match name {
+        "on_time" => Outcome::OnTime,
+        "early" => Outcome::Early,
+        "late" => Outcome::Late,
+        "out_of_order" => Outcome::OutOfOrder,
+        _ => Outcome::Missed,
+    };
+    outcome_text(o, zh)
+}
+
 fn outcome_text(o: Outcome, zh: bool) -> &'static str {
     match (o, zh) {
         (Outcome::OnTime, true) => "准时",
@@ -214,49 +226,51 @@ impl Workstation {
         zh: bool,
         mut each: impl FnMut(LogLine) -> Result<(), ApiError>,
     ) -> Result<u64, ApiError> {
+        // Rounds whose window has passed are settled (stored with each check-in's outcome); the
+        // few still open (or all, on a handle that only reads) are judged now.
+        self.settle_rounds(range.from, range.to, Store::now_ms())?;
         let store = self.store();
         let site = PatrolSite::load(&store)?;
-        let p = &self.settings().patrol;
-        let tz = p.zone();
-        let windows = p.windows();
-        let rounds = vigil_domain::schedule::rounds(&site.schedules, &tz, range.from, range.to);
-        let rows = store.check_ins_between(range.from - windows.tolerance_ms, range.to + windows.tolerance_ms)?;
-        let domain: Vec<_> = rows.iter().map(|r| vigil_store::as_check_in(&r.record)).collect();
-        let eval = vigil_domain::patrol::evaluate(
-            &site.routes,
-            &rounds,
-            &domain,
-            windows,
-            vigil_domain::patrol::Suspicion::default(),
-        );
-        let route_of: HashMap<Id, Id> = rounds.iter().map(|r| (r.id, r.route)).collect();
-        let mut outcome: HashMap<Id, (Outcome, Id)> = HashMap::new();
-        for r in &eval.rounds {
-            for c in &r.checkpoints {
-                if let Some((id, _)) = c.check_in {
-                    outcome.insert(id, (c.outcome, route_of.get(&r.round).copied().unwrap_or_default()));
-                }
+        let tz = self.settings().patrol.zone();
+        let settled = store.settled_rounds(range.from, range.to)?;
+        let open: Vec<_> = vigil_domain::schedule::rounds(&site.schedules, &tz, range.from, range.to)
+            .into_iter()
+            .filter(|r| !settled.contains(&r.id))
+            .collect();
+        let mut live: HashMap<Id, vigil_store::SettledOutcome> = HashMap::new();
+        for r in crate::patrol_settle::judge_rounds(self, &store, &site, &open)? {
+            for (id, outcome, flags) in r.outcomes {
+                live.insert(id, vigil_store::SettledOutcome { route: r.route, outcome, flags });
             }
         }
-        let mut n = 0;
-        for r in rows.iter().filter(|r| (range.from..range.to).contains(&r.judged_at)) {
+        let on_route: std::collections::HashSet<&str> =
+            site.routes.iter().flat_map(|r| r.legs.iter().map(|l| l.tag.as_str())).collect();
+        let n = store.for_each_check_in_settled(range.from, range.to, |r, settled| {
             let c = &r.record;
-            let cp = site.by_tag.get(&normalize_tag(&c.tag)).and_then(|id| site.checkpoints.get(id));
-            let (result, route) = match outcome.get(&c.check_in) {
-                Some((o, route)) => (outcome_text(*o, zh).to_owned(), site_route_name(&site, *route)),
-                None if eval.duplicates.contains(&c.check_in) => {
-                    ((if zh { "重复" } else { "duplicate" }).to_owned(), String::new())
+            let tag = normalize_tag(&c.tag);
+            let cp = site.by_tag.get(&tag).and_then(|id| site.checkpoints.get(id));
+            let counted = settled.or_else(|| live.get(&c.check_in).cloned());
+            let (result, route, mut flags) = match &counted {
+                Some(o) => (outcome_label(&o.outcome, zh).to_owned(), site_route_name(&site, o.route), o.flags.clone()),
+                None if !on_route.contains(tag.as_str()) => {
+                    ((if zh { "未知标签" } else { "unknown tag" }).to_owned(), String::new(), String::new())
                 }
-                None if eval.unknown_tags.contains(&c.check_in) => {
-                    ((if zh { "未知标签" } else { "unknown tag" }).to_owned(), String::new())
-                }
-                None => ((if zh { "不在轮次内" } else { "outside any round" }).to_owned(), String::new()),
+                None => (
+                    (if zh {
+                        "不计入轮次（重复或不在窗口内）"
+                    } else {
+                        "not counted (a repeat, or outside every window)"
+                    })
+                    .to_owned(),
+                    String::new(),
+                    String::new(),
+                ),
             };
-            let flags = eval
-                .flags
-                .get(&c.check_in)
-                .map(|f| f.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(" "))
-                .unwrap_or_default();
+            if let Some(clock) = &r.clock {
+                if !flags.contains("clock") {
+                    flags = format!("{flags} clock_{clock}").trim().to_owned();
+                }
+            }
             let source = match (c.source, c.method) {
                 (vigil_domain::patrol::Source::Manual, _) => {
                     if zh { "人工（对讲机）" } else { "manual (radio)" }.to_owned()
@@ -279,9 +293,9 @@ impl Workstation {
                 outcome: result,
                 flags,
                 id: c.check_in.to_string(),
-            })?;
-            n += 1;
-        }
+            })
+            .map_err(|e| vigil_store::StoreError::Invalid(e.message))
+        })?;
         Ok(n)
     }
 

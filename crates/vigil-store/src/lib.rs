@@ -15,6 +15,7 @@ mod patrol;
 mod people;
 mod rebuild;
 mod schema;
+mod settled;
 mod sites;
 mod writer;
 
@@ -29,6 +30,7 @@ pub use patrol::{as_check_in, CheckInFilter, CheckInRow, CheckInStored, Checkpoi
 pub use people::{Account, Guard, Role};
 pub use rebuild::RebuildReport;
 pub use schema::LATEST_VERSION;
+pub use settled::{Counts, SettledOutcome, SettledRound};
 pub use sites::PlanImage;
 pub use writer::{Writer, MAX_BATCH};
 
@@ -42,6 +44,7 @@ pub mod write {
     pub use crate::open::set_setting;
     pub use crate::patrol::record_check_ins;
     pub use crate::people::{insert_account, insert_guards};
+    pub use crate::settled::{put_settled, set_settled_seq, unsettle};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
 }
 

@@ -346,7 +346,8 @@ pub(crate) fn insert_check_in(tx: &Transaction<'_>, event: Id, actor: &str, c: &
     Ok(())
 }
 
-const CHECK_IN_COLUMNS: &str = "seq, id, event, actor, tag, guard, device, method, source, device_time, received, \
+pub(crate) const CHECK_IN_COLUMNS: &str =
+    "seq, id, event, actor, tag, guard, device, method, source, device_time, received, \
      judged_at, reason, import, row, body_hash, clock";
 
 /// One check-in as its row holds it.
@@ -361,7 +362,7 @@ pub struct CheckInRow {
     pub record: CheckInRecorded,
 }
 
-fn check_in_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckInRow> {
+pub(crate) fn check_in_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckInRow> {
     let import: Option<String> = r.get(13)?;
     Ok(CheckInRow {
         seq: r.get(0)?,

@@ -250,6 +250,8 @@ fn first_difference(body: &str, expected: &Incident) -> Option<String> {
 /// Rewrites every projection row from the folded state.
 fn repair_from(tx: &Transaction<'_>, state: &Projection) -> Result<()> {
     crate::patrol::repair(tx, &state.patrol)?;
+    // Settled rounds are a cache of the evaluation: settled again when next asked.
+    crate::settled::clear(tx)?;
     let now = now_ms();
     let folded: BTreeSet<String> = state.incidents.keys().map(|i| i.to_string()).collect();
     let mut stmt = tx.prepare("SELECT id FROM incidents WHERE from_log = 1 AND deleted = 0")?;
