@@ -54,5 +54,6 @@ xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
   target/debug/vigil-alarm-bench --quick --out target/bench-smoke
 target/debug/vigil-intake-bench --quick --out target/bench-smoke
+target/debug/vigil-patrol-bench --quick --out target/bench-smoke
 
 stage "done"

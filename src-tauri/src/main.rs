@@ -57,6 +57,7 @@ fn main() {
             cmd::patrol::patrol_log,
             cmd::patrol::recent_shifts,
             cmd::patrol::shift_review,
+            cmd::patrol::patrol_summary,
             cmd::patrol::explain_exception,
             cmd::patrol::sign_off_shift,
             cmd::patrol::import_wand,

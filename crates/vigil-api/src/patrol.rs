@@ -37,8 +37,30 @@ pub(crate) struct PatrolSite {
     pub guards: HashMap<String, String>,
 }
 
+/// The site as patrol last read it, per database: routes, schedules, checkpoints and guards change
+/// seldom, and reading them (thousands of rows at a hospital group's scale) costs more than most
+/// questions asked of them. A stamp of the four says when to read them again.
+static SITES: std::sync::Mutex<Option<HashMap<std::path::PathBuf, ([i64; 4], std::sync::Arc<PatrolSite>)>>> =
+    std::sync::Mutex::new(None);
+
 impl PatrolSite {
-    pub(crate) fn load(store: &Store) -> Result<PatrolSite, ApiError> {
+    /// The site as the store holds it now (from the cache while nothing changed).
+    pub(crate) fn load(store: &Store) -> Result<std::sync::Arc<PatrolSite>, ApiError> {
+        let stamp = store.patrol_site_stamp()?;
+        let key = store.path().to_owned();
+        let mut sites = SITES.lock().unwrap_or_else(|p| p.into_inner());
+        let sites = sites.get_or_insert_with(HashMap::new);
+        if let Some((s, site)) = sites.get(&key) {
+            if *s == stamp {
+                return Ok(site.clone());
+            }
+        }
+        let site = std::sync::Arc::new(PatrolSite::read(store)?);
+        sites.insert(key, (stamp, site.clone()));
+        Ok(site)
+    }
+
+    fn read(store: &Store) -> Result<PatrolSite, ApiError> {
         let checkpoints: HashMap<Id, CheckpointRow> = store.checkpoints()?.into_iter().map(|c| (c.id, c)).collect();
         let by_tag = checkpoints.values().filter(|c| !c.tag.is_empty()).map(|c| (c.tag.clone(), c.id)).collect();
         let defs: HashMap<Id, RouteDef> = store.routes()?.into_iter().map(|r| (r.id, r)).collect();
@@ -911,7 +933,16 @@ impl Workstation {
         let mut by_guard: BTreeMap<String, Compliance> = BTreeMap::new();
         let mut by_route: BTreeMap<String, Compliance> = BTreeMap::new();
         let mut by_day: BTreeMap<String, Compliance> = BTreeMap::new();
-        let starts: HashMap<Id, (i64, Id)> = j.rounds.iter().map(|r| (r.id, (r.start, r.route))).collect();
+        // Only rounds whose window has passed count: one still being walked, or still to come, is
+        // neither on time nor missed yet.
+        let now = Store::now_ms();
+        let windows = p.windows();
+        let starts: HashMap<Id, (i64, Id)> = j
+            .rounds
+            .iter()
+            .filter(|r| site.route(r.route).is_some_and(|route| round_deadline(route, r, windows) <= now))
+            .map(|r| (r.id, (r.start, r.route)))
+            .collect();
         let explanations: HashMap<String, vigil_domain::fold::Remark> =
             store.remarks("explanation", None)?.into_iter().map(|r| (r.about.clone(), r)).collect();
         let misses: HashMap<Id, Id> =

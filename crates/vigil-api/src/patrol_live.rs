@@ -44,7 +44,7 @@ fn site_stamp(store: &Store) -> Result<(i64, i64), ApiError> {
 
 impl LiveRounds {
     fn build(ws: &Workstation, store: &Store, now: i64) -> Result<LiveRounds, ApiError> {
-        let site = Arc::new(PatrolSite::load(store)?);
+        let site = PatrolSite::load(store)?;
         let p = &ws.settings().patrol;
         let windows = p.windows();
         let (from, to) = (now - BACK_MS, now + AHEAD_MS);

@@ -185,6 +185,24 @@ impl Workstation {
 }
 
 impl Workstation {
+    /// The last `days` local days up to today, as the review's range view shows them: compliance
+    /// by day, guard and route, and the incidents' response times (a supervisor's login).
+    pub fn patrol_summary(&self, who: crate::SessionToken, days: u32) -> Result<crate::patrol::ShiftReview, ApiError> {
+        self.actor(who, crate::Need::Supervisor)?;
+        let tz = self.settings().patrol.zone();
+        let now = Store::now_ms();
+        let day =
+            |ms: i64| tz.to_datetime(jiff::Timestamp::from_millisecond(ms).unwrap_or_default()).date().to_string();
+        let range = self.report_range(&day(now - i64::from(days.clamp(1, 92) - 1) * DAY_MS), Some(&day(now)))?;
+        self.review_settled(vigil_domain::schedule::Shift {
+            key: range.label.clone(),
+            date: range.label.clone(),
+            kind: vigil_domain::schedule::ShiftKind::Day,
+            start: range.from,
+            end: range.to,
+        })
+    }
+
     /// A range's compliance from settled rounds (settled first, where this handle writes) and,
     /// for the rounds not settled, a live judgement: the figures of a month without judging every
     /// check-in of it again.
@@ -219,9 +237,18 @@ impl Workstation {
         }
         // What is not settled (in progress, or this handle only reads): judged now.
         let settled = store.settled_rounds(shift.start, shift.end)?;
+        // Rounds not settled whose window has passed (a handle that only reads settles nothing);
+        // one still being walked or still to come counts for nothing yet.
+        let windows = p.windows();
         let open: Vec<Round> = vigil_domain::schedule::rounds(&site.schedules, &tz, shift.start, shift.end)
             .into_iter()
             .filter(|r| !settled.contains(&r.id))
+            .filter(|r| {
+                site.routes
+                    .iter()
+                    .find(|x| x.id == r.route)
+                    .is_some_and(|route| vigil_domain::patrol::round_deadline(route, r, windows) <= now)
+            })
             .collect();
         for r in judge_rounds(self, &store, &site, &open)? {
             merge(by_route.entry(r.route).or_default(), &r.counts);
@@ -276,7 +303,7 @@ impl Workstation {
             sign_offs,
             changed_since_sign_off: false,
             digest: String::new(),
-            incidents: Vec::new(),
+            incidents: self.incident_responses(&store, shift.start, shift.end)?,
             target_seconds: 300,
             shift,
         })

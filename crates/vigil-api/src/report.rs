@@ -245,13 +245,23 @@ impl Workstation {
         }
         let on_route: std::collections::HashSet<&str> =
             site.routes.iter().flat_map(|r| r.legs.iter().map(|l| l.tag.as_str())).collect();
+        // Labels made once, not once per line of a month's two million.
+        let labels: HashMap<&str, String> = site
+            .checkpoints
+            .values()
+            .map(|cp| (cp.tag.as_str(), format!("{} {}", cp.code, if zh { &cp.name_zh } else { &cp.name_en })))
+            .collect();
+        let route_names: HashMap<Id, String> = site.defs.iter().map(|(id, d)| (*id, d.name.clone())).collect();
         let n = store.for_each_check_in_settled(range.from, range.to, |r, settled| {
             let c = &r.record;
             let tag = normalize_tag(&c.tag);
-            let cp = site.by_tag.get(&tag).and_then(|id| site.checkpoints.get(id));
             let counted = settled.or_else(|| live.get(&c.check_in).cloned());
             let (result, route, mut flags) = match &counted {
-                Some(o) => (outcome_label(&o.outcome, zh).to_owned(), site_route_name(&site, o.route), o.flags.clone()),
+                Some(o) => (
+                    outcome_label(&o.outcome, zh).to_owned(),
+                    route_names.get(&o.route).cloned().unwrap_or_default(),
+                    o.flags.clone(),
+                ),
                 None if !on_route.contains(tag.as_str()) => {
                     ((if zh { "未知标签" } else { "unknown tag" }).to_owned(), String::new(), String::new())
                 }
@@ -284,10 +294,7 @@ impl Workstation {
                 guard: site.guards.get(&c.guard).cloned().unwrap_or_else(|| c.guard.clone()),
                 badge: c.guard.clone(),
                 route,
-                checkpoint: cp.map_or_else(
-                    || c.tag.clone(),
-                    |cp| format!("{} {}", cp.code, if zh { &cp.name_zh } else { &cp.name_en }),
-                ),
+                checkpoint: labels.get(tag.as_str()).cloned().unwrap_or_else(|| c.tag.clone()),
                 tag: c.tag.clone(),
                 source,
                 outcome: result,
@@ -300,8 +307,18 @@ impl Workstation {
     }
 
     pub fn export_patrol_csv(&self, range: &ReportRange, zh: bool) -> Result<Vec<u8>, ApiError> {
+        self.export_patrol_csv_to(range, zh, Vec::new())
+    }
+
+    /// The range's patrol log as CSV, written line by line to `out` (a month is hundreds of MB).
+    pub fn export_patrol_csv_to<W: std::io::Write>(
+        &self,
+        range: &ReportRange,
+        zh: bool,
+        out: W,
+    ) -> Result<W, ApiError> {
         let fail = |e: vigil_report::ReportError| ApiError::new(ErrorCode::Storage, e.to_string());
-        let mut csv = vigil_report::LogCsv::new(Vec::new(), language(zh)).map_err(fail)?;
+        let mut csv = vigil_report::LogCsv::new(out, language(zh)).map_err(fail)?;
         self.each_log_line(range, zh, |l| csv.line(&l).map_err(fail))?;
         csv.finish().map_err(fail)
     }
@@ -401,8 +418,4 @@ pub enum ExportKind {
     PatrolCsv,
     IncidentsPdf,
     IncidentsCsv,
-}
-
-fn site_route_name(site: &PatrolSite, route: Id) -> String {
-    site.defs.get(&route).map(|r| r.name.clone()).unwrap_or_default()
 }

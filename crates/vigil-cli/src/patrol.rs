@@ -118,6 +118,14 @@ pub fn export(args: ExportArgs) -> anyhow::Result<()> {
     let ws = vigil_api::Workstation::open_for_reading(&args.data_dir)?;
     let range = ws.report_range(&args.from, args.to.as_deref())?;
     let zh = matches!(args.lang, Lang::Zh);
+    if let (Report::Patrol, Format::Csv) = (args.what, args.format) {
+        // Streamed to the file: a month's log is hundreds of megabytes.
+        let file = std::fs::File::create(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+        let mut out = ws.export_patrol_csv_to(&range, zh, std::io::BufWriter::new(file))?;
+        std::io::Write::flush(&mut out)?;
+        println!("{}: {} bytes", args.out.display(), std::fs::metadata(&args.out)?.len());
+        return Ok(());
+    }
     let bytes = match (args.what, args.format) {
         (Report::Patrol, Format::Csv) => ws.export_patrol_csv(&range, zh)?,
         (Report::Patrol, Format::Pdf) => ws.export_patrol_pdf(&range, zh, &actor())?,

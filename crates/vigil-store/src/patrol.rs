@@ -560,6 +560,18 @@ impl Store {
         )?)
     }
 
+    /// Changes when anything patrol reads of the site does: routes, schedules, checkpoints, guards.
+    pub fn patrol_site_stamp(&self) -> Result<[i64; 4]> {
+        let (routes, schedules) = self.patrol_stamp()?;
+        let (checkpoints, guards) = self.conn().query_row(
+            "SELECT (SELECT COALESCE(max(updated_at), 0) + count(*) FROM devices WHERE kind = 'checkpoint'),
+                    (SELECT COALESCE(max(updated_at), 0) + count(*) FROM guards)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok([routes, schedules, checkpoints, guards])
+    }
+
     pub fn check_in_count(&self) -> Result<u64> {
         Ok(self.conn().query_row("SELECT count(*) FROM checkins", [], |r| r.get::<_, i64>(0))? as u64)
     }

@@ -17,6 +17,9 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
     version: 10,
     name: "settled patrol rounds",
     sql: r#"
+-- What patrol reads of the devices (its checkpoints), found without a scan of every device.
+CREATE INDEX devices_kind ON devices (kind, updated_at);
+
 CREATE TABLE round_results (
     round        TEXT PRIMARY KEY,
     route        TEXT NOT NULL,

@@ -60,6 +60,12 @@ pub async fn shift_review(state: State<'_, AppState>, shift: String) -> Result<S
     state.workstation()?.shift_review(state.who(), &shift)
 }
 
+/// The last `days` days: compliance by day, guard and route, and response times.
+#[tauri::command]
+pub async fn patrol_summary(state: State<'_, AppState>, days: u32) -> Result<ShiftReview, ApiError> {
+    state.workstation()?.patrol_summary(state.who(), days)
+}
+
 #[tauri::command]
 pub async fn explain_exception(
     state: State<'_, AppState>,

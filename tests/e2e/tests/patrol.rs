@@ -188,6 +188,15 @@ async fn a_round_is_walked_missed_explained_signed_and_exported() -> Result<()> 
         assert!(text.contains(&guard.name), "the PDF names the guard {}: {text}", guard.name);
         assert!(text.contains("李强"), "the PDF names the supervisor who signed: {text}");
         assert!(text.contains("对讲机联系"), "the PDF holds the explanation: {text}");
+        // The last 7 days as charts: compliance per day and per guard, response times.
+        desktop.testid("review-view-7").await?.click().await?;
+        for chart in ["chart-by-day", "chart-by-guard", "chart-response"] {
+            desktop
+                .wait_for(&format!("document.querySelector('[data-testid={chart}] canvas')"), Duration::from_secs(20))
+                .await
+                .with_context(|| format!("{chart} is drawn"))?;
+        }
+        desktop.screenshot(&shots.join("review-range.png")).await?;
         Ok::<_, anyhow::Error>(())
     }
     .await;
@@ -201,4 +210,95 @@ fn rfc3339(ms: i64) -> String {
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_draws_a_route_on_the_map_and_schedules_it() -> Result<()> {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    std::fs::write(
+        dir.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"\"\nudp = \"\"\n",
+    )?;
+    let floor = {
+        let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+        let checkpoints = store.checkpoints()?;
+        // A floor with at least three checkpoints.
+        let mut per_floor = std::collections::HashMap::new();
+        for c in &checkpoints {
+            *per_floor.entry(c.floor).or_insert(0) += 1;
+        }
+        *per_floor.iter().find(|(_, n)| **n >= 3).context("a floor with three checkpoints")?.0
+    };
+    let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
+    let shots = workspace_root().join("target/e2e-shots");
+    let result = async {
+        desktop.wait_ready().await.context("ready")?;
+        desktop.login("demo-admin", "2468").await.context("login")?;
+        desktop.press(char::from(Key::F3)).await.context("F3")?;
+        desktop.testid("route-new").await.context("route-new")?.click().await.context("click route-new")?;
+        desktop.testid("route-name").await?.send_keys("门诊夜巡 A 线").await.context("type the name")?;
+        desktop.testid("route-pick").await?.click().await.context("pick")?;
+        // The desk's map, with the banner saying what is being picked.
+        desktop.wait_for("!document.querySelector('[data-testid=route-pick-banner]').hidden", Duration::from_secs(10)).await?;
+        desktop
+            .run_async(
+                "const done = arguments[arguments.length - 1]; window.__vigil.console.map.openFloor(arguments[0]).then(() => done(true), (e) => done(String(e)));",
+                vec![json!(floor.to_string())],
+            )
+            .await?;
+        // Two checkpoints clicked in walking order (their screen positions asked of the map).
+        let points = desktop
+            .client
+            .execute(
+                "const m = window.__vigil.console.map; const map = m.map; const d = m.layer.devices;
+                 const r = map.getContainer().getBoundingClientRect(); const out = [];
+                 for (let i = 0; i < d.ids.length && out.length < 2; i++) {
+                   if (d.kinds[i] !== 3) continue;
+                   const p = map.latLngToContainerPoint([-d.ys[i], d.xs[i]]);
+                   if (p.x < 20 || p.y < 20 || p.x > r.width - 20 || p.y > r.height - 20) continue;
+                   if (out.some((q) => Math.hypot(q.px - p.x, q.py - p.y) < 30)) continue;
+                   out.push({ id: d.ids[i], x: r.left + p.x, y: r.top + p.y, px: p.x, py: p.y });
+                 }
+                 return out;",
+                vec![],
+            )
+            .await?;
+        let points = points.as_array().cloned().unwrap_or_default();
+        anyhow::ensure!(points.len() == 2, "two checkpoints on screen: {points:?}");
+        for p in &points {
+            let click = MouseActions::new("mouse".into())
+                .then(PointerAction::MoveTo { duration: None, x: p["x"].as_f64().unwrap_or(0.0).round(), y: p["y"].as_f64().unwrap_or(0.0).round() })
+                .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+                .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+            desktop.client.perform_actions(click).await?;
+            desktop.client.release_actions().await?;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+        desktop
+            .wait_for("document.querySelector('[data-testid=route-pick-banner]').textContent.includes('2')", Duration::from_secs(10))
+            .await
+            .context("both checkpoints are on the route")?;
+        desktop.screenshot(&shots.join("route-pick.png")).await?;
+        desktop.testid("route-pick-done").await?.click().await?;
+        desktop.testid("screen-patrol").await?;
+        desktop.wait_for("document.querySelectorAll('[data-testid=route-legs] li').length === 2", Duration::from_secs(10)).await?;
+        desktop.testid("route-save").await?.click().await?;
+        desktop
+            .wait_for("document.querySelector('[data-testid=route-message]')?.textContent.includes('路线已保存')", Duration::from_secs(10))
+            .await
+            .context("the route is saved")?;
+        let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+        let route = store.routes()?.into_iter().find(|r| r.name == "门诊夜巡 A 线").context("the route")?;
+        let picked: Vec<String> = points.iter().filter_map(|p| p["id"].as_str().map(str::to_owned)).collect();
+        let legs: Vec<String> = route.legs.iter().map(|l| l.checkpoint.to_string()).collect();
+        assert_eq!(legs, picked, "the legs are the checkpoints in the order they were clicked");
+        let schedule = store.schedules()?.into_iter().find(|s| s.route == route.id).context("its schedule")?;
+        assert_eq!((schedule.start, schedule.end, schedule.every), (22 * 60, 6 * 60, 120));
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    desktop.quit().await?;
+    result
 }

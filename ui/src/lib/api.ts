@@ -102,6 +102,8 @@ export const api = {
   patrolLog: (filter: LogFilter, limit = 100) => call<LogPage>("patrol_log", { filter, limit }),
   recentShifts: () => call<Shift[]>("recent_shifts"),
   shiftReview: (shift: string) => call<ShiftReview>("shift_review", { shift }),
+  /** The last `days` days: compliance by day, guard and route, and response times. */
+  patrolSummary: (days: number) => call<ShiftReview>("patrol_summary", { days }),
   explainException: (shift: string, key: string, text: string) =>
     call<ShiftReview>("explain_exception", { shift, key, text }),
   signOffShift: (shift: string) => call<ShiftReview>("sign_off_shift", { shift }),

@@ -314,6 +314,9 @@ const en = {
   routeSaved: "Route saved; its schedule holds from now",
   routeSummary: "{n} checkpoints · every {every} min · {start}–{end}",
   routeRetired: "Retired (no more rounds)",
+  reviewLastDays: "Last {n} days",
+  reviewByDay: "Compliance per day",
+  reviewMinutes: "min",
 };
 
 export type MessageKey = keyof typeof en;
@@ -630,6 +633,9 @@ const zh: Record<MessageKey, string> = {
   routeSaved: "路线已保存，新排班自现在起生效",
   routeSummary: "{n} 个巡更点 · 每 {every} 分钟 · {start}–{end}",
   routeRetired: "停用（不再排轮次）",
+  reviewLastDays: "近 {n} 天",
+  reviewByDay: "每日合格率",
+  reviewMinutes: "分钟",
 };
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zh };

@@ -43,7 +43,7 @@ export class AlarmDesk implements Screen {
   private readonly editToggle: HTMLButtonElement;
   private readonly unsubscribe: (() => void)[] = [];
   /** Over the map while an administrator picks a route's checkpoints on it. */
-  private readonly pickBanner = h("div", { class: "pick-banner", "data-testid": "route-pick", hidden: true });
+  private readonly pickBanner = h("div", { class: "pick-banner", "data-testid": "route-pick-banner", hidden: true });
 
   constructor(
     host: HTMLElement,

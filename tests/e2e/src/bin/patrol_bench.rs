@@ -111,8 +111,14 @@ fn main() -> Result<()> {
     }
     let page_ms = median(page_runs);
 
-    // 3. The month's CSV export.
-    let (csv_ms, csv) = timed_ms(1, || Ok(ws.export_patrol_csv(&range, true)?))?;
+    // 3. The month's CSV export, written to a file as `vigil export` writes it.
+    let csv_path = work.path().join("month.csv");
+    let (csv_ms, csv) = timed_ms(1, || {
+        let file = std::io::BufWriter::new(std::fs::File::create(&csv_path)?);
+        let mut out = ws.export_patrol_csv_to(&range, true, file)?;
+        std::io::Write::flush(&mut out)?;
+        Ok(std::fs::metadata(&csv_path)?.len())
+    })?;
 
     // 4. A 100,000-row wand file (GBK, two header rows) imported all at once.
     let rows = if args.quick { 10_000 } else { 100_000 };
@@ -185,7 +191,7 @@ fn main() -> Result<()> {
             "log_page_ms": {"value": page_ms, "unit": "ms"},
             "target_log_page_ms": {"value": 20, "unit": "ms"},
             "month_csv_export_s": {"value": (csv_ms / 10.0).round() / 100.0, "unit": "s"},
-            "month_csv_bytes": {"value": csv.len(), "unit": "bytes"},
+            "month_csv_bytes": {"value": csv, "unit": "bytes"},
             "target_month_csv_export_s": {"value": 5, "unit": "s"},
             "wand_import_s": {"value": (import_ms / 10.0).round() / 100.0, "unit": "s"},
             "target_wand_import_s": {"value": 3, "unit": "s"},

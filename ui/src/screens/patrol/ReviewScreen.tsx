@@ -3,7 +3,11 @@
 // target, and the sign-off (refused by Rust while an exception is unexplained; a check-in that
 // arrives later shows the shift as changed since sign-off). A supervisor's login opens it.
 
-import { createResource, createRoot, createSignal, For, onCleanup, Show } from "solid-js";
+import { createEffect, createResource, createRoot, createSignal, For, onCleanup, Show } from "solid-js";
+import type { EChartsCoreOption } from "echarts/core";
+
+/** The charts (ECharts) are loaded the first time a range is looked at, not with the console. */
+const charts = () => import("./charts");
 import { api, EngineError } from "../../lib/api";
 import type { Compliance, PatrolException, ShiftReview } from "../../lib/bindings";
 import { lang, tr } from "../../lib/reactive";
@@ -29,6 +33,11 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
       () => (supervisor() ? shiftKey() : null),
       (key) => api.shiftReview(key),
     );
+    const [days, setDays] = createSignal<number | null>(null);
+    const [summary, { refetch: refetchSummary }] = createResource(
+      () => (supervisor() ? days() : null),
+      (n) => api.patrolSummary(n),
+    );
     const [message, setMessage] = createSignal("");
     const act = async (work: () => Promise<ShiftReview>) => {
       try {
@@ -43,13 +52,25 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
         <Show when={supervisor()} fallback={<p class="muted review-login">{tr("reviewSupervisorOnly")}</p>}>
           <div class="review-page">
             <header class="review-head">
-              <label>
+              <span class="choice-row">
+                <button class="button" classList={{ primary: days() === null }} data-testid="review-view-shift" onClick={() => setDays(null)}>
+                  {tr("reviewShift")}
+                </button>
+                <For each={[7, 30]}>
+                  {(n) => (
+                    <button class="button" classList={{ primary: days() === n }} data-testid={`review-view-${n}`} onClick={() => setDays(n)}>
+                      {tr("reviewLastDays", { n })}
+                    </button>
+                  )}
+                </For>
+              </span>
+              <label hidden={days() !== null}>
                 {tr("reviewShift")}{" "}
                 <select data-testid="review-shift" value={shiftKey() ?? ""} onChange={(e) => setChosen(e.currentTarget.value)}>
                   <For each={shifts.latest ?? []}>{(s) => <option value={s.key}>{s.key}</option>}</For>
                 </select>
               </label>
-              <Show when={review.latest}>
+              <Show when={days() === null && review.latest}>
                 {(r) => (
                   <>
                     <span data-testid="review-compliance">
@@ -93,7 +114,10 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
             <Show when={message()}>
               <p class="review-message" data-testid="review-message">{message()}</p>
             </Show>
-            <Show when={review.latest}>
+            <Show when={days() !== null && summary.latest}>
+              {(r) => <RangeView r={r()} />}
+            </Show>
+            <Show when={days() === null && review.latest}>
               {(r) => (
                 <div class="review-grid">
                   <section class="settings-card">
@@ -144,6 +168,7 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
         if (!supervisor()) return;
         void refetchShifts();
         void refetch();
+        if (days() !== null) void refetchSummary();
       },
       dispose: () => {
         dispose();
@@ -151,6 +176,57 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
       },
     } satisfies Screen;
   });
+}
+
+/** An ECharts chart whose option follows `option()`; released with its screen part. */
+function Chart(props: { option: (c: Awaited<ReturnType<typeof charts>>) => EChartsCoreOption; testid: string }) {
+  const el = (<div class="review-chart" data-testid={props.testid} />) as HTMLElement;
+  let drawn: { set(o: EChartsCoreOption): void; dispose(): void } | null = null;
+  let gone = false;
+  createEffect(() => {
+    const make = props.option;
+    void charts().then((c) => {
+      if (gone) return;
+      const option = make(c);
+      if (drawn) drawn.set(option);
+      else drawn = c.chart(el, option);
+    });
+  });
+  onCleanup(() => {
+    gone = true;
+    drawn?.dispose();
+  });
+  return el;
+}
+
+/** A week or a month: compliance per day and per guard, and response times against the target. */
+function RangeView(props: { r: ShiftReview }) {
+  const r = () => props.r;
+  return (
+    <div class="review-grid" data-testid="review-range">
+      <section class="settings-card">
+        <h2>
+          {tr("reviewByDay")} · {r().shift.key} · {tr("reviewExpected", { on_time: r().totals.on_time, expected: r().totals.expected, pct: share(r().totals) })}
+        </h2>
+        <Chart testid="chart-by-day" option={(c) => c.complianceByDay(r().by_day, { share: tr("reviewCompliance"), missed: tr("exc_missed") })} />
+      </section>
+      <section class="settings-card">
+        <h2>{tr("reviewByGuard")}</h2>
+        <Chart testid="chart-by-guard" option={(c) => c.complianceByGuard(r().by_guard)} />
+      </section>
+      <section class="settings-card">
+        <h2>{tr("reviewIncidents", { n: r().incidents.length })} · {tr("reviewTarget")}</h2>
+        <Chart
+          testid="chart-response"
+          option={(c) => c.responseTimes(r().incidents, r().target_seconds, { target: tr("reviewTarget"), minutes: tr("reviewMinutes") })}
+        />
+      </section>
+      <section class="settings-card">
+        <h2>{tr("reviewByRoute")}</h2>
+        <Bars rows={r().by_route} />
+      </section>
+    </div>
+  );
 }
 
 /** Compliance per guard or route as horizontal bars (on time share), worst first. */
