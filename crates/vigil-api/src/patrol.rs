@@ -40,8 +40,8 @@ pub(crate) struct PatrolSite {
 /// The site as patrol last read it, per database: routes, schedules, checkpoints and guards change
 /// seldom, and reading them (thousands of rows at a hospital group's scale) costs more than most
 /// questions asked of them. A stamp of the four says when to read them again.
-static SITES: std::sync::Mutex<Option<HashMap<std::path::PathBuf, ([i64; 4], std::sync::Arc<PatrolSite>)>>> =
-    std::sync::Mutex::new(None);
+type SiteCache = HashMap<std::path::PathBuf, ([i64; 4], std::sync::Arc<PatrolSite>)>;
+static SITES: std::sync::Mutex<Option<SiteCache>> = std::sync::Mutex::new(None);
 
 impl PatrolSite {
     /// The site as the store holds it now (from the cache while nothing changed).
@@ -93,6 +93,28 @@ impl PatrolSite {
 
     fn route(&self, id: Id) -> Option<&Route> {
         self.routes.iter().find(|r| r.id == id)
+    }
+
+    /// Whether a round's window has passed by `now` (its last checkpoint's tolerance is over).
+    pub(crate) fn has_passed(&self, round: &Round, windows: vigil_domain::patrol::Windows, now: i64) -> bool {
+        self.route(round.route).is_some_and(|route| round_deadline(route, round, windows) <= now)
+    }
+
+    /// The rounds starting in `[from, to)` whose window has passed and that are not in `settled`.
+    pub(crate) fn passed_unsettled(
+        &self,
+        ws: &Workstation,
+        from: i64,
+        to: i64,
+        now: i64,
+        settled: &std::collections::HashSet<Id>,
+    ) -> Vec<Round> {
+        let p = &ws.settings().patrol;
+        let windows = p.windows();
+        rounds(&self.schedules, &p.zone(), from, to)
+            .into_iter()
+            .filter(|r| !settled.contains(&r.id) && self.has_passed(r, windows, now))
+            .collect()
     }
 
     pub(crate) fn route_name(&self, id: Id) -> String {
@@ -937,12 +959,8 @@ impl Workstation {
         // neither on time nor missed yet.
         let now = Store::now_ms();
         let windows = p.windows();
-        let starts: HashMap<Id, (i64, Id)> = j
-            .rounds
-            .iter()
-            .filter(|r| site.route(r.route).is_some_and(|route| round_deadline(route, r, windows) <= now))
-            .map(|r| (r.id, (r.start, r.route)))
-            .collect();
+        let starts: HashMap<Id, (i64, Id)> =
+            j.rounds.iter().filter(|r| site.has_passed(r, windows, now)).map(|r| (r.id, (r.start, r.route))).collect();
         let explanations: HashMap<String, vigil_domain::fold::Remark> =
             store.remarks("explanation", None)?.into_iter().map(|r| (r.about.clone(), r)).collect();
         let misses: HashMap<Id, Id> =

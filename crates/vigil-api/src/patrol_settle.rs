@@ -160,16 +160,7 @@ impl Workstation {
         // 2. Rounds whose window has passed and that are not settled: judged and stored, a day at
         // a time (the check-ins of a day are what its rounds can match).
         let settled = self.store().settled_rounds(from, to)?;
-        let due: Vec<Round> = vigil_domain::schedule::rounds(&site.schedules, &tz, from, to)
-            .into_iter()
-            .filter(|r| !settled.contains(&r.id))
-            .filter(|r| {
-                site.routes
-                    .iter()
-                    .find(|x| x.id == r.route)
-                    .is_some_and(|route| vigil_domain::patrol::round_deadline(route, r, windows) <= now)
-            })
-            .collect();
+        let due = site.passed_unsettled(self, from, to, now, &settled);
         let mut by_day: BTreeMap<i64, Vec<Round>> = BTreeMap::new();
         for r in due {
             by_day.entry(r.start.div_euclid(DAY_MS)).or_default().push(r);
@@ -216,7 +207,6 @@ impl Workstation {
         let store = self.store();
         let site = PatrolSite::load(&store)?;
         let p = &self.settings().patrol;
-        let tz = p.zone();
         let mut by_route: BTreeMap<Id, Counts> = BTreeMap::new();
         let mut by_day: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_guard: BTreeMap<String, Counts> = BTreeMap::new();
@@ -239,17 +229,7 @@ impl Workstation {
         let settled = store.settled_rounds(shift.start, shift.end)?;
         // Rounds not settled whose window has passed (a handle that only reads settles nothing);
         // one still being walked or still to come counts for nothing yet.
-        let windows = p.windows();
-        let open: Vec<Round> = vigil_domain::schedule::rounds(&site.schedules, &tz, shift.start, shift.end)
-            .into_iter()
-            .filter(|r| !settled.contains(&r.id))
-            .filter(|r| {
-                site.routes
-                    .iter()
-                    .find(|x| x.id == r.route)
-                    .is_some_and(|route| vigil_domain::patrol::round_deadline(route, r, windows) <= now)
-            })
-            .collect();
+        let open = site.passed_unsettled(self, shift.start, shift.end, now, &settled);
         for r in judge_rounds(self, &store, &site, &open)? {
             merge(by_route.entry(r.route).or_default(), &r.counts);
             merge(by_day.entry(r.day.clone()).or_default(), &r.counts);
@@ -317,7 +297,9 @@ mod tests {
     use vigil_domain::Id;
     use vigil_store::Store;
 
-    fn figures(r: &ShiftReview) -> (Vec<(String, u32, u32, u32, u32)>, Vec<(String, u32, u32)>) {
+    type Figures = (Vec<(String, u32, u32, u32, u32)>, Vec<(String, u32, u32)>);
+
+    fn figures(r: &ShiftReview) -> Figures {
         let f = |c: &Compliance| (c.label.clone(), c.expected, c.on_time, c.late, c.missed);
         let mut by = vec![f(&r.totals)];
         by.extend(r.by_route.iter().map(f));

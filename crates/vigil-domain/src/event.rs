@@ -267,6 +267,20 @@ pub struct CheckInRecorded {
     pub body_hash: String,
 }
 
+impl CheckInRecorded {
+    /// What the evaluation reads of it.
+    pub fn as_check_in(&self) -> crate::patrol::CheckIn {
+        crate::patrol::CheckIn {
+            id: self.check_in,
+            tag: self.tag.clone(),
+            guard: self.guard.clone(),
+            device_time: self.device_time,
+            received: self.received,
+            source: self.source,
+        }
+    }
+}
+
 /// A correction or remark on a check-in, with who (the actor) and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CheckInAnnotated {

@@ -351,15 +351,7 @@ fn check_in(state: &mut Projection, event: &Event, c: &CheckInRecorded) -> Appli
     let mut applied = Applied { check_in: Some(c.check_in), ..Applied::default() };
     // A missed round still lacking this tag, within its tolerance: the checkpoint is late now.
     let tag = normalize_tag(&c.tag);
-    let probe = crate::patrol::CheckIn {
-        id: c.check_in,
-        tag: c.tag.clone(),
-        guard: c.guard.clone(),
-        device_time: c.device_time,
-        received: c.received,
-        source: c.source,
-    };
-    let (touched, _) = judged_at(&probe, &Suspicion::default());
+    let (touched, _) = judged_at(&c.as_check_in(), &Suspicion::default());
     let rounds: Vec<Id> = state.patrol.missed_by_tag.get(&tag).map(|s| s.iter().copied().collect()).unwrap_or_default();
     for round in rounds {
         let Some(missed) = state.patrol.missed.get_mut(&round) else { continue };

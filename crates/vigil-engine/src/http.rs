@@ -257,6 +257,12 @@ pub(crate) const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The body of an intake request, or the JSON refusal every other error uses (a body over the
 /// limit gets 413, not axum's plain-text answer).
+/// The request's body read as JSON, or the refusal naming `body`.
+fn json_body(body: Result<axum::body::Bytes, BytesRejection>) -> Result<Value, ApiFailure> {
+    let body = body_or_refusal(body)?;
+    serde_json::from_slice(&body).map_err(|e| ApiFailure::bad("body", format!("not valid JSON: {e}")))
+}
+
 fn body_or_refusal(body: Result<axum::body::Bytes, BytesRejection>) -> Result<axum::body::Bytes, ApiFailure> {
     body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -278,9 +284,7 @@ async fn events(
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
     check_intake(&shared, &headers)?;
-    let body = body_or_refusal(body)?;
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|e| ApiFailure::bad("body", format!("not valid JSON: {e}")))?;
+    let value = json_body(body)?;
     let received = ms(OffsetDateTime::now_utc());
     let (items, batch): (Vec<&Value>, bool) = match &value {
         Value::Array(a) if a.is_empty() => return Err(ApiFailure::bad("body", "an empty batch")),
@@ -331,9 +335,7 @@ async fn post_check_ins(
 ) -> Result<Response, ApiFailure> {
     use vigil_api::patrol::{parse_check_ins, CheckInRefusal};
     check_intake(&shared, &headers)?;
-    let body = body_or_refusal(body)?;
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|e| ApiFailure::bad("body", format!("not valid JSON: {e}")))?;
+    let value = json_body(body)?;
     let received = ms(OffsetDateTime::now_utc());
     let items = parse_check_ins(&value, received).map_err(|r| match r {
         CheckInRefusal::Invalid { field, message } => ApiFailure::bad(field, message),

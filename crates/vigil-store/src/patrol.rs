@@ -132,14 +132,7 @@ fn enum_of<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
 
 /// The domain's view of a stored check-in, for evaluation.
 pub fn as_check_in(c: &CheckInRecorded) -> CheckIn {
-    CheckIn {
-        id: c.check_in,
-        tag: c.tag.clone(),
-        guard: c.guard.clone(),
-        device_time: c.device_time,
-        received: c.received,
-        source: c.source,
-    }
+    c.as_check_in()
 }
 
 /// Loads what a patrol event needs to be applied as the whole fold would apply it.

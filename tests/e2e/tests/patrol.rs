@@ -221,6 +221,8 @@ async fn an_administrator_draws_a_route_on_the_map_and_schedules_it() -> Result<
         dir.path().join("vigil.toml"),
         "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"\"\nudp = \"\"\n",
     )?;
+    // The demo's routes with two days walked, so the patrol screen shows rounds as a site has them.
+    vigil_api::Workstation::open(dir.path())?.create_demo_patrol(now_ms(), 2)?;
     let floor = {
         let store = Store::open(&dir.path().join(DATABASE_FILE))?;
         let checkpoints = store.checkpoints()?;
@@ -237,6 +239,8 @@ async fn an_administrator_draws_a_route_on_the_map_and_schedules_it() -> Result<
         desktop.wait_ready().await.context("ready")?;
         desktop.login("demo-admin", "2468").await.context("login")?;
         desktop.press(char::from(Key::F3)).await.context("F3")?;
+        desktop.wait_for("document.querySelector('[data-testid^=round-] [data-mark=on_time]')", Duration::from_secs(20)).await?;
+        desktop.screenshot(&shots.join("patrol-demo.png")).await?;
         desktop.testid("route-new").await.context("route-new")?.click().await.context("click route-new")?;
         desktop.testid("route-name").await?.send_keys("门诊夜巡 A 线").await.context("type the name")?;
         desktop.testid("route-pick").await?.click().await.context("pick")?;

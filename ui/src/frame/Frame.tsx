@@ -8,7 +8,7 @@ import { createMemo, createSignal, For, Show } from "solid-js";
 import { render } from "solid-js/web";
 import { api, EngineError, type EngineStatus, type IncidentNews, type Language, type Startup } from "../lib/api";
 import type { IncidentView, Overview, SessionView } from "../lib/bindings";
-import { languages, onLanguageChange, setLanguage, t, type MessageKey } from "../lib/i18n";
+import { label, languages, onLanguageChange, setLanguage, t, type MessageKey } from "../lib/i18n";
 import { inLanguage, lang, tr, trCount } from "../lib/reactive";
 import { commandFor } from "../features/incidents/keys";
 import { placeText, timerText, typeText } from "../features/incidents/present";
@@ -41,6 +41,7 @@ export class ConsoleFrame implements ConsoleContext {
   private readonly setSessionSignal: (s: SessionView | null) => void;
   private readonly setEngine: (s: EngineStatus) => void;
   private readonly setOverviewSignal: (o: Overview) => void;
+  private readonly overviewSignal: () => Overview;
   private readonly setMessage: (m: string) => void;
   private readonly setOpen: (items: IncidentView[]) => void;
   private readonly setNow: (ms: number) => void;
@@ -68,6 +69,7 @@ export class ConsoleFrame implements ConsoleContext {
     this.setSessionSignal = setSession;
     this.setEngine = setEngine;
     this.setOverviewSignal = setOverview;
+    this.overviewSignal = currentOverview;
     this.setMessage = setMessage;
     this.setOpen = setOpen;
     this.setNow = setNow;
@@ -204,6 +206,11 @@ export class ConsoleFrame implements ConsoleContext {
     this.setMessage(text);
     window.clearTimeout(this.messageTimer);
     this.messageTimer = window.setTimeout(() => this.setMessage(""), MESSAGE_MS);
+  }
+
+  buildings(): { id: string; name: string }[] {
+    lang();
+    return this.overviewSignal().sites.flatMap((site) => site.buildings.map((b) => ({ id: b.id, name: label(b.name) })));
   }
 
   setOverview(overview: Overview): void {

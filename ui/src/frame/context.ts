@@ -21,6 +21,8 @@ export interface ConsoleContext {
   engine(): EngineStatus;
   /** A short message in the status bar. */
   say(text: string): void;
+  /** The campus's buildings, named in the console's language (for filters). */
+  buildings(): { id: string; name: string }[];
   /** New counts for the status bar (after a change to the campus). */
   setOverview(overview: Overview): void;
   /** Locks the console now (key L). */

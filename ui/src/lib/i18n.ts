@@ -317,6 +317,8 @@ const en = {
   reviewLastDays: "Last {n} days",
   reviewByDay: "Compliance per day",
   reviewMinutes: "min",
+  logAllRoutes: "All routes",
+  logAllBuildings: "All buildings",
 };
 
 export type MessageKey = keyof typeof en;
@@ -636,6 +638,8 @@ const zh: Record<MessageKey, string> = {
   reviewLastDays: "近 {n} 天",
   reviewByDay: "每日合格率",
   reviewMinutes: "分钟",
+  logAllRoutes: "全部路线",
+  logAllBuildings: "全部楼栋",
 };
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zh };

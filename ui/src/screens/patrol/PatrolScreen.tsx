@@ -25,9 +25,22 @@ export function createPatrolScreen(host: HTMLElement, ctx: ConsoleContext): Scre
     const [board, { refetch }] = createResource(loggedIn, () => api.patrolBoard());
     const [log, setLog] = createSignal<LogLine[]>([]);
     const [next, setNext] = createSignal<[number, number] | null>(null);
+    const [filter, setFilter] = createSignal<LogFilterInput>({ guard: "", route: "", building: "", day: "" });
     const loadLog = async (more: boolean) => {
       if (!loggedIn()) return;
-      const page = await api.patrolLog({ from: null, to: null, guard: null, route: null, building: null, before: more ? next() : null }, 50);
+      const f = filter();
+      const day = f.day ? Date.parse(`${f.day}T00:00:00+08:00`) : NaN;
+      const page = await api.patrolLog(
+        {
+          from: Number.isNaN(day) ? null : day,
+          to: Number.isNaN(day) ? null : day + 86_400_000,
+          guard: f.guard.trim() || null,
+          route: f.route || null,
+          building: f.building || null,
+          before: more ? next() : null,
+        },
+        50,
+      );
       setLog(more ? [...log(), ...page.lines] : page.lines);
       setNext(page.next);
     };
@@ -37,7 +50,11 @@ export function createPatrolScreen(host: HTMLElement, ctx: ConsoleContext): Scre
       void loadLog(false);
     };
     timers.every(REFRESH_MS, refresh);
-    const element = (<PatrolScreen ctx={ctx} boardOf={board} log={log} more={() => void loadLog(true)} hasMore={() => next() !== null} refresh={refresh} />) as HTMLElement;
+    const setLogFilter = (f: LogFilterInput) => {
+      setFilter(f);
+      void loadLog(false);
+    };
+    const element = (<PatrolScreen ctx={ctx} filter={filter} setFilter={setLogFilter} boardOf={board} log={log} more={() => void loadLog(true)} hasMore={() => next() !== null} refresh={refresh} />) as HTMLElement;
     host.append(element);
     return {
       id: "patrol",
@@ -52,8 +69,18 @@ export function createPatrolScreen(host: HTMLElement, ctx: ConsoleContext): Scre
   });
 }
 
+/** The log's filters as the form holds them (empty: no filter). The day is the site's local day. */
+interface LogFilterInput {
+  guard: string;
+  route: string;
+  building: string;
+  day: string;
+}
+
 function PatrolScreen(props: {
   ctx: ConsoleContext;
+  filter: () => LogFilterInput;
+  setFilter: (f: LogFilterInput) => void;
   boardOf: () => PatrolBoard | undefined;
   log: () => LogLine[];
   more: () => void;
@@ -96,6 +123,27 @@ function PatrolScreen(props: {
           </section>
           <section class="settings-card" data-testid="patrol-log">
             <h2>{tr("patrolLog")}</h2>
+            <form class="log-filters" data-testid="log-filters" onSubmit={(e) => e.preventDefault()}>
+              <input
+                data-testid="log-filter-guard"
+                placeholder={tr("logGuard")}
+                value={props.filter().guard}
+                onChange={(e) => props.setFilter({ ...props.filter(), guard: e.currentTarget.value })}
+              />
+              <select data-testid="log-filter-route" value={props.filter().route} onChange={(e) => props.setFilter({ ...props.filter(), route: e.currentTarget.value })}>
+                <option value="">{tr("logAllRoutes")}</option>
+                <For each={routesOf(props.boardOf())}>{([id, name]) => <option value={id}>{name}</option>}</For>
+              </select>
+              <select
+                data-testid="log-filter-building"
+                value={props.filter().building}
+                onChange={(e) => props.setFilter({ ...props.filter(), building: e.currentTarget.value })}
+              >
+                <option value="">{tr("logAllBuildings")}</option>
+                <For each={props.ctx.buildings()}>{(b) => <option value={b.id}>{b.name}</option>}</For>
+              </select>
+              <input type="date" data-testid="log-filter-day" value={props.filter().day} onChange={(e) => props.setFilter({ ...props.filter(), day: e.currentTarget.value })} />
+            </form>
             <table class="patrol-table">
               <thead>
                 <tr>
@@ -206,4 +254,11 @@ function checkpointNames(board: PatrolBoard | undefined): Map<string, PickedChec
   const names = new Map<string, PickedCheckpoint>();
   for (const r of board?.rounds ?? []) for (const c of r.checkpoints) names.set(c.checkpoint, { id: c.checkpoint, code: c.code, name: c.name_zh });
   return names;
+}
+
+/** The routes the board knows, by name, for the log's route filter. */
+function routesOf(board: PatrolBoard | undefined): [string, string][] {
+  const routes = new Map<string, string>();
+  for (const r of board?.rounds ?? []) routes.set(r.route, r.route_name);
+  return [...routes.entries()].sort((a, b) => a[1].localeCompare(b[1]));
 }
