@@ -61,6 +61,8 @@ fn main() {
             cmd::patrol::explain_exception,
             cmd::patrol::sign_off_shift,
             cmd::patrol::import_wand,
+            cmd::patrol::wand_mappings,
+            cmd::patrol::save_wand_mapping,
             cmd::patrol::export_shift,
         ])
         .run(tauri::generate_context!())

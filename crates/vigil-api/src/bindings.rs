@@ -10,8 +10,9 @@ use crate::patrol::{
     PatrolException, RadioCheckIn, RoundCheckpoint, RoundState, RoundView, RouteInput, RouteView, ShiftReview,
     SignOffView,
 };
+use crate::patrol_live::PatrolMarks;
 use crate::report::ExportKind;
-use crate::wand::{WandPreviewRow, WandRejectedRow, WandReport};
+use crate::wand::{WandMappingInput, WandMappingView, WandPreviewRow, WandRejectedRow, WandReport};
 use crate::{shell, Dc09AccountView, IncidentSettingsView, SettingsView};
 use crate::{
     ApiError, DeviceMoveInput, ErrorCode, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera,
@@ -81,6 +82,7 @@ fn generate() -> String {
         RoundView::decl(),
         GuardLast::decl(),
         PatrolBoard::decl(),
+        PatrolMarks::decl(),
         RadioCheckIn::decl(),
         RouteView::decl(),
         RouteInput::decl(),
@@ -97,6 +99,8 @@ fn generate() -> String {
         WandPreviewRow::decl(),
         WandRejectedRow::decl(),
         WandReport::decl(),
+        WandMappingInput::decl(),
+        WandMappingView::decl(),
         shell::Language::decl(),
         shell::Startup::decl(),
         shell::EngineState::decl(),

@@ -12,7 +12,7 @@ mod incidents;
 mod map;
 pub mod patrol;
 mod patrol_demo;
-mod patrol_live;
+pub mod patrol_live;
 mod patrol_settle;
 mod plan_import;
 pub mod report;

@@ -729,8 +729,11 @@ impl Workstation {
         self.save_route_as(&actor.name, input, Store::now_ms())
     }
 
-    /// [`Workstation::save_route`] for the demo and tests, with a given actor and time.
-    pub fn save_route_as(&self, actor: &str, input: RouteInput, now: i64) -> Result<Id, ApiError> {
+    /// [`Workstation::save_route`] for the demo and tests: a given actor, the schedule in force
+    /// from `valid_from`.
+    pub fn save_route_as(&self, actor: &str, input: RouteInput, valid_from: i64) -> Result<Id, ApiError> {
+        // The events carry when they were written; the schedule says from when it holds.
+        let now = Store::now_ms();
         let name = input.name.trim().to_owned();
         if name.is_empty() {
             return Err(ApiError::field(ErrorCode::Invalid, "name", "a route has a name"));
@@ -759,7 +762,7 @@ impl Workstation {
             end,
             every: input.every_minutes,
             weekdays: Weekdays(input.weekdays),
-            valid_from: now,
+            valid_from,
             valid_to: None,
         };
         schedule.validate().map_err(|e| bad("schedule", &e.to_string()))?;

@@ -12,7 +12,14 @@ use vigil_domain::patrol::{evaluate, normalize_tag, CheckIn, Outcome, Round, Rou
 use vigil_domain::Id;
 use vigil_store::Store;
 
-use crate::patrol::{CheckpointMark, PatrolSite};
+use crate::patrol::{CheckpointMark, GuardLast, PatrolSite};
+
+/// What the map shows of patrol: each checkpoint's mark and each guard's last check-in.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct PatrolMarks {
+    pub marks: Vec<(Id, CheckpointMark)>,
+    pub guards: Vec<GuardLast>,
+}
 use crate::{ApiError, Workstation};
 
 /// How far back and ahead of now the live window reaches.
@@ -36,6 +43,15 @@ pub(crate) struct LiveRounds {
     linked: HashMap<Id, BTreeSet<Id>>,
     /// Normalised tag → the routes it is on.
     routes_of_tag: HashMap<String, Vec<Id>>,
+    /// Guard's badge → the time and tag of their latest check-in.
+    last_of_guard: HashMap<String, (i64, String)>,
+}
+
+fn note_guard(last: &mut HashMap<String, (i64, String)>, c: &CheckIn, at: i64) {
+    let e = last.entry(c.guard.clone()).or_insert((at, c.tag.clone()));
+    if at >= e.0 {
+        *e = (at, normalize_tag(&c.tag));
+    }
 }
 
 fn site_stamp(store: &Store) -> Result<(i64, i64), ApiError> {
@@ -53,6 +69,12 @@ impl LiveRounds {
         let rows = store.check_ins_between(from - windows.tolerance_ms, to + longest + windows.tolerance_ms)?;
         let last_seq = store.last_check_in_seq()?;
         let check_ins: Vec<CheckIn> = rows.iter().map(|r| vigil_store::as_check_in(&r.record)).collect();
+        let mut last_of_guard = HashMap::new();
+        for (row, c) in rows.iter().zip(&check_ins) {
+            if row.judged_at <= now {
+                note_guard(&mut last_of_guard, c, row.judged_at);
+            }
+        }
         let mut by_tag: HashMap<String, Vec<CheckIn>> = HashMap::new();
         for c in &check_ins {
             by_tag.entry(normalize_tag(&c.tag)).or_default().push(c.clone());
@@ -93,6 +115,7 @@ impl LiveRounds {
             results,
             linked,
             routes_of_tag,
+            last_of_guard,
         })
     }
 
@@ -104,6 +127,7 @@ impl LiveRounds {
         let mut touched: HashSet<Id> = HashSet::new();
         for row in &fresh {
             let c = vigil_store::as_check_in(&row.record);
+            note_guard(&mut self.last_of_guard, &c, row.judged_at);
             let tag = normalize_tag(&c.tag);
             for route in self.routes_of_tag.get(&tag).into_iter().flatten() {
                 touched.extend(self.linked.get(route).into_iter().flatten().copied());
@@ -153,9 +177,10 @@ impl LiveRounds {
 }
 
 impl Workstation {
-    /// How each checkpoint stands in its current round (what the map colours), from the live
-    /// window: judged once, then kept up to date with each check-in stored since.
-    pub fn patrol_marks_at(&self, now: i64) -> Result<Vec<(Id, CheckpointMark)>, ApiError> {
+    /// How each checkpoint stands in its current round (what the map colours), and where each
+    /// guard last checked in, from the live window: judged once, then kept up to date with each
+    /// check-in stored since.
+    pub fn patrol_marks_at(&self, now: i64) -> Result<PatrolMarks, ApiError> {
         let store = self.store();
         let mut live = self.live_rounds.lock().unwrap_or_else(|p| p.into_inner());
         let stale = match live.as_ref() {
@@ -165,13 +190,31 @@ impl Workstation {
         if stale {
             *live = Some(LiveRounds::build(self, &store, now)?);
         }
-        let Some(l) = live.as_mut() else { return Ok(Vec::new()) };
+        let Some(l) = live.as_mut() else { return Ok(PatrolMarks { marks: Vec::new(), guards: Vec::new() }) };
         l.catch_up(self, &store)?;
-        Ok(l.marks(self, now))
+        let site = &l.site;
+        let mut guards: Vec<GuardLast> = l
+            .last_of_guard
+            .iter()
+            .filter(|(_, (at, _))| *at <= now)
+            .map(|(badge, (at, tag))| {
+                let cp = site.by_tag.get(tag).and_then(|id| site.checkpoints.get(id));
+                GuardLast {
+                    badge: badge.clone(),
+                    name: site.guards.get(badge).cloned(),
+                    checkpoint: cp.map(|c| c.id),
+                    code: cp.map(|c| c.code.clone()),
+                    floor: cp.map(|c| c.floor),
+                    at: *at,
+                }
+            })
+            .collect();
+        guards.sort_by(|a, b| a.badge.cmp(&b.badge));
+        Ok(PatrolMarks { marks: l.marks(self, now), guards })
     }
 
-    /// Checkpoint marks for the map (a logged-in operator).
-    pub fn patrol_marks(&self, who: crate::SessionToken, now: i64) -> Result<Vec<(Id, CheckpointMark)>, ApiError> {
+    /// Checkpoint marks and guards' last check-ins for the map (a logged-in operator).
+    pub fn patrol_marks(&self, who: crate::SessionToken, now: i64) -> Result<PatrolMarks, ApiError> {
         self.actor(who, crate::Need::Operator)?;
         self.patrol_marks_at(now)
     }
@@ -179,6 +222,7 @@ impl Workstation {
 
 #[cfg(test)]
 mod tests {
+    use super::PatrolMarks;
     use crate::workstation::tests::demo_walking;
     use vigil_domain::Id;
     use vigil_store::Store;
@@ -187,7 +231,7 @@ mod tests {
     fn the_live_marks_are_what_a_full_evaluation_gives_check_in_after_check_in() {
         let (_dir, ws) = demo_walking();
         let now = Store::now_ms();
-        assert_eq!(ws.patrol_marks_at(now).expect("live"), ws.patrol_board_at(now).expect("board").marks);
+        assert_eq!(ws.patrol_marks_at(now).expect("live").marks, ws.patrol_board_at(now).expect("board").marks);
         // Guards check in at checkpoints of the rounds in progress; the live window takes each in.
         let board = ws.patrol_board_at(now).expect("board");
         let pending: Vec<_> = board
@@ -207,12 +251,12 @@ mod tests {
             ws.record_check_ins("handheld", items).expect("stored").expect("no conflict");
             let live = ws.patrol_marks_at(now).expect("live");
             *ws.live_rounds.lock().expect("lock") = None;
-            assert_eq!(
-                live,
-                ws.patrol_marks_at(now).expect("rebuilt"),
-                "the incremental marks equal a fresh judgement"
-            );
-            assert_eq!(live, ws.patrol_board_at(now).expect("board").marks);
+            let fresh = ws.patrol_marks_at(now).expect("rebuilt");
+            assert_eq!(live.marks, fresh.marks, "the incremental marks equal a fresh judgement");
+            assert_eq!(live.marks, ws.patrol_board_at(now).expect("board").marks);
+            let g3 = |m: &PatrolMarks| m.guards.iter().find(|g| g.badge == "G0003").map(|g| (g.checkpoint, g.at));
+            assert_eq!(g3(&live), Some((Some(cp), now)), "the guard is shown where he last checked in");
+            assert_eq!(g3(&live), g3(&fresh));
         }
     }
 }

@@ -60,6 +60,30 @@ pub struct WandReport {
     pub refused: Option<String>,
     pub rejected: Vec<WandRejectedRow>,
     pub preview: Vec<WandPreviewRow>,
+    /// When no column mapping fits: the headers found, for the user to map to fields.
+    pub headers: Vec<String>,
+}
+
+/// A column mapping as the window edits it: for each field, the header of its column.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, ts_rs::TS)]
+pub struct WandMappingInput {
+    /// Named after the wand software it is for.
+    pub name: String,
+    /// `time`, `date`, `time_of_day`, `reader`, `person`, `checkpoint`, `event`, `chip` → header.
+    pub columns: Vec<(String, String)>,
+}
+
+/// A saved or built-in mapping, as the window lists it.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct WandMappingView {
+    pub name: String,
+    pub builtin: bool,
+    pub columns: Vec<(String, Vec<String>)>,
+}
+
+/// A field as the window names it: `time_of_day` (serde's name).
+fn field_key(f: vigil_wand::Field) -> String {
+    serde_json::to_value(f).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn rejected(p: &RowProblem) -> WandRejectedRow {
@@ -87,6 +111,7 @@ fn refusal(file: &str, why: String) -> WandReport {
         refused: Some(why),
         rejected: Vec::new(),
         preview: Vec::new(),
+        headers: Vec::new(),
     }
 }
 
@@ -104,6 +129,45 @@ impl Workstation {
             }
         }
         Ok(out)
+    }
+
+    /// The mappings the import dialog offers, saved ones first.
+    pub fn wand_mapping_views(&self) -> Result<Vec<WandMappingView>, ApiError> {
+        let builtin: Vec<String> = Mapping::builtin().into_iter().map(|m| m.name).collect();
+        Ok(self
+            .wand_mappings()?
+            .into_iter()
+            .map(|m| WandMappingView {
+                builtin: builtin.contains(&m.name),
+                columns: m.columns.iter().map(|(f, h)| (field_key(*f), h.clone())).collect(),
+                name: m.name,
+            })
+            .collect())
+    }
+
+    /// Saves a mapping the window edited: each field named, with its column's header.
+    pub fn save_wand_mapping_input(&self, who: SessionToken, input: WandMappingInput) -> Result<(), ApiError> {
+        let name = input.name.trim().to_owned();
+        if name.is_empty() {
+            return Err(ApiError::field(ErrorCode::Invalid, "name", "name the mapping after its wand software"));
+        }
+        let mut columns: Vec<(vigil_wand::Field, &[&str])> = Vec::new();
+        let headers: Vec<(vigil_wand::Field, [&str; 1])> = input
+            .columns
+            .iter()
+            .filter(|(_, h)| !h.trim().is_empty())
+            .map(|(f, h)| {
+                vigil_wand::Field::ALL
+                    .into_iter()
+                    .find(|x| field_key(*x) == *f)
+                    .map(|field| (field, [h.as_str()]))
+                    .ok_or_else(|| ApiError::field(ErrorCode::Invalid, "columns", format!("no field named {f}")))
+            })
+            .collect::<Result<_, _>>()?;
+        for (field, h) in &headers {
+            columns.push((*field, &h[..]));
+        }
+        self.save_wand_mapping(who, Mapping::new(&name, &columns))
     }
 
     /// Saves (or replaces) a column mapping under its name.
@@ -156,7 +220,13 @@ impl Workstation {
         }
         let parsed = match vigil_wand::read(bytes, file, &options, progress) {
             Ok(p) => p,
-            Err(e) => return Ok(refusal(file, e.to_string())),
+            Err(e) => {
+                let mut report = refusal(file, e.to_string());
+                if let vigil_wand::Refusal::UnknownLayout { headers, .. } = e {
+                    report.headers = headers.into_iter().filter(|h| !h.trim().is_empty()).collect();
+                }
+                return Ok(report);
+            }
         };
         let site = PatrolSite::load(&self.store())?;
         let by_name: std::collections::HashMap<String, String> = self
@@ -188,6 +258,7 @@ impl Workstation {
             refused: None,
             rejected: parsed.rejected.iter().map(rejected).collect(),
             preview: Vec::new(),
+            headers: Vec::new(),
         };
         let mut items = Vec::with_capacity(parsed.rows.len());
         for row in &parsed.rows {
@@ -366,5 +437,29 @@ mod tests {
         let why = report.refused.expect("refused");
         assert!(why.contains("name") && why.contains("when"), "{why}");
         assert!(ws.import_wand_as("x", b"a", "f.csv", Some("no-such-mapping"), true, &mut |_, _| {}).is_err());
+    }
+
+    #[test]
+    fn a_layout_nobody_knew_is_mapped_by_the_user_saved_and_used_for_the_file() {
+        let (_dir, ws) = demo();
+        let sup = ws.login("demo-supervisor", "2468", None).expect("login").0;
+        let tag = ws.store().checkpoints().expect("cps")[0].tag.clone();
+        let csv = format!("打卡时刻,卡号,姓名\n2026-11-30 22:05:00,{tag},张三\n2026-11-30 22:35:00,{tag},张三\n");
+        let refused = import(&ws, csv.as_bytes(), "new-vendor.csv", true);
+        assert!(refused.refused.is_some());
+        assert_eq!(refused.headers, ["打卡时刻", "卡号", "姓名"]);
+        let input = |columns: &[(&str, &str)]| WandMappingInput {
+            name: "某巡更软件 v2".into(),
+            columns: columns.iter().map(|(f, h)| ((*f).to_owned(), (*h).to_owned())).collect(),
+        };
+        // A mapping with no tag column cannot read a check-in: refused, nothing saved.
+        assert!(ws.save_wand_mapping_input(sup, input(&[("time", "打卡时刻")])).is_err());
+        ws.save_wand_mapping_input(sup, input(&[("time", "打卡时刻"), ("chip", "卡号"), ("person", "姓名")]))
+            .expect("saved");
+        assert!(ws.wand_mapping_views().expect("views").iter().any(|m| m.name == "某巡更软件 v2" && !m.builtin));
+        let report = ws
+            .import_wand_as("李强", csv.as_bytes(), "new-vendor.csv", Some("某巡更软件 v2"), false, &mut |_, _| {})
+            .expect("import");
+        assert_eq!((report.refused, report.stored), (None, 2));
     }
 }

@@ -19,9 +19,7 @@ pub async fn patrol_board(state: State<'_, AppState>) -> Result<PatrolBoard, Api
 
 /// How each checkpoint stands in its current round, for the map.
 #[tauri::command]
-pub async fn patrol_marks(
-    state: State<'_, AppState>,
-) -> Result<Vec<(Uuid, vigil_api::patrol::CheckpointMark)>, ApiError> {
+pub async fn patrol_marks(state: State<'_, AppState>) -> Result<vigil_api::patrol_live::PatrolMarks, ApiError> {
     state.workstation()?.patrol_marks(state.who(), now())
 }
 
@@ -103,6 +101,19 @@ pub async fn import_wand(
         let _ = app.emit("wand-progress", serde_json::json!({ "done": done, "total": total }));
     };
     state.workstation()?.import_wand(state.who(), bytes, &file, mapping.as_deref(), dry_run, &mut progress)
+}
+
+#[tauri::command]
+pub async fn wand_mappings(state: State<'_, AppState>) -> Result<Vec<vigil_api::wand::WandMappingView>, ApiError> {
+    state.workstation()?.wand_mapping_views()
+}
+
+#[tauri::command]
+pub async fn save_wand_mapping(
+    state: State<'_, AppState>,
+    input: vigil_api::wand::WandMappingInput,
+) -> Result<(), ApiError> {
+    state.workstation()?.save_wand_mapping_input(state.who(), input)
 }
 
 /// The header carries the file name URI-encoded (headers are ASCII; names are often Chinese).

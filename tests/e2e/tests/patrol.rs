@@ -122,6 +122,13 @@ async fn a_round_is_walked_missed_explained_signed_and_exported() -> Result<()> 
         desktop.run_async("const done = arguments[arguments.length - 1]; window.__vigil.console.refreshPatrolMarks().then(() => done(true));", vec![]).await?;
         desktop.wait_for(&done_on_map, Duration::from_secs(20)).await.context("the checked checkpoint is green on the map")?;
         desktop.wait_for(&pending_on_map, Duration::from_secs(5)).await.context("the next one is still due")?;
+        desktop
+            .wait_for(
+                &format!("[...document.querySelectorAll('.guard-mark')].some((e) => e.textContent.includes('{}'))", guard.name),
+                Duration::from_secs(10),
+            )
+            .await
+            .context("the guard is shown on the map where he last checked in")?;
         desktop.screenshot(&shots.join("patrol-map.png")).await?;
 
         // The patrol screen shows the round with the first checkpoint on time.

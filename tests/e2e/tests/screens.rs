@@ -273,13 +273,13 @@ fn open_incidents(dir: &std::path::Path) -> Result<HashMap<String, vigil_domain:
     Ok(out)
 }
 
-/// Waits until `id` is the screen in front: its tab marked, its element shown, the other hidden.
+/// Waits until `id` is the screen in front: its tab marked, its element shown, every other hidden.
 async fn screen_is(desktop: &Desktop, id: &str) -> Result<()> {
     desktop
         .wait_for(
             &format!(
                 "(() => {{ const s = [...document.querySelectorAll('.screens > .screen')];
-                   return s.length === 2 && s.every(e => e.hidden === (e.dataset.testid !== 'screen-{id}'))
+                   return s.length === 4 && s.every(e => e.hidden === (e.dataset.testid !== 'screen-{id}'))
                      && document.querySelector('[data-testid=screen-tab-{id}]').classList.contains('active'); }})()"
             ),
             Duration::from_secs(10),

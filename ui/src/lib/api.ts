@@ -32,7 +32,9 @@ import type {
   ExportKind,
   WandReport,
   RouteInput,
-  CheckpointMark,
+  PatrolMarks,
+  WandMappingInput,
+  WandMappingView,
 } from "./bindings";
 
 // The shell's own messages are generated from `vigil_api::shell` like everything else.
@@ -95,7 +97,7 @@ export const api = {
   patrolBoard: () => call<PatrolBoard>("patrol_board"),
   patrolRoutes: () => call<RouteView[]>("patrol_routes"),
   /** How each checkpoint stands in its current round (kept judged in Rust, cheap to ask). */
-  patrolMarks: () => call<[string, CheckpointMark][]>("patrol_marks"),
+  patrolMarks: () => call<PatrolMarks>("patrol_marks"),
   saveRoute: (input: RouteInput) => call<string>("save_route", { input }),
   radioCheckIn: (input: RadioCheckIn) => call<string>("radio_check_in", { input }),
   annotateCheckIn: (id: string, text: string) => call<void>("annotate_check_in", { id, text }),
@@ -107,6 +109,8 @@ export const api = {
   explainException: (shift: string, key: string, text: string) =>
     call<ShiftReview>("explain_exception", { shift, key, text }),
   signOffShift: (shift: string) => call<ShiftReview>("sign_off_shift", { shift }),
+  wandMappings: () => call<WandMappingView[]>("wand_mappings"),
+  saveWandMapping: (input: WandMappingInput) => call<void>("save_wand_mapping", { input }),
   exportShift: (shift: string, what: ExportKind, language: Language) =>
     call<{ path: string; bytes: number }>("export_shift", { shift, what, language }),
   /** Reads (and, unless a dry run, stores) a wand export; progress comes as `wand-progress` events. */

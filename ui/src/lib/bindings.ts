@@ -282,6 +282,8 @@ export type PatrolBoard = { now: number, shift: Shift, time_zone: string, rounds
  */
 marks: Array<[string, CheckpointMark]>, guards: Array<GuardLast>, routes: number, };
 
+export type PatrolMarks = { marks: Array<[string, CheckpointMark]>, guards: Array<GuardLast>, };
+
 export type RadioCheckIn = { checkpoint: string, 
 /**
  * The guard's badge.
@@ -372,7 +374,23 @@ duplicates: number, unknown_tags: number, unknown_guards: number, dry_run: boole
 /**
  * Why nothing was stored: rows that cannot be read, or a file that cannot.
  */
-refused: string | null, rejected: Array<WandRejectedRow>, preview: Array<WandPreviewRow>, };
+refused: string | null, rejected: Array<WandRejectedRow>, preview: Array<WandPreviewRow>, 
+/**
+ * When no column mapping fits: the headers found, for the user to map to fields.
+ */
+headers: Array<string>, };
+
+export type WandMappingInput = { 
+/**
+ * Named after the wand software it is for.
+ */
+name: string, 
+/**
+ * `time`, `date`, `time_of_day`, `reader`, `person`, `checkpoint`, `event`, `chip` → header.
+ */
+columns: Array<[string, string]>, };
+
+export type WandMappingView = { name: string, builtin: boolean, columns: Array<[string, Array<string>]>, };
 
 export type Language = "zh-CN" | "en";
 

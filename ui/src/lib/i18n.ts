@@ -319,6 +319,19 @@ const en = {
   reviewMinutes: "min",
   logAllRoutes: "All routes",
   logAllBuildings: "All buildings",
+  wandMapping: "Column layout",
+  wandMappingAuto: "found from the headers",
+  wandMappingHelp: "No saved layout fits this file. Say which column holds what (a time, and a chip id or a checkpoint name, are needed), name it after the wand software, and it is kept for the next file.",
+  wandMappingName: "Wand software",
+  wandMappingSave: "Save the layout and read the file again",
+  wandField_time: "Date and time",
+  wandField_date: "Date",
+  wandField_time_of_day: "Time of day",
+  wandField_chip: "Chip id",
+  wandField_checkpoint: "Checkpoint name",
+  wandField_person: "Person",
+  wandField_reader: "Wand number",
+  wandField_event: "Event",
 };
 
 export type MessageKey = keyof typeof en;
@@ -640,6 +653,19 @@ const zh: Record<MessageKey, string> = {
   reviewMinutes: "分钟",
   logAllRoutes: "全部路线",
   logAllBuildings: "全部楼栋",
+  wandMapping: "列格式",
+  wandMappingAuto: "按表头自动识别",
+  wandMappingHelp: "没有已保存的格式适用于此文件。请指明各列内容（至少需要时间，以及编号或巡检点名称），以巡更软件命名保存，下次导入自动使用。",
+  wandMappingName: "巡更软件名称",
+  wandMappingSave: "保存格式并重新读取",
+  wandField_time: "日期时间",
+  wandField_date: "日期",
+  wandField_time_of_day: "时间",
+  wandField_chip: "编号（芯片号）",
+  wandField_checkpoint: "巡检点名称",
+  wandField_person: "人员",
+  wandField_reader: "巡检器编号",
+  wandField_event: "事件",
 };
 
 const tables: Record<Language, Record<MessageKey, string>> = { en, "zh-CN": zh };

@@ -122,8 +122,11 @@ export class AlarmDesk implements Screen {
   /** Asks Rust how the current rounds stand and colours the checkpoints; quiet while logged out. */
   async refreshPatrolMarks(): Promise<void> {
     if (!this.ctx.session()) return;
-    const marks = await api.patrolMarks().catch(() => null);
-    if (marks) this.map.setPatrolMarks(marks);
+    const patrol = await api.patrolMarks().catch(() => null);
+    if (patrol) {
+      this.map.setPatrolMarks(patrol.marks);
+      this.map.setGuards(patrol.guards);
+    }
   }
 
   /** Back in front: the map takes its size again (it had none while hidden). */

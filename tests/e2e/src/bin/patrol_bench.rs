@@ -165,7 +165,7 @@ fn main() -> Result<()> {
             board_ms = started.elapsed().as_secs_f64() * 1000.0;
             eprintln!(
                 "bench: {} checkpoint marks; the patrol screen's board of {} rounds",
-                marks.len(),
+                marks.marks.len(),
                 board.rounds.len()
             );
         }

@@ -8,7 +8,7 @@ import { h, replace } from "../../lib/dom";
 import { count, label, t } from "../../lib/i18n";
 import { DeviceLayer, type DrawReport } from "./deviceLayer";
 import { fitZoom, KINDS, KIND_SHAPES, LOOKS, LOOK_COLOURS, planToLatLng, STATUSES, STATUS_COLOURS, type Look } from "./geometry";
-import type { CheckpointMark } from "../../lib/bindings";
+import type { CheckpointMark, GuardLast } from "../../lib/bindings";
 
 export type MapPlace = { kind: "campus"; site: SiteView } | { kind: "floor"; site: SiteView; building: BuildingView; floor: FloorView };
 
@@ -49,6 +49,9 @@ export class MapView {
   /** Open alarms to flash, wherever they are; those on the open floor are drawn. */
   private alarms: AlarmMark[] = [];
   private alarmMarks: L.LayerGroup = L.layerGroup();
+  /** Each guard's last check-in, as a label at that checkpoint (this floor's only). */
+  private guards: GuardLast[] = [];
+  private guardMarks: L.LayerGroup = L.layerGroup();
   private openSeq = 0;
   lastOpen: OpenReport | null = null;
 
@@ -129,6 +132,7 @@ export class MapView {
     this.campusShapes.remove();
     this.layer.remove();
     this.alarmMarks.clearLayers();
+    this.guardMarks.clearLayers();
   }
 
   private setPlan(ownerId: string, width: number, height: number): Promise<void> {
@@ -204,6 +208,7 @@ export class MapView {
     this.layer.setData(devices);
     this.layer.addTo(this.map);
     this.drawAlarms();
+    this.drawGuards();
     await loaded;
     if (seq !== this.openSeq) return null;
     const draw = this.layer.draw();
@@ -259,6 +264,33 @@ export class MapView {
   setAlarms(alarms: AlarmMark[]): void {
     this.alarms = alarms;
     this.drawAlarms();
+  }
+
+  /** Where each guard last checked in (from Rust's live window); drawn on the open floor. */
+  setGuards(guards: GuardLast[]): void {
+    this.guards = guards;
+    this.drawGuards();
+  }
+
+  private drawGuards(): void {
+    this.guardMarks.clearLayers();
+    const floor = this.place?.kind === "floor" ? this.place.floor.id : null;
+    if (!floor) return;
+    const clock = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false });
+    for (const g of this.guards) {
+      if (g.floor !== floor || !g.checkpoint) continue;
+      const i = this.layer.indexOf(g.checkpoint);
+      if (i < 0) continue;
+      const p = this.layer.position(i);
+      const icon = L.divIcon({ className: "guard-mark", html: "", iconSize: [0, 0] });
+      const marker = L.marker(planToLatLng(p.x, p.y), { icon, interactive: false, keyboard: false });
+      marker.on("add", () => {
+        const el = marker.getElement();
+        if (el) el.textContent = `${g.name ?? g.badge} ${clock.format(g.at)}`;
+      });
+      this.guardMarks.addLayer(marker);
+    }
+    this.guardMarks.addTo(this.map);
   }
 
   private drawAlarms(): void {
