@@ -129,13 +129,24 @@ pub(crate) struct Judged {
     pub check_ins: HashMap<Id, CheckInRow>,
 }
 
+/// How far before a range the rounds that can take its check-ins start: a round of the range is
+/// judged after the rounds before it have taken their touches, as a whole-day evaluation would.
+pub(crate) fn context_ms(ws: &Workstation, site: &PatrolSite) -> i64 {
+    site.longest_ms(ws) + 3 * ws.settings().patrol.windows().tolerance_ms
+}
+
 fn judge(ws: &Workstation, store: &Store, site: &PatrolSite, from: i64, to: i64) -> Result<Judged, ApiError> {
     let p = &ws.settings().patrol;
     let windows = p.windows();
-    let rounds = rounds(&site.schedules, &p.zone(), from, to);
-    let rows = store.check_ins_between(from - windows.tolerance_ms, to + site.longest_ms(ws))?;
+    let context = context_ms(ws, site);
+    let all = rounds(&site.schedules, &p.zone(), from - context, to);
+    let rows = store.check_ins_between(from - context - windows.tolerance_ms, to + site.longest_ms(ws))?;
     let domain: Vec<CheckIn> = rows.iter().map(|r| vigil_store::as_check_in(&r.record)).collect();
-    let eval = evaluate(&site.routes, &rounds, &domain, windows, Suspicion::default());
+    let mut eval = evaluate(&site.routes, &all, &domain, windows, Suspicion::default());
+    // The rounds before the range were judged only for what they take; they are not its rounds.
+    let rounds: Vec<Round> = all.into_iter().filter(|r| r.start >= from).collect();
+    let mine: std::collections::HashSet<Id> = rounds.iter().map(|r| r.id).collect();
+    eval.rounds.retain(|r| mine.contains(&r.round));
     Ok(Judged { rounds, eval, check_ins: rows.into_iter().map(|r| (r.record.check_in, r)).collect() })
 }
 
@@ -195,7 +206,9 @@ pub fn parse_check_ins(body: &serde_json::Value, received: i64) -> Result<Vec<Ch
             field: field_name(batch, i, name),
             message: message.to_owned(),
         };
-        let Some(obj) = item.as_object() else { return Err(bad("", "a check-in is a JSON object")) };
+        let Some(obj) = item.as_object() else {
+            return Err(bad(if batch { "" } else { "body" }, "a check-in is a JSON object"));
+        };
         let text = |name: &str| -> Result<String, CheckInRefusal> {
             match obj.get(name) {
                 Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
@@ -292,6 +305,13 @@ impl Workstation {
         let at = input.at.unwrap_or(now);
         if at > now + 60_000 {
             return Err(ApiError::field(ErrorCode::Invalid, "at", "a radio report is of something that happened"));
+        }
+        if at < now - 24 * 3_600_000 {
+            return Err(ApiError::field(
+                ErrorCode::Invalid,
+                "at",
+                "a radio report is typed in within a day; older check-ins come from the wand's file",
+            ));
         }
         let id = Id::now_v7();
         let record = CheckInRecorded {
@@ -765,7 +785,14 @@ impl Workstation {
             valid_from,
             valid_to: None,
         };
-        schedule.validate().map_err(|e| bad("schedule", &e.to_string()))?;
+        schedule.validate().map_err(|e| {
+            let field = match e {
+                vigil_domain::schedule::ScheduleError::Interval => "every_minutes",
+                vigil_domain::schedule::ScheduleError::NoDays => "weekdays",
+                vigil_domain::schedule::ScheduleError::TimeOfDay => "start",
+            };
+            bad(field, &e.to_string())
+        })?;
         let route = RouteDef { id, name, ordered: input.ordered, legs: input.legs.clone(), retired: input.retired };
         let audit = self.audit_as(
             actor,
@@ -1090,11 +1117,14 @@ impl Workstation {
             });
         }
         exceptions.sort_by_key(|e| (e.at, e.key.clone()));
+        // Every exception, explained or not: one that appears later changes what was signed.
         for e in &exceptions {
+            digest.update(e.key.as_bytes());
+            digest.update([0]);
             if let Some(x) = &e.explanation {
-                digest.update(e.key.as_bytes());
                 digest.update(x.as_bytes());
             }
+            digest.update([0]);
         }
         let digest: String = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
         let sign_offs: Vec<SignOffView> = store
@@ -1206,6 +1236,22 @@ impl Workstation {
         let now = Store::now_ms();
         if shift.end > now {
             return Err(ApiError::field(ErrorCode::Refused, "shift", "a shift is signed off once it has ended"));
+        }
+        {
+            // And once its last rounds are over: a round started in it may still be walked.
+            let site = PatrolSite::load(&self.store())?;
+            let p = &self.settings().patrol;
+            let open = rounds(&site.schedules, &p.zone(), shift.start, shift.end)
+                .into_iter()
+                .filter(|r| site.route(r.route).is_some() && !site.has_passed(r, p.windows(), now))
+                .count();
+            if open > 0 {
+                return Err(ApiError::field(
+                    ErrorCode::Refused,
+                    "shift",
+                    format!("{open} round(s) of this shift are still within their window; sign off once they are over"),
+                ));
+            }
         }
         let review = self.review(shift.clone(), true)?;
         if review.unexplained > 0 {
@@ -1511,6 +1557,15 @@ mod tests {
         let after = ws.shift_review(sup, &shift.key).expect("review");
         assert!(after.changed_since_sign_off);
         assert_eq!(after.sign_offs.len(), 1);
+        // Someone with the file edits an explanation and drops the sign-off: the rebuild names both.
+        let conn = rusqlite::Connection::open(ws.dir().join(vigil_store::DATABASE_FILE)).expect("shell");
+        conn.execute_batch("UPDATE patrol_remarks SET text = 'nothing happened'; DELETE FROM shift_sign_offs;")
+            .expect("edit");
+        let report = ws.store().rebuild(false).expect("rebuild");
+        let said = report.differences.join("\n");
+        assert!(said.contains("explanations differ") && said.contains("sign-offs differ"), "{said}");
+        assert!(ws.store().rebuild(true).expect("repair").repaired);
+        assert_eq!(ws.shift_review(sup, &shift.key).expect("review").sign_offs.len(), 1, "repaired from the log");
     }
 
     #[test]

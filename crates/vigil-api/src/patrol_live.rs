@@ -30,8 +30,11 @@ const MARGIN_MS: i64 = 3_600_000;
 
 pub(crate) struct LiveRounds {
     site: Arc<PatrolSite>,
-    /// What the routes and schedules were when this was judged (a change rebuilds it).
-    stamp: (i64, i64),
+    /// What the routes, schedules, checkpoints and guards were when this was judged (a change
+    /// rebuilds it).
+    stamp: [i64; 4],
+    /// The check-ins taken in (a check-in read twice is taken once).
+    held: HashSet<Id>,
     from: i64,
     to: i64,
     rounds: Vec<Round>,
@@ -54,8 +57,8 @@ fn note_guard(last: &mut HashMap<String, (i64, String)>, c: &CheckIn, at: i64) {
     }
 }
 
-fn site_stamp(store: &Store) -> Result<(i64, i64), ApiError> {
-    Ok(store.patrol_stamp()?)
+fn site_stamp(store: &Store) -> Result<[i64; 4], ApiError> {
+    Ok(store.patrol_site_stamp()?)
 }
 
 impl LiveRounds {
@@ -66,8 +69,10 @@ impl LiveRounds {
         let (from, to) = (now - BACK_MS, now + AHEAD_MS);
         let rounds = vigil_domain::schedule::rounds(&site.schedules, &p.zone(), from, to);
         let longest = site.routes.iter().map(|r| r.legs.iter().map(|l| l.walk_ms).sum::<i64>()).max().unwrap_or(0);
-        let rows = store.check_ins_between(from - windows.tolerance_ms, to + longest + windows.tolerance_ms)?;
+        // The sequence first: a check-in committed while the window is read is taken in by the
+        // next catch-up (and only once: `held`).
         let last_seq = store.last_check_in_seq()?;
+        let rows = store.check_ins_between(from - windows.tolerance_ms, to + longest + windows.tolerance_ms)?;
         let check_ins: Vec<CheckIn> = rows.iter().map(|r| vigil_store::as_check_in(&r.record)).collect();
         let mut last_of_guard = HashMap::new();
         for (row, c) in rows.iter().zip(&check_ins) {
@@ -116,6 +121,7 @@ impl LiveRounds {
             linked,
             routes_of_tag,
             last_of_guard,
+            held: rows.iter().map(|r| r.record.check_in).collect(),
         })
     }
 
@@ -126,6 +132,9 @@ impl LiveRounds {
         self.last_seq = last.seq;
         let mut touched: HashSet<Id> = HashSet::new();
         for row in &fresh {
+            if !self.held.insert(row.record.check_in) {
+                continue;
+            }
             let c = vigil_store::as_check_in(&row.record);
             note_guard(&mut self.last_of_guard, &c, row.judged_at);
             let tag = normalize_tag(&c.tag);

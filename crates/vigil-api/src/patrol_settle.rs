@@ -59,10 +59,15 @@ pub(crate) fn judge_rounds(
     let windows = p.windows();
     let tz = p.zone();
     let longest = site.longest_ms(ws);
-    let rows = store.check_ins_between(first - windows.tolerance_ms, last + longest + windows.tolerance_ms)?;
+    // The neighbouring rounds (settled or not) are judged with them, so a check-in one of them
+    // takes is not counted again here: the result is what a whole-range evaluation gives.
+    let context = crate::patrol::context_ms(ws, site);
+    let all = vigil_domain::schedule::rounds(&site.schedules, &tz, first - context, last + context);
+    let rows = store
+        .check_ins_between(first - context - windows.tolerance_ms, last + context + longest + windows.tolerance_ms)?;
     let guards: HashMap<Id, String> = rows.iter().map(|r| (r.record.check_in, r.record.guard.clone())).collect();
     let domain: Vec<_> = rows.iter().map(|r| vigil_store::as_check_in(&r.record)).collect();
-    let eval = evaluate(&site.routes, rounds, &domain, windows, Suspicion::default());
+    let eval = evaluate(&site.routes, &all, &domain, windows, Suspicion::default());
     let by_id: HashMap<Id, &Round> = rounds.iter().map(|r| (r.id, r)).collect();
     let mut out = Vec::with_capacity(eval.rounds.len());
     for result in eval.rounds {
@@ -128,14 +133,14 @@ impl Workstation {
                     routes_of_tag.entry(l.tag.as_str()).or_default().push(r.id);
                 }
             }
+            // A check-in changes the rounds it can match, and through what they take (and the
+            // duplicates and bursts around it) their neighbours: unsettled with a margin.
+            let reach = 3 * windows.tolerance_ms + Suspicion::default().burst_ms;
             let mut spans: HashMap<Id, Vec<(i64, i64)>> = HashMap::new();
             for row in &fresh {
                 let tag = normalize_tag(&row.record.tag);
                 for route in routes_of_tag.get(tag.as_str()).into_iter().flatten() {
-                    spans.entry(*route).or_default().push((
-                        row.judged_at - longest - windows.tolerance_ms,
-                        row.judged_at + windows.tolerance_ms + 1,
-                    ));
+                    spans.entry(*route).or_default().push((row.judged_at - reach - longest, row.judged_at + reach + 1));
                 }
             }
             let mut stale: HashSet<Id> = HashSet::new();

@@ -290,8 +290,11 @@ impl Workstation {
                     badge: badge.clone(),
                 });
             }
+            // The scan as the file wrote it (never the site's data, which can change between two
+            // downloads): wand, chip or checkpoint text, person and time.
             let reader = row.reader.clone().unwrap_or_default();
-            let key = format!("{reader}:{}:{}", normalize_tag(&tag), row.time_ms);
+            let written = row.chip.clone().or_else(|| row.checkpoint.clone()).unwrap_or_default();
+            let key = format!("{reader}:{}:{person}:{}", normalize_tag(&written), row.time_ms);
             let body = format!("{key}:{person}:{}", row.event.clone().unwrap_or_default());
             items.push(CheckInRecorded {
                 check_in: derived_id("wand-scan", &key, row.time_ms),

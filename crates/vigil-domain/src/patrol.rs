@@ -202,10 +202,12 @@ pub struct Evaluation {
 
 /// The time a check-in is judged at: the device's own, unless the device clock cannot be true.
 pub fn judged_at(c: &CheckIn, s: &Suspicion) -> (i64, Option<Flag>) {
-    let skew = c.device_time - c.received;
+    let skew = c.device_time.saturating_sub(c.received);
     if skew > s.clock_ahead_ms {
         (c.received, Some(Flag::ClockAhead))
-    } else if -skew > s.clock_behind_ms {
+    } else if -skew > s.clock_behind_ms && c.source == Source::Handheld {
+        // A handheld's queue keeps only so long; a wand file or a radio report is read when it is
+        // read, and its time is the only one there is (its age is no sign of a wrong clock).
         (c.received, Some(Flag::ClockBehind))
     } else {
         (c.device_time, None)
@@ -330,9 +332,10 @@ pub fn evaluate(
         }
     }
     let mut used: std::collections::HashSet<Id> = std::collections::HashSet::new();
-    let mut rounds: Vec<&Round> = rounds.iter().collect();
-    rounds.sort_by_key(|r| (r.start, r.id));
-    for round in rounds {
+    let mut ordered: Vec<&Round> = rounds.iter().collect();
+    ordered.sort_by_key(|r| (r.start, r.id));
+    let route_of: HashMap<Id, Id> = rounds.iter().map(|r| (r.id, r.route)).collect();
+    for round in ordered {
         let Some(route) = routes.get(&round.route) else { continue };
         let mut expected = round.start;
         let mut results = Vec::new();
@@ -380,8 +383,15 @@ pub fn evaluate(
                 check_in: Some((c.id, *at)),
             });
         }
-        // Further touches of a checkpoint this round already counted are duplicates.
-        for r in &results {
+        eval.rounds.push(RoundResult { round: round.id, checkpoints: results });
+    }
+    // Only once every round has taken its touches: further touches of a checkpoint a round
+    // counted, near that touch, are duplicates (never a scan the next round needs).
+    for result in &eval.rounds {
+        let Some(route) = route_of.get(&result.round).and_then(|r| routes.get(r)) else {
+            continue;
+        };
+        for r in &result.checkpoints {
             let Some((counted, at)) = r.check_in else { continue };
             let tag = route.legs.iter().find(|l| l.checkpoint == r.checkpoint).map(|l| l.tag.as_str());
             let Some(tag) = tag else { continue };
@@ -391,7 +401,6 @@ pub fn evaluate(
                 }
             }
         }
-        eval.rounds.push(RoundResult { round: round.id, checkpoints: results });
     }
     for (_, c, tag) in &judged {
         if used.contains(&c.id) {
@@ -455,6 +464,36 @@ mod tests {
 
     fn outcomes(e: &Evaluation, round: usize) -> Vec<Outcome> {
         e.rounds[round].checkpoints.iter().map(|c| c.outcome).collect()
+    }
+
+    #[test]
+    fn a_scan_the_next_round_needs_is_never_taken_as_a_duplicate_of_the_one_before() {
+        // Two routes start at the same lobby tag, 15 minutes apart; each guard taps it.
+        let lobby = |n: u8| Route {
+            id: id(n),
+            ordered: true,
+            legs: vec![Leg { checkpoint: id(1), tag: "LOBBY".into(), walk_ms: 0 }],
+        };
+        let (a, b) = (lobby(110), lobby(111));
+        let rounds =
+            [Round { id: id(210), route: a.id, start: 0 }, Round { id: id(211), route: b.id, start: 15 * MIN }];
+        let ins = [check(1, "lobby", 3 * MIN), check(2, "lobby", 12 * MIN)];
+        let e = evaluate(&[a, b], &rounds, &ins, Windows::default(), Suspicion::default());
+        assert_eq!(
+            e.rounds.iter().map(|r| r.checkpoints[0].outcome).collect::<Vec<_>>(),
+            [Outcome::OnTime, Outcome::OnTime]
+        );
+        assert!(e.duplicates.is_empty());
+    }
+
+    #[test]
+    fn a_wand_file_read_days_later_is_judged_at_the_wand_s_time() {
+        let mut old = check(1, "0F004EBEFC", 0);
+        old.received = 5 * 24 * 60 * MIN;
+        old.source = Source::Wand;
+        assert_eq!(judged_at(&old, &Suspicion::default()), (0, None));
+        old.source = Source::Handheld;
+        assert_eq!(judged_at(&old, &Suspicion::default()), (old.received, Some(Flag::ClockBehind)));
     }
 
     #[test]

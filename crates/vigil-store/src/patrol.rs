@@ -719,7 +719,69 @@ pub(crate) fn compare(conn: &rusqlite::Connection, folded: &PatrolState, note: &
     if stored.missed != folded.missed {
         note("missed rounds differ from the log".to_owned());
     }
+    // Annotations, explanations and sign-offs: each row as its event wrote it.
+    let rows = remark_rows(conn)?;
+    if rows != folded_remark_rows(folded) {
+        note("patrol annotations or explanations differ from the log".to_owned());
+    }
+    if sign_off_rows(conn)? != folded_sign_off_rows(folded) {
+        note("shift sign-offs differ from the log".to_owned());
+    }
     Ok(())
+}
+
+type RemarkRow = (String, String, String, Option<String>, String, String, i64);
+
+fn remark_rows(conn: &rusqlite::Connection) -> Result<Vec<RemarkRow>> {
+    let mut stmt =
+        conn.prepare("SELECT event, kind, about, shift, text, by_name, at FROM patrol_remarks ORDER BY event")?;
+    let rows =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn folded_remark_rows(p: &PatrolState) -> Vec<RemarkRow> {
+    let mut out: Vec<RemarkRow> = p
+        .annotations
+        .values()
+        .map(|r| {
+            (r.event.to_string(), "annotation".to_owned(), r.about.clone(), None, r.text.clone(), r.by.clone(), r.at)
+        })
+        .collect();
+    for (key, list) in &p.explanations {
+        for r in list {
+            out.push((
+                r.event.to_string(),
+                "explanation".to_owned(),
+                key.clone(),
+                Some(r.about.clone()),
+                r.text.clone(),
+                r.by.clone(),
+                r.at,
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+type SignOffRow = (String, String, String, i64, String);
+
+fn sign_off_rows(conn: &rusqlite::Connection) -> Result<Vec<SignOffRow>> {
+    let mut stmt = conn.prepare("SELECT event, shift, by_name, at, digest FROM shift_sign_offs ORDER BY event")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn folded_sign_off_rows(p: &PatrolState) -> Vec<SignOffRow> {
+    let mut out: Vec<SignOffRow> = p
+        .sign_offs
+        .values()
+        .flatten()
+        .map(|s| (s.event.to_string(), s.signed.shift.clone(), s.by.clone(), s.at, s.signed.digest.clone()))
+        .collect();
+    out.sort();
+    out
 }
 
 /// Rewrites routes, schedules and missed rounds from the fold, and adds check-ins the table lacks.
@@ -742,6 +804,31 @@ pub(crate) fn repair(tx: &Transaction<'_>, folded: &PatrolState) -> Result<()> {
     tx.execute("DELETE FROM round_misses", [])?;
     for (round, m) in &folded.missed {
         put_miss(tx, *round, m)?;
+    }
+    tx.execute("DELETE FROM patrol_remarks", [])?;
+    for (event, kind, about, shift, text, by, at) in folded_remark_rows(folded) {
+        tx.execute(
+            "INSERT INTO patrol_remarks (event, kind, about, shift, text, by_name, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![event, kind, about, shift, text, by, at],
+        )?;
+    }
+    tx.execute("DELETE FROM shift_sign_offs", [])?;
+    for s in folded.sign_offs.values().flatten() {
+        tx.execute(
+            "INSERT INTO shift_sign_offs (event, shift, by_name, at, digest, check_ins, expected, on_time, exceptions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                s.event.to_string(),
+                s.signed.shift,
+                s.by,
+                s.at,
+                s.signed.digest,
+                s.signed.check_ins,
+                s.signed.expected,
+                s.signed.on_time,
+                s.signed.exceptions
+            ],
+        )?;
     }
     Ok(())
 }
