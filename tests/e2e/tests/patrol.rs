@@ -278,14 +278,34 @@ async fn an_administrator_draws_a_route_on_the_map_and_schedules_it() -> Result<
             .await?;
         let points = points.as_array().cloned().unwrap_or_default();
         anyhow::ensure!(points.len() == 2, "two checkpoints on screen: {points:?}");
-        for p in &points {
-            let click = MouseActions::new("mouse".into())
-                .then(PointerAction::MoveTo { duration: None, x: p["x"].as_f64().unwrap_or(0.0).round(), y: p["y"].as_f64().unwrap_or(0.0).round() })
-                .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-                .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
-            desktop.client.perform_actions(click).await?;
-            desktop.client.release_actions().await?;
-            tokio::time::sleep(Duration::from_millis(400)).await;
+        // Each click is checked on the banner (and made again if a redraw of the map was under way):
+        // its position is asked of the map right before the click.
+        for (n, p) in points.iter().enumerate() {
+            let id = p["id"].as_str().unwrap_or_default().to_owned();
+            let mut taken = false;
+            for _ in 0..3 {
+                let at = desktop
+                    .client
+                    .execute(
+                        "const m = window.__vigil.console.map; const map = m.map; const i = m.layer.indexOf(arguments[0]);
+                         const q = m.layer.position(i); const p = map.latLngToContainerPoint([-q.y, q.x]);
+                         const r = map.getContainer().getBoundingClientRect(); return { x: r.left + p.x, y: r.top + p.y };",
+                        vec![json!(id)],
+                    )
+                    .await?;
+                let click = MouseActions::new("mouse".into())
+                    .then(PointerAction::MoveTo { duration: None, x: at["x"].as_f64().unwrap_or(0.0).round(), y: at["y"].as_f64().unwrap_or(0.0).round() })
+                    .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+                    .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+                desktop.client.perform_actions(click).await?;
+                desktop.client.release_actions().await?;
+                let count = format!("document.querySelector('[data-testid=route-pick-banner]').textContent.includes('{}.')", n + 1);
+                if desktop.wait_for(&count, Duration::from_secs(4)).await.is_ok() {
+                    taken = true;
+                    break;
+                }
+            }
+            anyhow::ensure!(taken, "checkpoint {id} was picked");
         }
         desktop
             .wait_for("document.querySelector('[data-testid=route-pick-banner]').textContent.includes('2')", Duration::from_secs(10))
