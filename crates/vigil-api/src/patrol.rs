@@ -1088,11 +1088,12 @@ impl Workstation {
             if !site.guards.contains_key(&row.record.guard) {
                 kinds.push(ExceptionKind::UnknownGuard);
             }
-            if flags.iter().any(|f| matches!(f, Flag::TooFast | Flag::Burst | Flag::ClockAhead | Flag::ClockBehind)) {
-                kinds.push(ExceptionKind::Suspicious);
-            }
+            // Typed in by hand first: what the supervisor must see of it before anything else.
             if row.record.source == Source::Manual {
                 kinds.push(ExceptionKind::Manual);
+            }
+            if flags.iter().any(|f| matches!(f, Flag::TooFast | Flag::Burst | Flag::ClockAhead | Flag::ClockBehind)) {
+                kinds.push(ExceptionKind::Suspicious);
             }
             let Some(kind) = kinds.first().copied() else { continue };
             let key = format!("check_in:{}", row.record.check_in);

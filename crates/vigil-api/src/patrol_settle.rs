@@ -98,6 +98,65 @@ pub(crate) fn judge_rounds(
     Ok(out)
 }
 
+/// The rounds `fresh` check-ins can change: those they can match, and through what those take
+/// (and the duplicates and bursts around them) their neighbours, with a margin.
+pub(crate) fn stale_rounds(ws: &Workstation, site: &PatrolSite, fresh: &[vigil_store::CheckInRow]) -> HashSet<Id> {
+    let p = &ws.settings().patrol;
+    let windows = p.windows();
+    let tz = p.zone();
+    let longest = site.longest_ms(ws);
+    let mut routes_of_tag: HashMap<&str, Vec<Id>> = HashMap::new();
+    for r in &site.routes {
+        for l in &r.legs {
+            routes_of_tag.entry(l.tag.as_str()).or_default().push(r.id);
+        }
+    }
+    let reach = 3 * windows.tolerance_ms + Suspicion::default().burst_ms;
+    let mut spans: HashMap<Id, Vec<(i64, i64)>> = HashMap::new();
+    for row in fresh {
+        let tag = normalize_tag(&row.record.tag);
+        for route in routes_of_tag.get(tag.as_str()).into_iter().flatten() {
+            spans.entry(*route).or_default().push((row.judged_at - reach - longest, row.judged_at + reach + 1));
+        }
+    }
+    let mut stale: HashSet<Id> = HashSet::new();
+    for (route, list) in spans {
+        let schedules: Vec<_> = site.schedules.iter().filter(|s| s.route == route).cloned().collect();
+        // Merge the spans by day so a 100,000-row import expands each day once.
+        let mut days: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
+        for (a, b) in list {
+            let e = days.entry(a.div_euclid(DAY_MS)).or_insert((a, b));
+            *e = (e.0.min(a), e.1.max(b));
+        }
+        for (a, b) in days.into_values() {
+            stale.extend(vigil_domain::schedule::rounds(&schedules, &tz, a, b).into_iter().map(|r| r.id));
+        }
+    }
+    stale
+}
+
+/// The settled rounds of `[from, to)` that hold now: on a handle that only reads (and so cannot
+/// unsettle), those the check-ins stored after the watermark can change are left out, to be
+/// judged live.
+pub(crate) fn trusted_settled(
+    ws: &Workstation,
+    store: &Store,
+    site: &PatrolSite,
+    from: i64,
+    to: i64,
+) -> Result<HashSet<Id>, ApiError> {
+    let mut settled = store.settled_rounds(from, to)?;
+    if !settled.is_empty() {
+        let fresh = store.check_ins_since(store.settled_seq()?, u32::MAX)?;
+        if !fresh.is_empty() {
+            for id in stale_rounds(ws, site, &fresh) {
+                settled.remove(&id);
+            }
+        }
+    }
+    Ok(settled)
+}
+
 impl Workstation {
     /// Settles every round starting in `[from, to)` whose window has passed by `now` and is not
     /// settled yet, after unsettling those a check-in stored since can change. Returns how many
@@ -106,9 +165,6 @@ impl Workstation {
         if self.writer().is_err() {
             return Ok(0);
         }
-        let p = &self.settings().patrol;
-        let windows = p.windows();
-        let tz = p.zone();
         let (site, watermark, fresh) = {
             let store = self.store();
             let site = PatrolSite::load(&store)?;
@@ -124,39 +180,9 @@ impl Workstation {
                 (site, watermark, fresh)
             }
         };
-        let longest = site.longest_ms(self);
         // 1. Rounds a check-in stored since the watermark can belong to are settled no longer.
         if let Some(last) = fresh.last().map(|r| r.seq).filter(|s| *s > watermark) {
-            let mut routes_of_tag: HashMap<&str, Vec<Id>> = HashMap::new();
-            for r in &site.routes {
-                for l in &r.legs {
-                    routes_of_tag.entry(l.tag.as_str()).or_default().push(r.id);
-                }
-            }
-            // A check-in changes the rounds it can match, and through what they take (and the
-            // duplicates and bursts around it) their neighbours: unsettled with a margin.
-            let reach = 3 * windows.tolerance_ms + Suspicion::default().burst_ms;
-            let mut spans: HashMap<Id, Vec<(i64, i64)>> = HashMap::new();
-            for row in &fresh {
-                let tag = normalize_tag(&row.record.tag);
-                for route in routes_of_tag.get(tag.as_str()).into_iter().flatten() {
-                    spans.entry(*route).or_default().push((row.judged_at - reach - longest, row.judged_at + reach + 1));
-                }
-            }
-            let mut stale: HashSet<Id> = HashSet::new();
-            for (route, list) in spans {
-                let schedules: Vec<_> = site.schedules.iter().filter(|s| s.route == route).cloned().collect();
-                // Merge the spans by day so a 100,000-row import expands each day once.
-                let mut days: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-                for (a, b) in list {
-                    let e = days.entry(a.div_euclid(DAY_MS)).or_insert((a, b));
-                    *e = (e.0.min(a), e.1.max(b));
-                }
-                for (a, b) in days.into_values() {
-                    stale.extend(vigil_domain::schedule::rounds(&schedules, &tz, a, b).into_iter().map(|r| r.id));
-                }
-            }
-            let stale: Vec<Id> = stale.into_iter().collect();
+            let stale: Vec<Id> = stale_rounds(self, &site, &fresh).into_iter().collect();
             self.write(move |tx| {
                 vigil_store::write::unsettle(tx, &stale)?;
                 vigil_store::write::set_settled_seq(tx, last)
@@ -223,15 +249,21 @@ impl Workstation {
             into.missed += c.missed;
             into.out_of_order += c.out_of_order;
         };
-        for (route, day, c) in store.settled_by_route_day(shift.start, shift.end)? {
-            merge(by_route.entry(route).or_default(), &c);
-            merge(by_day.entry(day).or_default(), &c);
+        // Settled rows that a check-in stored since may have changed are not trusted (only a handle
+        // that reads can meet them: a writing one unsettled them above); then the range is judged
+        // whole, live.
+        let mut settled = trusted_settled(self, &store, &site, shift.start, shift.end)?;
+        if settled.len() == store.settled_rounds(shift.start, shift.end)?.len() {
+            for (route, day, c) in store.settled_by_route_day(shift.start, shift.end)? {
+                merge(by_route.entry(route).or_default(), &c);
+                merge(by_day.entry(day).or_default(), &c);
+            }
+            for (guard, c) in store.settled_by_guard(shift.start, shift.end)? {
+                merge(by_guard.entry(guard).or_default(), &c);
+            }
+        } else {
+            settled.clear();
         }
-        for (guard, c) in store.settled_by_guard(shift.start, shift.end)? {
-            merge(by_guard.entry(guard).or_default(), &c);
-        }
-        // What is not settled (in progress, or this handle only reads): judged now.
-        let settled = store.settled_rounds(shift.start, shift.end)?;
         // Rounds not settled whose window has passed (a handle that only reads settles nothing);
         // one still being walked or still to come counts for nothing yet.
         let open = site.passed_unsettled(self, shift.start, shift.end, now, &settled);
@@ -356,6 +388,10 @@ mod tests {
         let items = crate::patrol::parse_check_ins(&body, now).expect("read");
         ws.record_check_ins("handheld", items).expect("stored").expect("no conflict");
         let live = ws.review(shift.clone(), true).expect("live");
+        // A handle that only reads (vigil export) cannot unsettle: it does not trust the rows the
+        // late scan can change, and judges them live.
+        let reader = crate::Workstation::open_for_reading(ws.dir()).expect("reader");
+        assert_eq!(figures(&reader.review(shift.clone(), false).expect("read-only")), figures(&live));
         let settled = ws.review(shift, false).expect("settled");
         assert_eq!(figures(&settled), figures(&live), "the late scan unsettled its round");
         assert_eq!(settled.check_ins, live.check_ins);

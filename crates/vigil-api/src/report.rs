@@ -232,7 +232,7 @@ impl Workstation {
         let store = self.store();
         let site = PatrolSite::load(&store)?;
         let tz = self.settings().patrol.zone();
-        let settled = store.settled_rounds(range.from, range.to)?;
+        let settled = crate::patrol_settle::trusted_settled(self, &store, &site, range.from, range.to)?;
         let open: Vec<_> = vigil_domain::schedule::rounds(&site.schedules, &tz, range.from, range.to)
             .into_iter()
             .filter(|r| !settled.contains(&r.id))
@@ -255,7 +255,8 @@ impl Workstation {
         let n = store.for_each_check_in_settled(range.from, range.to, |r, settled| {
             let c = &r.record;
             let tag = normalize_tag(&c.tag);
-            let counted = settled.or_else(|| live.get(&c.check_in).cloned());
+            // A live judgement (a round not settled, or settled before a later check-in) comes first.
+            let counted = live.get(&c.check_in).cloned().or(settled);
             let (result, route, mut flags) = match &counted {
                 Some(o) => (
                     outcome_label(&o.outcome, zh).to_owned(),
@@ -329,7 +330,8 @@ impl Workstation {
     }
 
     fn incident_report(&self, range: &ReportRange, zh: bool, by: &str) -> Result<IncidentReport, ApiError> {
-        let review = range.shift.as_ref().map(|s| self.review(s.clone(), false)).transpose()?;
+        // A shift's own review: its header says whether anything changed since it was signed.
+        let review = range.shift.as_ref().map(|s| self.review(s.clone(), true)).transpose()?;
         let tz = self.settings().patrol.zone();
         let responses = {
             let store = self.store();
