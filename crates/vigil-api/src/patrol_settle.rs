@@ -135,26 +135,27 @@ pub(crate) fn stale_rounds(ws: &Workstation, site: &PatrolSite, fresh: &[vigil_s
     stale
 }
 
-/// The settled rounds of `[from, to)` that hold now: on a handle that only reads (and so cannot
-/// unsettle), those the check-ins stored after the watermark can change are left out, to be
-/// judged live.
+/// The settled rounds of `[from, to)` that hold now, and whether any settled one was left out: on
+/// a handle that only reads (and so cannot unsettle), those the check-ins stored after the
+/// watermark can change are left out, to be judged live.
 pub(crate) fn trusted_settled(
     ws: &Workstation,
     store: &Store,
     site: &PatrolSite,
     from: i64,
     to: i64,
-) -> Result<HashSet<Id>, ApiError> {
+) -> Result<(HashSet<Id>, bool), ApiError> {
     let mut settled = store.settled_rounds(from, to)?;
+    let mut left_out = false;
     if !settled.is_empty() {
         let fresh = store.check_ins_since(store.settled_seq()?, u32::MAX)?;
         if !fresh.is_empty() {
             for id in stale_rounds(ws, site, &fresh) {
-                settled.remove(&id);
+                left_out |= settled.remove(&id);
             }
         }
     }
-    Ok(settled)
+    Ok((settled, left_out))
 }
 
 impl Workstation {
@@ -252,8 +253,8 @@ impl Workstation {
         // Settled rows that a check-in stored since may have changed are not trusted (only a handle
         // that reads can meet them: a writing one unsettled them above); then the range is judged
         // whole, live.
-        let mut settled = trusted_settled(self, &store, &site, shift.start, shift.end)?;
-        if settled.len() == store.settled_rounds(shift.start, shift.end)?.len() {
+        let (mut settled, left_out) = trusted_settled(self, &store, &site, shift.start, shift.end)?;
+        if !left_out {
             for (route, day, c) in store.settled_by_route_day(shift.start, shift.end)? {
                 merge(by_route.entry(route).or_default(), &c);
                 merge(by_day.entry(day).or_default(), &c);

@@ -232,7 +232,7 @@ impl Workstation {
         let store = self.store();
         let site = PatrolSite::load(&store)?;
         let tz = self.settings().patrol.zone();
-        let settled = crate::patrol_settle::trusted_settled(self, &store, &site, range.from, range.to)?;
+        let (settled, _) = crate::patrol_settle::trusted_settled(self, &store, &site, range.from, range.to)?;
         let open: Vec<_> = vigil_domain::schedule::rounds(&site.schedules, &tz, range.from, range.to)
             .into_iter()
             .filter(|r| !settled.contains(&r.id))
