@@ -34,6 +34,8 @@ pub(crate) struct PatrolSite {
     pub schedules: Vec<Schedule>,
     pub checkpoints: HashMap<Id, CheckpointRow>,
     pub by_tag: HashMap<String, Id>,
+    /// Normalised tag → the routes it is on.
+    pub routes_of_tag: HashMap<String, Vec<Id>>,
     pub guards: HashMap<String, String>,
 }
 
@@ -80,9 +82,15 @@ impl PatrolSite {
                     })
                     .collect(),
             })
-            .collect();
+            .collect::<Vec<Route>>();
+        let mut routes_of_tag: HashMap<String, Vec<Id>> = HashMap::new();
+        for r in &routes {
+            for l in &r.legs {
+                routes_of_tag.entry(l.tag.clone()).or_default().push(r.id);
+            }
+        }
         let guards = store.guards()?.into_iter().map(|g| (g.badge, g.name)).collect();
-        Ok(PatrolSite { routes, defs, schedules: store.schedules()?, checkpoints, by_tag, guards })
+        Ok(PatrolSite { routes, defs, schedules: store.schedules()?, checkpoints, by_tag, routes_of_tag, guards })
     }
 
     /// The longest a round lasts from its start to its deadline.
@@ -148,10 +156,6 @@ fn judge(ws: &Workstation, store: &Store, site: &PatrolSite, from: i64, to: i64)
     let mine: std::collections::HashSet<Id> = rounds.iter().map(|r| r.id).collect();
     eval.rounds.retain(|r| mine.contains(&r.round));
     Ok(Judged { rounds, eval, check_ins: rows.into_iter().map(|r| (r.record.check_in, r)).collect() })
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +250,7 @@ pub fn parse_check_ins(body: &serde_json::Value, received: i64) -> Result<Vec<Ch
             reason: None,
             import: None,
             row: None,
-            body_hash: sha256_hex(item.to_string().as_bytes()),
+            body_hash: vigil_store::sha256_hex(item.to_string().as_bytes()),
         });
     }
     Ok(out)
@@ -326,7 +330,7 @@ impl Workstation {
             reason: Some(reason.clone()),
             import: None,
             row: None,
-            body_hash: sha256_hex(format!("{id}:{at}:{reason}").as_bytes()),
+            body_hash: vigil_store::sha256_hex(format!("{id}:{at}:{reason}").as_bytes()),
         };
         let audit = self.audit_as(
             &actor.name,

@@ -44,8 +44,6 @@ pub(crate) struct LiveRounds {
     results: HashMap<Id, RoundResult>,
     /// Route → the routes it shares a checkpoint with (itself included).
     linked: HashMap<Id, BTreeSet<Id>>,
-    /// Normalised tag → the routes it is on.
-    routes_of_tag: HashMap<String, Vec<Id>>,
     /// Guard's badge → the time and tag of their latest check-in.
     last_of_guard: HashMap<String, (i64, String)>,
 }
@@ -84,12 +82,7 @@ impl LiveRounds {
         for c in &check_ins {
             by_tag.entry(normalize_tag(&c.tag)).or_default().push(c.clone());
         }
-        let mut routes_of_tag: HashMap<String, Vec<Id>> = HashMap::new();
-        for r in &site.routes {
-            for l in &r.legs {
-                routes_of_tag.entry(l.tag.clone()).or_default().push(r.id);
-            }
-        }
+        let routes_of_tag = &site.routes_of_tag;
         // Routes linked through shared checkpoints, transitively.
         let mut linked: HashMap<Id, BTreeSet<Id>> = HashMap::new();
         for r in &site.routes {
@@ -119,7 +112,6 @@ impl LiveRounds {
             last_seq,
             results,
             linked,
-            routes_of_tag,
             last_of_guard,
             held: rows.iter().map(|r| r.record.check_in).collect(),
         })
@@ -138,7 +130,7 @@ impl LiveRounds {
             let c = vigil_store::as_check_in(&row.record);
             note_guard(&mut self.last_of_guard, &c, row.judged_at);
             let tag = normalize_tag(&c.tag);
-            for route in self.routes_of_tag.get(&tag).into_iter().flatten() {
+            for route in self.site.routes_of_tag.get(&tag).into_iter().flatten() {
                 touched.extend(self.linked.get(route).into_iter().flatten().copied());
             }
             self.check_ins.entry(tag).or_default().push(c);

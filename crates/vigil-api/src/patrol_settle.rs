@@ -105,17 +105,11 @@ pub(crate) fn stale_rounds(ws: &Workstation, site: &PatrolSite, fresh: &[vigil_s
     let windows = p.windows();
     let tz = p.zone();
     let longest = site.longest_ms(ws);
-    let mut routes_of_tag: HashMap<&str, Vec<Id>> = HashMap::new();
-    for r in &site.routes {
-        for l in &r.legs {
-            routes_of_tag.entry(l.tag.as_str()).or_default().push(r.id);
-        }
-    }
     let reach = 3 * windows.tolerance_ms + Suspicion::default().burst_ms;
     let mut spans: HashMap<Id, Vec<(i64, i64)>> = HashMap::new();
     for row in fresh {
         let tag = normalize_tag(&row.record.tag);
-        for route in routes_of_tag.get(tag.as_str()).into_iter().flatten() {
+        for route in site.routes_of_tag.get(&tag).into_iter().flatten() {
             spans.entry(*route).or_default().push((row.judged_at - reach - longest, row.judged_at + reach + 1));
         }
     }

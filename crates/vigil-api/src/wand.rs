@@ -4,7 +4,6 @@
 //! flagged, never dropped. Each check-in's id derives from the wand, the chip and the time, so
 //! the same scan in two overlapping downloads (or the same file imported twice) is stored once.
 
-use sha2::{Digest, Sha256};
 use vigil_domain::event::{derived_id, CheckInRecorded};
 use vigil_domain::patrol::{normalize_tag, Method, Source};
 use vigil_store::{CheckInStored, Store};
@@ -241,7 +240,7 @@ impl Workstation {
             .flat_map(|c| [(c.name_zh.clone(), c), (c.name_en.clone(), c), (c.code.clone(), c)])
             .collect();
         let received = Store::now_ms();
-        let file_hash: String = Sha256::digest(bytes).iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let file_hash: String = vigil_store::sha256_hex(bytes)[..16].to_owned();
         let import = derived_id("wand-import", &file_hash, received);
         let mut report = WandReport {
             file: file.to_owned(),
@@ -308,7 +307,7 @@ impl Workstation {
                 reason: None,
                 import: Some(import),
                 row: Some(row.row as u32),
-                body_hash: Sha256::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+                body_hash: vigil_store::sha256_hex(body.as_bytes()),
             });
         }
         if !report.rejected.is_empty() {
