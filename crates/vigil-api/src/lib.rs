@@ -13,6 +13,7 @@ mod map;
 pub mod patrol;
 mod patrol_demo;
 pub mod patrol_live;
+mod patrol_review;
 mod patrol_settle;
 mod plan_import;
 pub mod report;
