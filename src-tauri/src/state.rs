@@ -98,9 +98,15 @@ fn start_engine(
         let result = vigil_engine::Engine::start_with(workstation, vigil_engine::Overrides::default()).await;
         let next = match result {
             Ok(mut engine) => {
-                // The demo workstation's built-in simulator: camera snapshots, and an alarm now and then.
+                // The demo workstation's built-in simulator: camera snapshots, and an alarm now and
+                // then (every VIGIL_DEMO_ALARM_SECONDS when set: a busy shift compressed).
                 if std::env::var("VIGIL_DEMO").is_ok_and(|v| v == "1") {
-                    if let Err(e) = engine.start_demo_simulator().await {
+                    let every = std::env::var("VIGIL_DEMO_ALARM_SECONDS")
+                        .ok()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .filter(|s| s.is_finite() && *s >= 0.5)
+                        .map(std::time::Duration::from_secs_f64);
+                    if let Err(e) = engine.start_demo_simulator(every).await {
                         eprintln!("vigil-desktop: the demo simulator did not start: {e}");
                     }
                 }

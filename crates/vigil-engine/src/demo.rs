@@ -22,8 +22,10 @@ const BETWEEN_ALARMS_S: std::ops::Range<u64> = 120..300;
 const EVENTS: [u16; 6] = [120, 120, 120, 130, 130, 301];
 
 impl crate::Engine {
-    /// Starts the demo simulator beside the engine: snapshots, and alarms to its own TCP receiver.
-    pub async fn start_demo_simulator(&mut self) -> Result<(), crate::EngineError> {
+    /// Starts the demo simulator beside the engine: snapshots, and alarms to its own TCP receiver,
+    /// every 2 to 5 minutes, or every `alarm_every` (a busy shift compressed, for the soak benchmark
+    /// and for showing the console under load).
+    pub async fn start_demo_simulator(&mut self, alarm_every: Option<Duration>) -> Result<(), crate::EngineError> {
         match crate::snapshots::serve(SNAPSHOT_ADDR).await {
             Ok((_, task)) => self.tasks.push(task),
             // Another demo console or `vigil sim --snapshots` already serves them: fine.
@@ -52,7 +54,7 @@ impl crate::Engine {
         points.sort();
         let mut stop = self.stop.subscribe();
         self.tasks.push(tokio::spawn(async move {
-            let mut wait = FIRST_ALARM;
+            let mut wait = alarm_every.unwrap_or(FIRST_ALARM);
             let mut sequence: u16 = 1;
             loop {
                 tokio::select! {
@@ -69,7 +71,8 @@ impl crate::Engine {
                     }
                     sequence = sequence % 9999 + 1;
                 }
-                wait = Duration::from_secs(rand::thread_rng().gen_range(BETWEEN_ALARMS_S));
+                wait =
+                    alarm_every.unwrap_or_else(|| Duration::from_secs(rand::thread_rng().gen_range(BETWEEN_ALARMS_S)));
             }
         }));
         Ok(())

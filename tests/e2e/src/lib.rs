@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 pub mod alarm;
+pub mod procs;
 pub mod report;
 
 /// Puts every device of a hospital group on one floor (scaled into its plan): the stress floor of
@@ -117,6 +118,12 @@ impl Desktop {
         let client =
             ClientBuilder::rustls()?.capabilities(caps).connect(&url).await.context("open a WebDriver session")?;
         Ok(Desktop { client, driver, data_dir: data_dir.to_owned() })
+    }
+
+    /// The process that runs the window and its WebDriver harness: the window's processes
+    /// (`vigil-desktop`, WebKit's) are among its descendants (see `procs`).
+    pub fn root_pid(&self) -> Option<u32> {
+        self.driver.id()
     }
 
     /// Waits until the console has loaded its overview and drawn the campus.
