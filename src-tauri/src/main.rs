@@ -8,6 +8,7 @@ mod attention;
 mod cmd;
 mod plans;
 mod state;
+mod webview;
 
 fn main() {
     tauri::Builder::default()
@@ -17,6 +18,9 @@ fn main() {
                 eprintln!("vigil-desktop: {}", error.message);
             }
             tauri::Manager::manage(app, state);
+            if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
+                webview::tune(&window);
+            }
             Ok(())
         })
         .register_asynchronous_uri_scheme_protocol(plans::SCHEME, plans::serve)

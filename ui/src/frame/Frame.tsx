@@ -6,6 +6,7 @@
 
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { render } from "solid-js/web";
+import { FLASH, startBlink } from "../lib/blink";
 import { api, EngineError, type EngineStatus, type IncidentNews, type Language, type Startup } from "../lib/api";
 import type { IncidentView, Overview, SessionView } from "../lib/bindings";
 import { label, languages, onLanguageChange, setLanguage, t, type MessageKey } from "../lib/i18n";
@@ -175,6 +176,9 @@ export class ConsoleFrame implements ConsoleContext {
       this.cleanups.push(() => clearInterval(handle));
     };
     every(10_000, () => void this.lockIfIdle());
+    // The one clock every flashing row, ring, strip and banner flashes on.
+    const blink = startBlink();
+    this.cleanups.push(() => blink.stop());
     // The strip's timer: only while something is open.
     every(1000, () => {
       if (this.feed.open.length > 0) this.setNow(Date.now());
@@ -328,6 +332,7 @@ function AlarmStrip(props: {
       classList={{
         empty: props.summary().open === 0,
         attention: props.summary().unacknowledged > 0 && props.away(),
+        [FLASH]: props.summary().unacknowledged > 0 && props.away(),
         [`p${top()?.priority ?? 0}`]: top() !== null,
       }}
       data-testid="alarm-strip"

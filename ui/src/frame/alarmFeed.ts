@@ -21,9 +21,16 @@ export class AlarmFeed {
   private newsSeq = 0;
   private poll: ReturnType<typeof setInterval> | null = null;
   private unlisten: (() => void) | null = null;
+  /** The open list as last emitted, as text: a reload that brings the same list emits nothing. */
+  private emitted = "";
 
   get open(): IncidentView[] {
     return this.items;
+  }
+
+  /** How many listeners it calls (the memory model's figure: it must not grow). */
+  get listenerCount(): number {
+    return this.listeners.length;
   }
 
   /** Listeners are called in the order they subscribed, each awaited before the next. */
@@ -67,6 +74,9 @@ export class AlarmFeed {
     const items = await api.incidents();
     // News that came while this was on its way is newer than what it brings.
     if (seq !== this.newsSeq) return;
+    // Most reloads find what the news already brought: nothing on screen changes, so nothing is
+    // redrawn (the timers tick on their own).
+    if (JSON.stringify(items) === this.emitted) return;
     await this.emit(items, null);
   }
 
@@ -77,6 +87,7 @@ export class AlarmFeed {
 
   private async emit(items: IncidentView[], news: IncidentNews | null): Promise<void> {
     this.items = items;
+    this.emitted = JSON.stringify(items);
     for (const listener of [...this.listeners]) {
       try {
         await listener(items, news);

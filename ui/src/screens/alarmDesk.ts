@@ -129,6 +129,27 @@ export class AlarmDesk implements Screen {
     }
   }
 
+  /** What the desk holds in memory, counted: every figure is bounded by what is open now, never by
+   * what has been handled since the window started (read by the endurance test and the soak). */
+  memoryModel(): Record<string, number> {
+    const map = this.map.held;
+    const snapshots = this.panel.snapshots.held;
+    return {
+      openIncidents: this.alarms.incidents.length,
+      rowsRemembered: this.alarms.firstShown.size,
+      alarmPoints: this.alarmDevices.size,
+      panelIncident: this.panel.incident ? 1 : 0,
+      cameras: snapshots.cameras,
+      snapshotsLoading: snapshots.loading,
+      timers: this.timers.size,
+      feedListeners: this.ctx.feed.listenerCount,
+      rings: map.rings,
+      guardMarks: map.guardMarks,
+      patrolMarks: map.patrolMarks,
+      domNodes: document.getElementsByTagName("*").length,
+    };
+  }
+
   /** Back in front: the map takes its size again (it had none while hidden). */
   shown(): void {
     this.map.map.invalidateSize({ pan: false });

@@ -3,6 +3,7 @@
 // incident fills the panel below. The list grows with the open alarms, up to 60% of its column.
 
 import type { IncidentView } from "../../lib/bindings";
+import { FLASH } from "../../lib/blink";
 import { h, replace } from "../../lib/dom";
 import { count, t, type MessageKey } from "../../lib/i18n";
 import type { Ticker } from "../../frame/timers";
@@ -80,7 +81,7 @@ export class AlarmList {
         return h(
           "li",
           {
-            class: `alarm-row p${i.priority} state-${i.state} esc-${level}${i.id === this.selectedId ? " selected" : ""}`,
+            class: `alarm-row p${i.priority} state-${i.state} esc-${level}${level !== "none" ? ` ${FLASH}` : ""}${i.id === this.selectedId ? " selected" : ""}`,
             "data-testid": `alarm-row-${i.id}`,
             "data-id": i.id,
             "data-state": i.state,
@@ -98,6 +99,8 @@ export class AlarmList {
         );
       }),
     );
+    // A closed incident leaves the window's memory with its row: only open ones are remembered.
+    for (const id of this.firstShown.keys()) if (!this.items.some((i) => i.id === id)) this.firstShown.delete(id);
     // The benchmark's "row visible" is the first frame after the row entered the document.
     const fresh = this.items.filter((i) => !this.firstShown.has(i.id)).map((i) => i.id);
     if (fresh.length > 0) {
@@ -114,11 +117,16 @@ export class AlarmList {
     for (const i of this.items) {
       const row = this.list.querySelector<HTMLElement>(`[data-id="${i.id}"]`);
       if (!row) continue;
+      // Only what changed is written: an unchanged text or class costs no restyle and no repaint.
       const timer = row.querySelector(".alarm-timer");
-      if (timer) timer.textContent = timerText(i, now);
+      const text = timerText(i, now);
+      if (timer && timer.textContent !== text) timer.textContent = text;
       const level = escalationNow(i, now, this.acknowledgeWithinMs);
-      row.classList.remove("esc-none", "esc-unacknowledged", "esc-overdue");
-      row.classList.add(`esc-${level}`);
+      if (!row.classList.contains(`esc-${level}`)) {
+        row.classList.remove("esc-none", "esc-unacknowledged", "esc-overdue");
+        row.classList.add(`esc-${level}`);
+      }
+      row.classList.toggle(FLASH, level !== "none");
     }
   }
 }

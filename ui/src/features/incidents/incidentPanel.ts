@@ -2,10 +2,12 @@
 // procedure for its type, the linked cameras' snapshots and the timeline of who did what when.
 
 import type { ActionKind, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera } from "../../lib/bindings";
+import { FLASH } from "../../lib/blink";
 import { h, replace } from "../../lib/dom";
 import { label, language, t, type MessageKey } from "../../lib/i18n";
 import type { Ticker } from "../../frame/timers";
 import { CATEGORIES, KEY_OF, categoryFor, type KeyCommand } from "./keys";
+import { Snapshots } from "./snapshots";
 import { clock, clockFaultText, escalationNow, markText, lineText, placeText, stateText, timerText, typeText } from "./present";
 
 /** How often a snapshot is fetched again while it is on screen. */
@@ -35,6 +37,10 @@ export class IncidentPanel {
   private stopSnapshots: () => void = () => undefined;
   private shownLevel = "none";
   private candidates: LinkedCamera[] = [];
+  /** The cameras' pictures, kept across redraws and dropped with the incident. */
+  readonly snapshots = new Snapshots<HTMLImageElement>((shown) =>
+    shown ? (h("img", { class: "snapshot", alt: "" }) as HTMLImageElement) : new Image(),
+  );
 
   constructor(
     private readonly acknowledgeWithinMs: number,
@@ -259,6 +265,7 @@ export class IncidentPanel {
     this.stopSnapshots();
     const d = this.detail;
     if (!d) {
+      this.snapshots.clear();
       replace(this.element, h("p", { class: "muted incident-empty" }, t("selectAlarm")));
       this.element.hidden = false;
       return;
@@ -277,12 +284,9 @@ export class IncidentPanel {
           ? h("video", { class: "snapshot", src: c.stream_url, autoplay: true, muted: true, playsinline: true })
           : h("img", { class: "snapshot stream", alt: c.code, src: c.stream_url })
         : c.snapshot_url
-          ? h("img", { class: "snapshot", alt: c.code, "data-src": c.snapshot_url, src: `${c.snapshot_url}?t=${now}` })
+          ? this.snapshots.picture(c.code, c.snapshot_url)
           : h("div", { class: "snapshot missing" }, t("noSnapshot"));
-      if (img instanceof HTMLImageElement) {
-        img.addEventListener("error", () => img.classList.add("failed"));
-        img.addEventListener("load", () => img.classList.remove("failed"));
-      }
+      if (img instanceof HTMLImageElement) img.alt = c.code;
       const stream = c.stream_url ? h("a", { href: c.stream_url, class: "stream-link", target: "_blank" }, "▶") : null;
       return h(
         "figure",
@@ -303,7 +307,7 @@ export class IncidentPanel {
       ),
       h("div", { class: `incident-timer esc-${level}`, "data-testid": "incident-timer" }, timerText(i, now),
         i.repeats > 0 ? h("span", { class: "muted" }, ` · ${t("repeats", { n: i.repeats })}`) : null),
-      level !== "none" ? h("div", { class: `escalation esc-${level}`, "data-testid": "escalation" }, t(`escalation_${level}` as MessageKey)) : null,
+      level !== "none" ? h("div", { class: `escalation esc-${level}${level === "overdue" ? ` ${FLASH}` : ""}`, "data-testid": "escalation" }, t(`escalation_${level}` as MessageKey)) : null,
       i.clock_faults > 0 ? h("div", { class: "clock-fault", "data-testid": "clock-fault" }, t("clockFaults", { n: i.clock_faults })) : null,
       i.needs_review ? h("div", { class: "review-mark", "data-testid": "needs-review" }, t("needsReview")) : null,
       level === "overdue" && !i.police_called
@@ -353,20 +357,9 @@ export class IncidentPanel {
       ),
     );
     this.element.hidden = false;
-    if (d.cameras.some((c) => c.snapshot_url && !c.stream_url)) {
-      this.stopSnapshots = this.timers.every(SNAPSHOT_REFRESH_MS, () => {
-        for (const img of this.element.querySelectorAll<HTMLImageElement>("img.snapshot[data-src]")) {
-          // Load the next picture off screen and swap it in once it is whole: no blank frames.
-          const next = new Image();
-          next.onload = () => {
-            img.src = next.src;
-            img.classList.remove("failed");
-          };
-          next.onerror = () => img.classList.add("failed");
-          next.src = `${img.dataset.src}?t=${Date.now()}`;
-        }
-      });
-    }
+    const withSnapshots = d.cameras.filter((c) => c.snapshot_url && !c.stream_url).map((c) => c.code);
+    this.snapshots.retain(new Set(withSnapshots));
+    if (withSnapshots.length > 0) this.stopSnapshots = this.timers.every(SNAPSHOT_REFRESH_MS, () => this.snapshots.refresh());
   }
 
   private tick(): void {

@@ -13,10 +13,31 @@ export interface DrawReport {
   ms: number;
 }
 
-const PADDING = 0.05;
+/** The canvas reaches this share of the view beyond each edge: a pan within it needs no redraw. */
+const PADDING = 0.1;
+/** More changed devices than this in one frame and the whole layer is drawn again instead. */
+const MAX_PATCHES = 64;
 const CONE_RESOLUTION = 0.5;
 /** A cone shows where a camera looks; beyond this many screen pixels it only hides the plan. */
 const MAX_CONE_PX = 220;
+
+/** Where the last full draw put everything: what a patch of a few devices needs to redraw them. */
+interface DrawnView {
+  zoom: number;
+  origin: L.Point;
+  min: L.Point;
+  width: number;
+  height: number;
+  dpr: number;
+  scale: number;
+  ox: number;
+  oy: number;
+  k: number;
+  r: number;
+  detail: Detail;
+  /** The devices drawn (indexes into the floor's arrays), `visible[0..count)`. */
+  count: number;
+}
 
 export class DeviceLayer extends L.Layer {
   private canvas: HTMLCanvasElement | null = null;
@@ -40,10 +61,16 @@ export class DeviceLayer extends L.Layer {
   /** Where the device sat relative to the pointer when it was grabbed, in plan pixels. */
   private grab = { dx: 0, dy: 0 };
   private frame = 0;
+  /** A whole redraw is due at the next frame (else only the devices in `dirty`). */
+  private full = false;
+  private readonly dirty = new Set<number>();
+  private view: DrawnView | null = null;
   private editable = false;
   /** Positions changed in edit mode and not saved yet, by device index. */
   readonly moved = new Map<number, { x: number; y: number }>();
   lastDraw: DrawReport = { visible: 0, detail: "dots", ms: 0 };
+  /** The last partial redraw (a status or selection change): how many devices, how long. */
+  lastPatch: { devices: number; ms: number } = { devices: 0, ms: 0 };
 
   constructor(
     private readonly handlers: {
@@ -63,7 +90,8 @@ export class DeviceLayer extends L.Layer {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d", { willReadFrequently: false });
     this.getPane()?.append(coneCanvas, canvas);
-    map.on("moveend zoomend viewreset resize", this.schedule, this);
+    map.on("zoomend viewreset resize", this.schedule, this);
+    map.on("moveend", this.onMoveEnd, this);
     map.on("click", this.onClick, this);
     map.on("mousemove", this.onMouseMove, this);
     // Grabbing a device in edit mode must win over Leaflet's own map dragging, which starts on
@@ -74,12 +102,15 @@ export class DeviceLayer extends L.Layer {
   }
 
   override onRemove(map: L.Map): this {
-    map.off("moveend zoomend viewreset resize", this.schedule, this);
+    map.off("zoomend viewreset resize", this.schedule, this);
+    map.off("moveend", this.onMoveEnd, this);
     map.off("click", this.onClick, this);
     map.off("mousemove", this.onMouseMove, this);
     map.getContainer().removeEventListener("pointerdown", this.onPointerDown, true);
     this.endDrag();
     cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.view = null;
     this.canvas?.remove();
     this.coneCanvas?.remove();
     this.canvas = null;
@@ -118,7 +149,7 @@ export class DeviceLayer extends L.Layer {
     const i = this.indexOf(id);
     if (!this.data || i < 0 || this.data.statuses[i] === status) return false;
     this.data.statuses[i] = status;
-    this.schedule();
+    this.scheduleDevice(i);
     return true;
   }
 
@@ -131,8 +162,10 @@ export class DeviceLayer extends L.Layer {
   }
 
   select(index: number): void {
+    if (index === this.selected) return;
+    if (this.selected >= 0) this.scheduleDevice(this.selected);
     this.selected = index;
-    this.schedule();
+    if (index >= 0) this.scheduleDevice(index);
   }
 
   setEditable(on: boolean): void {
@@ -165,12 +198,192 @@ export class DeviceLayer extends L.Layer {
     this.grid = new GridIndex(this.xs, this.ys, width, height, cellSize(this.xs.length, width, height));
   }
 
+  /** Everything is drawn again at the next frame. */
   private schedule(): void {
+    this.full = true;
+    this.request();
+  }
+
+  /** Only device `i` (and what overlaps it) is drawn again at the next frame. */
+  private scheduleDevice(i: number): void {
+    this.dirty.add(i);
+    this.request();
+  }
+
+  private request(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.draw();
+      const dirty = [...this.dirty];
+      this.dirty.clear();
+      if (this.full || !this.patch(dirty)) {
+        this.full = false;
+        this.draw();
+      }
     });
+  }
+
+  /** A pan that stays within the canvas drawn (it moves with the map) needs no redraw. */
+  private onMoveEnd(): void {
+    const map = this._map as L.Map | undefined;
+    const v = this.view;
+    if (!map || !v || !this.current(v)) return this.schedule();
+    const size = map.getSize();
+    const a = map.containerPointToLayerPoint([0, 0]);
+    const b = map.containerPointToLayerPoint(size);
+    const w = v.width / v.dpr;
+    const h = v.height / v.dpr;
+    if (a.x < v.min.x || a.y < v.min.y || b.x > v.min.x + w || b.y > v.min.y + h) this.schedule();
+  }
+
+  /** Whether the map still has the zoom and origin the last full draw had. */
+  private current(v: DrawnView): boolean {
+    const map = this._map as L.Map | undefined;
+    if (!map || map.getZoom() !== v.zoom) return false;
+    const origin = map.latLngToLayerPoint([0, 0]);
+    return origin.x === v.origin.x && origin.y === v.origin.y;
+  }
+
+  /**
+   * Redraws only the devices in `indexes` where they are: each one's square (its marker, halo
+   * and selection ring) is cleared, every device overlapping it stamped again in the same order as a
+   * full draw, and only that square copied to the canvas. Returns false when a full draw is needed
+   * instead (nothing drawn yet, the view moved, camera cones shown, or too many changes).
+   */
+  private patch(indexes: number[]): boolean {
+    const started = performance.now();
+    const v = this.view;
+    const ctx = this.ctx;
+    const data = this.data;
+    const grid = this.grid;
+    if (!v || !ctx || !data || !grid || !this.image || v.detail === "cones" || !this.current(v)) return false;
+    if (indexes.length === 0) return true;
+    if (indexes.length > MAX_PATCHES) return false;
+    const reach = Math.ceil((Math.max(v.r * 2.6 + 2, v.r + 8) + 2) * v.dpr);
+    const pixels = this.pixels;
+    const xs = this.xs;
+    const ys = this.ys;
+    for (const i of indexes) {
+      const cx = Math.round(v.ox + xs[i] * v.k);
+      const cy = Math.round(v.oy + ys[i] * v.k);
+      const left = Math.max(0, cx - reach);
+      const top = Math.max(0, cy - reach);
+      const right = Math.min(v.width, cx + reach + 1);
+      const bottom = Math.min(v.height, cy + reach + 1);
+      if (left >= right || top >= bottom) continue;
+      for (let y = top; y < bottom; y++) pixels.fill(0, y * v.width + left, y * v.width + right);
+      // Every device whose marker can reach into the square, in plan coordinates.
+      const margin = reach / v.k;
+      const near: number[] = [];
+      grid.query((left - v.ox) / v.k - margin, (top - v.oy) / v.k - margin, (right - v.ox) / v.k + margin, (bottom - v.oy) / v.k + margin, (j) => {
+        near.push(j);
+      });
+      this.stampDevices(v, near, near.length);
+      ctx.putImageData(this.image, 0, 0, left, top, right - left, bottom - top);
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(left, top, right - left, bottom - top);
+      ctx.clip();
+      this.drawOverlays(v);
+      ctx.restore();
+    }
+    this.lastPatch = { devices: indexes.length, ms: performance.now() - started };
+    return true;
+  }
+
+  /** Stamps the devices `list[0..n)` into the pixel buffer: normal ones first, alarms on top. */
+  private stampDevices(v: DrawnView, list: ArrayLike<number>, n: number): void {
+    const data = this.data;
+    if (!data) return;
+    const { width, height, ox, oy, k, dpr } = v;
+    const pixels = this.pixels;
+    const statuses = data.statuses;
+    const kinds = data.kinds;
+    const xs = this.xs;
+    const ys = this.ys;
+    if (v.detail === "dots") {
+      const colours = this.dotColours;
+      const unit = Math.max(1, Math.round(dpr));
+      const normal = (v.scale >= 0.3 ? 2 : 1) * unit;
+      for (let j = 0; j < n; j++) {
+        const i = list[j];
+        const d = statuses[i] === 1 ? 4 * unit : normal;
+        const left = Math.round(ox + xs[i] * k) - (d >> 1);
+        const top = Math.round(oy + ys[i] * k) - (d >> 1);
+        const word = colours[statuses[i]];
+        for (let yy = Math.max(0, top); yy < Math.min(height, top + d); yy++) {
+          const row = yy * width;
+          for (let xx = Math.max(0, left); xx < Math.min(width, left + d); xx++) pixels[row + xx] = word;
+        }
+      }
+      return;
+    }
+    const radius = Math.round(v.r * dpr * 2) / 2;
+    if (radius !== this.spriteRadius) {
+      this.sprites = makeSprites(radius);
+      this.spriteRadius = radius;
+    }
+    const sprites = this.sprites;
+    for (const sprite of sprites) prepare(sprite, width);
+    // Normal devices first (and checkpoints as their round has them), so faults, offline and
+    // alarms are stamped on top of them.
+    for (const pass of [0, 4, 5, 6, 7, 3, 2, 1]) {
+      for (let j = 0; j < n; j++) {
+        const i = list[j];
+        if (statuses[i] !== pass) continue;
+        stamp(pixels, width, height, sprites[kinds[i] * LOOKS.length + pass], ox + xs[i] * k, oy + ys[i] * k);
+      }
+    }
+  }
+
+  /** The few things drawn as paths over the markers: alarm halos, the selection, unsaved moves. */
+  private drawOverlays(v: DrawnView): void {
+    const ctx = this.ctx;
+    const data = this.data;
+    if (!ctx || !data) return;
+    const { ox, oy, k, r, dpr } = v;
+    const xs = this.xs;
+    const ys = this.ys;
+    const statuses = data.statuses;
+    const visible = this.visible;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.beginPath();
+    let alarms = 0;
+    for (let j = 0; j < v.count; j++) {
+      const i = visible[j];
+      if (statuses[i] !== 1) continue;
+      alarms++;
+      const cx = ox + xs[i] * k;
+      const cy = oy + ys[i] * k;
+      ctx.moveTo(cx + r * 2.6 * dpr, cy);
+      ctx.arc(cx, cy, r * 2.6 * dpr, 0, Math.PI * 2);
+    }
+    if (alarms > 0) {
+      ctx.strokeStyle = withAlpha(STATUS_COLOURS.alarm, 0.8);
+      ctx.lineWidth = 2 * dpr;
+      ctx.stroke();
+    }
+    if (this.selected >= 0 && this.selected < xs.length) {
+      ctx.beginPath();
+      ctx.arc(ox + xs[this.selected] * k, oy + ys[this.selected] * k, (r + 6) * dpr, 0, Math.PI * 2);
+      ctx.strokeStyle = "#f8fafc";
+      ctx.lineWidth = 2.5 * dpr;
+      ctx.stroke();
+    }
+    if (this.moved.size > 0) {
+      ctx.beginPath();
+      for (const i of this.moved.keys()) {
+        const cx = ox + xs[i] * k;
+        const cy = oy + ys[i] * k;
+        ctx.moveTo(cx + (r + 3) * dpr, cy);
+        ctx.arc(cx, cy, (r + 3) * dpr, 0, Math.PI * 2);
+      }
+      ctx.strokeStyle = "#38bdf8";
+      ctx.lineWidth = 2 * dpr;
+      ctx.setLineDash([3 * dpr, 3 * dpr]);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
   }
 
   /** Draws now (also used by the benchmark to time a paint). */
@@ -216,6 +429,7 @@ export class DeviceLayer extends L.Layer {
     const data = this.data;
     const grid = this.grid;
     if (!data || !grid || data.xs.length === 0) {
+      this.view = null;
       ctx.putImageData(this.image, 0, 0);
       this.lastDraw = { visible: 0, detail: "dots", ms: performance.now() - started };
       this.handlers.onDrawn?.(this.lastDraw);
@@ -245,6 +459,8 @@ export class DeviceLayer extends L.Layer {
     const ox = (origin.x - min.x) * dpr;
     const oy = (origin.y - min.y) * dpr;
     const k = scale * dpr;
+    const view: DrawnView = { zoom: map.getZoom(), origin, min, width, height, dpr, scale, ox, oy, k, r, detail, count: n };
+    this.view = view;
 
     if (detail === "cones") {
       coneCtx.setTransform(CONE_RESOLUTION, 0, 0, CONE_RESOLUTION, 0, 0);
@@ -282,80 +498,9 @@ export class DeviceLayer extends L.Layer {
       this.conesDrawn = true;
     }
 
-    if (detail === "dots") {
-      const colours = this.dotColours;
-      const unit = Math.max(1, Math.round(dpr));
-      const normal = (scale >= 0.3 ? 2 : 1) * unit;
-      for (let v = 0; v < n; v++) {
-        const i = visible[v];
-        const d = statuses[i] === 1 ? 4 * unit : normal;
-        const left = Math.round(ox + xs[i] * k) - (d >> 1);
-        const top = Math.round(oy + ys[i] * k) - (d >> 1);
-        const word = colours[statuses[i]];
-        for (let yy = Math.max(0, top); yy < Math.min(height, top + d); yy++) {
-          const row = yy * width;
-          for (let xx = Math.max(0, left); xx < Math.min(width, left + d); xx++) pixels[row + xx] = word;
-        }
-      }
-    } else {
-      const radius = Math.round(r * dpr * 2) / 2;
-      if (radius !== this.spriteRadius) {
-        this.sprites = makeSprites(radius);
-        this.spriteRadius = radius;
-      }
-      const sprites = this.sprites;
-      for (const sprite of sprites) prepare(sprite, width);
-      // Normal devices first (and checkpoints as their round has them), so faults, offline and
-      // alarms are stamped on top of them.
-      for (const pass of [0, 4, 5, 6, 7, 3, 2, 1]) {
-        for (let v = 0; v < n; v++) {
-          const i = visible[v];
-          if (statuses[i] !== pass) continue;
-          stamp(pixels, width, height, sprites[kinds[i] * LOOKS.length + pass], ox + xs[i] * k, oy + ys[i] * k);
-        }
-      }
-    }
+    this.stampDevices(view, visible, n);
     ctx.putImageData(this.image, 0, 0);
-
-    // The few things drawn as paths on top: alarm halos, the selection, unsaved moves.
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.beginPath();
-    let alarms = 0;
-    for (let v = 0; v < n; v++) {
-      const i = visible[v];
-      if (statuses[i] !== 1) continue;
-      alarms++;
-      const cx = ox + xs[i] * k;
-      const cy = oy + ys[i] * k;
-      ctx.moveTo(cx + r * 2.6 * dpr, cy);
-      ctx.arc(cx, cy, r * 2.6 * dpr, 0, Math.PI * 2);
-    }
-    if (alarms > 0) {
-      ctx.strokeStyle = withAlpha(STATUS_COLOURS.alarm, 0.8);
-      ctx.lineWidth = 2 * dpr;
-      ctx.stroke();
-    }
-    if (this.selected >= 0 && this.selected < xs.length) {
-      ctx.beginPath();
-      ctx.arc(ox + xs[this.selected] * k, oy + ys[this.selected] * k, (r + 6) * dpr, 0, Math.PI * 2);
-      ctx.strokeStyle = "#f8fafc";
-      ctx.lineWidth = 2.5 * dpr;
-      ctx.stroke();
-    }
-    if (this.moved.size > 0) {
-      ctx.beginPath();
-      for (const i of this.moved.keys()) {
-        const cx = ox + xs[i] * k;
-        const cy = oy + ys[i] * k;
-        ctx.moveTo(cx + (r + 3) * dpr, cy);
-        ctx.arc(cx, cy, (r + 3) * dpr, 0, Math.PI * 2);
-      }
-      ctx.strokeStyle = "#38bdf8";
-      ctx.lineWidth = 2 * dpr;
-      ctx.setLineDash([3 * dpr, 3 * dpr]);
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
+    this.drawOverlays(view);
 
     this.lastDraw = { visible: n, detail, ms: performance.now() - started };
     this.handlers.onDrawn?.(this.lastDraw);

@@ -2,6 +2,7 @@
 // the floor buttons of the open building, the legend and the hover label.
 
 import L from "leaflet";
+import { FLASH } from "../../lib/blink";
 import { api } from "../../lib/api";
 import type { BuildingView, DeviceStatus, FloorDevices, FloorView, Overview, SiteView } from "../../lib/bindings";
 import { h, replace } from "../../lib/dom";
@@ -262,14 +263,26 @@ export class MapView {
 
   /** Sets the open alarms; each on the open floor gets a ring, pulsing while unacknowledged. */
   setAlarms(alarms: AlarmMark[]): void {
+    if (JSON.stringify(alarms) === JSON.stringify(this.alarms)) return;
     this.alarms = alarms;
     this.drawAlarms();
   }
 
   /** Where each guard last checked in (from Rust's live window); drawn on the open floor. */
   setGuards(guards: GuardLast[]): void {
+    if (JSON.stringify(guards) === JSON.stringify(this.guards)) return;
     this.guards = guards;
     this.drawGuards();
+  }
+
+  /** What the map holds now, for the window's memory model: rings, guard labels, plan versions. */
+  get held(): { rings: number; guardMarks: number; alarms: number; patrolMarks: number } {
+    return {
+      rings: this.alarmMarks.getLayers().length,
+      guardMarks: this.guardMarks.getLayers().length,
+      alarms: this.alarms.length,
+      patrolMarks: this.patrol.size,
+    };
   }
 
   private drawGuards(): void {
@@ -301,7 +314,7 @@ export class MapView {
     for (const a of this.alarms) {
       if (a.floor_id !== place.floor.id) continue;
       const icon = L.divIcon({
-        className: `alarm-ring p${a.priority}${a.flashing ? " flashing" : ""}`,
+        className: `alarm-ring p${a.priority}${a.flashing ? ` flashing ${FLASH}` : ""}`,
         iconSize: [44, 44],
         html: "<span></span>",
       });

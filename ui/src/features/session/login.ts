@@ -6,6 +6,11 @@ import type { SessionView } from "../../lib/bindings";
 import { h, replace } from "../../lib/dom";
 import { count, t } from "../../lib/i18n";
 
+/** On the body while the login or lock screen is up: the console behind it is not painted (it keeps
+ * running — alarms arrive, the siren sounds, the count below the form follows them — but a row
+ * flashing under an overlay nobody can see through would cost a repaint of the whole stack). */
+export const BEHIND_LOGIN = "behind-login";
+
 export class LoginScreen {
   readonly element: HTMLElement;
   private mode: "login" | "locked" = "login";
@@ -40,6 +45,7 @@ export class LoginScreen {
 
   hide(): void {
     this.element.hidden = true;
+    document.body.classList.remove(BEHIND_LOGIN);
   }
 
   setOpenAlarms(n: number): void {
@@ -108,6 +114,7 @@ export class LoginScreen {
     });
     replace(this.element, form);
     this.element.hidden = false;
+    document.body.classList.add(BEHIND_LOGIN);
     (locked ? pin : name).focus();
   }
 }

@@ -1,0 +1,171 @@
+//! A window that runs for months: what it keeps is bounded by what is open now. On the real window:
+//! an alarm flashes (its row and its ring switch on the one flash clock) until it is acknowledged;
+//! a camera's snapshot is replaced in the same element and the picture before it is held by
+//! nothing; closing the incident stops its panel's timers and drops it from the window's memory
+//! model; after a run of alarms handled, every count is back where it started.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
+use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
+use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
+use vigil_e2e::{workspace_root, Desktop};
+use vigil_store::Store;
+
+async fn model(desktop: &Desktop) -> Result<Value> {
+    Ok(desktop.client.execute("return window.__vigil.console.memoryModel()", vec![]).await?)
+}
+
+/// Whether the row and the ring of the selected incident carry the flash, and their phase now.
+async fn flashing(desktop: &Desktop, id: &str) -> Result<Value> {
+    Ok(desktop
+        .client
+        .execute(
+            "const row = document.querySelector(`[data-testid=alarm-row-${arguments[0]}]`);
+             const ring = document.querySelector('.alarm-ring');
+             return { row: !!row && row.classList.contains('flash'), rowOn: !!row && row.classList.contains('flash-on'),
+                      ring: !!ring && ring.classList.contains('flash'), ringOn: !!ring && ring.classList.contains('flash-on') };",
+            vec![json!(id)],
+        )
+        .await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    let store = Store::open(&dir.path().join(DATABASE_FILE))?;
+    let points: Vec<(String, u32)> = store.dc09_addresses()?.into_iter().map(|(a, z, _)| (a, z)).take(6).collect();
+    drop(store);
+    // Escalation after two seconds, so a row flashes soon after it arrives; no idle lock; no
+    // patrol watcher raising missed rounds in the middle of the counts.
+    std::fs::write(
+        dir.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n\
+         [incidents]\nacknowledge_within_seconds = 2\n[ui]\nlock_after_minutes = 0\n[patrol]\ncheck_every_seconds = 86400\n",
+    )?;
+    let mut snapshots = tokio::process::Command::new(workspace_root().join("target/debug/vigil"))
+        .args(["sim", "--snapshots", "127.0.0.1:8791"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("start vigil sim --snapshots (build the workspace first)")?;
+
+    let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        desktop.login("demo-operator", "2468").await?;
+        // Whatever the demo left open is closed first: the counts start from an empty desk.
+        desktop
+            .run_async(
+                "const done = arguments[arguments.length - 1]; const api = window.__vigil.api;
+                 (async () => { for (const i of await api.incidents()) { await api.act(i.id, { action: 'note', text: 'test' }); await api.act(i.id, { action: 'close', category: 'test' }); } })().then(() => done(true), e => done(String(e)));",
+                vec![],
+            )
+            .await?;
+        desktop.wait_for("window.__vigil.console.alarms.incidents.length === 0", Duration::from_secs(15)).await?;
+        let empty = model(&desktop).await?;
+        let dc09 = desktop.dc09_address().await?;
+        let mut panel = connect(dc09).await?;
+
+        for (n, (account, zone)) in points.iter().enumerate() {
+            send_and_ack(&mut panel, &contact_id(account, *zone, 120, u16::try_from(n + 1)?)).await?;
+            let id = desktop
+                .wait_for("window.__vigil.console.alarms.selected?.id", Duration::from_secs(15))
+                .await
+                .context("the new alarm is selected")?;
+            let id = id.as_str().context("an incident id")?.to_owned();
+            desktop.wait_for(&format!("document.querySelector('[data-testid=alarm-row-{id}].flash')"), Duration::from_secs(10)).await.context("the row flashes once the alarm waits")?;
+
+            if n == 0 {
+                // The row and the ring flash together, switching on the flash clock.
+                let first = flashing(&desktop, &id).await?;
+                ensure!(first["row"] == json!(true) && first["ring"] == json!(true), "row and ring flash: {first}");
+                let mut phases = std::collections::HashSet::new();
+                for _ in 0..8 {
+                    let now = flashing(&desktop, &id).await?;
+                    ensure!(now["rowOn"] == now["ringOn"], "row and ring switch together: {now}");
+                    phases.insert(now["rowOn"].as_bool().unwrap_or(false));
+                    tokio::time::sleep(Duration::from_millis(170)).await;
+                }
+                ensure!(phases.len() == 2, "the flash switches between its two states");
+
+                // Snapshots: the same element is refreshed in place, and the picture it showed
+                // before is held by no element and no loader.
+                desktop
+                    .wait_for(
+                        "[...document.querySelectorAll('img.snapshot')].some(i => i.complete && i.naturalWidth > 0)",
+                        Duration::from_secs(15),
+                    )
+                    .await
+                    .context("a camera's snapshot is shown")?;
+                let before: Value = desktop
+                    .client
+                    .execute("const i = document.querySelector('img.snapshot'); i.dataset.mark = 'first'; return i.src;", vec![])
+                    .await?;
+                desktop
+                    .wait_for(
+                        &format!("document.querySelector('img.snapshot[data-mark=first]')?.src !== {before}"),
+                        Duration::from_secs(10),
+                    )
+                    .await
+                    .context("the snapshot is refreshed")?;
+                let replaced: Value = desktop
+                    .client
+                    .execute(
+                        "const i = document.querySelector('img.snapshot[data-mark=first]');
+                         return { same: !!i, src: i && i.src, holders: [...document.images].filter(x => x.src === arguments[0]).length,
+                                  shown: document.querySelectorAll('img.snapshot').length, model: window.__vigil.console.memoryModel() };",
+                        vec![before.clone()],
+                    )
+                    .await?;
+                ensure!(replaced["same"] == json!(true), "the snapshot is refreshed in the same element: {replaced}");
+                ensure!(replaced["src"] != before, "the snapshot was replaced: {replaced}");
+                ensure!(replaced["holders"] == json!(0), "nothing shows the replaced picture: {replaced}");
+                let cameras = replaced["model"]["cameras"].as_u64().unwrap_or(0);
+                ensure!(cameras == replaced["shown"].as_u64().unwrap_or(u64::MAX), "one picture held per camera: {replaced}");
+                ensure!(replaced["model"]["snapshotsLoading"].as_u64().unwrap_or(99) <= cameras, "at most one picture on its way per camera: {replaced}");
+                ensure!(replaced["model"]["timers"].as_u64() > empty["timers"].as_u64(), "the snapshots refresh on a timer: {replaced}");
+            }
+
+            // Acknowledge: the flash stops (row and ring).
+            desktop.press('a').await?;
+            desktop
+                .wait_for(
+                    &format!("document.querySelector('[data-testid=alarm-row-{id}][data-state=acknowledged]') && !document.querySelector('[data-testid=alarm-row-{id}].flash') && !document.querySelector('.alarm-ring.flash')"),
+                    Duration::from_secs(10),
+                )
+                .await
+                .context("acknowledging stops the flashing")?;
+
+            // Close it: it leaves the list and the window's memory model.
+            desktop.press('c').await?;
+            desktop.testid("close-categories").await?;
+            desktop.press('3').await?;
+            desktop
+                .wait_for(&format!("!document.querySelector('[data-testid=alarm-row-{id}]')"), Duration::from_secs(10))
+                .await?;
+            desktop.wait_for("window.__vigil.console.memoryModel().panelIncident === 0", Duration::from_secs(10)).await?;
+            let after = model(&desktop).await?;
+            for key in ["openIncidents", "rowsRemembered", "alarmPoints", "panelIncident", "cameras", "snapshotsLoading", "rings"] {
+                ensure!(after[key] == json!(0), "{key} after closing alarm {n}: {after}");
+            }
+            // The panel's snapshot timer went with its incident; the frame's and the desk's stay.
+            ensure!(after["timers"] == empty["timers"], "timers after closing alarm {n}: {after} (empty desk: {empty})");
+            ensure!(after["feedListeners"] == empty["feedListeners"], "listeners after closing alarm {n}: {after}");
+        }
+        // After six alarms handled the document is as big as before the first (a row or panel
+        // left behind would show here).
+        let last = model(&desktop).await?;
+        let (a, b) = (empty["domNodes"].as_i64().unwrap_or(0), last["domNodes"].as_i64().unwrap_or(0));
+        ensure!((b - a).abs() <= 40, "DOM nodes {a} on the empty desk, {b} after six alarms handled");
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    let quit = desktop.quit().await;
+    let _ = snapshots.kill().await;
+    result.and(quit)
+}
