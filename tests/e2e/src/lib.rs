@@ -218,7 +218,25 @@ impl Desktop {
     }
 
     /// Saves a screenshot of the window as PNG.
+    ///
+    /// The window paints without composited layers, and WebKitWebDriver takes a screenshot after
+    /// the page's next paint: on a console where nothing changes (it repaints only what changes)
+    /// that can be minutes away. So a one-pixel mark in a corner changes colour on every animation
+    /// frame for a few seconds first, which gives the screenshot its paint. It is never in the
+    /// picture's content: it sits under the window's top-left pixel, in the page's own colour.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        self.client
+            .execute(
+                "let e = document.getElementById('e2e-paint');
+                 if (!e) { e = document.createElement('div'); e.id = 'e2e-paint';
+                   e.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+                   document.body.append(e); }
+                 const until = performance.now() + 3000; let odd = false;
+                 const step = () => { odd = !odd; e.style.background = odd ? '#0b1220' : '#0b1221'; if (performance.now() < until) requestAnimationFrame(step); };
+                 requestAnimationFrame(step);",
+                vec![],
+            )
+            .await?;
         let png = self.client.screenshot().await?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

@@ -25,8 +25,12 @@ async fn flashing(desktop: &Desktop, id: &str) -> Result<Value> {
         .execute(
             "const row = document.querySelector(`[data-testid=alarm-row-${arguments[0]}]`);
              const ring = document.querySelector('.alarm-ring');
-             return { row: !!row && row.classList.contains('flash'), rowOn: !!row && row.classList.contains('flash-on'),
-                      ring: !!ring && ring.classList.contains('flash'), ringOn: !!ring && ring.classList.contains('flash-on') };",
+             const on = document.documentElement.classList.contains('flash-on');
+             const bright = (e) => !!e && e.classList.contains('flash') && on;
+             const lit = (e, prop) => e ? getComputedStyle(e)[prop] : null;
+             return { row: !!row && row.classList.contains('flash'), ring: !!ring && ring.classList.contains('flash'),
+                      on, rowOn: bright(row), ringOn: bright(ring),
+                      rowBackground: lit(row, 'backgroundColor'), ringOpacity: lit(ring && ring.querySelector('span'), 'opacity') };",
             vec![json!(id)],
         )
         .await?)
@@ -81,17 +85,19 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
             desktop.wait_for(&format!("document.querySelector('[data-testid=alarm-row-{id}].flash')"), Duration::from_secs(10)).await.context("the row flashes once the alarm waits")?;
 
             if n == 0 {
-                // The row and the ring flash together, switching on the flash clock.
+                // The row and the ring flash together on the flash clock: both phases are seen,
+                // and in each the row's background and the ring's opacity differ from the other.
                 let first = flashing(&desktop, &id).await?;
                 ensure!(first["row"] == json!(true) && first["ring"] == json!(true), "row and ring flash: {first}");
-                let mut phases = std::collections::HashSet::new();
-                for _ in 0..8 {
+                let mut looks = std::collections::HashMap::new();
+                for _ in 0..10 {
                     let now = flashing(&desktop, &id).await?;
                     ensure!(now["rowOn"] == now["ringOn"], "row and ring switch together: {now}");
-                    phases.insert(now["rowOn"].as_bool().unwrap_or(false));
+                    looks.insert(now["on"].as_bool().unwrap_or(false), (now["rowBackground"].clone(), now["ringOpacity"].clone()));
                     tokio::time::sleep(Duration::from_millis(170)).await;
                 }
-                ensure!(phases.len() == 2, "the flash switches between its two states");
+                ensure!(looks.len() == 2, "the flash switches between its two states: {looks:?}");
+                ensure!(looks[&true].0 != looks[&false].0 && looks[&true].1 != looks[&false].1, "each phase looks different: {looks:?}");
 
                 // Snapshots: the same element is refreshed in place, and the picture it showed
                 // before is held by no element and no loader.

@@ -62,6 +62,7 @@ struct Args {
 struct Plan {
     settle: Duration,
     span: Duration,
+    storm: Duration,
     group_scale: u32,
     soak: Duration,
     sample_every: Duration,
@@ -182,6 +183,7 @@ async fn assert_flashing(desktop: &Desktop, rows: usize) -> Result<()> {
 struct Idle<'a> {
     plan: &'a Plan,
     states: Vec<Value>,
+    storm: Option<Value>,
 }
 
 impl Idle<'_> {
@@ -198,6 +200,40 @@ impl Idle<'_> {
         self.states.push(figures);
         Ok(())
     }
+}
+
+/// 500 DC-09 frames a second from `vigil sim` (8 TCP connections, alarms of an unmapped panel that
+/// fold into 8 incidents) into the window's own receiver while twenty P1 alarms flash on screen:
+/// the sender measures each ACK; the window's CPU is measured over the same span.
+async fn storm(vigil: &Path, desktop: &Desktop, root: u32, plan: &Plan) -> Result<Value> {
+    let addr = desktop.dc09_address().await?.to_string();
+    let seconds = plan.storm.as_secs().to_string();
+    eprintln!("bench: console_idle · intake storm, 500 frames/s for {seconds} s, alarms flashing");
+    let sender = tokio::process::Command::new(vigil)
+        .args(["sim", "--dc09", &addr, "--json", "--rate", "500", "--duration", &seconds])
+        .args(["--connections", "8", "--account", "1001", "--zones", "8"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("start vigil sim")?;
+    let cpu = procs::measure(root, Duration::from_millis(500), plan.storm - Duration::from_secs(1)).await?;
+    let out = sender.wait_with_output().await?;
+    let summary: Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("vigil sim said {:?}", String::from_utf8_lossy(&out.stdout)))?;
+    eprintln!("bench:   ACK {} ms, window {} % of a core", summary["ack_ms"], cpu["cpu_percent"]);
+    Ok(json!({
+        "name": "dc09_intake_storm_window_flashing",
+        "parameters": {"rate": 500, "seconds": plan.storm.as_secs(), "connections": 8, "receiver": "the window's own engine", "alarms_flashing": 20},
+        "figures": {
+            "sent": {"value": summary["sent"], "unit": "frames"},
+            "achieved_rate": {"value": summary["rate"], "unit": "frames/s"},
+            "ack_p50_ms": {"value": summary["ack_ms"]["p50"], "unit": "ms"},
+            "ack_p99_ms": {"value": summary["ack_ms"]["p99"], "unit": "ms"},
+            "ack_max_ms": {"value": summary["ack_ms"]["max"], "unit": "ms"},
+            "target_p99_ms": {"value": 5, "unit": "ms"},
+            "window_cpu_percent": {"value": cpu["cpu_percent"], "unit": "% of a core"}
+        }
+    }))
 }
 
 async fn idle_reference(vigil: &Path, work: &Path, idle: &mut Idle<'_>) -> Result<()> {
@@ -247,6 +283,9 @@ async fn idle_reference(vigil: &Path, work: &Path, idle: &mut Idle<'_>) -> Resul
         raise(&desktop, &points, 1, 20, 21).await?;
         assert_flashing(&desktop, 20).await?;
         idle.measure(root, "twenty_p1_flashing", true, "twenty more P1 alarms, not acknowledged, on one floor").await?;
+
+        idle.storm = Some(storm(vigil, &desktop, root, idle.plan).await?);
+        assert_flashing(&desktop, 20).await?;
 
         desktop.testid("lock-button").await?.click().await?;
         desktop.wait_for("!document.querySelector('.login-overlay').hidden", Duration::from_secs(10)).await?;
@@ -340,8 +379,8 @@ async fn empty_window(binary: &Path, plan: &Plan) -> Result<Value> {
     Ok(figures)
 }
 
-async fn run_idle(args: &Args, vigil: &Path, plan: &Plan, work: &Path) -> Result<Value> {
-    let mut idle = Idle { plan, states: Vec::new() };
+async fn run_idle(args: &Args, vigil: &Path, plan: &Plan, work: &Path) -> Result<(Value, Option<Value>)> {
+    let mut idle = Idle { plan, states: Vec::new(), storm: None };
     let empty = empty_window(&abs(&args.empty_window), plan).await?;
     idle.states.push(empty.clone());
     idle_reference(vigil, work, &mut idle).await?;
@@ -375,16 +414,20 @@ async fn run_idle(args: &Args, vigil: &Path, plan: &Plan, work: &Path) -> Result
         "reference_peak_above_empty_window_mb".into(),
         json!({"value": round1(reference_peak - empty["pss_mb"].as_f64().unwrap_or(0.0)), "unit": "MB"}),
     );
-    Ok(json!({
-        "name": "console_idle",
-        "parameters": {
-            "settle_seconds": plan.settle.as_secs(), "seconds_per_state": plan.span.as_secs(),
-            "crowded_devices": devices, "rendering": "software (Xvfb)",
-            "processes": "vigil-desktop + WebKitWebProcess + WebKitNetworkProcess"
-        },
-        "figures": figures,
-        "states": idle.states,
-    }))
+    let storm = idle.storm.take();
+    Ok((
+        json!({
+            "name": "console_idle",
+            "parameters": {
+                "settle_seconds": plan.settle.as_secs(), "seconds_per_state": plan.span.as_secs(),
+                "crowded_devices": devices, "rendering": "software (Xvfb)",
+                "processes": "vigil-desktop + WebKitWebProcess + WebKitNetworkProcess"
+            },
+            "figures": figures,
+            "states": idle.states,
+        }),
+        storm,
+    ))
 }
 
 /// Handles the selected incident through the keyboard as an operator does: acknowledge,
@@ -477,7 +520,7 @@ async fn run_soak(vigil: &Path, plan: &Plan, work: &Path, alarm_every: u64) -> R
             };
             handle_selected(&desktop, &id).await.with_context(|| format!("handle incident {id}"))?;
             handled += 1;
-            if handled % 10 == 0 {
+            if handled.is_multiple_of(10) {
                 // Lock and unlock, as a shift change or a break does.
                 desktop.testid("lock-button").await?.click().await?;
                 desktop.wait_for("!document.querySelector('.login-overlay').hidden", Duration::from_secs(10)).await?;
@@ -549,6 +592,7 @@ async fn main() -> Result<()> {
         Plan {
             settle: Duration::from_secs(4),
             span: Duration::from_secs(8),
+            storm: Duration::from_secs(5),
             group_scale: 2,
             soak: Duration::from_secs_f64(args.soak_minutes.unwrap_or(2.0) * 60.0),
             sample_every: Duration::from_secs(15),
@@ -558,6 +602,7 @@ async fn main() -> Result<()> {
         Plan {
             settle: Duration::from_secs(10),
             span: Duration::from_secs(60),
+            storm: Duration::from_secs(30),
             group_scale: 20,
             soak: Duration::from_secs_f64(args.soak_minutes.unwrap_or(30.0) * 60.0),
             sample_every: Duration::from_secs(60),
@@ -567,7 +612,9 @@ async fn main() -> Result<()> {
     let work = tempfile::tempdir()?;
     let mut results = Vec::new();
     if matches!(args.run, Which::Idle | Which::All) {
-        results.push(run_idle(&args, &vigil, &plan, work.path()).await?);
+        let (idle, storm) = run_idle(&args, &vigil, &plan, work.path()).await?;
+        results.push(idle);
+        results.extend(storm);
     }
     if matches!(args.run, Which::Soak | Which::All) {
         results.push(run_soak(&vigil, &plan, work.path(), 4).await?);

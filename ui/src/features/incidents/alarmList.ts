@@ -70,6 +70,8 @@ export class AlarmList {
   private render(): void {
     const now = Date.now();
     this.heading.textContent = `${t("openAlarms")} · ${count(this.items.length)}`;
+    // A closed incident leaves the window's memory with its row: only open ones are remembered.
+    for (const id of this.firstShown.keys()) if (!this.items.some((i) => i.id === id)) this.firstShown.delete(id);
     if (this.items.length === 0) {
       replace(this.list, h("li", { class: "alarm-empty muted" }, t("noAlarms")));
       return;
@@ -99,8 +101,6 @@ export class AlarmList {
         );
       }),
     );
-    // A closed incident leaves the window's memory with its row: only open ones are remembered.
-    for (const id of this.firstShown.keys()) if (!this.items.some((i) => i.id === id)) this.firstShown.delete(id);
     // The benchmark's "row visible" is the first frame after the row entered the document.
     const fresh = this.items.filter((i) => !this.firstShown.has(i.id)).map((i) => i.id);
     if (fresh.length > 0) {
