@@ -110,7 +110,11 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
     tauri::async_runtime::spawn(async move {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut pacer = vigil_api::attention::NewsPacer::default();
         loop {
+            let due_in = pacer.due_at().map(|at| {
+                Duration::from_millis(u64::try_from(at.saturating_sub(vigil_store::Store::now_ms())).unwrap_or(0))
+            });
             let first = tokio::select! {
                 received = news.recv() => match received {
                     Ok(change) => Some(change),
@@ -118,6 +122,7 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
                     Err(RecvError::Lagged(_)) => None,
                     Err(RecvError::Closed) => return,
                 },
+                _ = tokio::time::sleep(due_in.unwrap_or(TICK)), if due_in.is_some() => None,
                 _ = tick.tick() => None,
             };
             let mut batch = Vec::new();
@@ -131,6 +136,13 @@ pub fn watch(app: AppHandle, mut news: tokio::sync::broadcast::Receiver<vigil_st
                     }
                 }
             }
+            // Repeats pour in during a storm: the window hears of them a few times a second.
+            let now = vigil_store::Store::now_ms();
+            let batch = match if batch.is_empty() { pacer.poll(now) } else { pacer.offer(batch, now) } {
+                Some(due) => due,
+                None if pacer.due_at().is_some() => continue,
+                None => Vec::new(),
+            };
             let reader = ws.clone();
             let Ok(Ok(open)) = tokio::task::spawn_blocking(move || reader.incidents(None, 10_000)).await else {
                 continue;

@@ -106,6 +106,93 @@ impl NoticeBoard {
     }
 }
 
+/// How often the window hears of repeats and restores at most while signals pour in.
+pub const REPEAT_NEWS_EVERY_MS: u64 = 250;
+
+/// Paces the news the window hears. A change that opens an incident goes out at once (its row and
+/// siren must not wait); repeats and restores folded into open incidents go out at most once per
+/// [`REPEAT_NEWS_EVERY_MS`], gathered. A storm of 500 repeats a second into a few incidents then
+/// costs the window four redraws a second instead of one per signal, and the receivers that share
+/// its cores keep their pace; nothing is dropped, only gathered (and the window reloads the open
+/// list every few seconds anyway).
+#[derive(Debug, Default)]
+pub struct NewsPacer {
+    pending: Vec<vigil_store::IncidentChange>,
+    last_sent_ms: Option<i64>,
+}
+
+impl NewsPacer {
+    /// Takes `changes` arrived at `now_ms`; returns what to announce now, if anything.
+    pub fn offer(&mut self, changes: Vec<vigil_store::IncidentChange>, now_ms: i64) -> Option<Vec<vigil_store::IncidentChange>> {
+        let opens = changes.iter().any(|c| c.opened);
+        self.pending.extend(changes);
+        if self.pending.is_empty() {
+            return None;
+        }
+        if opens || self.due_at().is_none_or(|at| now_ms >= at) {
+            return self.take(now_ms);
+        }
+        None
+    }
+
+    /// When the gathered changes are due (None when nothing waits).
+    pub fn due_at(&self) -> Option<i64> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        Some(self.last_sent_ms.map_or(i64::MIN, |t| t + REPEAT_NEWS_EVERY_MS as i64))
+    }
+
+    /// What is due at `now_ms`, if anything.
+    pub fn poll(&mut self, now_ms: i64) -> Option<Vec<vigil_store::IncidentChange>> {
+        match self.due_at() {
+            Some(at) if now_ms >= at => self.take(now_ms),
+            _ => None,
+        }
+    }
+
+    fn take(&mut self, now_ms: i64) -> Option<Vec<vigil_store::IncidentChange>> {
+        self.last_sent_ms = Some(now_ms);
+        Some(std::mem::take(&mut self.pending))
+    }
+}
+
+#[cfg(test)]
+mod pacer_tests {
+    use super::*;
+    use vigil_domain::incident::Priority;
+
+    fn change(opened: bool) -> vigil_store::IncidentChange {
+        vigil_store::IncidentChange {
+            incident_id: uuid::Uuid::now_v7(),
+            device_id: None,
+            priority: Priority::from_level(1),
+            opened,
+            received_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_new_incident_goes_out_at_once_and_repeats_are_gathered() {
+        let mut pacer = NewsPacer::default();
+        assert_eq!(pacer.offer(vec![change(false)], 1_000).map(|b| b.len()), Some(1), "the first news is not held");
+        // Repeats within the pace wait, gathered…
+        assert!(pacer.offer(vec![change(false)], 1_010).is_none());
+        assert!(pacer.offer(vec![change(false), change(false)], 1_100).is_none());
+        assert_eq!(pacer.due_at(), Some(1_250));
+        assert!(pacer.poll(1_249).is_none());
+        // …and go out together when due, nothing dropped.
+        assert_eq!(pacer.poll(1_250).map(|b| b.len()), Some(3));
+        assert!(pacer.poll(1_400).is_none(), "nothing left");
+        // A new incident never waits, and takes the gathered repeats with it.
+        assert!(pacer.offer(vec![change(false)], 1_300).is_none());
+        let sent = pacer.offer(vec![change(true)], 1_310).expect("sent at once");
+        assert_eq!(sent.len(), 2);
+        assert!(sent.iter().any(|c| c.opened));
+        assert_eq!(pacer.due_at(), None);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

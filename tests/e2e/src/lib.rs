@@ -115,8 +115,20 @@ impl Desktop {
         let mut caps = serde_json::Map::new();
         caps.insert("tauri:options".into(), json!({ "application": app }));
         caps.insert("browserName".into(), json!("wry"));
-        let client =
-            ClientBuilder::rustls()?.capabilities(caps).connect(&url).await.context("open a WebDriver session")?;
+        // tauri-driver listens before the native driver behind it answers: a refused first
+        // session is asked for again, a few times, before the launch counts as failed.
+        let mut attempt = 0;
+        let client = loop {
+            match ClientBuilder::rustls()?.capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => break client,
+                Err(error) if attempt < 4 => {
+                    attempt += 1;
+                    eprintln!("vigil-e2e: no WebDriver session yet ({error}); asking again");
+                    tokio::time::sleep(Duration::from_millis(750)).await;
+                }
+                Err(error) => return Err(anyhow::Error::new(error).context("open a WebDriver session")),
+            }
+        };
         Ok(Desktop { client, driver, data_dir: data_dir.to_owned() })
     }
 

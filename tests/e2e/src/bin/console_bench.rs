@@ -359,7 +359,7 @@ async fn empty_window(binary: &Path, plan: &Plan) -> Result<Value> {
     if !binary.exists() {
         bail!("{} does not exist: cargo build --example empty_window -p vigil-desktop", binary.display());
     }
-    let child = tokio::process::Command::new(binary)
+    let mut child = tokio::process::Command::new(binary)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -375,7 +375,13 @@ async fn empty_window(binary: &Path, plan: &Plan) -> Result<Value> {
     figures["alarms_flashing"] = json!(false);
     figures["note"] = json!("an empty Tauri window on this machine: the floor under every figure");
     eprintln!("bench:   {} % of a core, {} MB", figures["cpu_percent"], figures["pss_mb"]);
-    drop(child);
+    // Gone, with its web processes, before the console's window starts.
+    child.kill().await?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !procs::window_pids(root).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
     Ok(figures)
 }
 
