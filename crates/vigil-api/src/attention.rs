@@ -123,7 +123,11 @@ pub struct NewsPacer {
 
 impl NewsPacer {
     /// Takes `changes` arrived at `now_ms`; returns what to announce now, if anything.
-    pub fn offer(&mut self, changes: Vec<vigil_store::IncidentChange>, now_ms: i64) -> Option<Vec<vigil_store::IncidentChange>> {
+    pub fn offer(
+        &mut self,
+        changes: Vec<vigil_store::IncidentChange>,
+        now_ms: i64,
+    ) -> Option<Vec<vigil_store::IncidentChange>> {
         let opens = changes.iter().any(|c| c.opened);
         self.pending.extend(changes);
         if self.pending.is_empty() {
