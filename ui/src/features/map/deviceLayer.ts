@@ -52,6 +52,8 @@ export class DeviceLayer extends L.Layer {
   private spriteRadius = 0;
   private readonly dotColours = dotColours();
   private data: FloorDevices | null = null;
+  /** Each device's index by id: the patrol marks and alarms name thousands of devices at a time. */
+  private byId = new Map<string, number>();
   private xs = new Float32Array(0);
   private ys = new Float32Array(0);
   private grid: GridIndex | null = null;
@@ -123,6 +125,7 @@ export class DeviceLayer extends L.Layer {
   /** Replaces the devices drawn (a new floor, or new statuses). */
   setData(data: FloorDevices): void {
     this.data = data;
+    this.byId = new Map(data.ids.map((id, i) => [id, i]));
     this.xs = Float32Array.from(data.xs);
     this.ys = Float32Array.from(data.ys);
     this.grid = new GridIndex(this.xs, this.ys, data.plan.width, data.plan.height, cellSize(data.xs.length, data.plan.width, data.plan.height));
@@ -137,7 +140,7 @@ export class DeviceLayer extends L.Layer {
   }
 
   indexOf(id: string): number {
-    return this.data ? this.data.ids.indexOf(id) : -1;
+    return this.byId.get(id) ?? -1;
   }
 
   position(index: number): { x: number; y: number } {
