@@ -36,6 +36,18 @@ pub fn stress_floor(dir: &Path) -> Result<(String, i64)> {
     Ok((floor, n))
 }
 
+/// `vigil sim --snapshots`: the demo cameras' snapshots, served where the demo hospital's cameras
+/// look for them (`vigil_demo::DEMO_SNAPSHOTS`), as on a demo workstation. Stopped when dropped.
+pub fn snapshot_server(vigil: &Path) -> Result<Child> {
+    Command::new(vigil)
+        .args(["sim", "--snapshots", "127.0.0.1:8791"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("start {} sim --snapshots (build the workspace first)", vigil.display()))
+}
+
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))

@@ -4,7 +4,6 @@
 //! nothing; closing the incident stops its panel's timers and drops it from the window's memory
 //! model; after a run of alarms handled, every count is back where it started.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
@@ -50,13 +49,7 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
         "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n\
          [incidents]\nacknowledge_within_seconds = 2\n[ui]\nlock_after_minutes = 0\n[patrol]\ncheck_every_seconds = 86400\n",
     )?;
-    let mut snapshots = tokio::process::Command::new(workspace_root().join("target/debug/vigil"))
-        .args(["sim", "--snapshots", "127.0.0.1:8791"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("start vigil sim --snapshots (build the workspace first)")?;
+    let mut snapshots = vigil_e2e::snapshot_server(&workspace_root().join("target/debug/vigil"))?;
 
     let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
     let result = async {

@@ -2,7 +2,6 @@
 //! operator handles it from new to closed with the keyboard alone; the audit log names him at every
 //! step and its chain holds. A screenshot of the incident panel is kept for people to look at.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -32,13 +31,7 @@ async fn an_operator_handles_a_dc09_alarm_with_the_keyboard() -> Result<()> {
         "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n[incidents]\nacknowledge_within_seconds = 600\n",
     )?;
     // `vigil sim` serves the demo cameras' snapshots, as on a demo workstation.
-    let mut snapshots = tokio::process::Command::new(vigil_binary())
-        .args(["sim", "--snapshots", "127.0.0.1:8791"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("start vigil sim --snapshots (build the workspace first)")?;
+    let mut snapshots = vigil_e2e::snapshot_server(&vigil_binary())?;
 
     let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
     let result = async {

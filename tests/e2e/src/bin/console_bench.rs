@@ -244,14 +244,7 @@ async fn idle_reference(vigil: &Path, work: &Path, idle: &mut Idle<'_>) -> Resul
     let dir = work.join("reference");
     demo(vigil, &dir, 1)?;
     let (floor, points) = floor_points(&dir)?;
-    // The demo cameras' snapshots, served where the demo hospital's cameras look for them.
-    let _snapshots = tokio::process::Command::new(vigil)
-        .args(["sim", "--snapshots", "127.0.0.1:8791"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("start vigil sim --snapshots")?;
+    let _snapshots = vigil_e2e::snapshot_server(vigil)?;
     let desktop = Desktop::launch(&dir, "zh_CN.UTF-8").await?;
     let root = desktop.root_pid().context("the window's process")?;
     let run = async {
