@@ -366,10 +366,7 @@ impl Workstation {
         let body = EventBody::CheckInAnnotated(CheckInAnnotated { check_in, text: text.clone() });
         let audit =
             self.audit_as(&actor.name, "patrol.annotate", &check_in.to_string(), serde_json::json!({ "text": text }));
-        self.write(move |tx| {
-            let c = vigil_store::write::commit_event(tx, &actor.name, &format!("check_in:{check_in}"), body, now)?;
-            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
-        })
+        self.commit_as(&actor.name, &format!("check_in:{check_in}"), body, audit, now)
     }
 }
 

@@ -412,11 +412,7 @@ impl Workstation {
         });
         let audit =
             self.audit_as(&actor.name, "patrol.explain", key, serde_json::json!({ "shift": shift.key, "text": text }));
-        let subject = format!("shift:{}", shift.key);
-        self.write(move |tx| {
-            let c = vigil_store::write::commit_event(tx, &actor.name, &subject, body, now)?;
-            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
-        })?;
+        self.commit_as(&actor.name, &format!("shift:{}", shift.key), body, audit, now)?;
         self.review(shift, true)
     }
 
@@ -462,11 +458,7 @@ impl Workstation {
         });
         let audit =
             self.audit_as(&actor.name, "patrol.sign_off", &shift.key, serde_json::json!({ "digest": review.digest }));
-        let subject = format!("shift:{}", shift.key);
-        self.write(move |tx| {
-            let c = vigil_store::write::commit_event(tx, &actor.name, &subject, body, now)?;
-            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
-        })?;
+        self.commit_as(&actor.name, &format!("shift:{}", shift.key), body, audit, now)?;
         self.review(shift, true)
     }
 

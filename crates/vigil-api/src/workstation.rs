@@ -140,6 +140,23 @@ impl Workstation {
         self.write(move |tx| vigil_store::write::append_audit(tx, &event).map(|_| ()))
     }
 
+    /// Commits one event on `subject` with its audit entry (which names the event), in one
+    /// transaction: what a person's change to shared data is.
+    pub(crate) fn commit_as(
+        &self,
+        actor: &str,
+        subject: &str,
+        body: vigil_domain::event::EventBody,
+        audit: vigil_store::AuditEvent,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let (actor, subject) = (actor.to_owned(), subject.to_owned());
+        self.write(move |tx| {
+            let c = vigil_store::write::commit_event(tx, &actor, &subject, body, now)?;
+            vigil_store::write::append_audit(tx, &audit.for_event(&c)).map(|_| ())
+        })
+    }
+
     /// Checks the audit log's hash chain.
     pub fn verify_audit(&self) -> Result<vigil_store::ChainReport, ApiError> {
         Ok(self.store().verify_audit()?)
