@@ -56,14 +56,7 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
         desktop.wait_ready().await?;
         desktop.login("demo-operator", "2468").await?;
         // Whatever the demo left open is closed first: the counts start from an empty desk.
-        desktop
-            .run_async(
-                "const done = arguments[arguments.length - 1]; const api = window.__vigil.api;
-                 (async () => { for (const i of await api.incidents()) { await api.act(i.id, { action: 'note', text: 'test' }); await api.act(i.id, { action: 'close', category: 'test' }); } })().then(() => done(true), e => done(String(e)));",
-                vec![],
-            )
-            .await?;
-        desktop.wait_for("window.__vigil.console.alarms.incidents.length === 0", Duration::from_secs(15)).await?;
+        desktop.close_all().await?;
         let empty = model(&desktop).await?;
         let dc09 = desktop.dc09_address().await?;
         let mut panel = connect(dc09).await?;
@@ -141,12 +134,7 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
                 .context("acknowledging stops the flashing")?;
 
             // Close it: it leaves the list and the window's memory model.
-            desktop.press('c').await?;
-            desktop.testid("close-categories").await?;
-            desktop.press('3').await?;
-            desktop
-                .wait_for(&format!("!document.querySelector('[data-testid=alarm-row-{id}]')"), Duration::from_secs(10))
-                .await?;
+            desktop.close_with_keys(&id, '3').await?;
             desktop.wait_for("window.__vigil.console.memoryModel().panelIncident === 0", Duration::from_secs(10)).await?;
             let after = model(&desktop).await?;
             for key in ["openIncidents", "rowsRemembered", "alarmPoints", "panelIncident", "cameras", "snapshotsLoading", "rings"] {

@@ -119,13 +119,7 @@ async fn an_operator_handles_a_dc09_alarm_with_the_keyboard() -> Result<()> {
         desktop.screenshot(&workspace_root().join("target/e2e-shots/incident-panel.png")).await?;
 
         // Close (C) with category 1, a real incident: it leaves the open list.
-        desktop.press('c').await?;
-        desktop.testid("close-categories").await?;
-        desktop.press('1').await?;
-        desktop
-            .wait_for(&format!("!document.querySelector('[data-testid={row}]')"), Duration::from_secs(10))
-            .await
-            .context("a closed incident leaves the alarm list")?;
+        desktop.close_with_keys(&id.to_string(), '1').await?;
         Ok::<_, anyhow::Error>(id)
     }
     .await;

@@ -129,18 +129,12 @@ async fn script(desktop: &Desktop, body: &str, args: Vec<Value>) -> Result<Value
     Ok(value)
 }
 
-/// Closes every open incident (each with a note, which a missed round needs).
-async fn close_all(desktop: &Desktop) -> Result<u64> {
-    let n = script(
-        desktop,
-        "const api = window.__vigil.api; const open = await api.incidents();
-         for (const i of open) { await api.act(i.id, { action: 'note', text: 'benchmark: cleared' }); await api.act(i.id, { action: 'close', category: 'test' }); }
-         return open.length;",
-        vec![],
-    )
-    .await?;
-    desktop.wait_for("window.__vigil.console.alarms.incidents.length === 0", Duration::from_secs(15)).await?;
-    Ok(n.as_u64().unwrap_or(0))
+/// The window drawn, the demo operator logged in, nothing open: where every measurement starts.
+async fn ready(desktop: &Desktop) -> Result<()> {
+    desktop.wait_ready().await?;
+    desktop.login(OPERATOR.0, OPERATOR.1).await?;
+    desktop.close_all().await?;
+    Ok(())
 }
 
 async fn acknowledge_all(desktop: &Desktop) -> Result<()> {
@@ -248,9 +242,7 @@ async fn idle_reference(vigil: &Path, work: &Path, idle: &mut Idle<'_>) -> Resul
     let desktop = Desktop::launch(&dir, "zh_CN.UTF-8").await?;
     let root = desktop.root_pid().context("the window's process")?;
     let run = async {
-        desktop.wait_ready().await?;
-        desktop.login(OPERATOR.0, OPERATOR.1).await?;
-        close_all(&desktop).await?;
+        ready(&desktop).await?;
         desktop.testid("logout-button").await?.click().await?;
         desktop.wait_for("!document.querySelector('.login-overlay').hidden", Duration::from_secs(10)).await?;
         idle.measure(root, "login_screen", false, "the login screen, no open alarm").await?;
@@ -318,7 +310,7 @@ async fn idle_reference(vigil: &Path, work: &Path, idle: &mut Idle<'_>) -> Resul
         let note = format!("21 alarms acknowledged, one selected with {} cameras refreshing", chosen["cameras"]);
         idle.measure(root, "snapshots_refreshing", false, &note).await?;
 
-        close_all(&desktop).await?;
+        desktop.close_all().await?;
         idle.measure(root, "desk_after_closing", false, "every alarm closed: what the window kept").await?;
         Ok::<_, anyhow::Error>(())
     }
@@ -366,9 +358,7 @@ async fn idle_crowded(vigil: &Path, plan: &Plan, work: &Path, idle: &mut Idle<'_
     let desktop = Desktop::launch(&dir, "zh_CN.UTF-8").await?;
     let root = desktop.root_pid().context("the window's process")?;
     let run = async {
-        desktop.wait_ready().await?;
-        desktop.login(OPERATOR.0, OPERATOR.1).await?;
-        close_all(&desktop).await?;
+        ready(&desktop).await?;
         script(&desktop, "await window.__vigil.console.map.openFloor(arguments[0]); return true;", vec![json!(floor)])
             .await?;
         idle.measure(root, "crowded_floor", false, &format!("{devices} devices on one floor, no open alarm")).await?;
@@ -479,13 +469,7 @@ async fn handle_selected(desktop: &Desktop, id: &str) -> Result<()> {
     desktop
         .wait_for("document.querySelector('[data-testid=timeline] [data-kind=note]')", Duration::from_secs(10))
         .await?;
-    desktop.press('c').await?;
-    desktop.testid("close-categories").await?;
-    desktop.press('3').await?;
-    desktop
-        .wait_for(&format!("!document.querySelector('[data-testid=alarm-row-{id}]')"), Duration::from_secs(10))
-        .await?;
-    Ok(())
+    desktop.close_with_keys(id, '3').await
 }
 
 struct Sample {
@@ -520,9 +504,7 @@ async fn run_soak(vigil: &Path, plan: &Plan, work: &Path, alarm_every: u64) -> R
     let desktop = desktop?;
     let root = desktop.root_pid().context("the window's process")?;
     let run = async {
-        desktop.wait_ready().await?;
-        desktop.login(OPERATOR.0, OPERATOR.1).await?;
-        close_all(&desktop).await?;
+        ready(&desktop).await?;
         let started = Instant::now();
         let mut samples: Vec<Sample> = Vec::new();
         let mut handled = 0u64;
