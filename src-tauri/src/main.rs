@@ -10,6 +10,14 @@ mod plans;
 mod state;
 mod webview;
 
+/// The console runs for months. Every PIN check (Argon2, 19 MiB) ran on a thread of the blocking
+/// pool, and glibc kept each such thread's freed 19 MiB as that thread's own arena: the window grew
+/// by that much with each lock and unlock on a new thread. jemalloc gives freed memory back to the
+/// system within seconds.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() {
     tauri::Builder::default()
         .setup(|app| {

@@ -94,6 +94,12 @@ fn open_existing(data_dir: &std::path::Path) -> anyhow::Result<vigil_store::Stor
     Ok(vigil_store::Store::open(&db)?)
 }
 
+/// `vigil agent` runs for months: jemalloc gives freed memory back to the system
+/// (glibc keeps it per thread; see the desktop's main.rs).
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     vigil_engine::snapshots::remember_local_offset();
     let cli = Cli::parse();
