@@ -32,7 +32,7 @@ pub use plan_import::{inspect_plan, PlanImportError};
 pub use session::{Need, SessionToken, SessionView};
 pub use settings::{
     default_file, new_token, Dc09Account, Dc09Settings, HttpSettings, IncidentSettings, MapSettings, Settings,
-    SettingsError, UiSettings, SETTINGS_FILE,
+    SettingsError, StoreSettings, UiSettings, SETTINGS_FILE,
 };
 pub use settings_view::{Dc09AccountView, IncidentSettingsView, SettingsView};
 pub use workstation::{DeviceMoveInput, Workstation, NO_LOGIN};

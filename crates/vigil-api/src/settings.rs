@@ -17,6 +17,22 @@ pub struct Settings {
     pub incidents: IncidentSettings,
     pub intake: IntakeSettings,
     pub patrol: PatrolSettings,
+    pub store: StoreSettings,
+}
+
+/// The database file's connections.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// Page cache each connection keeps, in MiB (the console holds three: its reader, the map's
+    /// and the writer's).
+    pub cache_mib: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings { cache_mib: vigil_store::DEFAULT_CACHE_MIB }
+    }
 }
 
 /// Patrol rounds: the site's clock, the windows a checkpoint is judged by, and the shifts.
@@ -297,6 +313,12 @@ night_starts = "20:00"
 # How often the console looks for rounds whose window has passed (each raises a P3 incident).
 check_every_seconds = 30
 
+[store]
+# Memory each of the console's three database connections may keep as page cache, in MiB. It
+# fills within minutes of start and then stays; raise it (and the console's memory with it) only
+# for a site whose patrol log runs to millions of check-ins and whose reports feel slow.
+cache_mib = 16
+
 [dc09]
 # SIA DC-09 receivers for alarm panels and one-click buttons; set one to "" to turn it off.
 tcp = "0.0.0.0:12300"
@@ -355,6 +377,9 @@ impl Settings {
             return Err(
                 "incidents.acknowledge_within_seconds and incidents.silence_seconds must be greater than 0".into()
             );
+        }
+        if !(1..=4096).contains(&settings.store.cache_mib) {
+            return Err(format!("store.cache_mib is {}; use 1 to 4096 (MiB)", settings.store.cache_mib));
         }
         if settings.map.max_plan_bytes == 0 || settings.map.max_plan_side == 0 {
             return Err("map.max_plan_bytes and map.max_plan_side must be greater than 0".into());
@@ -444,5 +469,8 @@ mod tests {
         let error = Settings::parse("[map]\nmax_plan_bytes = \"big\"\n").expect_err("bad type");
         assert!(error.contains("max_plan_bytes"), "{error}");
         assert!(Settings::parse("[map\n").is_err());
+        let error = Settings::parse("[store]\ncache_mib = 0\n").expect_err("no cache");
+        assert!(error.contains("store.cache_mib"), "{error}");
+        assert_eq!(Settings::parse("[store]\ncache_mib = 64\n").expect("parse").store.cache_mib, 64);
     }
 }

@@ -69,6 +69,7 @@ impl Workstation {
         })?;
         let settings = Settings::load_or_create(dir)?;
         let store = Store::open(&dir.join(DATABASE_FILE))?;
+        store.set_cache_mib(settings.store.cache_mib)?;
         Ok(Workstation {
             dir: dir.to_owned(),
             settings,
@@ -100,7 +101,7 @@ impl Workstation {
         if let Some(w) = self.writer.get() {
             return Ok(w);
         }
-        let started = Writer::start(&self.dir.join(DATABASE_FILE))?;
+        let started = Writer::start_with_cache(&self.dir.join(DATABASE_FILE), self.settings.store.cache_mib)?;
         Ok(self.writer.get_or_init(|| started))
     }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use vigil_domain::{Building, Code, Device, DeviceCounts, Floor, Id, Label, Rect, RowMeta, Site};
-use vigil_store::{write, Account, Guard, PlanImage, Store, StoreError};
+use vigil_store::{write, Account, Guard, PlanImage, Store, StoreError, BULK_CACHE_MIB};
 
 pub use layout::{BuildingTemplate, BUILDINGS, CAMPUS};
 
@@ -286,6 +286,8 @@ pub fn create_demo(dir: &Path, options: DemoOptions, force: bool) -> Result<Demo
     }
     let hospital = generate(options)?;
     let mut store = Store::open(&dir.join(DATABASE_FILE))?;
+    // A bulk write of a week of patrol: a large cache for this one short-lived connection.
+    store.set_cache_mib(BULK_CACHE_MIB)?;
     store_hospital(&mut store, &hospital, options)
 }
 

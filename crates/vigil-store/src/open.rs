@@ -22,6 +22,16 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Page cache per connection unless set otherwise (SQLite's own default is 2 MiB).
+///
+/// The cache fills with every page a connection touches and only empties when the connection
+/// closes, so it is what a long-running console grows by as its file grows: this bound is reached
+/// within minutes and then holds. A bulk job (the demo generator, a rebuild) raises it for itself.
+pub const DEFAULT_CACHE_MIB: u32 = 16;
+
+/// Page cache for a one-off bulk job on its own connection.
+pub const BULK_CACHE_MIB: u32 = 64;
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it to this build's schema.
     ///
@@ -41,11 +51,15 @@ impl Store {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // 64 MiB of page cache per connection (the default is 2 MiB): the patrol log's indexes over
-        // millions of check-ins stay in memory for inserts and range reads.
-        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "cache_size", -i64::from(DEFAULT_CACHE_MIB) * 1024)?;
         schema::migrate(&mut conn)?;
         Ok(Store { conn, path: path.to_owned() })
+    }
+
+    /// Sets this connection's page cache to `mib` MiB (at least 1).
+    pub fn set_cache_mib(&self, mib: u32) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -i64::from(mib.max(1)) * 1024)?;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

@@ -88,7 +88,13 @@ impl std::fmt::Debug for Writer {
 impl Writer {
     /// Starts the writer on the database at `path` (opened as any store is: inspected, migrated).
     pub fn start(path: &Path) -> Result<Writer> {
+        Writer::start_with_cache(path, crate::DEFAULT_CACHE_MIB)
+    }
+
+    /// Like [`Writer::start`], with `cache_mib` MiB of page cache for the writer's connection.
+    pub fn start_with_cache(path: &Path, cache_mib: u32) -> Result<Writer> {
         let mut store = Store::open(path)?;
+        store.set_cache_mib(cache_mib)?;
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Work>>(8192);
         std::thread::Builder::new()
             .name("vigil-writer".into())
