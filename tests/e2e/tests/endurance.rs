@@ -121,6 +121,20 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
                 ensure!(cameras == replaced["shown"].as_u64().unwrap_or(u64::MAX), "one picture held per camera: {replaced}");
                 ensure!(replaced["model"]["snapshotsLoading"].as_u64().unwrap_or(99) <= cameras, "at most one picture on its way per camera: {replaced}");
                 ensure!(replaced["model"]["timers"].as_u64() > empty["timers"].as_u64(), "the snapshots refresh on a timer: {replaced}");
+
+                // A repeat of the alarm changes its incident, not its row: the row is the same
+                // element afterwards, while the panel shows the repeat.
+                desktop.client.execute(&format!("document.querySelector('[data-testid=alarm-row-{id}]').dataset.kept = '1'"), vec![]).await?;
+                send_and_ack(&mut panel, &contact_id(account, *zone, 120, 900)).await?;
+                desktop
+                    .wait_for(
+                        "window.__vigil.console.panel.incident?.repeats === 1 && document.querySelector('[data-testid=incident-timer]').textContent.includes('重复 1 次')",
+                        Duration::from_secs(10),
+                    )
+                    .await
+                    .context("the panel shows the repeat")?;
+                let kept: Value = desktop.client.execute(&format!("return document.querySelector('[data-testid=alarm-row-{id}]').dataset.kept ?? null"), vec![]).await?;
+                ensure!(kept == json!("1"), "a repeat leaves the alarm's row as it was (not rebuilt): {kept}");
             }
 
             // Acknowledge: the flash stops (row and ring).
@@ -137,12 +151,16 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
             desktop.close_with_keys(&id, '3').await?;
             desktop.wait_for("window.__vigil.console.memoryModel().panelIncident === 0", Duration::from_secs(10)).await?;
             let after = model(&desktop).await?;
-            for key in ["openIncidents", "rowsRemembered", "alarmPoints", "panelIncident", "cameras", "snapshotsLoading", "rings"] {
+            for key in ["openIncidents", "rowsRemembered", "alarmRows", "alarmPoints", "panelIncident", "cameras", "snapshotsLoading", "rings"] {
                 ensure!(after[key] == json!(0), "{key} after closing alarm {n}: {after}");
             }
             // The panel's snapshot timer went with its incident; the frame's and the desk's stay.
             ensure!(after["timers"] == empty["timers"], "timers after closing alarm {n}: {after} (empty desk: {empty})");
             ensure!(after["feedListeners"] == empty["feedListeners"], "listeners after closing alarm {n}: {after}");
+            // Tauri's callbacks: the event listeners stay, each command's pair goes with its
+            // answer (two commands may be on their way at the moment of reading).
+            let (was, now) = (empty["ipcCallbacks"].as_u64().unwrap_or(0), after["ipcCallbacks"].as_u64().unwrap_or(u64::MAX));
+            ensure!(now <= was + 4, "IPC callbacks after closing alarm {n}: {now} (empty desk: {was})");
         }
         // After six alarms handled the document is as big as before the first (a row or panel
         // left behind would show here).

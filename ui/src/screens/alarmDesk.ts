@@ -137,6 +137,7 @@ export class AlarmDesk implements Screen {
     return {
       openIncidents: this.alarms.incidents.length,
       rowsRemembered: this.alarms.firstShown.size,
+      alarmRows: this.alarms.rowsHeld,
       alarmPoints: this.alarmDevices.size,
       panelIncident: this.panel.incident ? 1 : 0,
       cameras: snapshots.cameras,
@@ -147,6 +148,8 @@ export class AlarmDesk implements Screen {
       guardMarks: map.guardMarks,
       patrolMarks: map.patrolMarks,
       domNodes: document.getElementsByTagName("*").length,
+      // Tauri's pending IPC callbacks: each command's answer removes its own.
+      ipcCallbacks: (window as unknown as { __TAURI_INTERNALS__?: { callbacks?: Map<number, unknown> } }).__TAURI_INTERNALS__?.callbacks?.size ?? 0,
     };
   }
 
@@ -191,8 +194,10 @@ export class AlarmDesk implements Screen {
       if (!open.has(id)) void api.deviceDetail(id).then((d) => this.map.setDeviceStatus(id, d.device.status), () => undefined);
     }
     this.alarmDevices = open;
+    // The selected incident as the list now has it: the panel takes it in place (its procedure
+    // and cameras belong to the point, which an incident never changes), with no round trip.
     const selected = this.alarms.selected;
-    if (selected) await this.showIncident(selected);
+    if (selected && !this.panel.update(selected)) await this.showIncident(selected);
     if (items.length !== before.size || items.some((i) => !before.has(i.id))) this.refreshSoon();
   }
 

@@ -5,6 +5,7 @@
 import type { IncidentView } from "../../lib/bindings";
 import { FLASH } from "../../lib/blink";
 import { h, replace } from "../../lib/dom";
+import { KeyedRows } from "../../lib/keyed";
 import { count, t, type MessageKey } from "../../lib/i18n";
 import type { Ticker } from "../../frame/timers";
 import { escalationNow, placeText, stateText, timerText, typeText } from "./present";
@@ -14,6 +15,7 @@ export class AlarmList {
   private readonly list: HTMLElement;
   private readonly heading: HTMLElement;
   private items: IncidentView[] = [];
+  private readonly rows = new KeyedRows<HTMLLIElement>();
   private selectedId: string | null = null;
   /** When each incident's row was first on screen (ms since 1970): read by the alarm benchmark. */
   readonly firstShown = new Map<string, number>();
@@ -64,41 +66,41 @@ export class AlarmList {
   }
 
   renderTexts(): void {
+    // Every row's words change with the language: all are built anew.
+    this.rows.clear();
     this.render();
+  }
+
+  /** Rows kept between redraws (the memory model's figure: at most the open incidents). */
+  get rowsHeld(): number {
+    return this.rows.size;
   }
 
   private render(): void {
     const now = Date.now();
-    this.heading.textContent = `${t("openAlarms")} · ${count(this.items.length)}`;
+    const heading = `${t("openAlarms")} · ${count(this.items.length)}`;
+    if (this.heading.textContent !== heading) this.heading.textContent = heading;
     // A closed incident leaves the window's memory with its row: only open ones are remembered.
-    for (const id of this.firstShown.keys()) if (!this.items.some((i) => i.id === id)) this.firstShown.delete(id);
+    const open = new Set(this.items.map((i) => i.id));
+    for (const id of this.firstShown.keys()) if (!open.has(id)) this.firstShown.delete(id);
     if (this.items.length === 0) {
-      replace(this.list, h("li", { class: "alarm-empty muted" }, t("noAlarms")));
+      this.rows.clear();
+      if (!this.list.querySelector(".alarm-empty")) replace(this.list, h("li", { class: "alarm-empty muted" }, t("noAlarms")));
       return;
     }
-    replace(
+    // A repeat of an alarm changes its incident (the count, the last signal) but not its row: only
+    // rows whose words, state or selection changed are rebuilt, so a storm of repeats redraws nothing.
+    this.rows.update(
       this.list,
-      ...this.items.map((i) => {
+      this.items.map((i) => {
         const level = escalationNow(i, now, this.acknowledgeWithinMs);
-        return h(
-          "li",
-          {
-            class: `alarm-row p${i.priority} state-${i.state} esc-${level}${level !== "none" ? ` ${FLASH}` : ""}${i.id === this.selectedId ? " selected" : ""}`,
-            "data-testid": `alarm-row-${i.id}`,
-            "data-id": i.id,
-            "data-state": i.state,
-            role: "option",
-            "aria-selected": i.id === this.selectedId,
-            onclick: () => this.select(i.id),
-          },
-          // Two lines a row, so ten or more fit above the incident panel: what and its state, then
-          // where and the timer.
-          h("span", { class: `priority-badge p${i.priority}` }, t(`priority${i.priority}` as MessageKey)),
-          h("div", { class: "alarm-title" }, typeText(i.alarm_type), h("span", { class: "alarm-code" }, i.point?.code ?? "")),
-          h("span", { class: `state-badge state-${i.state}` }, stateText(i.state)),
-          h("div", { class: "alarm-place" }, placeText(i)),
-          h("div", { class: "alarm-timer", "data-timer": i.id }, timerText(i, now)),
-        );
+        const selected = i.id === this.selectedId;
+        const place = placeText(i);
+        return {
+          key: i.id,
+          signature: JSON.stringify([i.priority, i.state, i.alarm_type, i.point?.code ?? "", place, level, selected]),
+          build: () => this.row(i, level, selected, place, now),
+        };
       }),
     );
     // The benchmark's "row visible" is the first frame after the row entered the document.
@@ -111,11 +113,33 @@ export class AlarmList {
     }
   }
 
+  private row(i: IncidentView, level: string, selected: boolean, place: string, now: number): HTMLLIElement {
+    return h(
+      "li",
+      {
+        class: `alarm-row p${i.priority} state-${i.state} esc-${level}${level !== "none" ? ` ${FLASH}` : ""}${selected ? " selected" : ""}`,
+        "data-testid": `alarm-row-${i.id}`,
+        "data-id": i.id,
+        "data-state": i.state,
+        role: "option",
+        "aria-selected": selected,
+        onclick: () => this.select(i.id),
+      },
+      // Two lines a row, so ten or more fit above the incident panel: what and its state, then
+      // where and the timer.
+      h("span", { class: `priority-badge p${i.priority}` }, t(`priority${i.priority}` as MessageKey)),
+      h("div", { class: "alarm-title" }, typeText(i.alarm_type), h("span", { class: "alarm-code" }, i.point?.code ?? "")),
+      h("span", { class: `state-badge state-${i.state}` }, stateText(i.state)),
+      h("div", { class: "alarm-place" }, place),
+      h("div", { class: "alarm-timer", "data-timer": i.id }, timerText(i, now)),
+    );
+  }
+
   /** Refreshes timers and escalation classes without rebuilding the rows. */
   private tick(): void {
     const now = Date.now();
     for (const i of this.items) {
-      const row = this.list.querySelector<HTMLElement>(`[data-id="${i.id}"]`);
+      const row = this.rows.node(i.id);
       if (!row) continue;
       // Only what changed is written: an unchanged text or class costs no restyle and no repaint.
       const timer = row.querySelector(".alarm-timer");

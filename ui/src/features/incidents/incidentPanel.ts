@@ -77,6 +77,13 @@ export class IncidentPanel {
     this.render();
   }
 
+  /** Takes a newer view of the incident shown (from the open list); false if it shows another. */
+  update(incident: IncidentView): boolean {
+    if (!this.detail || this.detail.incident.id !== incident.id) return false;
+    this.show({ ...this.detail, incident });
+    return true;
+  }
+
   /** Shows why an action was not done, in the panel. */
   refuse(message: string): void {
     this.message = t("actionRefused", { message });
