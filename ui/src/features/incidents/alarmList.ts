@@ -98,7 +98,8 @@ export class AlarmList {
         const place = placeText(i);
         return {
           key: i.id,
-          signature: JSON.stringify([i.priority, i.state, i.alarm_type, i.point?.code ?? "", place, level, selected]),
+          // Not the escalation: the per-second tick moves a kept row's escalation classes itself.
+          signature: JSON.stringify([i.priority, i.state, i.alarm_type, i.point?.code ?? "", place, selected]),
           build: () => this.row(i, level, selected, place, now),
         };
       }),
