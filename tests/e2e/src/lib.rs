@@ -235,11 +235,34 @@ impl Desktop {
     /// waits until its row has left the alarm list.
     pub async fn close_with_keys(&self, id: &str, category: char) -> Result<()> {
         self.press('c').await?;
-        self.testid("close-categories").await?;
+        self.wait_for("!!document.querySelector('[data-testid=close-categories]')", Duration::from_secs(15)).await?;
         self.press(category).await?;
         self.wait_for(&format!("!document.querySelector('[data-testid=alarm-row-{id}]')"), Duration::from_secs(10))
             .await
             .context("a closed incident leaves the alarm list")?;
+        Ok(())
+    }
+
+    /// Waits until the element with test id `id` has the focus, without taking a handle to it.
+    ///
+    /// WebDriver keeps every element it hands out alive for the whole session: a soak that looked
+    /// up each form's input would keep every incident panel it ever typed into, and measure that.
+    pub async fn wait_focus(&self, id: &str) -> Result<()> {
+        self.wait_for(&format!("document.activeElement?.dataset.testid === '{id}'"), Duration::from_secs(15))
+            .await
+            .with_context(|| format!("{id} has the focus"))?;
+        Ok(())
+    }
+
+    /// Types `text` on whatever has the focus, key by key (`\u{E007}` is Enter).
+    pub async fn type_text(&self, text: &str) -> Result<()> {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut keys = KeyActions::new("keyboard".into());
+        for value in text.chars() {
+            keys = keys.then(KeyAction::Down { value }).then(KeyAction::Up { value });
+        }
+        self.client.perform_actions(keys).await?;
+        self.client.release_actions().await?;
         Ok(())
     }
 
