@@ -288,11 +288,23 @@ async fn an_administrator_draws_a_route_on_the_map_and_schedules_it() -> Result<
                     .client
                     .execute(
                         "const m = window.__vigil.console.map; const map = m.map; const i = m.layer.indexOf(arguments[0]);
+                         if (i < 0) return null;
                          const q = m.layer.position(i); const p = map.latLngToContainerPoint([-q.y, q.x]);
                          const r = map.getContainer().getBoundingClientRect(); return { x: r.left + p.x, y: r.top + p.y };",
                         vec![json!(id)],
                     )
                     .await?;
+                if at.is_null() {
+                    // The map moved to another floor meanwhile (a new alarm takes the desk to its
+                    // point): back to the route's floor, and the click again.
+                    desktop
+                        .run_async(
+                            "const done = arguments[arguments.length - 1]; window.__vigil.console.map.openFloor(arguments[0]).then(() => done(true), (e) => done(String(e)));",
+                            vec![json!(floor.to_string())],
+                        )
+                        .await?;
+                    continue;
+                }
                 let click = MouseActions::new("mouse".into())
                     .then(PointerAction::MoveTo { duration: None, x: at["x"].as_f64().unwrap_or(0.0).round(), y: at["y"].as_f64().unwrap_or(0.0).round() })
                     .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
