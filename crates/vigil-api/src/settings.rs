@@ -315,7 +315,7 @@ check_every_seconds = 30
 
 [store]
 # Memory each of the console's three database connections may keep as page cache, in MiB. It
-# fills within minutes of start and then stays; raise it (and the console's memory with it) only
+# fills as the database grows and then stays; raise it (and the console's memory with it) only
 # for a site whose patrol log runs to millions of check-ins and whose reports feel slow.
 cache_mib = 16
 

@@ -25,8 +25,8 @@ impl std::fmt::Debug for Store {
 /// Page cache per connection unless set otherwise (SQLite's own default is 2 MiB).
 ///
 /// The cache fills with every page a connection touches and only empties when the connection
-/// closes, so it is what a long-running console grows by as its file grows: this bound is reached
-/// within minutes and then holds. A bulk job (the demo generator, a rebuild) raises it for itself.
+/// closes, so it is what a long-running console grows by as its file grows, up to this bound. A
+/// bulk job (the demo generator, a rebuild) raises it for itself.
 pub const DEFAULT_CACHE_MIB: u32 = 16;
 
 /// Page cache for a one-off bulk job on its own connection.
@@ -60,6 +60,14 @@ impl Store {
     pub fn set_cache_mib(&self, mib: u32) -> Result<()> {
         self.conn.pragma_update(None, "cache_size", -i64::from(mib.max(1)) * 1024)?;
         Ok(())
+    }
+
+    /// This connection's page cache, in MiB.
+    pub fn cache_mib(&self) -> Result<u32> {
+        let size: i64 = self.conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
+        // Negative is KiB; positive is pages.
+        let kib = if size < 0 { -size } else { size * self.conn.query_row("PRAGMA page_size", [], |row| row.get::<_, i64>(0))? / 1024 };
+        Ok(u32::try_from(kib / 1024).unwrap_or(u32::MAX))
     }
 
     pub fn path(&self) -> &Path {

@@ -35,10 +35,11 @@ impl Store {
     /// With `repair`, rewrites the rows that differ in one transaction. Refuses (naming the
     /// event) when the log's chain is broken: an edited event is never laundered into state.
     pub fn rebuild(&mut self, repair: bool) -> Result<RebuildReport> {
-        // One pass over the whole log: a large cache for the duration, the usual one after.
+        // One pass over the whole log: a large cache for the duration, the connection's own after.
+        let own = self.cache_mib()?;
         self.set_cache_mib(crate::BULK_CACHE_MIB)?;
         let outcome = self.rebuild_inner(repair);
-        self.set_cache_mib(crate::DEFAULT_CACHE_MIB)?;
+        self.set_cache_mib(own)?;
         outcome
     }
 
