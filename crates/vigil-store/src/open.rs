@@ -66,7 +66,11 @@ impl Store {
     pub fn cache_mib(&self) -> Result<u32> {
         let size: i64 = self.conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
         // Negative is KiB; positive is pages.
-        let kib = if size < 0 { -size } else { size * self.conn.query_row("PRAGMA page_size", [], |row| row.get::<_, i64>(0))? / 1024 };
+        let kib = if size < 0 {
+            -size
+        } else {
+            size * self.conn.query_row("PRAGMA page_size", [], |row| row.get::<_, i64>(0))? / 1024
+        };
         Ok(u32::try_from(kib / 1024).unwrap_or(u32::MAX))
     }
 
