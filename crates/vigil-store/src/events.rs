@@ -136,7 +136,7 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    fn hash_with(&self, prev: &str) -> String {
+    pub(crate) fn hash_with(&self, prev: &str) -> String {
         let canonical = serde_json::json!([
             prev,
             self.id,
@@ -267,7 +267,7 @@ fn insert_event(tx: &Transaction<'_>, event: &Event, prev: &str) -> Result<Strin
 }
 
 /// Chains a row behind its origin's previous event (`row.prev_hash`) and stores it; returns its hash.
-fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<String> {
+pub(crate) fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<String> {
     row.hash = row.hash_with(&row.prev_hash);
     tx.prepare_cached(
         "INSERT INTO events (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash)
@@ -400,7 +400,7 @@ pub fn resolve_incident(tx: &Transaction<'_>, mut id: Id) -> Result<Id> {
 
 /// Loads into a fresh projection the rows `body` needs to be applied exactly as the whole fold
 /// would apply it.
-fn load_for(tx: &Transaction<'_>, body: &EventBody) -> Result<Projection> {
+pub(crate) fn load_for(tx: &Transaction<'_>, body: &EventBody) -> Result<Projection> {
     let mut state = Projection::new();
     match body {
         EventBody::SignalReceived(s) => {
@@ -442,7 +442,7 @@ fn shelves_of_point(tx: &Transaction<'_>, point: &str) -> Result<Vec<(Id, Shelf)
 }
 
 /// Writes what one applied event changed into the projection tables.
-fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &Applied, event: &Event) -> Result<()> {
+pub(crate) fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &Applied, event: &Event) -> Result<()> {
     let now = now_ms();
     for (old, survivor) in &applied.merged {
         tx.prepare_cached(

@@ -17,6 +17,7 @@ mod rebuild;
 mod schema;
 mod settled;
 mod sites;
+mod sync;
 mod writer;
 
 pub use alarms::{NewSignal, StoredSignal};
@@ -32,6 +33,7 @@ pub use rebuild::RebuildReport;
 pub use schema::LATEST_VERSION;
 pub use settled::{Counts, SettledOutcome, SettledRound};
 pub use sites::PlanImage;
+pub use sync::{EnrollRefusal, EnrolledWorkstation, Head, PushOutcome, Received, SyncEvent, SyncMarks};
 pub use writer::{Writer, MAX_BATCH};
 
 /// Writes that take part in a caller's transaction (see [`Store::transaction`]).
@@ -39,13 +41,19 @@ pub mod write {
     pub use crate::alarms::{dc09_point, insert_signal, mark_link_faulted, touch_link};
     pub use crate::audit::append_audit;
     pub use crate::devices::{insert_devices, move_devices};
-    pub use crate::events::{append_received_event, commit_event, resolve_incident, Committed, ReceivedEvent};
+    pub use crate::events::{
+        append_received_event, commit_event, resolve_incident, workstation_id, Committed, ReceivedEvent,
+    };
     pub use crate::incidents::{apply_signal, load_incident};
     pub use crate::open::set_setting;
     pub use crate::patrol::record_check_ins;
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::settled::{put_settled, set_settled_seq, unsettle};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
+    pub use crate::sync::{
+        accept_push, apply_received, create_enrollment, expected_next, normalize_code, redeem_enrollment,
+        revoke_workstation, set_cursor, set_pushed,
+    };
 }
 
 /// File name of the database inside a data directory.
