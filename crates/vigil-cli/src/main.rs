@@ -1,6 +1,7 @@
 //! `vigil`: the command line of Vigil's engine.
 
 mod patrol;
+mod server;
 mod sim;
 
 use std::path::PathBuf;
@@ -51,10 +52,18 @@ enum Command {
         /// Serve the HTTP API on this address instead of vigil.toml's.
         #[arg(long, value_name = "ADDR")]
         http: Option<String>,
+        /// The central server to sync with (default: the one this directory enrolled with).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// Enroll this workstation with the server first, with a code from `vigil server enroll`.
+        #[arg(long, value_name = "CODE", requires = "server")]
+        enroll: Option<String>,
         /// Print the listening addresses as one JSON line.
         #[arg(long)]
         json: bool,
     },
+    /// The central server: sync for every workstation, and its administration.
+    Server(server::ServerArgs),
     /// Send DC-09 alarms (and link tests) to a receiver, for demos, tests and benchmarks.
     Sim(sim::SimArgs),
     /// Check the hash chains of the audit log and the event log; names the first altered entry
@@ -114,10 +123,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Agent { data_dir, dc09, http, json } => {
+        Command::Agent { data_dir, dc09, http, server, enroll, json } => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            runtime.block_on(agent(data_dir, dc09, http, json))
+            runtime.block_on(agent(data_dir, vigil_engine::Overrides { dc09, http, server }, enroll, json))
         }
+        Command::Server(args) => server::run(args),
         Command::Import(what) => patrol::import(what),
         Command::Export(args) => patrol::export(args),
         Command::Verify { data_dir, json } => {
@@ -270,8 +280,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn agent(dir: PathBuf, dc09: Option<String>, http: Option<String>, json: bool) -> anyhow::Result<()> {
-    let engine = vigil_engine::Engine::start(&dir, vigil_engine::Overrides { dc09, http }).await?;
+/// Trades an enrollment code for this data directory's token and keeps it (`server-token.json`).
+async fn enroll(dir: &std::path::Path, server: &str, code: &str) -> anyhow::Result<()> {
+    if let Some(existing) = vigil_sync::TokenFile::read(dir).map_err(anyhow::Error::msg)? {
+        anyhow::bail!(
+            "{} is enrolled already as {:?} with {}; move {} aside to enroll it again",
+            dir.display(),
+            existing.name,
+            existing.server,
+            vigil_sync::TOKEN_FILE
+        );
+    }
+    let workstation = vigil_api::Workstation::open(dir)?;
+    let origin = workstation.writer()?.run(vigil_store::write::workstation_id)?;
+    let client = vigil_sync::Client::new(server, None)?;
+    let answer = client.enroll(code, origin).await?;
+    vigil_sync::TokenFile { server: server.to_owned(), token: answer.token, name: answer.name.clone(), origin }
+        .write(dir)
+        .map_err(anyhow::Error::msg)?;
+    eprintln!("vigil: enrolled as {:?} with {server}", answer.name);
+    Ok(())
+}
+
+async fn agent(
+    dir: PathBuf,
+    overrides: vigil_engine::Overrides,
+    enroll_code: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    if let (Some(code), Some(server)) = (&enroll_code, &overrides.server) {
+        enroll(&dir, server, code).await?;
+    }
+    let engine = vigil_engine::Engine::start(&dir, overrides).await?;
     let show = |a: Option<std::net::SocketAddr>| a.map(|a| a.to_string());
     if json {
         println!(

@@ -40,6 +40,8 @@ pub enum EngineError {
 pub struct Overrides {
     pub dc09: Option<String>,
     pub http: Option<String>,
+    /// The central server to sync with instead of the one the enrollment names.
+    pub server: Option<String>,
 }
 
 /// What every receiver shares: how to commit, the settings and keys in force, the counters.
@@ -124,6 +126,8 @@ pub struct Engine {
     pub(crate) shared: Arc<Shared>,
     pub(crate) stop: watch::Sender<bool>,
     pub(crate) tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Sync with the central server, when this data directory is enrolled.
+    pub(crate) sync: Option<Arc<vigil_sync::SyncStatus>>,
 }
 
 fn keys_from(settings: &Settings) -> Result<Keys, EngineError> {
@@ -162,6 +166,34 @@ async fn watch_rounds(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// The sync agent of an enrolled data directory (its token file), or none.
+fn sync_agent(shared: &Arc<Shared>, server: Option<String>) -> Result<Option<Arc<vigil_sync::Agent>>, EngineError> {
+    let dir = shared.workstation.dir();
+    let Some(mut enrolled) = vigil_sync::TokenFile::read(dir).map_err(EngineError::Settings)? else {
+        if server.is_some() {
+            return Err(EngineError::Settings(format!(
+                "{} is not enrolled with a server: enroll it first (vigil agent --server URL --enroll CODE)",
+                dir.display()
+            )));
+        }
+        return Ok(None);
+    };
+    if let Some(url) = server {
+        enrolled.server = url;
+    }
+    let news = shared.news.clone();
+    let agent = vigil_sync::Agent::open(
+        dir,
+        &enrolled,
+        shared.workstation.writer()?.clone(),
+        Arc::new(move |change| {
+            let _ = news.send(change);
+        }),
+    )
+    .map_err(EngineError::Settings)?;
+    Ok(Some(Arc::new(agent)))
+}
+
 impl Engine {
     /// Opens the data directory and starts the receivers its settings (or `overrides`) ask for.
     pub async fn start(dir: &Path, overrides: Overrides) -> Result<Engine, EngineError> {
@@ -198,8 +230,15 @@ impl Engine {
         // An empty address turns that receiver off.
         let (tcp_addr, udp_addr) =
             (tcp_addr.filter(|a| !a.trim().is_empty()), udp_addr.filter(|a| !a.trim().is_empty()));
-        let mut engine =
-            Engine { dc09_tcp: None, dc09_udp: None, http: None, shared: shared.clone(), stop, tasks: Vec::new() };
+        let mut engine = Engine {
+            dc09_tcp: None,
+            dc09_udp: None,
+            http: None,
+            shared: shared.clone(),
+            stop,
+            tasks: Vec::new(),
+            sync: None,
+        };
         if let Some(addr) = &tcp_addr {
             let (bound, task) = tcp::serve(addr, shared.clone(), stopped.clone()).await?;
             engine.dc09_tcp = Some(bound);
@@ -223,12 +262,21 @@ impl Engine {
         }
         tasks.push(tokio::spawn(watch_settings(shared.clone(), read_at, stopped.clone())));
         tasks.push(tokio::spawn(watch_rounds(shared.clone(), stopped.clone())));
+        if let Some(agent) = sync_agent(&shared, overrides.server)? {
+            engine.sync = Some(agent.status.clone());
+            tasks.push(tokio::spawn(agent.run(stopped.clone())));
+        }
         engine.tasks = tasks;
         Ok(engine)
     }
 
     pub fn stats(&self) -> &Stats {
         &self.shared.stats
+    }
+
+    /// Where sync with the central server stands; `None` when this workstation is not enrolled.
+    pub fn sync_status(&self) -> Option<vigil_sync::SyncView> {
+        self.sync.as_ref().map(|s| s.view())
     }
 
     /// Incidents opened or changed by received signals, each announced once its commit returned.

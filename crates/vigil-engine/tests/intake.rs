@@ -37,9 +37,12 @@ async fn start_with(accounts: Vec<vigil_api::Dc09Account>) -> Fixture {
     let path = dir.path().to_owned();
     vigil_demo::create_demo(&path, vigil_demo::DemoOptions::default(), false).expect("demo");
     let settings = vigil_api::Settings::load_or_create_with(&path, &accounts).expect("settings");
-    let engine = Engine::start(&path, Overrides { dc09: Some("127.0.0.1:0".into()), http: Some("127.0.0.1:0".into()) })
-        .await
-        .expect("engine");
+    let engine = Engine::start(
+        &path,
+        Overrides { dc09: Some("127.0.0.1:0".into()), http: Some("127.0.0.1:0".into()), server: None },
+    )
+    .await
+    .expect("engine");
     Fixture { _dir: dir, path, engine, token: settings.http.intake_token }
 }
 

@@ -1,0 +1,453 @@
+//! `vigil server`: the hospital's central security server.
+//!
+//! It keeps one Vigil database (the same `vigil-store` file a workstation has) whose event log
+//! holds every workstation's events in the server's order: a push is stored once per event id,
+//! chained behind its origin's previous event and folded with the console's own function, through
+//! one writer, so the log's local sequence *is* the order every workstation pulls. Workstations
+//! are enrolled with one-time codes and push and pull with their own token (stored hashed). It
+//! keeps no state outside the database: what a process holds in memory is only who to wake.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rand::Rng;
+use serde::Deserialize;
+use tokio::sync::watch;
+use uuid::Uuid;
+use vigil_store::{EnrollRefusal, PushOutcome, Store, StoreError, Writer};
+use vigil_sync::{
+    EnrollRequest, EnrollResponse, ErrorBody, ErrorDetail, PullResponse, PushRequest, PushResponse, Rejected,
+    WireEvent, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, MAX_WAIT_SECONDS, PROTOCOL,
+};
+
+/// The largest request body taken (bytes): a full push of large events fits with room to spare.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// How long an enrollment code lasts unless told otherwise.
+pub const DEFAULT_CODE_MINUTES: u32 = 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Opens (or creates) the server's database in `dir`.
+fn database(dir: &Path) -> Result<PathBuf, ServerError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|source| StoreError::Io { path: dir.to_owned(), source })
+        .map_err(ServerError::Store)?;
+    Ok(dir.join(vigil_store::DATABASE_FILE))
+}
+
+fn sha256_hex(text: &str) -> String {
+    vigil_store::sha256_hex(text.as_bytes())
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+// ---- Administration (the command line) -------------------------------------------------------
+
+/// Letters and digits nobody misreads from a screen or paper (no 0/O, 1/I/L, U/V).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTWXYZ23456789";
+
+/// Makes a one-time enrollment code for the workstation `name`, valid `minutes`, and returns it
+/// as it is shown (`XXXXX-XXXXX-XXXXX`, 70 bits). Only its hash is stored.
+pub fn enroll(dir: &Path, name: &str, minutes: u32) -> Result<String, ServerError> {
+    if minutes == 0 || minutes > 7 * 24 * 60 {
+        return Err(ServerError::Invalid("--minutes must be 1 to 10080 (a week)".into()));
+    }
+    let mut rng = rand::thread_rng();
+    let raw: String = (0..15).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect();
+    let shown = format!("{}-{}-{}", &raw[0..5], &raw[5..10], &raw[10..15]);
+    let mut store = Store::open(&database(dir)?)?;
+    store.transaction(|tx| vigil_store::write::create_enrollment(tx, name, &raw, i64::from(minutes) * 60_000))?;
+    Ok(shown)
+}
+
+/// Revokes the workstation called `name`: its token is refused from now on.
+pub fn revoke(dir: &Path, name: &str) -> Result<usize, ServerError> {
+    let mut store = Store::open(&database(dir)?)?;
+    let n = store.transaction(|tx| vigil_store::write::revoke_workstation(tx, name))?;
+    if n == 0 {
+        return Err(ServerError::Invalid(format!("no enrolled workstation is called {name:?}")));
+    }
+    Ok(n)
+}
+
+/// Every workstation the server enrolled.
+pub fn workstations(dir: &Path) -> Result<Vec<vigil_store::EnrolledWorkstation>, ServerError> {
+    Ok(Store::open(&database(dir)?)?.enrolled_workstations()?)
+}
+
+// ---- The HTTP service ------------------------------------------------------------------------
+
+struct Shared {
+    writer: Writer,
+    reader: Mutex<Store>,
+    /// The server log's last position, for pulls waiting on news.
+    head: watch::Sender<i64>,
+}
+
+type AppState = Arc<Shared>;
+
+impl Shared {
+    async fn read<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, Failure> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || work(&me.reader.lock().unwrap_or_else(|p| p.into_inner())))
+            .await
+            .map_err(|e| Failure::storage(e.to_string()))?
+            .map_err(|e| Failure::storage(e.to_string()))
+    }
+}
+
+/// A refusal as every endpoint answers it.
+struct Failure {
+    status: StatusCode,
+    detail: ErrorDetail,
+}
+
+impl Failure {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            detail: ErrorDetail { code: code.to_owned(), message: message.into(), field: None, expected: None },
+        }
+    }
+
+    fn malformed(message: impl Into<String>) -> Failure {
+        Failure::new(StatusCode::BAD_REQUEST, "malformed", message)
+    }
+
+    fn storage(message: impl Into<String>) -> Failure {
+        Failure::new(StatusCode::SERVICE_UNAVAILABLE, "storage", message)
+    }
+
+    fn unauthorized() -> Failure {
+        Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a workstation's token is needed (Authorization: Bearer …); an unknown or revoked token is refused",
+        )
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.status, Json(ErrorBody { error: self.detail })).into_response()
+    }
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops taking connections, lets requests in flight finish, and waits.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the server's database in `dir` and serves `/v1/` on `listen`.
+pub async fn serve(dir: &Path, listen: &str) -> Result<Running, ServerError> {
+    let path = database(dir)?;
+    let writer = Writer::start(&path)?;
+    let reader = Store::open(&path)?;
+    let head = reader.last_event_seq()?;
+    let shared = Arc::new(Shared { writer, reader: Mutex::new(reader), head: watch::channel(head).0 });
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
+    let (stop, mut stopped) = watch::channel(false);
+    let app = router(shared);
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.changed().await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            eprintln!("vigil server: {e}");
+        }
+    });
+    Ok(Running { addr, stop, task })
+}
+
+fn router(shared: AppState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/sync/enroll", post(enroll_workstation))
+        .route("/v1/sync/push", post(push))
+        .route("/v1/sync/pull", get(pull))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .method_not_allowed_fallback(|| async {
+            Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
+        })
+        .fallback(|| async { Failure::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
+        .with_state(shared)
+}
+
+async fn health(State(shared): State<AppState>) -> Response {
+    let database = shared.read(|s| s.last_event_seq()).await.is_ok();
+    let status = if database { "ok" } else { "degraded" };
+    let code = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (code, Json(serde_json::json!({ "status": status, "version": env!("CARGO_PKG_VERSION"), "database": database })))
+        .into_response()
+}
+
+fn body_of<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Failure> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is larger than {MAX_BODY_BYTES} bytes; send fewer events at once"),
+            )
+        } else {
+            Failure::malformed(e.body_text())
+        }
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Failure::malformed(format!("the body is not what this endpoint reads: {e}")))
+}
+
+/// The workstation a request's bearer token belongs to.
+async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Failure> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(Failure::unauthorized)?;
+    let hash = sha256_hex(token);
+    shared.read(move |s| s.workstation_of_token(&hash)).await?.ok_or_else(Failure::unauthorized)
+}
+
+async fn enroll_workstation(State(shared): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    let request: EnrollRequest = match body_of(body) {
+        Ok(r) => r,
+        Err(f) => return f.into_response(),
+    };
+    let token: String = {
+        let bytes: [u8; 32] = rand::thread_rng().gen();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let token_hash = sha256_hex(&token);
+    let (code, origin) = (request.code.clone(), request.origin);
+    let redeemed =
+        shared.writer.run_async(move |tx| vigil_store::write::redeem_enrollment(tx, &code, origin, &token_hash)).await;
+    match redeemed {
+        Ok(Ok(name)) => (StatusCode::CREATED, Json(EnrollResponse { token, name })).into_response(),
+        Ok(Err(refusal)) => {
+            let (status, code, message) = match refusal {
+                EnrollRefusal::Unknown => (StatusCode::FORBIDDEN, "code_unknown", "no enrollment code is this one"),
+                EnrollRefusal::Expired => {
+                    (StatusCode::FORBIDDEN, "code_expired", "this enrollment code has expired; ask for a new one")
+                }
+                EnrollRefusal::Used => (StatusCode::FORBIDDEN, "code_used", "this enrollment code was used already"),
+                EnrollRefusal::AlreadyEnrolled => (
+                    StatusCode::CONFLICT,
+                    "already_enrolled",
+                    "this workstation's id is enrolled already (a copied data directory?); the code is kept",
+                ),
+            };
+            Failure::new(status, code, message).into_response()
+        }
+        Err(e) => Failure::storage(e.to_string()).into_response(),
+    }
+}
+
+async fn push(State(shared): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    let origin = match workstation(&shared, &headers).await {
+        Ok(o) => o,
+        Err(f) => return f.into_response(),
+    };
+    let request: PushRequest = match body_of(body) {
+        Ok(r) => r,
+        Err(f) => return f.into_response(),
+    };
+    if request.protocol != PROTOCOL {
+        return Failure::new(
+            StatusCode::BAD_REQUEST,
+            "protocol",
+            format!("sync protocol {} is not spoken here (this server speaks {PROTOCOL})", request.protocol),
+        )
+        .into_response();
+    }
+    if request.origin != origin {
+        return Failure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a workstation pushes only its own events; this token belongs to another workstation",
+        )
+        .into_response();
+    }
+    if request.events.len() > MAX_PUSH_EVENTS {
+        return Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("at most {MAX_PUSH_EVENTS} events per push"),
+        )
+        .into_response();
+    }
+    let server_time = now_ms();
+    let offset = request.sent_at - server_time;
+    let events: Vec<_> = request.events.iter().map(WireEvent::to_sync).collect();
+    let heads = request.heads.clone();
+    let outcome = shared
+        .writer
+        .run_async(move |tx| {
+            let as_head = |h: &Option<vigil_sync::WireHead>| {
+                h.as_ref().map(|h| vigil_store::Head { seq: h.seq, hash: h.hash.clone() })
+            };
+            let (events_head, audit_head) = (as_head(&heads.events), as_head(&heads.audit));
+            let outcome = vigil_store::write::accept_push(
+                tx,
+                origin,
+                &events,
+                (events_head.as_ref(), audit_head.as_ref()),
+                Some(offset),
+            )?;
+            let head: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+            Ok((outcome, head))
+        })
+        .await;
+    match outcome {
+        Ok((PushOutcome::Stored { stored, duplicates, rejected, next, .. }, head)) => {
+            if stored > 0 {
+                shared.head.send_replace(head);
+            }
+            Json(PushResponse {
+                stored,
+                duplicates,
+                rejected: rejected.into_iter().map(|(id, reason)| Rejected { id, reason }).collect(),
+                next,
+                server_time,
+            })
+            .into_response()
+        }
+        Ok((PushOutcome::Gap { expected }, _)) => {
+            let mut f = Failure::new(
+                StatusCode::CONFLICT,
+                "gap",
+                format!("the push starts after a gap: the server expects event {expected} of this workstation next"),
+            );
+            f.detail.expected = Some(expected);
+            f.into_response()
+        }
+        Ok((PushOutcome::Diverged { origin_seq, why }, _)) => Failure::new(
+            StatusCode::CONFLICT,
+            "diverged",
+            format!("event {origin_seq} differs from what the server holds: {why}. Nothing of the push was stored"),
+        )
+        .into_response(),
+        Err(StoreError::Invalid(why)) => Failure::malformed(why).into_response(),
+        Err(e) => Failure::storage(e.to_string()).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PullQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+    #[serde(default)]
+    wait: u64,
+}
+
+async fn pull(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Response {
+    if let Err(f) = workstation(&shared, &headers).await {
+        return f.into_response();
+    }
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => return Failure::malformed(e.body_text()).into_response(),
+    };
+    if q.after < 0 {
+        return Failure::malformed("after must be 0 or more").into_response();
+    }
+    let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
+    let wait = Duration::from_secs(q.wait.min(MAX_WAIT_SECONDS));
+    let mut news = shared.head.subscribe();
+    if *news.borrow_and_update() <= q.after && !wait.is_zero() {
+        let deadline = tokio::time::sleep(wait);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => break,
+                changed = news.changed() => {
+                    if changed.is_err() || *news.borrow_and_update() > q.after {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let after = q.after;
+    let read = shared
+        .read(move |s| {
+            let rows = s.event_rows(after, limit + 1)?;
+            let last = s.last_event_seq()?;
+            Ok((rows, last))
+        })
+        .await;
+    let (mut rows, last) = match read {
+        Ok(found) => found,
+        Err(f) => return f.into_response(),
+    };
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let events: Result<Vec<_>, _> = rows.iter().map(|r| WireEvent::from_row(r, true)).collect();
+    let events = match events {
+        Ok(e) => e,
+        Err(e) => return Failure::storage(e.to_string()).into_response(),
+    };
+    if after > last {
+        // The server holds less than this workstation has seen: it was restored from an older
+        // backup. The workstation starts again from the server's end (what it pushes back fills the rest).
+        let mut f = Failure::new(
+            StatusCode::CONFLICT,
+            "cursor_ahead",
+            format!("the server's log ends at {last}, before this cursor: pull again from there"),
+        );
+        f.detail.expected = Some(last);
+        return f.into_response();
+    }
+    let cursor = rows.last().map_or(after, |r| r.seq);
+    Json(PullResponse { events, cursor, more, server_time: now_ms() }).into_response()
+}

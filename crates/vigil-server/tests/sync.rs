@@ -1,0 +1,139 @@
+//! Two workstations and the server, each a real engine with its sync agent: an alarm received by
+//! one and the acknowledgement given at the other reach everyone, folded to the same incident.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use vigil_api::{IncidentAction, Workstation};
+use vigil_domain::Id;
+use vigil_engine::{Engine, Overrides};
+use vigil_store::{NewSignal, Store};
+
+fn demo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Workstation::open(dir.path()).expect("open").create_demo_with(Default::default(), 0).expect("demo");
+    dir
+}
+
+async fn workstation(
+    server: &vigil_server::Running,
+    server_dir: &std::path::Path,
+    name: &str,
+) -> (tempfile::TempDir, Engine, Arc<Workstation>) {
+    let dir = demo_dir();
+    let url = format!("http://{}", server.addr);
+    let code = vigil_server::enroll(server_dir, name, 5).expect("code");
+    let ws = Arc::new(Workstation::open(dir.path()).expect("open"));
+    let origin = ws.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
+    let answer = vigil_sync::Client::new(&url, None).expect("client").enroll(&code, origin).await.expect("enroll");
+    vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin }
+        .write(dir.path())
+        .expect("token");
+    let engine = Engine::start_with(
+        ws.clone(),
+        Overrides { dc09: Some(String::new()), http: Some(String::new()), server: None },
+    )
+    .await
+    .expect("engine");
+    (dir, engine, ws)
+}
+
+fn panic_alarm(ws: &Workstation, code: &str) -> Id {
+    let device = ws.search(code, 1).expect("search").remove(0).id;
+    let signal = NewSignal {
+        id: Id::now_v7(),
+        idempotency_key: None,
+        source: "http".into(),
+        sender: None,
+        account: None,
+        zone: None,
+        code: None,
+        qualifier: Some("new".into()),
+        alarm_type: "panic".into(),
+        priority: 1,
+        sequence: None,
+        device_id: Some(device),
+        received_at: Store::now_ms(),
+        sent_at: None,
+        clock_fault: None,
+        details: None,
+        raw: None,
+    };
+    ws.writer()
+        .expect("writer")
+        .run(move |tx| {
+            vigil_store::write::insert_signal(tx, &signal)?;
+            vigil_store::write::apply_signal(tx, &signal)
+        })
+        .expect("stored")
+        .expect("an incident")
+        .incident_id
+}
+
+/// Waits (up to 10 s) until `check` holds.
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: not within 10 s");
+}
+
+fn state_at(dir: &std::path::Path, id: Id) -> Option<String> {
+    let store = Store::open(&dir.join("vigil.db")).expect("open");
+    store.incident(id).expect("read").map(|i| i.incident.state.as_str().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarm_at_one_workstation_and_its_acknowledgement_at_another_reach_everyone() {
+    let server_dir = demo_dir();
+    let server = vigil_server::serve(server_dir.path(), "127.0.0.1:0").await.expect("serve");
+    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    let (b_dir, b_engine, b) = workstation(&server, server_dir.path(), "ws-b").await;
+
+    let mut b_news = b_engine.incident_news();
+    let id = panic_alarm(&a, "OPD-1F-ALM-001");
+    eventually("the alarm reaches B", || state_at(b_dir.path(), id).is_some()).await;
+    let news = tokio::time::timeout(Duration::from_secs(5), b_news.recv()).await.expect("announced").expect("news");
+    assert_eq!((news.incident_id, news.opened), (id, true), "B's window is told, as for its own alarms");
+
+    let who = b.login("demo-operator", "2468", None).expect("login").0;
+    b.act_on_incident(who, id, &IncidentAction::Acknowledge).expect("acknowledged at B");
+    eventually("the acknowledgement reaches A", || state_at(a_dir.path(), id).as_deref() == Some("acknowledged")).await;
+    eventually("the server folds it too", || state_at(server_dir.path(), id).as_deref() == Some("acknowledged")).await;
+    eventually("both queues drain", || {
+        a_engine.sync_status().is_some_and(|s| s.queue == 0) && b_engine.sync_status().is_some_and(|s| s.queue == 0)
+    })
+    .await;
+    let status = a_engine.sync_status().expect("enrolled");
+    assert_eq!(status.name, "ws-a");
+    assert!(status.last_sync.is_some());
+    assert!(status.clock_offset_ms.is_some_and(|o| o.abs() < 5_000), "{status:?}");
+
+    // Every event exists once everywhere, every chain verifies, and the incident is the same.
+    let ids = |dir: &std::path::Path| {
+        let store = Store::open(&dir.join("vigil.db")).expect("open");
+        assert!(store.verify_events().expect("verify").first_altered.is_none());
+        let mut ids: Vec<String> = store.event_rows(0, 100_000).expect("rows").into_iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    eventually("B has pulled A's events back", || ids(a_dir.path()).len() == ids(server_dir.path()).len()).await;
+    let on_server = ids(server_dir.path());
+    assert_eq!(ids(a_dir.path()), on_server);
+    assert_eq!(ids(b_dir.path()), on_server);
+    let body = |dir: &std::path::Path| {
+        let store = Store::open(&dir.join("vigil.db")).expect("open");
+        let mut incident = store.incident(id).expect("read").expect("there").incident;
+        incident.timeline.iter_mut().for_each(|line| line.event = None);
+        serde_json::to_value(&incident).expect("json")
+    };
+    assert_eq!(body(a_dir.path()), body(server_dir.path()));
+    assert_eq!(body(b_dir.path()), body(server_dir.path()));
+
+    a_engine.stop().await;
+    b_engine.stop().await;
+    server.stop().await;
+}

@@ -1,0 +1,337 @@
+//! The workstation's side of sync, run beside its engine: the pusher sends its own events (the
+//! outbox) in order until the server has them all, the puller brings everyone's events in the
+//! server's order and folds the others' into this workstation's projections through its one
+//! writer. Both keep going alone when the server cannot be reached, and say so in [`SyncStatus`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+use uuid::Uuid;
+use vigil_store::{IncidentChange, Store, StoreError, Writer};
+
+use crate::{
+    Client, ClientError, Heads, PushRequest, TokenFile, WireEvent, WireHead, MAX_PULL_EVENTS, MAX_PUSH_EVENTS,
+};
+
+/// Where the workstation's sync stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Not yet in touch since start.
+    Connecting,
+    /// In touch, nothing left to push.
+    Online,
+    /// In touch, events still to push or pull.
+    Syncing,
+    /// The server cannot be reached: everything is kept and sent later.
+    Offline,
+    /// The server refuses this workstation (revoked token, diverged history): a person must act.
+    Refused,
+}
+
+/// What the status bar shows of sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncView {
+    pub state: SyncState,
+    pub server: String,
+    pub name: String,
+    /// This workstation's events the server has not confirmed yet.
+    pub queue: u64,
+    /// When the server last answered (ms since 1970).
+    pub last_sync: Option<i64>,
+    /// This workstation's clock minus the server's (ms), from the last answer.
+    pub clock_offset_ms: Option<i64>,
+    /// Why the last attempt failed, for the one who must act.
+    pub problem: Option<String>,
+}
+
+/// Shared between the sync tasks and whoever shows their status.
+#[derive(Debug)]
+pub struct SyncStatus(Mutex<SyncView>);
+
+impl SyncStatus {
+    pub fn view(&self) -> SyncView {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn update(&self, change: impl FnOnce(&mut SyncView)) {
+        change(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    fn answered(&self, server_time: i64, sent_at: i64, received_at: i64) {
+        self.update(|v| {
+            v.last_sync = Some(received_at);
+            // The server's clock read at about the middle of the exchange.
+            v.clock_offset_ms = Some((sent_at + received_at) / 2 - server_time);
+            v.problem = None;
+            if matches!(v.state, SyncState::Offline | SyncState::Connecting | SyncState::Refused) {
+                v.state = if v.queue == 0 { SyncState::Online } else { SyncState::Syncing };
+            }
+        });
+    }
+
+    fn failed(&self, e: &ClientError) {
+        self.update(|v| {
+            v.state = match e {
+                ClientError::Refused { status: 401 | 403 | 409, .. } => SyncState::Refused,
+                _ => SyncState::Offline,
+            };
+            v.problem = Some(e.to_string());
+        });
+    }
+}
+
+/// Everything the sync tasks need.
+pub struct Agent {
+    pub client: Client,
+    pub origin: Uuid,
+    pub writer: Writer,
+    /// A connection of its own for the outbox and the marks.
+    pub reader: Arc<Mutex<Store>>,
+    pub status: Arc<SyncStatus>,
+    /// Called with each incident a pulled event opened or changed, after its commit.
+    pub news: Arc<dyn Fn(IncidentChange) + Send + Sync>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Waits `d`, or less if asked to stop; returns whether to stop.
+async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => *stop.borrow(),
+        _ = stop.changed() => true,
+    }
+}
+
+/// Waits after failures: 1 s, doubling up to 30 s, back to 1 s after a success.
+struct Backoff(Duration);
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff(Duration::from_secs(1))
+    }
+    fn next(&mut self) -> Duration {
+        let d = self.0;
+        self.0 = (self.0 * 2).min(Duration::from_secs(30));
+        d
+    }
+    fn reset(&mut self) {
+        self.0 = Duration::from_secs(1);
+    }
+}
+
+impl Agent {
+    /// An agent for the workstation enrolled in `dir` (its token file), committing through `writer`.
+    pub fn open(
+        dir: &std::path::Path,
+        enrolled: &TokenFile,
+        writer: Writer,
+        news: Arc<dyn Fn(IncidentChange) + Send + Sync>,
+    ) -> Result<Agent, String> {
+        let client = Client::new(&enrolled.server, Some(enrolled.token.clone())).map_err(|e| e.to_string())?;
+        let store = Store::open(&dir.join(vigil_store::DATABASE_FILE)).map_err(|e| e.to_string())?;
+        store.set_cache_mib(2).map_err(|e| e.to_string())?;
+        let status = Arc::new(SyncStatus(Mutex::new(SyncView {
+            state: SyncState::Connecting,
+            server: enrolled.server.clone(),
+            name: enrolled.name.clone(),
+            queue: 0,
+            last_sync: None,
+            clock_offset_ms: None,
+            problem: None,
+        })));
+        Ok(Agent { client, origin: enrolled.origin, writer, reader: Arc::new(Mutex::new(store)), status, news })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || work(&reader.lock().unwrap_or_else(|p| p.into_inner())))
+            .await
+            .map_err(|e| StoreError::Invalid(e.to_string()))?
+    }
+
+    /// Runs the pusher and the puller until `stop` turns true.
+    pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) {
+        let pusher = tokio::spawn(self.clone().push_loop(stop.clone()));
+        let puller = tokio::spawn(self.pull_loop(stop));
+        let _ = tokio::join!(pusher, puller);
+    }
+
+    async fn push_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let mut backoff = Backoff::new();
+        let origin = self.origin;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let outbox = self
+                .read(move |s| {
+                    let marks = s.sync_marks()?;
+                    let rows = s.origin_events_after(origin, marks.pushed, MAX_PUSH_EVENTS as u32)?;
+                    let pending = s.origin_events_pending(origin, marks.pushed)?;
+                    let (_, audit) = s.chain_heads(origin)?;
+                    Ok((rows, pending, audit))
+                })
+                .await;
+            let (rows, pending, audit) = match outbox {
+                Ok(found) => found,
+                Err(e) => {
+                    eprintln!("vigil: sync: the outbox cannot be read: {e}");
+                    if pause(Duration::from_secs(5), &mut stop).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            self.status.update(|v| {
+                v.queue = pending;
+                if v.state == SyncState::Online && pending > 0 {
+                    v.state = SyncState::Syncing;
+                } else if v.state == SyncState::Syncing && pending == 0 {
+                    v.state = SyncState::Online;
+                }
+            });
+            if rows.is_empty() {
+                if pause(Duration::from_millis(200), &mut stop).await {
+                    return;
+                }
+                continue;
+            }
+            let events: Vec<WireEvent> = match rows.iter().map(|r| WireEvent::from_row(r, false)).collect() {
+                Ok(events) => events,
+                Err(e) => {
+                    eprintln!("vigil: sync: an event of the outbox cannot be sent: {e}");
+                    if pause(Duration::from_secs(30), &mut stop).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let last = events.last().map(|e| WireHead { seq: e.origin_seq, hash: e.hash.clone() });
+            let sent_at = now_ms();
+            let push = PushRequest {
+                protocol: crate::PROTOCOL,
+                origin,
+                sent_at,
+                events,
+                heads: Heads { events: last, audit: audit.map(|h| WireHead { seq: h.seq, hash: h.hash }) },
+            };
+            let confirmed = match self.client.push(&push).await {
+                Ok(answer) => {
+                    self.status.answered(answer.server_time, sent_at, now_ms());
+                    for r in &answer.rejected {
+                        eprintln!("vigil: sync: the server keeps event {} but cannot fold it: {}", r.id, r.reason);
+                    }
+                    Some(answer.next - 1)
+                }
+                Err(ClientError::Refused { body, .. }) if body.error.code == "gap" && body.error.expected.is_some() => {
+                    // The server has less (restored from an older backup) or more (a response
+                    // lost after its commit) than we thought: continue from what it expects.
+                    body.error.expected.map(|e| e - 1)
+                }
+                Err(e) => {
+                    self.status.failed(&e);
+                    let wait =
+                        if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
+                    if pause(wait, &mut stop).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            backoff.reset();
+            if let Some(pushed) = confirmed {
+                if let Err(e) = self.writer.run_async(move |tx| vigil_store::write::set_pushed(tx, pushed)).await {
+                    eprintln!("vigil: sync: cannot record what the server confirmed: {e}");
+                }
+            }
+        }
+    }
+
+    async fn pull_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+        let mut backoff = Backoff::new();
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let cursor = match self.read(|s| Ok(s.sync_marks()?.cursor)).await {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("vigil: sync: the cursor cannot be read: {e}");
+                    if pause(Duration::from_secs(5), &mut stop).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let sent_at = now_ms();
+            let answer = tokio::select! {
+                a = self.client.pull(cursor, MAX_PULL_EVENTS, 25) => a,
+                _ = stop.changed() => return,
+            };
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(ClientError::Refused { body, .. }) if body.error.code == "cursor_ahead" => {
+                    let back = body.error.expected.unwrap_or(0);
+                    eprintln!("vigil: sync: the server's log ends at {back}, before this workstation's cursor {cursor}: pulling from there");
+                    if let Err(e) = self.writer.run_async(move |tx| vigil_store::write::set_cursor(tx, back)).await {
+                        eprintln!("vigil: sync: cannot move the cursor back: {e}");
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    self.status.failed(&e);
+                    let wait =
+                        if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
+                    if pause(wait, &mut stop).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            backoff.reset();
+            self.status.answered(answer.server_time, sent_at, now_ms());
+            if answer.cursor == cursor && answer.events.is_empty() {
+                continue;
+            }
+            let events: Vec<_> = answer.events.iter().map(WireEvent::to_sync).collect();
+            let next = answer.cursor;
+            let stored = self
+                .writer
+                .run_async(move |tx| {
+                    let mut changes = Vec::new();
+                    for e in &events {
+                        changes.extend(vigil_store::write::apply_received(tx, e)?.changes);
+                    }
+                    vigil_store::write::set_cursor(tx, next)?;
+                    Ok(changes)
+                })
+                .await;
+            match stored {
+                Ok(changes) => {
+                    for change in changes {
+                        (self.news)(change);
+                    }
+                }
+                Err(e) => {
+                    // Nothing of the batch was kept; it is pulled again.
+                    eprintln!("vigil: sync: pulled events cannot be stored: {e}");
+                    self.status.update(|v| v.problem = Some(format!("pulled events cannot be stored: {e}")));
+                    if pause(Duration::from_secs(10), &mut stop).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The workstation's HTTP client of the server, and the file that keeps its token.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{EnrollRequest, EnrollResponse, ErrorBody, PullResponse, PushRequest, PushResponse};
+
+/// The file in a data directory that holds the workstation's token (readable by its user only).
+pub const TOKEN_FILE: &str = "server-token.json";
+
+/// What a workstation keeps of its enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFile {
+    pub server: String,
+    pub token: String,
+    pub name: String,
+    pub origin: Uuid,
+}
+
+impl TokenFile {
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join(TOKEN_FILE)
+    }
+
+    /// The enrollment kept in `dir`, if there is one.
+    pub fn read(dir: &Path) -> Result<Option<TokenFile>, String> {
+        let path = TokenFile::path(dir);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+
+    /// Writes the file readable and writable by its owner only, replacing it whole.
+    pub fn write(&self, dir: &Path) -> Result<(), String> {
+        let path = TokenFile::path(dir);
+        let tmp = dir.join(format!("{TOKEN_FILE}.tmp"));
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let io = |e: std::io::Error| format!("{}: {e}", tmp.display());
+        let mut file = options.open(&tmp).map_err(io)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached or did not answer in time: the workstation is offline.
+    #[error("the server cannot be reached: {0}")]
+    Unreachable(String),
+    /// The server answered with a refusal.
+    #[error("the server refused ({status}): {} ({})", body.error.message, body.error.code)]
+    Refused { status: u16, body: ErrorBody },
+    #[error("the server's answer cannot be read: {0}")]
+    Unreadable(String),
+}
+
+impl ClientError {
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Refused { body, .. } => Some(&body.error.code),
+            _ => None,
+        }
+    }
+}
+
+/// An HTTP client of one server, with the workstation's token once it has one.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Client {
+    pub fn new(server: &str, token: Option<String>) -> Result<Client, ClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        Ok(Client { base: server.trim_end_matches('/').to_owned(), token, http })
+    }
+
+    pub fn server(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.http.request(method, format!("{}{path}", self.base));
+        match &self.token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    async fn answer<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<T, ClientError> {
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| ClientError::Unreadable(e.to_string()));
+        }
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| ErrorBody {
+            error: crate::ErrorDetail {
+                code: "http".into(),
+                message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+                field: None,
+                expected: None,
+            },
+        });
+        Err(ClientError::Refused { status: status.as_u16(), body })
+    }
+
+    fn sent(e: reqwest::Error) -> ClientError {
+        ClientError::Unreachable(e.to_string())
+    }
+
+    /// Trades a one-time code for this workstation's token.
+    pub async fn enroll(&self, code: &str, origin: Uuid) -> Result<EnrollResponse, ClientError> {
+        let response = self
+            .request(reqwest::Method::POST, "/v1/sync/enroll")
+            .timeout(Duration::from_secs(15))
+            .json(&EnrollRequest { code: code.to_owned(), origin })
+            .send()
+            .await
+            .map_err(Client::sent)?;
+        Client::answer(response).await
+    }
+
+    pub async fn push(&self, push: &PushRequest) -> Result<PushResponse, ClientError> {
+        let response = self
+            .request(reqwest::Method::POST, "/v1/sync/push")
+            .timeout(Duration::from_secs(30))
+            .json(push)
+            .send()
+            .await
+            .map_err(Client::sent)?;
+        Client::answer(response).await
+    }
+
+    /// Events after `after` in the server's order; waits up to `wait` seconds for one to come.
+    pub async fn pull(&self, after: i64, limit: u32, wait: u64) -> Result<PullResponse, ClientError> {
+        let response = self
+            .request(reqwest::Method::GET, "/v1/sync/pull")
+            .query(&[("after", after.to_string()), ("limit", limit.to_string()), ("wait", wait.to_string())])
+            .timeout(Duration::from_secs(wait + 15))
+            .send()
+            .await
+            .map_err(Client::sent)?;
+        Client::answer(response).await
+    }
+}
