@@ -81,6 +81,11 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     panic!("{what}: not within 10 s");
 }
 
+fn incident_at(dir: &std::path::Path, id: Id) -> Option<vigil_domain::incident::Incident> {
+    let store = Store::open(&dir.join("vigil.db")).expect("open");
+    store.incident(id).expect("read").map(|i| i.incident)
+}
+
 fn state_at(dir: &std::path::Path, id: Id) -> Option<String> {
     let store = Store::open(&dir.join("vigil.db")).expect("open");
     store.incident(id).expect("read").map(|i| i.incident.state.as_str().to_owned())
@@ -124,16 +129,64 @@ async fn an_alarm_at_one_workstation_and_its_acknowledgement_at_another_reach_ev
     let on_server = ids(server_dir.path());
     assert_eq!(ids(a_dir.path()), on_server);
     assert_eq!(ids(b_dir.path()), on_server);
-    let body = |dir: &std::path::Path| {
-        let store = Store::open(&dir.join("vigil.db")).expect("open");
-        let mut incident = store.incident(id).expect("read").expect("there").incident;
-        incident.timeline.iter_mut().for_each(|line| line.event = None);
-        serde_json::to_value(&incident).expect("json")
-    };
-    assert_eq!(body(a_dir.path()), body(server_dir.path()));
-    assert_eq!(body(b_dir.path()), body(server_dir.path()));
+    assert_eq!(incident_at(a_dir.path(), id), incident_at(server_dir.path(), id));
+    assert_eq!(incident_at(b_dir.path(), id), incident_at(server_dir.path(), id));
 
     a_engine.stop().await;
     b_engine.stop().await;
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workstations_cut_off_both_acknowledge_and_end_as_the_servers_order_decides() {
+    let server_dir = demo_dir();
+    let server = vigil_server::serve(server_dir.path(), "127.0.0.1:0").await.expect("serve");
+    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    let (b_dir, b_engine, b) = workstation(&server, server_dir.path(), "ws-b").await;
+    let id = panic_alarm(&a, "OPD-1F-ALM-002");
+    eventually("the alarm reaches B", || state_at(b_dir.path(), id).is_some()).await;
+    eventually("A's queue drains", || a_engine.sync_status().is_some_and(|s| s.queue == 0)).await;
+
+    // The network goes: each workstation goes on alone, and each operator acknowledges.
+    a_engine.stop().await;
+    b_engine.stop().await;
+    let at_a = a.login("demo-operator", "2468", None).expect("login").0;
+    a.act_on_incident(at_a, id, &IncidentAction::Acknowledge).expect("acknowledged at A");
+    let at_b = b.login("demo-supervisor", "2468", None).expect("login").0;
+    b.act_on_incident(at_b, id, &IncidentAction::Acknowledge).expect("acknowledged at B");
+    let who_acknowledged = |dir: &std::path::Path| {
+        let incident = incident_at(dir, id).expect("there");
+        incident.timeline.iter().find(|l| format!("{:?}", l.what).contains("Acknowledge")).and_then(|l| l.by.clone())
+    };
+    assert_eq!(who_acknowledged(a_dir.path()).as_deref(), Some("demo-operator"), "A alone: its own operator");
+
+    // B's reaches the server first, so B's acknowledgement is the one that stands, everywhere.
+    let b_engine = restart(&b).await;
+    eventually("B's acknowledgement reaches the server", || {
+        state_at(server_dir.path(), id).as_deref() == Some("acknowledged")
+    })
+    .await;
+    let a_engine = restart(&a).await;
+    eventually("A catches up and agrees with the server", || {
+        a_engine.sync_status().is_some_and(|s| s.queue == 0)
+            && incident_at(a_dir.path(), id) == incident_at(server_dir.path(), id)
+    })
+    .await;
+    eventually("B agrees with the server", || incident_at(b_dir.path(), id) == incident_at(server_dir.path(), id))
+        .await;
+    assert_eq!(
+        who_acknowledged(server_dir.path()).as_deref(),
+        Some("demo-supervisor"),
+        "the first to reach the server"
+    );
+    assert_eq!(who_acknowledged(a_dir.path()).as_deref(), Some("demo-supervisor"), "A re-folded in the server's order");
+    a_engine.stop().await;
+    b_engine.stop().await;
+    server.stop().await;
+}
+
+async fn restart(ws: &Arc<Workstation>) -> Engine {
+    Engine::start_with(ws.clone(), Overrides { dc09: Some(String::new()), http: Some(String::new()), server: None })
+        .await
+        .expect("engine")
 }

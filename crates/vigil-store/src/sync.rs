@@ -55,6 +55,13 @@ CREATE TABLE sync_heads (
     PRIMARY KEY (origin, chain, seq)
 ) STRICT;
 
+-- On a workstation: each event's place in the server's order, once a pull has brought it (its
+-- own events included). Events without one are still pending; the fold puts them last.
+CREATE TABLE sync_positions (
+    event_id   TEXT PRIMARY KEY,
+    server_seq INTEGER NOT NULL
+) STRICT;
+
 -- Events stored but not folded: this build cannot read them (unknown kind, newer schema, a payload
 -- that does not parse). They stay in the log, and in every pull, for a newer build.
 CREATE TABLE sync_rejected (
@@ -269,6 +276,112 @@ pub fn set_pushed(tx: &Transaction<'_>, origin_seq: i64) -> Result<()> {
 /// Records the server's position after a pull, in the transaction that stored what it brought.
 pub fn set_cursor(tx: &Transaction<'_>, cursor: i64) -> Result<()> {
     set_meta(tx, "sync.cursor", &cursor.to_string())
+}
+
+/// Stores a pulled page of the server's log (each event with its server position) and folds the
+/// others' events into this workstation's projections, so they end as the server's: where a
+/// pulled event touches a point this workstation has acted on in events the server has not
+/// ordered yet, the point is folded again from its events in the server's order, this
+/// workstation's pending ones on top. Returns the incidents to announce.
+pub fn apply_pulled(tx: &Transaction<'_>, events: &[(SyncEvent, i64)], me: Id) -> Result<Vec<IncidentChange>> {
+    let mut changes = Vec::new();
+    let mut points = std::collections::BTreeSet::new();
+    for (e, position) in events {
+        let received = apply_received(tx, e)?;
+        tx.prepare_cached("INSERT OR IGNORE INTO sync_positions (event_id, server_seq) VALUES (?1, ?2)")?
+            .execute(params![e.id.to_string(), position])?;
+        if received.new && e.origin != me {
+            for change in &received.changes {
+                if let Some(stored) = crate::incidents::load_incident(tx, change.incident_id)? {
+                    points.insert(stored.incident.point.clone());
+                }
+            }
+            changes.extend(received.changes);
+        }
+    }
+    for point in points {
+        if has_pending_for_point(tx, &point, me)? {
+            changes.extend(refold_point(tx, &point)?);
+        }
+    }
+    Ok(changes)
+}
+
+/// The ids of every incident of `point`, merged ones included, as a JSON array for `json_each`.
+fn incidents_of_point(tx: &Transaction<'_>, point: &str) -> Result<String> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id FROM incidents WHERE point = ?1
+         UNION SELECT alias FROM incident_aliases WHERE survivor IN (SELECT id FROM incidents WHERE point = ?1)",
+    )?;
+    let ids: Vec<String> = stmt.query_map([point], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok(serde_json::Value::from(ids).to_string())
+}
+
+/// Whether this workstation has events about `point` the server has not ordered yet.
+fn has_pending_for_point(tx: &Transaction<'_>, point: &str, me: Id) -> Result<bool> {
+    let ids = incidents_of_point(tx, point)?;
+    Ok(tx
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM events e
+               WHERE e.origin = ?1 AND (e.subject = ?2 OR e.subject IN (SELECT value FROM json_each(?3)))
+                 AND NOT EXISTS (SELECT 1 FROM sync_positions p WHERE p.event_id = e.id))",
+        )?
+        .query_row(params![me.to_string(), point, ids], |r| r.get(0))?)
+}
+
+/// Folds every event about `point` again from nothing, in the server's order with pending events
+/// last, and rewrites the point's incidents, aliases and device status from what it gives.
+fn refold_point(tx: &Transaction<'_>, point: &str) -> Result<Vec<IncidentChange>> {
+    let ids = incidents_of_point(tx, point)?;
+    let mut stmt = tx.prepare_cached(&format!(
+        "SELECT {} FROM events e LEFT JOIN sync_positions p ON p.event_id = e.id
+         WHERE e.subject = ?1 OR e.subject IN (SELECT value FROM json_each(?2))
+         ORDER BY coalesce(p.server_seq, 9223372036854775807), e.seq",
+        ROW_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
+    ))?;
+    let rows: Vec<EventRow> =
+        stmt.query_map(params![point, ids], crate::events::row_of)?.collect::<rusqlite::Result<_>>()?;
+    let mut state = vigil_domain::fold::Projection::new();
+    for row in &rows {
+        if let Ok(event) = row.decode() {
+            vigil_domain::fold::apply(&mut state, &event);
+        }
+    }
+    let now = now_ms();
+    let folded: std::collections::BTreeSet<String> = state.incidents.keys().map(|i| i.to_string()).collect();
+    let stored: Vec<String> = tx
+        .prepare_cached("SELECT id FROM incidents WHERE point = ?1 AND from_log = 1 AND deleted = 0")?
+        .query_map([point], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in stored.iter().filter(|id| !folded.contains(*id)) {
+        tx.prepare_cached("UPDATE incidents SET deleted = 1, version = version + 1, updated_at = ?2 WHERE id = ?1")?
+            .execute(params![id, now])?;
+    }
+    let mut changes = Vec::new();
+    for (id, incident) in &state.incidents {
+        let device = state.incident_devices.get(id).copied();
+        crate::incidents::write_incident(tx, incident, device)?;
+        tx.prepare_cached("UPDATE incidents SET deleted = 0 WHERE id = ?1 AND deleted = 1")?
+            .execute([id.to_string()])?;
+        if let Some(device) = device {
+            crate::incidents::follow_device(tx, device)?;
+        }
+        changes.push(IncidentChange {
+            incident_id: *id,
+            device_id: device,
+            priority: incident.priority,
+            opened: false,
+            received_at: now,
+        });
+    }
+    for alias in state.aliases.keys() {
+        tx.prepare_cached(
+            "INSERT INTO incident_aliases (alias, survivor, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(alias) DO UPDATE SET survivor = excluded.survivor, updated_at = excluded.updated_at",
+        )?
+        .execute(params![alias.to_string(), state.resolve(*alias).to_string(), now])?;
+    }
+    Ok(changes)
 }
 
 impl Store {

@@ -304,15 +304,12 @@ impl Agent {
             if answer.cursor == cursor && answer.events.is_empty() {
                 continue;
             }
-            let events: Vec<_> = answer.events.iter().map(WireEvent::to_sync).collect();
-            let next = answer.cursor;
+            let events: Vec<_> = answer.events.iter().map(|e| (e.to_sync(), e.seq.unwrap_or(answer.cursor))).collect();
+            let (next, me) = (answer.cursor, self.origin);
             let stored = self
                 .writer
                 .run_async(move |tx| {
-                    let mut changes = Vec::new();
-                    for e in &events {
-                        changes.extend(vigil_store::write::apply_received(tx, e)?.changes);
-                    }
+                    let changes = vigil_store::write::apply_pulled(tx, &events, me)?;
                     vigil_store::write::set_cursor(tx, next)?;
                     Ok(changes)
                 })
