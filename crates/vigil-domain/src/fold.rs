@@ -192,6 +192,12 @@ impl Projection {
         self.incidents.insert(incident.id, incident);
     }
 
+    /// Records that a signal was folded already (by another event: the same frame received at
+    /// two workstations), so folding it again changes nothing, as in the whole fold.
+    pub fn load_seen_signal(&mut self, signal: Id) {
+        self.seen_signals.insert(signal);
+    }
+
     pub fn load_shelf(&mut self, id: Id, shelf: Shelf) {
         self.shelves.insert(id, shelf);
     }

@@ -175,6 +175,11 @@ impl EventRow {
 pub(crate) const ROW_COLUMNS: &str =
     "seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash";
 
+/// [`ROW_COLUMNS`] of a table named `alias` in a join.
+pub(crate) fn row_columns_of(alias: &str) -> String {
+    ROW_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 pub(crate) fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
     Ok(EventRow {
         seq: r.get(0)?,
@@ -373,7 +378,7 @@ pub fn commit_event(tx: &Transaction<'_>, actor: &str, subject: &str, body: Even
     event.body = decode_body(event.kind().as_str(), event.schema, &stored).map_err(|skip| {
         StoreError::Invalid(format!("an event this build wrote does not read back: {}", skip.reason()))
     })?;
-    let mut state = load_for(tx, &event.body)?;
+    let mut state = load_for(tx, &event.body, event.id)?;
     let applied = apply(&mut state, &event);
     if let EventBody::SignalReceived(s) = &mut event.body {
         // What happened here travels with the signal: where the server finds another
@@ -399,11 +404,22 @@ pub fn resolve_incident(tx: &Transaction<'_>, mut id: Id) -> Result<Id> {
 }
 
 /// Loads into a fresh projection the rows `body` needs to be applied exactly as the whole fold
-/// would apply it.
-pub(crate) fn load_for(tx: &Transaction<'_>, body: &EventBody) -> Result<Projection> {
+/// would apply it. `event` is its own id (stored already or not).
+pub(crate) fn load_for(tx: &Transaction<'_>, body: &EventBody, event: Id) -> Result<Projection> {
     let mut state = Projection::new();
     match body {
         EventBody::SignalReceived(s) => {
+            // The same frame received at two workstations is two events of one signal: the
+            // second folds to nothing, as the whole fold's set of seen signals decides.
+            let seen: bool = tx
+                .prepare_cached(
+                    "SELECT EXISTS(SELECT 1 FROM events WHERE kind = 'signal_received'
+                       AND json_extract(payload, '$.signal.id') = ?1 AND id <> ?2)",
+                )?
+                .query_row(params![s.signal.id.to_string(), event.to_string()], |r| r.get(0))?;
+            if seen {
+                state.load_seen_signal(s.signal.id);
+            }
             // An open incident this build cannot read (damaged, or from a newer Vigil) must not
             // block the point's alarms: the signal then opens an incident of its own.
             match crate::incidents::open_incident_of(tx, &s.signal.point) {

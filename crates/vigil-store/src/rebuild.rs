@@ -9,7 +9,7 @@ use vigil_domain::fold::{apply, Projection};
 use vigil_domain::incident::{Incident, Shelf};
 use vigil_domain::{DeviceStatus, Id};
 
-use crate::events::{row_of, sha256_hex, ROW_COLUMNS};
+use crate::events::{row_of, sha256_hex};
 use crate::sites::uuid_of;
 use crate::{now_ms, Result, Store, StoreError};
 
@@ -64,7 +64,14 @@ impl Store {
 
     fn fold_log(&self, report: &mut RebuildReport) -> Result<Projection> {
         let mut state = Projection::new();
-        let mut stmt = self.conn().prepare(&format!("SELECT {ROW_COLUMNS} FROM events ORDER BY seq"))?;
+        // The order every workstation agrees on: the server's for what a pull brought back, this
+        // log's own for the rest (a workstation never synced, or its events still pending; the
+        // server's log is its own order).
+        let columns = crate::events::row_columns_of("e");
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {columns} FROM events e LEFT JOIN sync_positions p ON p.event_id = e.id
+             ORDER BY coalesce(p.server_seq, 9223372036854775807), e.seq"
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let row = row_of(r)?;

@@ -57,6 +57,9 @@ CREATE TABLE sync_heads (
 
 -- On a workstation: each event's place in the server's order, once a pull has brought it (its
 -- own events included). Events without one are still pending; the fold puts them last.
+-- A signal received at two workstations is one signal in two events: found by its id.
+CREATE INDEX events_signal_id ON events(json_extract(payload, '$.signal.id')) WHERE kind = 'signal_received';
+
 CREATE TABLE sync_positions (
     event_id   TEXT PRIMARY KEY,
     server_seq INTEGER NOT NULL
@@ -187,7 +190,7 @@ pub fn apply_received(tx: &Transaction<'_>, e: &SyncEvent) -> Result<Received> {
     // lacks, say) is undone alone and the event marked, so nothing queued behind it is blocked.
     tx.execute_batch("SAVEPOINT vigil_fold")?;
     let folded = (|| -> Result<_> {
-        let mut state = load_for(tx, &event.body)?;
+        let mut state = load_for(tx, &event.body, event.id)?;
         let applied = vigil_domain::fold::apply(&mut state, &event);
         write_back(tx, &state, &applied, &event)?;
         Ok((state, applied))
@@ -285,26 +288,51 @@ pub fn set_cursor(tx: &Transaction<'_>, cursor: i64) -> Result<()> {
 /// workstation's pending ones on top. Returns the incidents to announce.
 pub fn apply_pulled(tx: &Transaction<'_>, events: &[(SyncEvent, i64)], me: Id) -> Result<Vec<IncidentChange>> {
     let mut changes = Vec::new();
-    let mut points = std::collections::BTreeSet::new();
+    let mut refold = std::collections::BTreeSet::new();
     for (e, position) in events {
         let received = apply_received(tx, e)?;
-        tx.prepare_cached("INSERT OR IGNORE INTO sync_positions (event_id, server_seq) VALUES (?1, ?2)")?
-            .execute(params![e.id.to_string(), position])?;
         if received.new && e.origin != me {
-            for change in &received.changes {
-                if let Some(stored) = crate::incidents::load_incident(tx, change.incident_id)? {
-                    points.insert(stored.incident.point.clone());
+            // Folded on top of everything here; in the server's order it comes before this
+            // workstation's events not yet placed — those later in this page included, whose
+            // places are recorded only as the loop reaches them.
+            for point in points_of(tx, e, &received)? {
+                if !refold.contains(&point) && has_pending_for_point(tx, &point, me)? {
+                    refold.insert(point);
                 }
             }
             changes.extend(received.changes);
         }
+        tx.prepare_cached("INSERT OR IGNORE INTO sync_positions (event_id, server_seq) VALUES (?1, ?2)")?
+            .execute(params![e.id.to_string(), position])?;
     }
-    for point in points {
-        if has_pending_for_point(tx, &point, me)? {
-            changes.extend(refold_point(tx, &point)?);
-        }
+    for point in refold {
+        changes.extend(refold_point(tx, &point)?);
     }
     Ok(changes)
+}
+
+/// The points an event is about, even when it changed nothing here (a signal already folded
+/// from another event).
+fn points_of(tx: &Transaction<'_>, e: &SyncEvent, received: &Received) -> Result<Vec<String>> {
+    let mut points = Vec::new();
+    match e.kind.as_str() {
+        "signal_received" | "point_shelved" => points.push(e.subject.clone()),
+        "incident_acted" => {
+            if let Ok(id) = Id::parse_str(&e.subject) {
+                let id = crate::events::resolve_incident(tx, id)?;
+                if let Some(stored) = crate::incidents::load_incident(tx, id)? {
+                    points.push(stored.incident.point);
+                }
+            }
+        }
+        _ => {}
+    }
+    for change in &received.changes {
+        if let Some(stored) = crate::incidents::load_incident(tx, change.incident_id)? {
+            points.push(stored.incident.point);
+        }
+    }
+    Ok(points)
 }
 
 /// The ids of every incident of `point`, merged ones included, as a JSON array for `json_each`.
@@ -337,7 +365,7 @@ fn refold_point(tx: &Transaction<'_>, point: &str) -> Result<Vec<IncidentChange>
         "SELECT {} FROM events e LEFT JOIN sync_positions p ON p.event_id = e.id
          WHERE e.subject = ?1 OR e.subject IN (SELECT value FROM json_each(?2))
          ORDER BY coalesce(p.server_seq, 9223372036854775807), e.seq",
-        ROW_COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
+        crate::events::row_columns_of("e")
     ))?;
     let rows: Vec<EventRow> =
         stmt.query_map(params![point, ids], crate::events::row_of)?.collect::<rusqlite::Result<_>>()?;
@@ -374,6 +402,13 @@ fn refold_point(tx: &Transaction<'_>, point: &str) -> Result<Vec<IncidentChange>
             received_at: now,
         });
     }
+    // Merges as this order decides: one folded on top here may not have happened in it.
+    let kept: Vec<String> = state.aliases.keys().map(|a| a.to_string()).collect();
+    tx.prepare_cached(
+        "DELETE FROM incident_aliases WHERE alias IN (SELECT value FROM json_each(?1))
+           AND alias NOT IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![ids, serde_json::Value::from(kept).to_string()])?;
     for alias in state.aliases.keys() {
         tx.prepare_cached(
             "INSERT INTO incident_aliases (alias, survivor, updated_at) VALUES (?1, ?2, ?3)

@@ -13,6 +13,7 @@ use tokio::process::{Child, Command};
 
 pub mod alarm;
 pub mod procs;
+pub mod proxy;
 pub mod report;
 
 /// Puts every device of a hospital group on one floor (scaled into its plan): the stress floor of
