@@ -35,6 +35,7 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             cmd::app::startup,
             cmd::app::engine_status,
+            cmd::app::sync_status,
             cmd::app::set_language,
             cmd::app::create_demo,
             cmd::settings::settings_view,

@@ -26,6 +26,7 @@ use vigil_domain::{
     BuildingKind, CameraView, ClockFault, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label,
     PlanSize, Rect, RowMeta,
 };
+use vigil_sync::{SyncState, SyncView};
 
 fn generate() -> String {
     let decls = [
@@ -51,6 +52,8 @@ fn generate() -> String {
         PlacedDevice::decl(),
         DeviceMoveInput::decl(),
         ErrorCode::decl(),
+        SyncState::decl(),
+        SyncView::decl(),
         Refusal::decl(),
         ApiError::decl(),
         SessionView::decl(),

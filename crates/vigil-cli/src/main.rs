@@ -64,6 +64,17 @@ enum Command {
     },
     /// The central server: sync for every workstation, and its administration.
     Server(server::ServerArgs),
+    /// Enroll a workstation's data directory with the central server (a code from `vigil server
+    /// enroll`), without starting anything: the desktop console or `vigil agent` then syncs.
+    Enroll {
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// The server's address, e.g. http://10.0.0.5:8750.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The one-time code.
+        code: String,
+    },
     /// Send DC-09 alarms (and link tests) to a receiver, for demos, tests and benchmarks.
     Sim(sim::SimArgs),
     /// Check the hash chains of the audit log and the event log; names the first altered entry
@@ -128,6 +139,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(agent(data_dir, vigil_engine::Overrides { dc09, http, server }, enroll, json))
         }
         Command::Server(args) => server::run(args),
+        Command::Enroll { data_dir, server, code } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(enroll(&data_dir, &server, &code))
+        }
         Command::Import(what) => patrol::import(what),
         Command::Export(args) => patrol::export(args),
         Command::Verify { data_dir, json } => {

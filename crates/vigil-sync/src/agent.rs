@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// Where the workstation's sync stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// Not yet in touch since start.
@@ -32,16 +32,19 @@ pub enum SyncState {
 }
 
 /// What the status bar shows of sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct SyncView {
     pub state: SyncState,
     pub server: String,
     pub name: String,
     /// This workstation's events the server has not confirmed yet.
+    #[ts(type = "number")]
     pub queue: u64,
     /// When the server last answered (ms since 1970).
+    #[ts(type = "number | null")]
     pub last_sync: Option<i64>,
     /// This workstation's clock minus the server's (ms), from the last answer.
+    #[ts(type = "number | null")]
     pub clock_offset_ms: Option<i64>,
     /// Why the last attempt failed, for the one who must act.
     pub problem: Option<String>,
@@ -110,7 +113,8 @@ async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
     }
 }
 
-/// Waits after failures: 1 s, doubling up to 30 s, back to 1 s after a success.
+/// Waits after failures: 1 s, doubling up to 10 s (a control room wants to be back soon after the
+/// network is), back to 1 s after a success.
 struct Backoff(Duration);
 
 impl Backoff {
@@ -119,7 +123,7 @@ impl Backoff {
     }
     fn next(&mut self) -> Duration {
         let d = self.0;
-        self.0 = (self.0 * 2).min(Duration::from_secs(30));
+        self.0 = (self.0 * 2).min(Duration::from_secs(10));
         d
     }
     fn reset(&mut self) {
@@ -274,9 +278,15 @@ impl Agent {
                     continue;
                 }
             };
+            // Out of touch (just started, or after a failure): ask without waiting, so the status
+            // says online as soon as the server answers; then wait for news.
+            let wait = match self.status.view().state {
+                SyncState::Online | SyncState::Syncing => 25,
+                _ => 0,
+            };
             let sent_at = now_ms();
             let answer = tokio::select! {
-                a = self.client.pull(cursor, MAX_PULL_EVENTS, 25) => a,
+                a = self.client.pull(cursor, MAX_PULL_EVENTS, wait) => a,
                 _ = stop.changed() => return,
             };
             let answer = match answer {

@@ -20,6 +20,12 @@ pub async fn engine_status(state: State<'_, AppState>) -> Result<EngineStatus, A
     Ok(EngineStatus { state: status, acknowledged })
 }
 
+/// Where sync with the central server stands; `null` when this workstation is not enrolled.
+#[tauri::command]
+pub async fn sync_status(state: State<'_, AppState>) -> Result<Option<vigil_sync::SyncView>, ApiError> {
+    Ok(state.running.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(|e| e.sync_status()))
+}
+
 fn system_language() -> String {
     let locale = sys_locale::get_locale().unwrap_or_default();
     if locale.to_ascii_lowercase().starts_with("zh") {

@@ -7,7 +7,7 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { render } from "solid-js/web";
 import { FLASH, startBlink } from "../lib/blink";
-import { api, EngineError, type EngineStatus, type IncidentNews, type Language, type Startup } from "../lib/api";
+import { api, EngineError, type EngineStatus, type IncidentNews, type Language, type Startup, type SyncView } from "../lib/api";
 import type { IncidentView, Overview, SessionView } from "../lib/bindings";
 import { label, languages, onLanguageChange, setLanguage, t, type MessageKey } from "../lib/i18n";
 import { inLanguage, lang, tr, trCount } from "../lib/reactive";
@@ -19,6 +19,7 @@ import type { ConsoleContext } from "./context";
 import { ALARM_DESK, GLOBAL_COMMANDS, keysText, SCREENS, screenForKey, type ScreenId } from "./screens";
 import { ScreenStack, type Screen } from "./stack";
 import { engineStateText } from "./engine";
+import { syncBanner, syncClass, syncText } from "./sync";
 import { stripSummary, type StripSummary } from "./strip";
 
 /** How long a status-bar message stays. */
@@ -41,6 +42,7 @@ export class ConsoleFrame implements ConsoleContext {
   readonly engine: () => EngineStatus;
   private readonly setSessionSignal: (s: SessionView | null) => void;
   private readonly setEngine: (s: EngineStatus) => void;
+  private readonly setSync: (s: SyncView | null) => void;
   private readonly setOverviewSignal: (o: Overview) => void;
   private readonly overviewSignal: () => Overview;
   private readonly setMessage: (m: string) => void;
@@ -60,6 +62,7 @@ export class ConsoleFrame implements ConsoleContext {
   ) {
     const [session, setSession] = createSignal<SessionView | null>(null);
     const [engine, setEngine] = createSignal<EngineStatus>({ state: "starting", acknowledged: null });
+    const [sync, setSync] = createSignal<SyncView | null>(null);
     const [currentOverview, setOverview] = createSignal(overview);
     const [message, setMessage] = createSignal("");
     const [open, setOpen] = createSignal<IncidentView[]>([]);
@@ -69,6 +72,7 @@ export class ConsoleFrame implements ConsoleContext {
     this.engine = engine;
     this.setSessionSignal = setSession;
     this.setEngine = setEngine;
+    this.setSync = setSync;
     this.setOverviewSignal = setOverview;
     this.overviewSignal = currentOverview;
     this.setMessage = setMessage;
@@ -142,7 +146,13 @@ export class ConsoleFrame implements ConsoleContext {
               </Show>
             </header>
             <main class="screens" ref={host} />
-            <StatusBar overview={currentOverview} engine={engine} message={message} dataDir={startup.data_dir} />
+            <StatusBar
+              overview={currentOverview}
+              engine={engine}
+              sync={sync}
+              message={message}
+              dataDir={startup.data_dir}
+            />
           </div>
           {this.login.element}
         </>
@@ -314,6 +324,7 @@ export class ConsoleFrame implements ConsoleContext {
     } catch {
       this.setEngine({ state: "off", acknowledged: null });
     }
+    this.setSync(await api.syncStatus().catch(() => null));
   }
 }
 
@@ -363,7 +374,13 @@ function AlarmStrip(props: {
   );
 }
 
-function StatusBar(props: { overview: () => Overview; engine: () => EngineStatus; message: () => string; dataDir: string }) {
+function StatusBar(props: {
+  overview: () => Overview;
+  engine: () => EngineStatus;
+  sync: () => SyncView | null;
+  message: () => string;
+  dataDir: string;
+}) {
   const totals = () => props.overview().totals;
   const item = (testid: string, key: MessageKey, n: () => number) => (
     <span class="status-item" data-testid={testid} data-count={n()}>
@@ -375,8 +392,19 @@ function StatusBar(props: { overview: () => Overview; engine: () => EngineStatus
     engineStateText(props.engine(), (e) =>
       tr("engineListening", { dc09: e.dc09_tcp ?? "—", http: e.http ?? "—", n: trCount(e.acknowledged ?? 0) }),
     );
+  const sync = () => props.sync();
   return (
     <footer class="status-bar" data-testid="status-bar">
+      <Show when={syncBanner(sync())}>
+        <span
+          class="offline-banner"
+          data-testid="offline-banner"
+          role="status"
+          title={tr("offlineBanner", { n: trCount(sync()?.queue ?? 0) })}
+        >
+          {tr("offlineBanner", { n: trCount(sync()?.queue ?? 0) })}
+        </span>
+      </Show>
       {item("count-cameras", "countCameras", () => totals().cameras)}
       {item("count-alarm-points", "countAlarmPoints", () => totals().alarm_points)}
       {item("count-mobile-alarm-points", "countMobile", () => totals().mobile_alarm_points)}
@@ -388,8 +416,14 @@ function StatusBar(props: { overview: () => Overview; engine: () => EngineStatus
       <span class={`engine-status ${props.engine().state}`} data-testid="engine-status" title={engineText()}>
         {engineText()}
       </span>
-      <span class="sync-status offline" data-testid="sync-status" title={props.dataDir}>
-        {tr("syncLocal")}
+      <span
+        class={`sync-status ${syncClass(sync())}`}
+        data-testid="sync-status"
+        data-state={syncClass(sync())}
+        data-queue={sync()?.queue ?? 0}
+        title={sync() ? `${sync()?.name} · ${props.dataDir}` : props.dataDir}
+      >
+        {syncText(sync(), tr)}
       </span>
     </footer>
   );

@@ -9,6 +9,7 @@ import type {
   Refusal,
   SirenStatus,
   Startup,
+  SyncView,
   DeviceDetail,
   DeviceMoveInput,
   FloorDevices,
@@ -38,7 +39,7 @@ import type {
 } from "./bindings";
 
 // The shell's own messages are generated from `vigil_api::shell` like everything else.
-export type { EngineStatus, IncidentChange, IncidentNews, Language, SirenStatus, Startup } from "./bindings";
+export type { EngineStatus, IncidentChange, IncidentNews, Language, SirenStatus, Startup, SyncView } from "./bindings";
 
 /** An error from the engine: its code (or "error" when the shell itself failed), the field it is
  * about, and for a refused action the reason. */
@@ -67,6 +68,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const api = {
   engineStatus: () => call<EngineStatus>("engine_status"),
+  /** Sync with the central server; `null` when this workstation is not enrolled. */
+  syncStatus: () => call<SyncView | null>("sync_status"),
   startup: () => call<Startup>("startup"),
   setLanguage: (language: Language) => call<void>("set_language", { language }),
   createDemo: () => call<void>("create_demo"),

@@ -92,6 +92,26 @@ export type DeviceMoveInput = { id: string, x: number, y: number, };
 
 export type ErrorCode = "invalid" | "refused" | "not_found" | "conflict" | "login_required" | "login_failed" | "login_throttled" | "locked" | "forbidden" | "not_empty" | "read_only" | "not_started" | "settings" | "storage" | "newer_database" | "corrupt_database" | "not_a_vigil_database" | "plan_empty" | "plan_too_large" | "plan_not_an_image" | "plan_damaged" | "plan_too_many_pixels" | "plan_svg_without_size" | "plan_svg_active_content";
 
+export type SyncState = "connecting" | "online" | "syncing" | "offline" | "refused";
+
+export type SyncView = { state: SyncState, server: string, name: string, 
+/**
+ * This workstation's events the server has not confirmed yet.
+ */
+queue: number, 
+/**
+ * When the server last answered (ms since 1970).
+ */
+last_sync: number | null, 
+/**
+ * This workstation's clock minus the server's (ms), from the last answer.
+ */
+clock_offset_ms: number | null, 
+/**
+ * Why the last attempt failed, for the one who must act.
+ */
+problem: string | null, };
+
 export type Refusal = { "reason": "not_now", state: IncidentState, action: string, } | { "reason": "needs_supervisor", what: string, } | { "reason": "real_needs_on_scene" } | { "reason": "empty_note" } | { "reason": "no_guard" } | { "reason": "needs_explanation" };
 
 export type ApiError = { code: ErrorCode, message: string, field: string | null, 

@@ -1,0 +1,197 @@
+//! Sync on the real window: a workstation enrolled with a `vigil server` shows it is online; an
+//! acknowledgement given in its window reaches a second workstation (`vigil agent`), and an alarm
+//! received there reaches the window; cut off from the server, the window says offline and counts
+//! what waits while alarms keep arriving and being handled; with the server back, the queue drains.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
+use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
+use vigil_e2e::{workspace_root, Desktop};
+use vigil_store::{IncidentFilter, Store};
+
+fn vigil() -> PathBuf {
+    workspace_root().join("target/debug/vigil")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+}
+
+fn first_line(mut command: Command) -> Result<(Child, Value)> {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("start vigil")?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().context("stdout")?), &mut line)?;
+    Ok((child, serde_json::from_str(&line).with_context(|| format!("vigil said {line:?}"))?))
+}
+
+fn server(dir: &Path, port: u16) -> Result<Child> {
+    let mut command = Command::new(vigil());
+    command.args(["server", "--json", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"]).arg(dir);
+    Ok(first_line(command)?.0)
+}
+
+fn enroll(server_dir: &Path, url: &str, dir: &Path, name: &str) -> Result<()> {
+    let out =
+        Command::new(vigil()).args(["server", "enroll", "--name", name, "--data-dir"]).arg(server_dir).output()?;
+    let code = String::from_utf8(out.stdout)?;
+    let status =
+        Command::new(vigil()).args(["enroll", "--server", url, "--data-dir"]).arg(dir).arg(code.trim()).status()?;
+    if !status.success() {
+        bail!("vigil enroll {name} failed");
+    }
+    Ok(())
+}
+
+fn state_of(dir: &Path, id: &str) -> Result<Option<String>> {
+    let store = Store::open(&dir.join(DATABASE_FILE))?;
+    Ok(store.incident(id.parse()?)?.map(|i| i.incident.state.as_str().to_owned()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_syncs_goes_offline_keeps_working_and_drains_its_queue() -> Result<()> {
+    let server_dir = tempfile::tempdir()?;
+    create_demo(server_dir.path(), DemoOptions { ..DemoOptions::default() }, false)?;
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut srv = server(server_dir.path(), port)?;
+
+    // Workstation A: the window. Workstation B: an agent.
+    let a = tempfile::tempdir()?;
+    create_demo(a.path(), DemoOptions::default(), false)?;
+    std::fs::write(
+        a.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n[incidents]\nacknowledge_within_seconds = 600\n",
+    )?;
+    enroll(server_dir.path(), &url, a.path(), "control-room-1")?;
+    let b = tempfile::tempdir()?;
+    create_demo(b.path(), DemoOptions::default(), false)?;
+    enroll(server_dir.path(), &url, b.path(), "control-room-2")?;
+    let b_dc09 = format!("127.0.0.1:{}", free_port());
+    let mut agent = {
+        let mut command = Command::new(vigil());
+        command.args(["agent", "--json", "--http", "", "--dc09", &b_dc09, "--data-dir"]).arg(b.path());
+        first_line(command)?.0
+    };
+    let (account, zone, _) = Store::open(&a.path().join(DATABASE_FILE))?
+        .dc09_addresses()?
+        .into_iter()
+        .find(|(_, zone, _)| *zone == 1)
+        .context("a demo alarm point on zone 1")?;
+    let shots = workspace_root().join("target/e2e-shots");
+    std::fs::create_dir_all(&shots)?;
+
+    let desktop = Desktop::launch(a.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        desktop.login("demo-operator", "2468").await?;
+        if let Err(e) = desktop
+            .wait_for("document.querySelector('[data-testid=sync-status]').dataset.state === 'online'", Duration::from_secs(20))
+            .await
+        {
+            let marks = Store::open(&a.path().join(DATABASE_FILE))?.sync_marks()?;
+            bail!("the status bar does not say online but {:?} ({marks:?}): {e}", desktop.text_content("sync-status").await?);
+        }
+        assert!(desktop.text_content("sync-status").await?.contains("已同步"));
+
+        // An alarm at A, acknowledged in A's window, is acknowledged at B.
+        let mut panel = connect(desktop.dc09_address().await?).await?;
+        send_and_ack(&mut panel, &contact_id(&account, zone, 120, 1)).await?;
+        let id = Store::open(&a.path().join(DATABASE_FILE))?
+            .incidents(IncidentFilter::Open, 10)?
+            .pop()
+            .context("its incident")?
+            .incident
+            .id
+            .to_string();
+        desktop
+            .wait_for(&format!("!!document.querySelector('[data-testid=alarm-row-{id}]')"), Duration::from_secs(15))
+            .await?;
+        desktop.press('a').await?;
+        let mut acknowledged_at_b = false;
+        for _ in 0..100 {
+            if state_of(b.path(), &id)?.as_deref() == Some("acknowledged") {
+                acknowledged_at_b = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(acknowledged_at_b, "the acknowledgement given in A's window reaches B within 10 s");
+
+        // An alarm received at B shows in A's window.
+        let mut b_panel = connect(b_dc09.parse()?).await?;
+        send_and_ack(&mut b_panel, &contact_id(&account, zone + 1, 130, 1)).await?;
+        let from_b = loop_until(|| {
+            Ok(Store::open(&a.path().join(DATABASE_FILE))?
+                .incidents(IncidentFilter::Open, 10)?
+                .into_iter()
+                .map(|i| i.incident.id.to_string())
+                .find(|i| *i != id))
+        })
+        .await
+        .context("B's alarm reaches A's database")?;
+        desktop
+            .wait_for(&format!("!!document.querySelector('[data-testid=alarm-row-{from_b}]')"), Duration::from_secs(15))
+            .await
+            .context("B's alarm is in A's alarm list")?;
+
+        // The server goes: A says offline, and goes on receiving and counting what waits.
+        srv.kill()?;
+        srv.wait()?;
+        desktop
+            .wait_for("document.querySelector('[data-testid=sync-status]').dataset.state === 'offline'", Duration::from_secs(20))
+            .await
+            .context("the status bar says offline")?;
+        send_and_ack(&mut panel, &contact_id(&account, zone + 2, 120, 2)).await?;
+        desktop
+            .wait_for(
+                "Number(document.querySelector('[data-testid=sync-status]').dataset.queue) > 0 && !!document.querySelector('[data-testid=offline-banner]')",
+                Duration::from_secs(15),
+            )
+            .await
+            .context("the queue grows while offline, and the banner says so")?;
+        assert_eq!(
+            desktop.run_async("const done = arguments[arguments.length - 1]; done(window.__vigil.console.alarms.incidents.length);", vec![]).await?,
+            Value::from(3),
+            "the alarm received while offline is in the list with the others"
+        );
+        desktop.screenshot(&shots.join("sync-offline.png")).await?;
+
+        // The server is back: the queue drains.
+        srv = server(server_dir.path(), port)?;
+        desktop
+            .wait_for(
+                "(() => { const s = document.querySelector('[data-testid=sync-status]').dataset; return s.state === 'online' && s.queue === '0'; })()",
+                Duration::from_secs(30),
+            )
+            .await
+            .context("back online with nothing waiting")?;
+        assert!(desktop.wait_for("!document.querySelector('[data-testid=offline-banner]')", Duration::from_secs(5)).await.is_ok());
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    let quit = desktop.quit().await;
+    let _ = agent.kill();
+    let _ = agent.wait();
+    let _ = srv.kill();
+    let _ = srv.wait();
+    result?;
+    quit?;
+    vigil_e2e::check_log(b.path())?;
+    vigil_e2e::check_log(server_dir.path())
+}
+
+/// Polls `find` every 100 ms for 10 s until it finds something.
+async fn loop_until<T>(mut find: impl FnMut() -> Result<Option<T>>) -> Result<T> {
+    for _ in 0..100 {
+        if let Some(found) = find()? {
+            return Ok(found);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("not within 10 s")
+}
