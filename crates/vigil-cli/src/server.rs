@@ -41,6 +41,16 @@ enum Action {
         #[arg(long)]
         name: String,
     },
+    /// A consistent copy of the server's database while it runs (SQLite's online backup).
+    /// Restore: stop the server and put the copy in place as DIR/vigil.db; the workstations push
+    /// again what the copy lacks.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// A new file for the copy.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// The enrolled workstations: last contact, clock offset, events held.
     Workstations {
         #[arg(long, value_name = "DIR")]
@@ -60,6 +70,10 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         Some(Action::Revoke { data_dir, name }) => {
             vigil_server::revoke(&data_dir, &name)?;
             println!("revoked {name:?}: its token is refused from now on");
+        }
+        Some(Action::Backup { data_dir, out }) => {
+            let events = vigil_server::backup(&data_dir, &out)?;
+            println!("backed up {} to {} ({events} events)", data_dir.display(), out.display());
         }
         Some(Action::Workstations { data_dir, json }) => {
             let list = vigil_server::workstations(&data_dir)?;

@@ -93,6 +93,16 @@ pub fn revoke(dir: &Path, name: &str) -> Result<usize, ServerError> {
     Ok(n)
 }
 
+/// A consistent copy of the server's database in the new file `out`, taken while it runs;
+/// returns how many events the copy holds.
+pub fn backup(dir: &Path, out: &Path) -> Result<u64, ServerError> {
+    let db = dir.join(vigil_store::DATABASE_FILE);
+    if !db.exists() {
+        return Err(ServerError::Invalid(format!("{} holds no server database", dir.display())));
+    }
+    Ok(Store::open(&db)?.backup_to(out)?)
+}
+
 /// Every workstation the server enrolled.
 pub fn workstations(dir: &Path) -> Result<Vec<vigil_store::EnrolledWorkstation>, ServerError> {
     Ok(Store::open(&database(dir)?)?.enrolled_workstations()?)
@@ -105,6 +115,8 @@ struct Shared {
     reader: Mutex<Store>,
     /// The server log's last position, for pulls waiting on news.
     head: watch::Sender<i64>,
+    /// Turns true when the server stops: waiting pulls answer at once.
+    stopping: watch::Receiver<bool>,
 }
 
 type AppState = Arc<Shared>;
@@ -164,13 +176,17 @@ pub struct Running {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    writer: Writer,
 }
 
 impl Running {
-    /// Stops taking connections, lets requests in flight finish, and waits.
+    /// Stops taking connections, answers waiting pulls, lets requests in flight finish, and
+    /// closes the database before returning.
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        let writer = self.writer;
+        let _ = tokio::task::spawn_blocking(move || writer.close()).await;
     }
 }
 
@@ -180,12 +196,17 @@ pub async fn serve(dir: &Path, listen: &str) -> Result<Running, ServerError> {
     let writer = Writer::start(&path)?;
     let reader = Store::open(&path)?;
     let head = reader.last_event_seq()?;
-    let shared = Arc::new(Shared { writer, reader: Mutex::new(reader), head: watch::channel(head).0 });
+    let (stop, mut stopped) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        writer: writer.clone(),
+        reader: Mutex::new(reader),
+        head: watch::channel(head).0,
+        stopping: stop.subscribe(),
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
     let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
-    let (stop, mut stopped) = watch::channel(false);
     let app = router(shared);
     let task = tokio::spawn(async move {
         let shutdown = async move {
@@ -195,7 +216,7 @@ pub async fn serve(dir: &Path, listen: &str) -> Result<Running, ServerError> {
             eprintln!("vigil server: {e}");
         }
     });
-    Ok(Running { addr, stop, task })
+    Ok(Running { addr, stop, task, writer })
 }
 
 fn router(shared: AppState) -> Router {
@@ -404,12 +425,14 @@ async fn pull(
     let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
     let wait = Duration::from_secs(q.wait.min(MAX_WAIT_SECONDS));
     let mut news = shared.head.subscribe();
+    let mut stopping = shared.stopping.clone();
     if *news.borrow_and_update() <= q.after && !wait.is_zero() {
         let deadline = tokio::time::sleep(wait);
         tokio::pin!(deadline);
         loop {
             tokio::select! {
                 _ = &mut deadline => break,
+                _ = stopping.wait_for(|s| *s) => break,
                 changed = news.changed() => {
                     if changed.is_err() || *news.borrow_and_update() > q.after {
                         break;

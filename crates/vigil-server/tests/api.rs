@@ -222,3 +222,35 @@ fn expire_open_codes(dir: &Path) -> usize {
         .transaction(|tx| Ok(tx.execute("UPDATE sync_enrollments SET expires_at = 0 WHERE used_at IS NULL", [])?))
         .expect("expire")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_serving_restores_and_the_workstation_refills_what_it_lacks() {
+    let mut server = Server::start().await;
+    let (_a_dir, a, a_client, a_events) = enrolled(&server, "ws-a", 4).await;
+    a_client.push(&push_of(a, &a_events[..2])).await.expect("push");
+    let copy = server.path().join("backup.db");
+    assert_eq!(vigil_server::backup(server.path(), &copy).expect("backup"), 2);
+    assert!(vigil_server::backup(server.path(), &copy).is_err(), "an existing file is never replaced");
+    a_client.push(&push_of(a, &a_events[2..])).await.expect("push");
+    assert_eq!(server.events(), 4);
+
+    // Restored from the copy: the server has lost two events, and says so to the next push.
+    if let Some(r) = server.running.take() {
+        r.stop().await;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(server.path().join(format!("vigil.db{suffix}")));
+    }
+    std::fs::rename(&copy, server.path().join("vigil.db")).expect("restore");
+    let running = vigil_server::serve(server.path(), &server.url.replace("http://", "")).await.expect("serve");
+    server.running = Some(running);
+    assert_eq!(server.events(), 2);
+    match a_client.push(&push_of(a, &a_events[3..])).await.expect_err("a gap") {
+        ClientError::Refused { status: 409, body } => assert_eq!(body.error.expected, Some(3)),
+        other => panic!("{other}"),
+    }
+    let answer = a_client.push(&push_of(a, &a_events[2..])).await.expect("refilled");
+    assert_eq!((answer.stored, answer.next), (2, 5));
+    assert_eq!(server.events(), 4);
+    server.stop().await;
+}

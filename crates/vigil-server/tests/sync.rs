@@ -190,3 +190,31 @@ async fn restart(ws: &Arc<Workstation>) -> Engine {
         .await
         .expect("engine")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restored_from_an_older_backup_is_fed_again_by_the_workstation() {
+    let server_dir = demo_dir();
+    let server = vigil_server::serve(server_dir.path(), "127.0.0.1:0").await.expect("serve");
+    let addr = server.addr;
+    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    let first = panic_alarm(&a, "OPD-1F-ALM-003");
+    eventually("the first alarm reaches the server", || state_at(server_dir.path(), first).is_some()).await;
+    let copy = server_dir.path().join("before.db");
+    vigil_server::backup(server_dir.path(), &copy).expect("backup");
+    let second = panic_alarm(&a, "OPD-1F-ALM-004");
+    eventually("the second alarm reaches the server", || state_at(server_dir.path(), second).is_some()).await;
+
+    // The server's disk is lost; it comes back from the copy, without the second alarm.
+    server.stop().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(server_dir.path().join(format!("vigil.db{suffix}")));
+    }
+    std::fs::rename(&copy, server_dir.path().join("vigil.db")).expect("restore");
+    assert!(state_at(server_dir.path(), second).is_none());
+    let server = vigil_server::serve(server_dir.path(), &addr.to_string()).await.expect("serve again");
+    eventually("the workstation feeds the server what it lost", || state_at(server_dir.path(), second).is_some()).await;
+    let count = |dir: &std::path::Path| Store::open(&dir.join("vigil.db")).expect("open").event_count().expect("count");
+    eventually("the server holds every event again", || count(server_dir.path()) == count(a_dir.path())).await;
+    a_engine.stop().await;
+    server.stop().await;
+}

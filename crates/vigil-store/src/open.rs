@@ -56,6 +56,21 @@ impl Store {
         Ok(Store { conn, path: path.to_owned() })
     }
 
+    /// Copies the whole database to a new file at `out` while others keep writing (SQLite's
+    /// online backup: a consistent copy of one moment). Refuses to replace an existing file.
+    pub fn backup_to(&self, out: &Path) -> Result<u64> {
+        if out.exists() {
+            return Err(StoreError::Invalid(format!("{} exists already; choose a new file", out.display())));
+        }
+        let mut copy = Connection::open(out).map_err(|e| classify(out, e))?;
+        {
+            let backup = rusqlite::backup::Backup::new(&self.conn, &mut copy)?;
+            backup.run_to_completion(1024, std::time::Duration::from_millis(5), None)?;
+        }
+        let events: i64 = copy.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+        Ok(u64::try_from(events).unwrap_or(0))
+    }
+
     /// Sets this connection's page cache to `mib` MiB (at least 1).
     pub fn set_cache_mib(&self, mib: u32) -> Result<()> {
         self.conn.pragma_update(None, "cache_size", -i64::from(mib.max(1)) * 1024)?;

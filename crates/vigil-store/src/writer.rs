@@ -77,6 +77,9 @@ where
 #[derive(Clone)]
 pub struct Writer {
     queue: mpsc::SyncSender<Box<dyn Work>>,
+    /// Set by [`Writer::close`]: the thread stops after the batch in hand.
+    closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::sync::Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -96,7 +99,9 @@ impl Writer {
         let mut store = Store::open(path)?;
         store.set_cache_mib(cache_mib)?;
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Work>>(8192);
-        std::thread::Builder::new()
+        let closing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = closing.clone();
+        let thread = std::thread::Builder::new()
             .name("vigil-writer".into())
             .spawn(move || {
                 while let Ok(first) = jobs.recv() {
@@ -119,10 +124,26 @@ impl Writer {
                     for job in batch {
                         job.finish(commit.clone());
                     }
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
                 }
+                // The connection closes here, with its WAL checkpointed.
+                drop(store);
             })
             .map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
-        Ok(Writer { queue })
+        Ok(Writer { queue, closing, thread: std::sync::Arc::new(std::sync::Mutex::new(Some(thread))) })
+    }
+
+    /// Commits what is queued, stops the thread and closes its connection before returning (a
+    /// server stopping in-process; a process that exits need not call it). Later jobs are refused.
+    pub fn close(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.run(|_| Ok(()));
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
     }
 
     fn submit<T, F>(&self, work: F, reply: Box<dyn FnOnce(Result<T>) + Send>) -> Result<()>

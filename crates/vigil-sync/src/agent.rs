@@ -96,6 +96,9 @@ pub struct Agent {
     pub status: Arc<SyncStatus>,
     /// Called with each incident a pulled event opened or changed, after its commit.
     pub news: Arc<dyn Fn(IncidentChange) + Send + Sync>,
+    /// Set when the server was out of reach or holds less than it did: the pusher asks where it
+    /// stands before waiting for new events.
+    ask: std::sync::atomic::AtomicBool,
 }
 
 fn now_ms() -> i64 {
@@ -112,6 +115,9 @@ async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
         _ = stop.changed() => true,
     }
 }
+
+/// How often an idle workstation asks the server where it stands.
+const ASK_EVERY: Duration = Duration::from_secs(30);
 
 /// Waits after failures: 1 s, doubling up to 10 s (a control room wants to be back soon after the
 /// network is), back to 1 s after a success.
@@ -151,7 +157,15 @@ impl Agent {
             clock_offset_ms: None,
             problem: None,
         })));
-        Ok(Agent { client, origin: enrolled.origin, writer, reader: Arc::new(Mutex::new(store)), status, news })
+        Ok(Agent {
+            client,
+            origin: enrolled.origin,
+            writer,
+            reader: Arc::new(Mutex::new(store)),
+            status,
+            news,
+            ask: std::sync::atomic::AtomicBool::new(true),
+        })
     }
 
     async fn read<T: Send + 'static>(
@@ -174,6 +188,7 @@ impl Agent {
     async fn push_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut backoff = Backoff::new();
         let origin = self.origin;
+        let mut asked: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 return;
@@ -183,11 +198,11 @@ impl Agent {
                     let marks = s.sync_marks()?;
                     let rows = s.origin_events_after(origin, marks.pushed, MAX_PUSH_EVENTS as u32)?;
                     let pending = s.origin_events_pending(origin, marks.pushed)?;
-                    let (_, audit) = s.chain_heads(origin)?;
-                    Ok((rows, pending, audit))
+                    let (events_head, audit) = s.chain_heads(origin)?;
+                    Ok((rows, pending, events_head, audit))
                 })
                 .await;
-            let (rows, pending, audit) = match outbox {
+            let (rows, pending, events_head, audit) = match outbox {
                 Ok(found) => found,
                 Err(e) => {
                     eprintln!("vigil: sync: the outbox cannot be read: {e}");
@@ -205,12 +220,18 @@ impl Agent {
                     v.state = SyncState::Online;
                 }
             });
-            if rows.is_empty() {
+            // Nothing new: now and then an empty push asks where the server stands, so a server
+            // restored from an older backup is fed again what it lost.
+            if self.ask.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                asked = None;
+            }
+            if rows.is_empty() && asked.is_some_and(|at: std::time::Instant| at.elapsed() < ASK_EVERY) {
                 if pause(Duration::from_millis(200), &mut stop).await {
                     return;
                 }
                 continue;
             }
+            asked = Some(std::time::Instant::now());
             let events: Vec<WireEvent> = match rows.iter().map(|r| WireEvent::from_row(r, false)).collect() {
                 Ok(events) => events,
                 Err(e) => {
@@ -221,7 +242,10 @@ impl Agent {
                     continue;
                 }
             };
-            let last = events.last().map(|e| WireHead { seq: e.origin_seq, hash: e.hash.clone() });
+            let last = match events.last() {
+                Some(e) => Some(WireHead { seq: e.origin_seq, hash: e.hash.clone() }),
+                None => events_head.map(|h| WireHead { seq: h.seq, hash: h.hash }),
+            };
             let sent_at = now_ms();
             let push = PushRequest {
                 protocol: crate::PROTOCOL,
@@ -245,6 +269,8 @@ impl Agent {
                 }
                 Err(e) => {
                     self.status.failed(&e);
+                    // Once back, ask first: the server may have come back from an older backup.
+                    asked = None;
                     let wait =
                         if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
                     if pause(wait, &mut stop).await {
@@ -292,6 +318,7 @@ impl Agent {
             let answer = match answer {
                 Ok(answer) => answer,
                 Err(ClientError::Refused { body, .. }) if body.error.code == "cursor_ahead" => {
+                    self.ask.store(true, std::sync::atomic::Ordering::SeqCst);
                     let back = body.error.expected.unwrap_or(0);
                     eprintln!("vigil: sync: the server's log ends at {back}, before this workstation's cursor {cursor}: pulling from there");
                     if let Err(e) = self.writer.run_async(move |tx| vigil_store::write::set_cursor(tx, back)).await {
@@ -301,6 +328,7 @@ impl Agent {
                 }
                 Err(e) => {
                     self.status.failed(&e);
+                    self.ask.store(true, std::sync::atomic::Ordering::SeqCst);
                     let wait =
                         if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
                     if pause(wait, &mut stop).await {
