@@ -272,7 +272,7 @@ fn insert_event(tx: &Transaction<'_>, event: &Event, prev: &str) -> Result<Strin
 }
 
 /// Chains a row behind its origin's previous event (`row.prev_hash`) and stores it; returns its hash.
-pub(crate) fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<String> {
+fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<String> {
     row.hash = row.hash_with(&row.prev_hash);
     tx.prepare_cached(
         "INSERT INTO events (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash)
@@ -297,7 +297,7 @@ pub(crate) fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<Strin
 
 /// An event made elsewhere (another workstation, the server), as it arrives: stored in this log
 /// behind its origin's previous event, even when this build cannot read its kind or schema — the
-/// fold then skips it with a counted reason and nothing is lost. Returns whether it was new.
+/// fold then skips it with a counted reason and nothing is lost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedEvent {
     pub id: Id,
@@ -312,15 +312,18 @@ pub struct ReceivedEvent {
     pub payload: String,
 }
 
+/// Stores a received event; returns its hash in its origin's chain, or `None` when the log holds it
+/// already. It must be its origin's next event.
 ///
 /// It only stores: folding received events into the projections (in the server's order, with this
-/// workstation's pending ones on top) is the sync's job, which also observes their HLC stamps.
-pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<bool> {
+/// workstation's pending ones on top) is `sync::apply_received`'s job, which also checks the hash
+/// the sender claims and observes the HLC stamp.
+pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<Option<String>> {
     let known: bool = tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
         .query_row([e.id.to_string()], |r| r.get(0))?;
     if known {
-        return Ok(false);
+        return Ok(None);
     }
     let last: Option<(i64, String)> = tx
         .prepare_cached("SELECT origin_seq, hash FROM events WHERE origin = ?1 ORDER BY origin_seq DESC LIMIT 1")?
@@ -335,7 +338,7 @@ pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<
             seq + 1
         )));
     }
-    store_row(
+    let hash = store_row(
         tx,
         EventRow {
             seq: 0,
@@ -353,7 +356,7 @@ pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<
             hash: String::new(),
         },
     )?;
-    Ok(true)
+    Ok(Some(hash))
 }
 
 /// A committed event and what it changed.

@@ -13,7 +13,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use vigil_domain::event::{Event, Hlc, HlcClock};
 use vigil_domain::Id;
 
-use crate::events::{load_for, store_row, write_back, EventRow, ROW_COLUMNS};
+use crate::events::{load_for, write_back, EventRow, ROW_COLUMNS};
 use crate::schema::Migration;
 use crate::{now_ms, sha256_hex, IncidentChange, Result, Store, StoreError};
 
@@ -153,29 +153,26 @@ fn origin_head(tx: &Transaction<'_>, origin: Id) -> Result<Option<(i64, String)>
 /// clock stays ahead of everything it has seen. Known already (by id) → nothing changes. Its hash
 /// must be what its content and its origin's chain give, and it must be its origin's next event.
 pub fn apply_received(tx: &Transaction<'_>, e: &SyncEvent) -> Result<Received> {
-    let known: bool = tx
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
-        .query_row([e.id.to_string()], |r| r.get(0))?;
-    if known {
-        return Ok(Received::default());
-    }
-    let (last, prev) = origin_head(tx, e.origin)?.unwrap_or((0, crate::GENESIS.to_owned()));
-    if e.origin_seq != last + 1 {
-        return Err(StoreError::Invalid(format!(
-            "event {} of origin {} arrived out of order: {} expected",
-            e.origin_seq,
-            e.origin,
-            last + 1
-        )));
-    }
-    let row = e.row(&prev);
-    let hash = store_row(tx, row.clone())?;
+    let received = crate::events::ReceivedEvent {
+        id: e.id,
+        origin: e.origin,
+        origin_seq: e.origin_seq,
+        actor: e.actor.clone(),
+        kind: e.kind.clone(),
+        subject: e.subject.clone(),
+        hlc: e.hlc,
+        wall: e.wall,
+        schema: e.schema,
+        payload: e.payload.clone(),
+    };
+    let Some(hash) = crate::events::append_received_event(tx, &received)? else { return Ok(Received::default()) };
     if hash != e.hash {
         return Err(StoreError::Invalid(format!(
             "event {} of origin {} does not match its hash: its content or its chain differs",
             e.origin_seq, e.origin
         )));
     }
+    let row = e.row("");
     observe_hlc(tx, e.hlc)?;
     let event: Event = match row.decode() {
         Ok(event) => event,
