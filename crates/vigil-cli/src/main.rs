@@ -151,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let events = store.verify_events()?;
             let patrol = store.verify_check_ins()?;
             let check_ins = store.check_in_count()?;
+            let witness = witness(&data_dir, &store)?;
             if json {
                 println!(
                     "{}",
@@ -161,6 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                                     "first_altered": events.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })) },
                         "patrol": { "check_ins": check_ins, "intact": patrol.is_none(),
                                     "first_altered": patrol.as_ref().map(|(id, why)| serde_json::json!({ "check_in": id.to_string(), "why": why })) },
+                        "witness": witness.as_ref().map(Witness::json),
                     })
                 );
             } else {
@@ -176,6 +178,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if patrol.is_none() {
                     println!("patrol log: {check_ins} check-ins, each as its event recorded it");
                 }
+                if let Some(w) = &witness {
+                    w.print();
+                }
             }
             if let Some((seq, why)) = audit.first_altered {
                 anyhow::bail!("audit log: entry {seq} was altered: {why}");
@@ -185,6 +190,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if let Some((id, why)) = patrol {
                 anyhow::bail!("patrol log: check-in {id} was altered: {why}");
+            }
+            if let Some(w) = witness {
+                w.fail()?;
             }
             Ok(())
         }
@@ -293,6 +301,80 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// What `vigil verify` found against the heads a server witnessed: on the server, its copy of
+/// every workstation's log; on an enrolled workstation, its own chains against what the server saw.
+struct Witness {
+    /// "the server's copy" or "this workstation".
+    whose: &'static str,
+    report: Option<vigil_store::WitnessReport>,
+    /// On a workstation: entries the server saw that this log no longer holds count as removed.
+    own: bool,
+    unreachable: Option<String>,
+}
+
+impl Witness {
+    fn json(&self) -> serde_json::Value {
+        let r = self.report.clone().unwrap_or_default();
+        serde_json::json!({
+            "checked": r.checked, "not_held": r.not_held,
+            "intact": self.report.is_some() && r.first_mismatch.is_none() && !(self.own && r.not_held > 0),
+            "first_mismatch": r.first_mismatch.as_ref().map(|(h, why)| serde_json::json!({
+                "origin": h.origin.to_string(), "chain": h.chain, "seq": h.seq, "seen_at": h.seen_at, "why": why })),
+            "unreachable": self.unreachable,
+        })
+    }
+
+    fn print(&self) {
+        match (&self.report, &self.unreachable) {
+            (Some(r), _) if r.first_mismatch.is_none() && !(self.own && r.not_held > 0) => println!(
+                "witness: {} heads the server saw checked against {}, all match{}",
+                r.checked,
+                self.whose,
+                if r.not_held > 0 { format!(" ({} not received yet)", r.not_held) } else { String::new() }
+            ),
+            (None, Some(why)) => println!("witness: not checked, the server cannot be reached ({why})"),
+            _ => {}
+        }
+    }
+
+    fn fail(self) -> anyhow::Result<()> {
+        let Some(r) = self.report else { return Ok(()) };
+        if let Some((h, why)) = r.first_mismatch {
+            anyhow::bail!(
+                "witness: {} entry {} of workstation {} was rewritten: {why} (seen {} ms since 1970)",
+                h.chain,
+                h.seq,
+                h.origin,
+                h.seen_at
+            );
+        }
+        if self.own && r.not_held > 0 {
+            anyhow::bail!("witness: {} entries the server saw are missing here: removed after it saw them", r.not_held);
+        }
+        Ok(())
+    }
+}
+
+fn witness(dir: &std::path::Path, store: &vigil_store::Store) -> anyhow::Result<Option<Witness>> {
+    let on_server = store.all_witnessed_heads()?;
+    if !on_server.is_empty() {
+        let report = store.check_witnessed(&on_server, None)?;
+        return Ok(Some(Witness { whose: "the server's copy", report: Some(report), own: false, unreachable: None }));
+    }
+    let Some(enrolled) = vigil_sync::TokenFile::read(dir).map_err(anyhow::Error::msg)? else { return Ok(None) };
+    let client = vigil_sync::Client::new(&enrolled.server, Some(enrolled.token.clone()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    Ok(Some(match runtime.block_on(client.heads()) {
+        Ok(heads) => Witness {
+            whose: "this workstation",
+            report: Some(store.check_witnessed(&heads, Some(enrolled.origin))?),
+            own: true,
+            unreachable: None,
+        },
+        Err(e) => Witness { whose: "this workstation", report: None, own: true, unreachable: Some(e.to_string()) },
+    }))
 }
 
 /// Trades an enrollment code for this data directory's token and keeps it (`server-token.json`).

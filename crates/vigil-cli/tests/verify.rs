@@ -139,3 +139,80 @@ fn verify_names_a_check_in_changed_with_sqlite3() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("is in the log but not in the table"));
 }
+
+/// Starts a `vigil` process that prints one JSON line when ready.
+fn ready(args: &[&str]) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start vigil");
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut line)
+        .expect("its first line");
+    assert!(line.starts_with('{'), "vigil said {line:?}");
+    child
+}
+
+#[test]
+fn verify_catches_history_removed_after_the_server_saw_it() {
+    let (dir, _) = demo_with_moves();
+    let path = dir.path().to_str().expect("utf-8");
+    let server_dir = tempfile::tempdir().expect("tempdir");
+    let server_path = server_dir.path().to_str().expect("utf-8");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = ready(&["server", "--json", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", server_path]);
+    let code = String::from_utf8(vigil(&["server", "enroll", "--data-dir", server_path, "--name", "ws"]).stdout)
+        .expect("utf-8");
+    assert!(vigil(&["enroll", "--data-dir", path, "--server", &url, code.trim()]).status.success());
+
+    // Before it pushed anything, the witness has nothing to say against the workstation.
+    let out = vigil(&["verify", "--data-dir", path]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut agent = ready(&["agent", "--json", "--dc09", "", "--http", "", "--data-dir", path]);
+    let events = |db: &std::path::Path| {
+        let out = Command::new("sqlite3").arg(db).arg("SELECT count(*) FROM events").output().expect("sqlite3");
+        String::from_utf8_lossy(&out.stdout).trim().parse::<u64>().unwrap_or(0)
+    };
+    let mine = events(&dir.path().join("vigil.db"));
+    for _ in 0..200 {
+        if events(&server_dir.path().join("vigil.db")) >= mine {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The last push's heads are recorded with it; give the pusher a moment to have shown them.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let _ = agent.kill();
+    let _ = agent.wait();
+
+    let out = vigil(&["verify", "--data-dir", path]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("checked against this workstation, all match"), "{stdout}");
+    let out = vigil(&["verify", "--data-dir", server_path]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("against the server's copy, all match"));
+
+    // Someone removes the last of this workstation's events: its own chain still verifies (nothing
+    // after it links to it), but the server saw it.
+    shell(
+        &dir.path().join("vigil.db"),
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE seq = (SELECT max(seq) FROM events);",
+    );
+    let out = vigil(&["verify", "--data-dir", path]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("missing here"), "{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&vigil(&["verify", "--data-dir", path, "--json"]).stdout).expect("json");
+    assert_eq!(report["events"]["intact"], true, "the chain alone does not show it");
+    assert_eq!(report["witness"]["intact"], false);
+
+    // With the server gone, verify says it could not ask, and judges the rest.
+    let _ = server.kill();
+    let _ = server.wait();
+    let out = vigil(&["verify", "--data-dir", path]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not checked, the server cannot be reached"));
+}

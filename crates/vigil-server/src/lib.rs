@@ -225,6 +225,7 @@ fn router(shared: AppState) -> Router {
         .route("/v1/sync/enroll", post(enroll_workstation))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
+        .route("/v1/sync/heads", get(heads))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .method_not_allowed_fallback(|| async {
             Failure::new(
@@ -473,4 +474,19 @@ async fn pull(
     }
     let cursor = rows.last().map_or(after, |r| r.seq);
     Json(PullResponse { events, cursor, more, server_time: now_ms() }).into_response()
+}
+
+/// `GET /v1/sync/heads`: every head of the token's workstation the server witnessed.
+async fn heads(State(shared): State<AppState>, headers: HeaderMap) -> Response {
+    let origin = match workstation(&shared, &headers).await {
+        Ok(o) => o,
+        Err(f) => return f.into_response(),
+    };
+    match shared
+        .read(move |s| Ok(s.all_witnessed_heads()?.into_iter().filter(|h| h.origin == origin).collect::<Vec<_>>()))
+        .await
+    {
+        Ok(heads) => Json(heads).into_response(),
+        Err(f) => f.into_response(),
+    }
 }

@@ -33,7 +33,9 @@ pub use rebuild::RebuildReport;
 pub use schema::LATEST_VERSION;
 pub use settled::{Counts, SettledOutcome, SettledRound};
 pub use sites::PlanImage;
-pub use sync::{EnrollRefusal, EnrolledWorkstation, Head, PushOutcome, Received, SyncEvent, SyncMarks};
+pub use sync::{
+    EnrollRefusal, EnrolledWorkstation, Head, PushOutcome, Received, SyncEvent, SyncMarks, WitnessReport, WitnessedHead,
+};
 pub use writer::{Writer, MAX_BATCH};
 
 /// Writes that take part in a caller's transaction (see [`Store::transaction`]).

@@ -855,3 +855,70 @@ mod tests {
         server.transaction(|tx| create_enrollment(tx, "ws-1", "Y", 60_000)).expect("its replacement");
     }
 }
+
+/// A chain head the server saw a workstation show, with when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WitnessedHead {
+    pub origin: Id,
+    /// `events` (its event log's chain) or `audit` (its audit log's).
+    pub chain: String,
+    pub seq: i64,
+    pub hash: String,
+    pub seen_at: i64,
+}
+
+/// What comparing a log with the heads a server witnessed found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WitnessReport {
+    pub checked: u64,
+    /// Witnessed entries this log does not hold (yet).
+    pub not_held: u64,
+    /// The first witnessed head this log contradicts: (head, why).
+    pub first_mismatch: Option<(WitnessedHead, String)>,
+}
+
+impl Store {
+    /// Every head this server witnessed, of every workstation, oldest first.
+    pub fn all_witnessed_heads(&self) -> Result<Vec<WitnessedHead>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT origin, chain, seq, hash, seen_at FROM sync_heads ORDER BY origin, chain, seq")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        let mut heads = Vec::new();
+        for row in rows {
+            let (origin, chain, seq, hash, seen_at) = row?;
+            if let Ok(origin) = Id::parse_str(&origin) {
+                heads.push(WitnessedHead { origin, chain, seq, hash, seen_at });
+            }
+        }
+        Ok(heads)
+    }
+
+    /// Compares this log with heads a server witnessed: an event (or, for `audit`, an audit entry)
+    /// at a witnessed place must have the witnessed hash. History rewritten after the server saw
+    /// it, even with the chain recomputed, no longer matches. Audit heads are checked only when
+    /// `audit_of` is this workstation's id (the server holds no workstation's audit log).
+    pub fn check_witnessed(&self, heads: &[WitnessedHead], audit_of: Option<Id>) -> Result<WitnessReport> {
+        let mut report = WitnessReport::default();
+        let mut event = self.conn().prepare_cached("SELECT hash FROM events WHERE origin = ?1 AND origin_seq = ?2")?;
+        let mut audit = self.conn().prepare_cached("SELECT hash FROM audit_log WHERE seq = ?1")?;
+        for head in heads {
+            let held: Option<String> = match head.chain.as_str() {
+                "events" => event.query_row(params![head.origin.to_string(), head.seq], |r| r.get(0)).optional()?,
+                "audit" if audit_of == Some(head.origin) => audit.query_row([head.seq], |r| r.get(0)).optional()?,
+                _ => continue,
+            };
+            report.checked += 1;
+            match held {
+                Some(hash) if hash == head.hash => {}
+                Some(_) => {
+                    report
+                        .first_mismatch
+                        .get_or_insert_with(|| (head.clone(), "it differs from what the server saw there".to_owned()));
+                }
+                None => report.not_held += 1,
+            }
+        }
+        Ok(report)
+    }
+}

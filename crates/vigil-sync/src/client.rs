@@ -146,6 +146,17 @@ impl Client {
         Client::answer(response).await
     }
 
+    /// Every head of this workstation's chains the server witnessed.
+    pub async fn heads(&self) -> Result<Vec<vigil_store::WitnessedHead>, ClientError> {
+        let response = self
+            .request(reqwest::Method::GET, "/v1/sync/heads")
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await
+            .map_err(Client::sent)?;
+        Client::answer(response).await
+    }
+
     /// Events after `after` in the server's order; waits up to `wait` seconds for one to come.
     pub async fn pull(&self, after: i64, limit: u32, wait: u64) -> Result<PullResponse, ClientError> {
         let response = self
