@@ -57,5 +57,6 @@ xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
   target/debug/vigil-console-bench --quick --out target/bench-smoke --soak-minutes 1.5
 target/debug/vigil-intake-bench --quick --out target/bench-smoke
 target/debug/vigil-patrol-bench --quick --out target/bench-smoke
+target/debug/vigil-sync-bench --quick --out target/bench-smoke
 
 stage "done"

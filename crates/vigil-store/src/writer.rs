@@ -80,6 +80,9 @@ pub struct Writer {
     /// Set by [`Writer::close`]: the thread stops after the batch in hand.
     closing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: std::sync::Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
+    /// Counts committed batches: whoever sends what was committed (the sync pusher) waits on it
+    /// instead of polling.
+    commits: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for Writer {
@@ -101,6 +104,8 @@ impl Writer {
         let (queue, jobs) = mpsc::sync_channel::<Box<dyn Work>>(8192);
         let closing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stop = closing.clone();
+        let commits = std::sync::Arc::new(tokio::sync::watch::channel(0u64).0);
+        let committed = commits.clone();
         let thread = std::thread::Builder::new()
             .name("vigil-writer".into())
             .spawn(move || {
@@ -121,6 +126,9 @@ impl Writer {
                         Ok(())
                     });
                     let commit = outcome.map_err(|e| e.to_string());
+                    if commit.is_ok() {
+                        committed.send_modify(|n| *n += 1);
+                    }
                     for job in batch {
                         job.finish(commit.clone());
                     }
@@ -132,7 +140,12 @@ impl Writer {
                 drop(store);
             })
             .map_err(|source| StoreError::Io { path: path.to_owned(), source })?;
-        Ok(Writer { queue, closing, thread: std::sync::Arc::new(std::sync::Mutex::new(Some(thread))) })
+        Ok(Writer { queue, closing, thread: std::sync::Arc::new(std::sync::Mutex::new(Some(thread))), commits })
+    }
+
+    /// Changes each time a batch has been committed.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// Commits what is queued, stops the thread and closes its connection before returning (a

@@ -189,7 +189,9 @@ impl Agent {
         let mut backoff = Backoff::new();
         let origin = self.origin;
         let mut asked: Option<std::time::Instant> = None;
+        let mut commits = self.writer.commits();
         loop {
+            commits.borrow_and_update();
             if *stop.borrow() {
                 return;
             }
@@ -226,8 +228,11 @@ impl Agent {
                 asked = None;
             }
             if rows.is_empty() && asked.is_some_and(|at: std::time::Instant| at.elapsed() < ASK_EVERY) {
-                if pause(Duration::from_millis(200), &mut stop).await {
-                    return;
+                // Woken by the next commit (or after a second, to keep asking now and then).
+                tokio::select! {
+                    _ = commits.changed() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.changed() => return,
                 }
                 continue;
             }

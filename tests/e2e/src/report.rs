@@ -32,6 +32,16 @@ pub fn write(out: &Path, results: Vec<Value>, quick: bool) -> Result<PathBuf> {
     Ok(markdown_path)
 }
 
+/// The `p`th percentile (0–100) of `values`, nearest rank; NaN when there are none.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[((p / 100.0) * (v.len() - 1) as f64).round() as usize]
+}
+
 pub fn date() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
@@ -161,6 +171,8 @@ pub fn markdown(doc: &Value) -> String {
             "MB",
         ),
         ("rebuild of every projection from the event log", "event_log_rebuild", "rebuild_check_s", "target_s", "s"),
+        ("sync: catch-up of a workstation's queue after an outage", "sync_catch_up", "seconds", "target_seconds", "s"),
+        ("sync: an alarm at workstation A shown by B, p99", "sync_a_to_b", "p99_ms", "target_p99_ms", "ms"),
         (
             "patrol: a month's compliance at group scale",
             "patrol_month",

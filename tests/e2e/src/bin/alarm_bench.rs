@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use serde_json::{json, Value};
 use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
+use vigil_e2e::report::percentile;
 use vigil_e2e::{workspace_root, Desktop};
 use vigil_store::{IncidentFilter, Store};
 
@@ -33,15 +34,6 @@ struct Args {
 
 fn now_ms() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut v = values.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v[((p / 100.0) * (v.len() - 1) as f64).round() as usize]
 }
 
 fn round(v: f64) -> f64 {
