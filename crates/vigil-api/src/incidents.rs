@@ -275,25 +275,7 @@ mod tests {
 
     fn signal_from(ws: &Workstation, code: &str) -> Option<Id> {
         let device = ws.search(code, 1).expect("search").remove(0).id;
-        let signal = NewSignal {
-            id: Id::now_v7(),
-            idempotency_key: None,
-            source: "http".into(),
-            sender: None,
-            account: None,
-            zone: None,
-            code: None,
-            qualifier: Some("new".into()),
-            alarm_type: "panic".into(),
-            priority: 1,
-            sequence: None,
-            device_id: Some(device),
-            received_at: Store::now_ms(),
-            sent_at: None,
-            clock_fault: None,
-            details: None,
-            raw: None,
-        };
+        let signal = NewSignal::from_device(device, "panic", 1, Store::now_ms());
         ws.write(move |tx| {
             vigil_store::write::insert_signal(tx, &signal)?;
             vigil_store::write::apply_signal(tx, &signal)
@@ -509,7 +491,7 @@ mod tests {
         let (_dir, ws) = demo();
         let (who, id) = handled(&ws);
         let newer = Id::now_v7();
-        let received = |seq: i64, kind: &str, schema: u32| vigil_store::write::ReceivedEvent {
+        let received = |seq: i64, kind: &str, schema: u32| vigil_store::SyncEvent {
             id: Id::now_v7(),
             origin: newer,
             origin_seq: seq,
@@ -520,6 +502,8 @@ mod tests {
             wall: Store::now_ms(),
             schema,
             payload: "{\"what\": \"something this build does not know\"}".into(),
+            // Not checked when only stored; the chain is this log's own.
+            hash: String::new(),
         };
         let events =
             [received(1, "patrol_checkin", 1), received(2, "incident_acted", 9), received(3, "incident_acted", 1)];

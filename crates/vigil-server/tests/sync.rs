@@ -40,25 +40,7 @@ async fn workstation(
 
 fn panic_alarm(ws: &Workstation, code: &str) -> Id {
     let device = ws.search(code, 1).expect("search").remove(0).id;
-    let signal = NewSignal {
-        id: Id::now_v7(),
-        idempotency_key: None,
-        source: "http".into(),
-        sender: None,
-        account: None,
-        zone: None,
-        code: None,
-        qualifier: Some("new".into()),
-        alarm_type: "panic".into(),
-        priority: 1,
-        sequence: None,
-        device_id: Some(device),
-        received_at: Store::now_ms(),
-        sent_at: None,
-        clock_fault: None,
-        details: None,
-        raw: None,
-    };
+    let signal = NewSignal::from_device(device, "panic", 1, Store::now_ms());
     ws.writer()
         .expect("writer")
         .run(move |tx| {

@@ -85,6 +85,32 @@ pub struct NewSignal {
 }
 
 impl NewSignal {
+    /// A new alarm of `alarm_type` from the device `device`, as an HTTP sender reports one: no
+    /// DC-09 account, zone or sequence, no sender's clock.
+    pub fn from_device(device: Id, alarm_type: &str, priority: u8, received_at: i64) -> NewSignal {
+        NewSignal {
+            id: Id::now_v7(),
+            idempotency_key: None,
+            source: "http".into(),
+            sender: None,
+            account: None,
+            zone: None,
+            code: None,
+            qualifier: Some("new".into()),
+            alarm_type: alarm_type.to_owned(),
+            priority,
+            sequence: None,
+            device_id: Some(device),
+            received_at,
+            sent_at: None,
+            clock_fault: None,
+            details: None,
+            raw: None,
+        }
+    }
+}
+
+impl NewSignal {
     /// The id of a signal, the same on every workstation that receives it: derived from its
     /// idempotency key and the sender's time (the receive time where it sent none). A signal with
     /// no key gets a fresh UUIDv7.

@@ -295,30 +295,15 @@ fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<String> {
     Ok(row.hash)
 }
 
-/// An event made elsewhere (another workstation, the server), as it arrives: stored in this log
-/// behind its origin's previous event, even when this build cannot read its kind or schema — the
-/// fold then skips it with a counted reason and nothing is lost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReceivedEvent {
-    pub id: Id,
-    pub origin: Id,
-    pub origin_seq: i64,
-    pub actor: String,
-    pub kind: String,
-    pub subject: String,
-    pub hlc: i64,
-    pub wall: i64,
-    pub schema: u32,
-    pub payload: String,
-}
-
-/// Stores a received event; returns its hash in its origin's chain, or `None` when the log holds it
-/// already. It must be its origin's next event.
+/// Stores an event made elsewhere (another workstation, the server) behind its origin's previous
+/// one, even when this build cannot read its kind or schema — the fold then skips it with a counted
+/// reason and nothing is lost. Returns its hash in its origin's chain, or `None` when the log holds
+/// it already. It must be its origin's next event; the hash it claims is not looked at here.
 ///
 /// It only stores: folding received events into the projections (in the server's order, with this
 /// workstation's pending ones on top) is `sync::apply_received`'s job, which also checks the hash
 /// the sender claims and observes the HLC stamp.
-pub fn append_received_event(tx: &Transaction<'_>, e: &ReceivedEvent) -> Result<Option<String>> {
+pub fn append_received_event(tx: &Transaction<'_>, e: &crate::SyncEvent) -> Result<Option<String>> {
     let known: bool = tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
         .query_row([e.id.to_string()], |r| r.get(0))?;

@@ -43,9 +43,7 @@ pub mod write {
     pub use crate::alarms::{dc09_point, insert_signal, mark_link_faulted, touch_link};
     pub use crate::audit::append_audit;
     pub use crate::devices::{insert_devices, move_devices};
-    pub use crate::events::{
-        append_received_event, commit_event, resolve_incident, workstation_id, Committed, ReceivedEvent,
-    };
+    pub use crate::events::{append_received_event, commit_event, resolve_incident, workstation_id, Committed};
     pub use crate::incidents::{apply_signal, load_incident};
     pub use crate::open::set_setting;
     pub use crate::patrol::record_check_ins;

@@ -153,19 +153,7 @@ fn origin_head(tx: &Transaction<'_>, origin: Id) -> Result<Option<(i64, String)>
 /// clock stays ahead of everything it has seen. Known already (by id) → nothing changes. Its hash
 /// must be what its content and its origin's chain give, and it must be its origin's next event.
 pub fn apply_received(tx: &Transaction<'_>, e: &SyncEvent) -> Result<Received> {
-    let received = crate::events::ReceivedEvent {
-        id: e.id,
-        origin: e.origin,
-        origin_seq: e.origin_seq,
-        actor: e.actor.clone(),
-        kind: e.kind.clone(),
-        subject: e.subject.clone(),
-        hlc: e.hlc,
-        wall: e.wall,
-        schema: e.schema,
-        payload: e.payload.clone(),
-    };
-    let Some(hash) = crate::events::append_received_event(tx, &received)? else { return Ok(Received::default()) };
+    let Some(hash) = crate::events::append_received_event(tx, e)? else { return Ok(Received::default()) };
     if hash != e.hash {
         return Err(StoreError::Invalid(format!(
             "event {} of origin {} does not match its hash: its content or its chain differs",

@@ -178,6 +178,16 @@ impl Agent {
             .map_err(|e| StoreError::Invalid(e.to_string()))?
     }
 
+    /// After a failed exchange: says so in the status, has the pusher ask where the server stands
+    /// once back (it may have come back from an older backup), and waits — backing off while the
+    /// server cannot be reached. Returns whether to stop.
+    async fn failed(&self, e: &ClientError, backoff: &mut Backoff, stop: &mut watch::Receiver<bool>) -> bool {
+        self.status.failed(e);
+        self.ask.store(true, std::sync::atomic::Ordering::SeqCst);
+        let wait = if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
+        pause(wait, stop).await
+    }
+
     /// Runs the pusher and the puller until `stop` turns true.
     pub async fn run(self: Arc<Self>, stop: watch::Receiver<bool>) {
         let pusher = tokio::spawn(self.clone().push_loop(stop.clone()));
@@ -273,12 +283,7 @@ impl Agent {
                     body.error.expected.map(|e| e - 1)
                 }
                 Err(e) => {
-                    self.status.failed(&e);
-                    // Once back, ask first: the server may have come back from an older backup.
-                    asked = None;
-                    let wait =
-                        if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
-                    if pause(wait, &mut stop).await {
+                    if self.failed(&e, &mut backoff, &mut stop).await {
                         return;
                     }
                     continue;
@@ -332,11 +337,7 @@ impl Agent {
                     continue;
                 }
                 Err(e) => {
-                    self.status.failed(&e);
-                    self.ask.store(true, std::sync::atomic::Ordering::SeqCst);
-                    let wait =
-                        if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
-                    if pause(wait, &mut stop).await {
+                    if self.failed(&e, &mut backoff, &mut stop).await {
                         return;
                     }
                     continue;

@@ -112,25 +112,7 @@ async fn catch_up(quick: bool) -> Result<Value> {
 }
 
 fn signal_at(device: Id) -> NewSignal {
-    NewSignal {
-        id: Id::now_v7(),
-        idempotency_key: None,
-        source: "http".into(),
-        sender: None,
-        account: None,
-        zone: None,
-        code: None,
-        qualifier: Some("new".into()),
-        alarm_type: "panic".into(),
-        priority: 1,
-        sequence: None,
-        device_id: Some(device),
-        received_at: now_ms(),
-        sent_at: None,
-        clock_fault: None,
-        details: None,
-        raw: None,
-    }
+    NewSignal::from_device(device, "panic", 1, now_ms())
 }
 
 /// 2. An alarm stored at A until B's engine announces it.
