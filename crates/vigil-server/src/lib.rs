@@ -222,6 +222,7 @@ pub async fn serve(dir: &Path, listen: &str) -> Result<Running, ServerError> {
 fn router(shared: AppState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/sync/enroll", post(enroll_workstation))
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
@@ -244,6 +245,13 @@ async fn health(State(shared): State<AppState>) -> Response {
     let code = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (code, Json(serde_json::json!({ "status": status, "version": env!("CARGO_PKG_VERSION"), "database": database })))
         .into_response()
+}
+
+/// The OpenAPI 3.0 document of everything this server answers (kept in step by a test).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
 fn body_of<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Failure> {

@@ -254,3 +254,38 @@ async fn a_backup_taken_while_serving_restores_and_the_workstation_refills_what_
     assert_eq!(server.events(), 4);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_endpoint_and_every_error_code() {
+    let server = Server::start().await;
+    let response = reqwest::get(format!("{}/v1/openapi.json", server.url)).await.expect("get");
+    assert_eq!(response.status().as_u16(), 200);
+    let doc: Value = response.json().await.expect("json");
+    let paths: Vec<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
+    for path in
+        ["/v1/health", "/v1/openapi.json", "/v1/sync/enroll", "/v1/sync/push", "/v1/sync/pull", "/v1/sync/heads"]
+    {
+        assert!(paths.contains(&path), "{path} is not described");
+        let (status, _) = raw_get(&server.url, path).await;
+        assert_ne!(status, 404, "{path} is described but not served");
+    }
+    // Every refusal code the server's source can answer is in the document's list.
+    let codes: Vec<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let source = include_str!("../src/lib.rs");
+    for quoted in source.split("Failure::new(").skip(1) {
+        let Some(code) = quoted.split('"').nth(1) else { continue };
+        assert!(codes.contains(&code), "error code {code} is not in the OpenAPI document");
+    }
+    server.stop().await;
+}
+
+async fn raw_get(url: &str, path: &str) -> (u16, Value) {
+    let response = reqwest::get(format!("{url}{path}")).await.expect("get");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
