@@ -51,7 +51,7 @@ pub mod write {
     pub use crate::settled::{put_settled, set_settled_seq, unsettle};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
     pub use crate::sync::{
-        accept_push, apply_pulled, apply_received, create_enrollment, expected_next, normalize_code, redeem_enrollment,
+        accept_push, apply_pulled, apply_received, create_enrollment, normalize_code, redeem_enrollment,
         revoke_workstation, set_cursor, set_pushed,
     };
 }

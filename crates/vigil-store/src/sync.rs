@@ -460,7 +460,7 @@ impl Store {
 pub enum PushOutcome {
     /// Stored (all or none): how many were new, how many it had already, which of the new ones it
     /// cannot fold (kept all the same), and the next `origin_seq` it expects.
-    Stored { stored: u32, duplicates: u32, rejected: Vec<(Id, String)>, next: i64, changes: Vec<IncidentChange> },
+    Stored { stored: u32, duplicates: u32, rejected: Vec<(Id, String)>, next: i64 },
     /// The batch starts after a gap: nothing stored; resend from `expected`.
     Gap { expected: i64 },
     /// The batch contradicts what the server holds of this origin: nothing stored.
@@ -517,7 +517,7 @@ pub fn accept_push(
             // A repeat only if it is the very event stored there: same id, same content, same hash.
             match stored {
                 Some((id, prev, hash))
-                    if id == e.id.to_string() && hash == e.hash && row_hash(&e.row(&prev)) == hash =>
+                    if id == e.id.to_string() && hash == e.hash && e.row(&prev).hash_with(&prev) == hash =>
                 {
                     continue
                 }
@@ -534,7 +534,7 @@ pub fn accept_push(
             return Ok(PushOutcome::Gap { expected: last + 1 });
         }
         next_new += 1;
-        let hash = row_hash(&e.row(&prev));
+        let hash = e.row(&prev).hash_with(&prev);
         if hash != e.hash {
             return Ok(PushOutcome::Diverged {
                 origin_seq: e.origin_seq,
@@ -543,7 +543,7 @@ pub fn accept_push(
         }
         prev = hash;
     }
-    let (mut stored, mut duplicates, mut rejected, mut changes) = (0u32, 0u32, Vec::new(), Vec::new());
+    let (mut stored, mut duplicates, mut rejected) = (0u32, 0u32, Vec::new());
     for e in events {
         if e.origin_seq <= last {
             duplicates += 1;
@@ -554,7 +554,6 @@ pub fn accept_push(
         if let Some(reason) = received.skipped {
             rejected.push((e.id, reason));
         }
-        changes.extend(received.changes);
     }
     let mut witness = tx.prepare_cached(
         "INSERT OR IGNORE INTO sync_heads (origin, chain, seq, hash, seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -567,16 +566,7 @@ pub fn accept_push(
     tx.prepare_cached("UPDATE sync_workstations SET last_seen = ?2, clock_offset = ?3 WHERE origin = ?1")?
         .execute(params![origin.to_string(), now, clock_offset])?;
     let next = origin_head(tx, origin)?.map_or(1, |(seq, _)| seq + 1);
-    Ok(PushOutcome::Stored { stored, duplicates, rejected, next, changes })
-}
-
-fn row_hash(row: &EventRow) -> String {
-    row.hash_with(&row.prev_hash)
-}
-
-/// The next `origin_seq` the server expects of `origin`.
-pub fn expected_next(tx: &Transaction<'_>, origin: Id) -> Result<i64> {
-    Ok(origin_head(tx, origin)?.map_or(1, |(seq, _)| seq + 1))
+    Ok(PushOutcome::Stored { stored, duplicates, rejected, next })
 }
 
 /// A one-time enrollment code for the workstation called `name`, valid for `ttl_ms`. Refused
@@ -692,17 +682,6 @@ impl Store {
     /// The last position of the server's log (what a pull's cursor reaches when caught up).
     pub fn last_event_seq(&self) -> Result<i64> {
         Ok(self.conn().query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?)
-    }
-
-    /// Every head the server witnessed for `origin`'s `chain` ("events" or "audit"), oldest first.
-    pub fn witnessed_heads(&self, origin: Id, chain: &str) -> Result<Vec<(Head, i64)>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT seq, hash, seen_at FROM sync_heads WHERE origin = ?1 AND chain = ?2 ORDER BY seq",
-        )?;
-        let rows = stmt.query_map(params![origin.to_string(), chain], |r| {
-            Ok((Head { seq: r.get(0)?, hash: r.get(1)? }, r.get(2)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 

@@ -64,15 +64,6 @@ pub enum ClientError {
     Unreadable(String),
 }
 
-impl ClientError {
-    pub fn code(&self) -> Option<&str> {
-        match self {
-            ClientError::Refused { body, .. } => Some(&body.error.code),
-            _ => None,
-        }
-    }
-}
-
 /// An HTTP client of one server, with the workstation's token once it has one.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -88,10 +79,6 @@ impl Client {
             .build()
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         Ok(Client { base: server.trim_end_matches('/').to_owned(), token, http })
-    }
-
-    pub fn server(&self) -> &str {
-        &self.base
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {

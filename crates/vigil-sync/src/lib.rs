@@ -178,9 +178,6 @@ pub struct ErrorDetail {
     pub expected: Option<i64>,
 }
 
-/// A clock further than this from the server's is flagged (ms).
-pub const CLOCK_FLAG_MS: i64 = 2 * 60 * 1000;
-
 #[cfg(test)]
 mod tests {
     use super::*;
