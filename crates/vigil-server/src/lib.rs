@@ -352,7 +352,7 @@ async fn push(State(shared): State<AppState>, headers: HeaderMap, body: Result<B
     }
     let server_time = now_ms();
     let offset = request.sent_at - server_time;
-    let events: Vec<_> = request.events.iter().map(WireEvent::to_sync).collect();
+    let events: Vec<_> = request.events.into_iter().map(|e| e.event).collect();
     let heads = request.heads.clone();
     let outcome = shared
         .writer

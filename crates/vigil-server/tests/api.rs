@@ -112,7 +112,8 @@ async fn a_workstation_pushes_once_and_everyone_pulls_it_in_the_servers_order() 
     assert!(page.more);
     let rest = b_client.pull(page.cursor, 1000, 0).await.expect("pull");
     assert!(!rest.more);
-    let order: Vec<(Uuid, i64)> = page.events.iter().chain(&rest.events).map(|e| (e.origin, e.origin_seq)).collect();
+    let order: Vec<(Uuid, i64)> =
+        page.events.iter().chain(&rest.events).map(|e| (e.event.origin, e.event.origin_seq)).collect();
     assert_eq!(order, vec![(a, 1), (a, 2), (a, 3), (b, 1), (b, 2)]);
     assert!(page.events.iter().chain(&rest.events).all(|e| e.seq.is_some()));
 
@@ -131,7 +132,7 @@ async fn a_workstation_pushes_once_and_everyone_pulls_it_in_the_servers_order() 
         .expect("woken before its wait ran out")
         .expect("task")
         .expect("pull");
-    assert_eq!(woken.events.iter().map(|e| e.origin).collect::<Vec<_>>(), vec![c]);
+    assert_eq!(woken.events.iter().map(|e| e.event.origin).collect::<Vec<_>>(), vec![c]);
     server.stop().await;
 }
 
@@ -181,7 +182,7 @@ async fn the_server_refuses_what_it_must_and_stores_nothing_of_it() {
     assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("too_large")));
     // Events whose hash does not match their content: 409 diverged.
     let mut forged = a_events.clone();
-    forged[0].actor = "someone else".into();
+    forged[0].event.actor = "someone else".into();
     assert_eq!(refusal(a_client.push(&push_of(a, &forged)).await.expect_err("forged")), (409, "diverged".into()));
     assert_eq!(server.events(), 0, "nothing of any refused push was stored");
 

@@ -75,7 +75,7 @@ CREATE TABLE sync_rejected (
 }];
 
 /// An event as it travels: everything its origin's chain hashes, and the hash it claims.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SyncEvent {
     pub id: Id,
     pub origin: Id,

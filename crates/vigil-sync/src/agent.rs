@@ -258,7 +258,7 @@ impl Agent {
                 }
             };
             let last = match events.last() {
-                Some(e) => Some(WireHead { seq: e.origin_seq, hash: e.hash.clone() }),
+                Some(e) => Some(WireHead { seq: e.event.origin_seq, hash: e.event.hash.clone() }),
                 None => events_head.map(|h| WireHead { seq: h.seq, hash: h.hash }),
             };
             let sent_at = now_ms();
@@ -348,7 +348,8 @@ impl Agent {
             if answer.cursor == cursor && answer.events.is_empty() {
                 continue;
             }
-            let events: Vec<_> = answer.events.iter().map(|e| (e.to_sync(), e.seq.unwrap_or(answer.cursor))).collect();
+            let cursor = answer.cursor;
+            let events: Vec<_> = answer.events.into_iter().map(|e| (e.event, e.seq.unwrap_or(cursor))).collect();
             let (next, me) = (answer.cursor, self.origin);
             let stored = self
                 .writer

@@ -29,58 +29,19 @@ pub const MAX_PULL_EVENTS: u32 = 1000;
 /// The longest a pull may wait for news (seconds).
 pub const MAX_WAIT_SECONDS: u64 = 30;
 
-/// One event on the wire: what its origin's chain hashes, the hash it has there, and (in a pull)
-/// its place in the server's order.
+/// One event on the wire: the event as its origin's chain holds it (its fields side by side, as
+/// `vigil_store::SyncEvent` names them) and, in a pull, its place in the server's order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WireEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
-    pub id: Uuid,
-    pub origin: Uuid,
-    pub origin_seq: i64,
-    pub actor: String,
-    pub kind: String,
-    pub subject: String,
-    pub hlc: i64,
-    pub wall: i64,
-    pub schema: u32,
-    pub payload: String,
-    pub hash: String,
+    #[serde(flatten)]
+    pub event: SyncEvent,
 }
 
 impl WireEvent {
     pub fn from_row(row: &EventRow, with_seq: bool) -> Result<WireEvent, vigil_store::StoreError> {
-        let e = SyncEvent::of_row(row)?;
-        Ok(WireEvent {
-            seq: with_seq.then_some(row.seq),
-            id: e.id,
-            origin: e.origin,
-            origin_seq: e.origin_seq,
-            actor: e.actor,
-            kind: e.kind,
-            subject: e.subject,
-            hlc: e.hlc,
-            wall: e.wall,
-            schema: e.schema,
-            payload: e.payload,
-            hash: e.hash,
-        })
-    }
-
-    pub fn to_sync(&self) -> SyncEvent {
-        SyncEvent {
-            id: self.id,
-            origin: self.origin,
-            origin_seq: self.origin_seq,
-            actor: self.actor.clone(),
-            kind: self.kind.clone(),
-            subject: self.subject.clone(),
-            hlc: self.hlc,
-            wall: self.wall,
-            schema: self.schema,
-            payload: self.payload.clone(),
-            hash: self.hash.clone(),
-        }
+        Ok(WireEvent { seq: with_seq.then_some(row.seq), event: SyncEvent::of_row(row)? })
     }
 }
 
