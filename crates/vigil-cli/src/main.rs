@@ -377,6 +377,18 @@ fn witness(dir: &std::path::Path, store: &vigil_store::Store) -> anyhow::Result<
     }))
 }
 
+/// Flushes what the process printed that it is ready, then waits for SIGINT or SIGTERM.
+async fn until_stopped() -> anyhow::Result<()> {
+    use std::io::Write as _;
+    std::io::stdout().flush()?;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
 /// Trades an enrollment code for this data directory's token and keeps it (`server-token.json`).
 async fn enroll(dir: &std::path::Path, server: &str, code: &str) -> anyhow::Result<()> {
     if let Some(existing) = vigil_sync::TokenFile::read(dir).map_err(anyhow::Error::msg)? {
@@ -424,13 +436,7 @@ async fn agent(
             show(engine.http).unwrap_or_else(|| "off".into())
         );
     }
-    use std::io::Write as _;
-    std::io::stdout().flush()?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    until_stopped().await?;
     engine.stop().await;
     Ok(())
 }

@@ -104,13 +104,7 @@ async fn serve(dir: PathBuf, listen: String, json: bool) -> anyhow::Result<()> {
     } else {
         println!("vigil server on {}: HTTP {}", dir.display(), running.addr);
     }
-    use std::io::Write as _;
-    std::io::stdout().flush()?;
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
+    crate::until_stopped().await?;
     running.stop().await;
     Ok(())
 }
