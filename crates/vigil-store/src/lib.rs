@@ -18,6 +18,7 @@ mod schema;
 mod settled;
 mod sites;
 mod sync;
+mod sync_server;
 mod writer;
 
 pub use alarms::{NewSignal, StoredSignal};
@@ -33,9 +34,8 @@ pub use rebuild::RebuildReport;
 pub use schema::LATEST_VERSION;
 pub use settled::{Counts, SettledOutcome, SettledRound};
 pub use sites::PlanImage;
-pub use sync::{
-    EnrollRefusal, EnrolledWorkstation, Head, PushOutcome, Received, SyncEvent, SyncMarks, WitnessReport, WitnessedHead,
-};
+pub use sync::{Head, Received, SyncEvent, SyncMarks};
+pub use sync_server::{EnrollRefusal, EnrolledWorkstation, PushOutcome, WitnessReport, WitnessedHead};
 pub use writer::{Writer, MAX_BATCH};
 
 /// Writes that take part in a caller's transaction (see [`Store::transaction`]).
@@ -50,9 +50,9 @@ pub mod write {
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::settled::{put_settled, set_settled_seq, unsettle};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
-    pub use crate::sync::{
-        accept_push, apply_pulled, apply_received, create_enrollment, normalize_code, redeem_enrollment,
-        revoke_workstation, set_cursor, set_pushed,
+    pub use crate::sync::{apply_pulled, apply_received, set_cursor, set_pushed};
+    pub use crate::sync_server::{
+        accept_push, create_enrollment, normalize_code, redeem_enrollment, revoke_workstation,
     };
 }
 
