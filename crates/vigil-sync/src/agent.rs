@@ -99,6 +99,8 @@ pub struct Agent {
     /// Set when the server was out of reach or holds less than it did: the pusher asks where it
     /// stands before waiting for new events.
     ask: std::sync::atomic::AtomicBool,
+    /// Wakes the idle pusher when `ask` is set.
+    wake: tokio::sync::Notify,
 }
 
 fn now_ms() -> i64 {
@@ -165,6 +167,7 @@ impl Agent {
             status,
             news,
             ask: std::sync::atomic::AtomicBool::new(true),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -178,12 +181,18 @@ impl Agent {
             .map_err(|e| StoreError::Invalid(e.to_string()))?
     }
 
+    /// Has the pusher ask where the server stands before anything else, waking it if idle.
+    fn ask_soon(&self) {
+        self.ask.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.wake.notify_one();
+    }
+
     /// After a failed exchange: says so in the status, has the pusher ask where the server stands
     /// once back (it may have come back from an older backup), and waits — backing off while the
     /// server cannot be reached. Returns whether to stop.
     async fn failed(&self, e: &ClientError, backoff: &mut Backoff, stop: &mut watch::Receiver<bool>) -> bool {
         self.status.failed(e);
-        self.ask.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.ask_soon();
         let wait = if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
         pause(wait, stop).await
     }
@@ -237,14 +246,17 @@ impl Agent {
             if self.ask.swap(false, std::sync::atomic::Ordering::SeqCst) {
                 asked = None;
             }
-            if rows.is_empty() && asked.is_some_and(|at: std::time::Instant| at.elapsed() < ASK_EVERY) {
-                // Woken by the next commit (or after a second, to keep asking now and then).
-                tokio::select! {
-                    _ = commits.changed() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stop.changed() => return,
+            if let Some(due) = asked.map(|at: std::time::Instant| ASK_EVERY.saturating_sub(at.elapsed())) {
+                if rows.is_empty() && !due.is_zero() {
+                    // Idle: woken by the next commit, a failure elsewhere, or when asking is due.
+                    tokio::select! {
+                        _ = commits.changed() => {}
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(due) => {}
+                        _ = stop.changed() => return,
+                    }
+                    continue;
                 }
-                continue;
             }
             asked = Some(std::time::Instant::now());
             let events: Vec<WireEvent> = match rows.iter().map(|r| WireEvent::from_row(r, false)).collect() {
@@ -328,7 +340,7 @@ impl Agent {
             let answer = match answer {
                 Ok(answer) => answer,
                 Err(ClientError::Refused { body, .. }) if body.error.code == "cursor_ahead" => {
-                    self.ask.store(true, std::sync::atomic::Ordering::SeqCst);
+                    self.ask_soon();
                     let back = body.error.expected.unwrap_or(0);
                     eprintln!("vigil: sync: the server's log ends at {back}, before this workstation's cursor {cursor}: pulling from there");
                     if let Err(e) = self.writer.run_async(move |tx| vigil_store::write::set_cursor(tx, back)).await {
