@@ -10,9 +10,13 @@ use clap::{Args, Subcommand};
 pub struct ServerArgs {
     #[command(subcommand)]
     action: Option<Action>,
-    /// Where the server keeps its database (created when missing).
+    /// Where the server keeps its database (created when missing) and its files.
     #[arg(long, value_name = "DIR", required = true)]
     data_dir: Option<PathBuf>,
+    /// Keep the log in PostgreSQL instead (postgres://user:password@host:port/database);
+    /// several server processes may share one.
+    #[arg(long, value_name = "URL", env = "VIGIL_DATABASE", hide_env_values = true)]
+    database: Option<String>,
     /// Address to serve /v1/ on; port 0 picks a free one.
     #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8750")]
     listen: String,
@@ -25,8 +29,8 @@ pub struct ServerArgs {
 enum Action {
     /// Print a one-time code a new workstation enrolls with (vigil agent --enroll CODE).
     Enroll {
-        #[arg(long, value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        at: Database,
         /// The workstation's name, as the server lists it (e.g. "control-room-2").
         #[arg(long)]
         name: String,
@@ -36,14 +40,14 @@ enum Action {
     },
     /// Refuse a workstation's token from now on.
     Revoke {
-        #[arg(long, value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        at: Database,
         #[arg(long)]
         name: String,
     },
-    /// A consistent copy of the server's database while it runs (SQLite's online backup).
+    /// A consistent copy of a SQLite server database while it runs (its online backup).
     /// Restore: stop the server and put the copy in place as DIR/vigil.db; the workstations push
-    /// again what the copy lacks.
+    /// again what the copy lacks. (PostgreSQL: pg_dump, see the README.)
     Backup {
         #[arg(long, value_name = "DIR")]
         data_dir: PathBuf,
@@ -53,30 +57,50 @@ enum Action {
     },
     /// The enrolled workstations: last contact, clock offset, events held.
     Workstations {
-        #[arg(long, value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        at: Database,
         #[arg(long)]
         json: bool,
     },
 }
 
+/// The server's database, as every subcommand names it.
+#[derive(Args)]
+struct Database {
+    #[arg(long, value_name = "DIR")]
+    data_dir: PathBuf,
+    /// The server's PostgreSQL database, when it keeps its log there.
+    #[arg(long, value_name = "URL", env = "VIGIL_DATABASE", hide_env_values = true)]
+    database: Option<String>,
+}
+
+impl Database {
+    fn location(&self) -> anyhow::Result<vigil_server::Location> {
+        Ok(vigil_server::Location::new(&self.data_dir, self.database.as_deref())?)
+    }
+}
+
+fn block_on<T>(work: impl std::future::Future<Output = T>) -> anyhow::Result<T> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(work))
+}
+
 pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     match args.action {
-        Some(Action::Enroll { data_dir, name, minutes }) => {
-            let code = vigil_server::enroll(&data_dir, &name, minutes)?;
+        Some(Action::Enroll { at, name, minutes }) => {
+            let code = block_on(vigil_server::enroll(&at.location()?, &name, minutes))??;
             println!("{code}");
             eprintln!("enrollment code for {name:?}, valid {minutes} min, once: vigil agent --data-dir DIR --server URL --enroll {code}");
         }
-        Some(Action::Revoke { data_dir, name }) => {
-            vigil_server::revoke(&data_dir, &name)?;
+        Some(Action::Revoke { at, name }) => {
+            block_on(vigil_server::revoke(&at.location()?, &name))??;
             println!("revoked {name:?}: its token is refused from now on");
         }
         Some(Action::Backup { data_dir, out }) => {
             let events = vigil_server::backup(&data_dir, &out)?;
             println!("backed up {} to {} ({events} events)", data_dir.display(), out.display());
         }
-        Some(Action::Workstations { data_dir, json }) => {
-            let list = vigil_server::workstations(&data_dir)?;
+        Some(Action::Workstations { at, json }) => {
+            let list = block_on(vigil_server::workstations(&at.location()?))??;
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else {
@@ -90,19 +114,20 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         }
         None => {
             let dir = args.data_dir.ok_or_else(|| anyhow::anyhow!("--data-dir is required"))?;
+            let at = vigil_server::Location::new(&dir, args.database.as_deref())?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            runtime.block_on(serve(dir, args.listen, args.json))?;
+            runtime.block_on(serve(at, args.listen, args.json))?;
         }
     }
     Ok(())
 }
 
-async fn serve(dir: PathBuf, listen: String, json: bool) -> anyhow::Result<()> {
-    let running = vigil_server::serve(&dir, &listen).await?;
+async fn serve(at: vigil_server::Location, listen: String, json: bool) -> anyhow::Result<()> {
+    let running = vigil_server::serve(&at, &listen).await?;
     if json {
         println!("{}", serde_json::json!({ "http": running.addr.to_string() }));
     } else {
-        println!("vigil server on {}: HTTP {}", dir.display(), running.addr);
+        println!("vigil server on {}: HTTP {}", at.describe(), running.addr);
     }
     crate::until_stopped().await?;
     running.stop().await;

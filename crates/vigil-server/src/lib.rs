@@ -1,15 +1,16 @@
 //! `vigil server`: the hospital's central security server.
 //!
-//! It keeps one Vigil database (the same `vigil-store` file a workstation has) whose event log
-//! holds every workstation's events in the server's order: a push is stored once per event id,
-//! chained behind its origin's previous event and folded with the console's own function, through
-//! one writer, so the log's local sequence *is* the order every workstation pulls. Workstations
-//! are enrolled with one-time codes and push and pull with their own token (stored hashed). It
-//! keeps no state outside the database: what a process holds in memory is only who to wake.
+//! It keeps one log holding every workstation's events in the server's order — in a Vigil
+//! SQLite database in its data directory (the same `vigil-store` file a workstation has, folded
+//! with the console's own function), or in PostgreSQL, where several server processes share it. A
+//! push is stored once per event id, chained behind its origin's previous event, all or nothing,
+//! and [`vigil_store::check_push`] decides what it may store on either database. Workstations are
+//! enrolled with one-time codes and push and pull with their own token (stored hashed). It keeps
+//! no state outside the database: what a process holds in memory is only who to wake.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -23,10 +24,10 @@ use rand::Rng;
 use serde::Deserialize;
 use tokio::sync::watch;
 use uuid::Uuid;
-use vigil_store::{EnrollRefusal, PushOutcome, Store, StoreError, Writer};
+use vigil_store::{EnrollRefusal, PushOutcome, Store, StoreError};
 use vigil_sync::{
     EnrollRequest, EnrollResponse, ErrorBody, ErrorDetail, PullResponse, PushRequest, PushResponse, Rejected,
-    WireEvent, MAX_PULL_EVENTS, MAX_PUSH_EVENTS, MAX_WAIT_SECONDS, PROTOCOL,
+    MAX_PULL_EVENTS, MAX_PUSH_EVENTS, MAX_WAIT_SECONDS, PROTOCOL,
 };
 
 /// The largest request body taken (bytes): a full push of large events fits with room to spare.
@@ -35,29 +36,28 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// How long an enrollment code lasts unless told otherwise.
 pub const DEFAULT_CODE_MINUTES: u32 = 60;
 
+mod db;
+
+use db::Db;
+pub use db::Location;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the database: {0}")]
+    Database(String),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: String, source: std::io::Error },
     #[error("{0}")]
     Invalid(String),
 }
 
-/// Opens (or creates) the server's database in `dir`.
-fn database(dir: &Path) -> Result<PathBuf, ServerError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|source| StoreError::Io { path: dir.to_owned(), source })
-        .map_err(ServerError::Store)?;
-    Ok(dir.join(vigil_store::DATABASE_FILE))
-}
-
 fn sha256_hex(text: &str) -> String {
     vigil_store::sha256_hex(text.as_bytes())
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -71,30 +71,34 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTWXYZ23456789";
 
 /// Makes a one-time enrollment code for the workstation `name`, valid `minutes`, and returns it
 /// as it is shown (`XXXXX-XXXXX-XXXXX`, 70 bits). Only its hash is stored.
-pub fn enroll(dir: &Path, name: &str, minutes: u32) -> Result<String, ServerError> {
+pub async fn enroll(at: &Location, name: &str, minutes: u32) -> Result<String, ServerError> {
     if minutes == 0 || minutes > 7 * 24 * 60 {
         return Err(ServerError::Invalid("--minutes must be 1 to 10080 (a week)".into()));
     }
-    let mut rng = rand::thread_rng();
-    let raw: String = (0..15).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect();
+    let raw: String = {
+        let mut rng = rand::thread_rng();
+        (0..15).map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())])).collect()
+    };
     let shown = format!("{}-{}-{}", &raw[0..5], &raw[5..10], &raw[10..15]);
-    let mut store = Store::open(&database(dir)?)?;
-    store.transaction(|tx| vigil_store::write::create_enrollment(tx, name, &raw, i64::from(minutes) * 60_000))?;
-    Ok(shown)
+    let db = Db::open(at).await?;
+    let made = db.create_enrollment(name.to_owned(), raw, i64::from(minutes) * 60_000).await;
+    db.close().await;
+    made.map(|()| shown)
 }
 
 /// Revokes the workstation called `name`: its token is refused from now on.
-pub fn revoke(dir: &Path, name: &str) -> Result<usize, ServerError> {
-    let mut store = Store::open(&database(dir)?)?;
-    let n = store.transaction(|tx| vigil_store::write::revoke_workstation(tx, name))?;
-    if n == 0 {
-        return Err(ServerError::Invalid(format!("no enrolled workstation is called {name:?}")));
+pub async fn revoke(at: &Location, name: &str) -> Result<usize, ServerError> {
+    let db = Db::open(at).await?;
+    let n = db.revoke(name.to_owned()).await;
+    db.close().await;
+    match n? {
+        0 => Err(ServerError::Invalid(format!("no enrolled workstation is called {name:?}"))),
+        n => Ok(n),
     }
-    Ok(n)
 }
 
-/// A consistent copy of the server's database in the new file `out`, taken while it runs;
-/// returns how many events the copy holds.
+/// A consistent copy of a SQLite server database in the new file `out`, taken while it runs;
+/// returns how many events the copy holds. (PostgreSQL is backed up with its own `pg_dump`.)
 pub fn backup(dir: &Path, out: &Path) -> Result<u64, ServerError> {
     let db = dir.join(vigil_store::DATABASE_FILE);
     if !db.exists() {
@@ -104,15 +108,25 @@ pub fn backup(dir: &Path, out: &Path) -> Result<u64, ServerError> {
 }
 
 /// Every workstation the server enrolled.
-pub fn workstations(dir: &Path) -> Result<Vec<vigil_store::EnrolledWorkstation>, ServerError> {
-    Ok(Store::open(&database(dir)?)?.enrolled_workstations()?)
+pub async fn workstations(at: &Location) -> Result<Vec<vigil_store::EnrolledWorkstation>, ServerError> {
+    let db = Db::open(at).await?;
+    let list = db.workstations().await;
+    db.close().await;
+    list
+}
+
+/// Every chain head the server witnessed, of every workstation (for `vigil verify`).
+pub async fn witnessed_heads(at: &Location) -> Result<Vec<vigil_store::WitnessedHead>, ServerError> {
+    let db = Db::open(at).await?;
+    let heads = db.heads(None).await;
+    db.close().await;
+    heads
 }
 
 // ---- The HTTP service ------------------------------------------------------------------------
 
 struct Shared {
-    writer: Writer,
-    reader: Mutex<Store>,
+    db: Db,
     /// The server log's last position, for pulls waiting on news.
     head: watch::Sender<i64>,
     /// Turns true when the server stops: waiting pulls answer at once.
@@ -121,16 +135,12 @@ struct Shared {
 
 type AppState = Arc<Shared>;
 
-impl Shared {
-    async fn read<T: Send + 'static>(
-        self: &Arc<Self>,
-        work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, Failure> {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || work(&me.reader.lock().unwrap_or_else(|p| p.into_inner())))
-            .await
-            .map_err(|e| Failure::storage(e.to_string()))?
-            .map_err(|e| Failure::storage(e.to_string()))
+impl From<ServerError> for Failure {
+    fn from(e: ServerError) -> Failure {
+        match e {
+            ServerError::Store(StoreError::Invalid(why)) => Failure::malformed(why),
+            other => Failure::storage(other.to_string()),
+        }
     }
 }
 
@@ -176,7 +186,7 @@ pub struct Running {
     pub addr: SocketAddr,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
-    writer: Writer,
+    shared: AppState,
 }
 
 impl Running {
@@ -185,29 +195,22 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        let writer = self.writer;
-        let _ = tokio::task::spawn_blocking(move || writer.close()).await;
+        self.shared.db.close().await;
     }
 }
 
-/// Opens the server's database in `dir` and serves `/v1/` on `listen`.
-pub async fn serve(dir: &Path, listen: &str) -> Result<Running, ServerError> {
-    let path = database(dir)?;
-    let writer = Writer::start(&path)?;
-    let reader = Store::open(&path)?;
-    let head = reader.last_event_seq()?;
+/// Opens the server's database and serves `/v1/` on `listen`.
+pub async fn serve(at: &Location, listen: &str) -> Result<Running, ServerError> {
+    let db = Db::open(at).await?;
+    let head = db.last_seq().await?;
     let (stop, mut stopped) = watch::channel(false);
-    let shared = Arc::new(Shared {
-        writer: writer.clone(),
-        reader: Mutex::new(reader),
-        head: watch::channel(head).0,
-        stopping: stop.subscribe(),
-    });
+    let shared = Arc::new(Shared { db, head: watch::channel(head).0, stopping: stop.subscribe() });
+    shared.db.follow(shared.head.clone(), stop.subscribe());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
     let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
-    let app = router(shared);
+    let app = router(shared.clone());
     let task = tokio::spawn(async move {
         let shutdown = async move {
             let _ = stopped.changed().await;
@@ -216,7 +219,7 @@ pub async fn serve(dir: &Path, listen: &str) -> Result<Running, ServerError> {
             eprintln!("vigil server: {e}");
         }
     });
-    Ok(Running { addr, stop, task, writer })
+    Ok(Running { addr, stop, task, shared })
 }
 
 fn router(shared: AppState) -> Router {
@@ -240,7 +243,7 @@ fn router(shared: AppState) -> Router {
 }
 
 async fn health(State(shared): State<AppState>) -> Response {
-    let database = shared.read(|s| s.last_event_seq()).await.is_ok();
+    let database = shared.db.last_seq().await.is_ok();
     let status = if database { "ok" } else { "degraded" };
     let code = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (code, Json(serde_json::json!({ "status": status, "version": env!("CARGO_PKG_VERSION"), "database": database })))
@@ -280,7 +283,7 @@ async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Fai
         .filter(|t| !t.is_empty())
         .ok_or_else(Failure::unauthorized)?;
     let hash = sha256_hex(token);
-    shared.read(move |s| s.workstation_of_token(&hash)).await?.ok_or_else(Failure::unauthorized)
+    shared.db.workstation_of_token(hash).await?.ok_or_else(Failure::unauthorized)
 }
 
 async fn enroll_workstation(State(shared): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
@@ -294,8 +297,7 @@ async fn enroll_workstation(State(shared): State<AppState>, body: Result<Bytes, 
     };
     let token_hash = sha256_hex(&token);
     let (code, origin) = (request.code.clone(), request.origin);
-    let redeemed =
-        shared.writer.run_async(move |tx| vigil_store::write::redeem_enrollment(tx, &code, origin, &token_hash)).await;
+    let redeemed = shared.db.redeem(code, origin, token_hash).await;
     match redeemed {
         Ok(Ok(name)) => (StatusCode::CREATED, Json(EnrollResponse { token, name })).into_response(),
         Ok(Err(refusal)) => {
@@ -313,7 +315,7 @@ async fn enroll_workstation(State(shared): State<AppState>, body: Result<Bytes, 
             };
             Failure::new(status, code, message).into_response()
         }
-        Err(e) => Failure::storage(e.to_string()).into_response(),
+        Err(e) => Failure::from(e).into_response(),
     }
 }
 
@@ -353,25 +355,7 @@ async fn push(State(shared): State<AppState>, headers: HeaderMap, body: Result<B
     let server_time = now_ms();
     let offset = request.sent_at - server_time;
     let events: Vec<_> = request.events.into_iter().map(|e| e.event).collect();
-    let heads = request.heads.clone();
-    let outcome = shared
-        .writer
-        .run_async(move |tx| {
-            let as_head = |h: &Option<vigil_sync::WireHead>| {
-                h.as_ref().map(|h| vigil_store::Head { seq: h.seq, hash: h.hash.clone() })
-            };
-            let (events_head, audit_head) = (as_head(&heads.events), as_head(&heads.audit));
-            let outcome = vigil_store::write::accept_push(
-                tx,
-                origin,
-                &events,
-                (events_head.as_ref(), audit_head.as_ref()),
-                Some(offset),
-            )?;
-            let head: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
-            Ok((outcome, head))
-        })
-        .await;
+    let outcome = shared.db.push(origin, events, request.heads, offset).await.map(|p| (p.outcome, p.head));
     match outcome {
         Ok((PushOutcome::Stored { stored, duplicates, rejected, next, .. }, head)) => {
             if stored > 0 {
@@ -401,8 +385,7 @@ async fn push(State(shared): State<AppState>, headers: HeaderMap, body: Result<B
             format!("event {origin_seq} differs from what the server holds: {why}. Nothing of the push was stored"),
         )
         .into_response(),
-        Err(StoreError::Invalid(why)) => Failure::malformed(why).into_response(),
-        Err(e) => Failure::storage(e.to_string()).into_response(),
+        Err(e) => Failure::from(e).into_response(),
     }
 }
 
@@ -451,24 +434,12 @@ async fn pull(
         }
     }
     let after = q.after;
-    let read = shared
-        .read(move |s| {
-            let rows = s.event_rows(after, limit + 1)?;
-            let last = s.last_event_seq()?;
-            Ok((rows, last))
-        })
-        .await;
-    let (mut rows, last) = match read {
+    let (mut events, last) = match shared.db.pull(after, limit + 1).await {
         Ok(found) => found,
-        Err(f) => return f.into_response(),
+        Err(e) => return Failure::from(e).into_response(),
     };
-    let more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let events: Result<Vec<_>, _> = rows.iter().map(|r| WireEvent::from_row(r, true)).collect();
-    let events = match events {
-        Ok(e) => e,
-        Err(e) => return Failure::storage(e.to_string()).into_response(),
-    };
+    let more = events.len() > limit as usize;
+    events.truncate(limit as usize);
     if after > last {
         // The server holds less than this workstation has seen: it was restored from an older
         // backup. The workstation starts again from the server's end (what it pushes back fills the rest).
@@ -480,7 +451,7 @@ async fn pull(
         f.detail.expected = Some(last);
         return f.into_response();
     }
-    let cursor = rows.last().map_or(after, |r| r.seq);
+    let cursor = events.last().and_then(|e| e.seq).unwrap_or(after);
     Json(PullResponse { events, cursor, more, server_time: now_ms() }).into_response()
 }
 
@@ -490,11 +461,8 @@ async fn heads(State(shared): State<AppState>, headers: HeaderMap) -> Response {
         Ok(o) => o,
         Err(f) => return f.into_response(),
     };
-    match shared
-        .read(move |s| Ok(s.all_witnessed_heads()?.into_iter().filter(|h| h.origin == origin).collect::<Vec<_>>()))
-        .await
-    {
+    match shared.db.heads(Some(origin)).await {
         Ok(heads) => Json(heads).into_response(),
-        Err(f) => f.into_response(),
+        Err(e) => Failure::from(e).into_response(),
     }
 }

@@ -5,29 +5,81 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
+use vigil_pgtest::Postgres;
+use vigil_server::Location;
 use vigil_store::Store;
 use vigil_sync::{Client, ClientError, Heads, PushRequest, WireEvent, PROTOCOL};
 
+/// The database a test's server keeps its log in.
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 struct Server {
     dir: tempfile::TempDir,
+    at: Location,
     running: Option<vigil_server::Running>,
     url: String,
+    /// The PostgreSQL server the test started (stopped last), if any.
+    _pg: Option<Postgres>,
 }
 
 impl Server {
-    async fn start() -> Server {
+    async fn start(backend: Backend) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let running = vigil_server::serve(dir.path(), "127.0.0.1:0").await.expect("serve");
+        let (at, pg) = match backend {
+            Backend::Sqlite => (Location::Sqlite(dir.path().to_owned()), None),
+            Backend::Postgres => {
+                let pg = Postgres::start().expect("PostgreSQL for the tests");
+                (Location::Postgres(pg.database().expect("a database")), Some(pg))
+            }
+        };
+        let running = vigil_server::serve(&at, "127.0.0.1:0").await.expect("serve");
         let url = format!("http://{}", running.addr);
-        Server { dir, running: Some(running), url }
+        Server { dir, at, running: Some(running), url, _pg: pg }
+    }
+
+    /// Another server process's worth on the same database (PostgreSQL): its own pool, its own
+    /// listener, nothing shared but the database.
+    async fn second(&self) -> vigil_server::Running {
+        vigil_server::serve(&self.at, "127.0.0.1:0").await.expect("a second server")
     }
 
     fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn events(&self) -> u64 {
-        Store::open(&self.path().join("vigil.db")).expect("open").event_count().expect("count")
+    async fn enroll(&self, name: &str, minutes: u32) -> Result<String, vigil_server::ServerError> {
+        vigil_server::enroll(&self.at, name, minutes).await
+    }
+
+    /// How many events the server holds, whatever its database: every origin's log is gapless.
+    async fn events(&self) -> i64 {
+        vigil_server::workstations(&self.at).await.expect("workstations").iter().map(|w| w.events).sum()
+    }
+
+    /// Moves every open enrollment's expiry into the past, in the database itself.
+    async fn expire_open_codes(&self) -> u64 {
+        match &self.at {
+            Location::Sqlite(dir) => {
+                let mut store = Store::open(&dir.join("vigil.db")).expect("open");
+                store
+                    .transaction(|tx| {
+                        Ok(tx.execute("UPDATE sync_enrollments SET expires_at = 0 WHERE used_at IS NULL", [])?)
+                    })
+                    .expect("expire") as u64
+            }
+            Location::Postgres(url) => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+                tokio::spawn(connection);
+                client
+                    .execute("UPDATE enrollments SET expires_at = 0 WHERE used_at IS NULL", &[])
+                    .await
+                    .expect("expire")
+            }
+        }
     }
 
     async fn stop(mut self) {
@@ -37,8 +89,32 @@ impl Server {
     }
 }
 
+/// Runs one test body against a SQLite server and against a PostgreSQL one.
+macro_rules! on_both {
+    ($body:ident: $sqlite:ident, $postgres:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            $body(Backend::Sqlite).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $postgres() {
+            $body(Backend::Postgres).await
+        }
+    };
+}
+
 /// A workstation with `n` events of its own, enrolled as `name`: its id, token and outbox.
 async fn enrolled(server: &Server, name: &str, n: usize) -> (tempfile::TempDir, Uuid, Client, Vec<WireEvent>) {
+    let (dir, origin, client, events, _) = enrolled_with_token(server, name, n).await;
+    (dir, origin, client, events)
+}
+
+/// [`enrolled`], and the workstation's token.
+async fn enrolled_with_token(
+    server: &Server,
+    name: &str,
+    n: usize,
+) -> (tempfile::TempDir, Uuid, Client, Vec<WireEvent>, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = Store::open(&dir.path().join("vigil.db")).expect("open");
     let origin = store
@@ -60,10 +136,11 @@ async fn enrolled(server: &Server, name: &str, n: usize) -> (tempfile::TempDir, 
         .iter()
         .map(|r| WireEvent::from_row(r, false).expect("wire"))
         .collect();
-    let code = vigil_server::enroll(server.path(), name, 5).expect("code");
+    let code = server.enroll(name, 5).await.expect("code");
     let answer = Client::new(&server.url, None).expect("client").enroll(&code, origin).await.expect("enroll");
     assert_eq!(answer.name, name);
-    (dir, origin, Client::new(&server.url, Some(answer.token)).expect("client"), events)
+    let token = answer.token;
+    (dir, origin, Client::new(&server.url, Some(token.clone())).expect("client"), events, token)
 }
 
 fn push_of(origin: Uuid, events: &[WireEvent]) -> PushRequest {
@@ -93,9 +170,10 @@ async fn raw(url: &str, token: Option<&str>, body: Vec<u8>) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_workstation_pushes_once_and_everyone_pulls_it_in_the_servers_order() {
-    let server = Server::start().await;
+on_both!(pushes_once_pulled_in_order: pushed_once_and_pulled_in_the_servers_order_sqlite, pushed_once_and_pulled_in_the_servers_order_postgres);
+
+async fn pushes_once_pulled_in_order(backend: Backend) {
+    let server = Server::start(backend).await;
     let (_a_dir, a, a_client, a_events) = enrolled(&server, "ws-a", 3).await;
     let (_b_dir, b, b_client, b_events) = enrolled(&server, "ws-b", 2).await;
 
@@ -105,7 +183,7 @@ async fn a_workstation_pushes_once_and_everyone_pulls_it_in_the_servers_order() 
     let again = a_client.push(&push_of(a, &a_events)).await.expect("push");
     assert_eq!((again.stored, again.duplicates, again.next), (1, 2, 4));
     b_client.push(&push_of(b, &b_events)).await.expect("push");
-    assert_eq!(server.events(), 5);
+    assert_eq!(server.events().await, 5);
 
     let page = b_client.pull(0, 3, 0).await.expect("pull");
     assert_eq!(page.events.len(), 3);
@@ -136,9 +214,10 @@ async fn a_workstation_pushes_once_and_everyone_pulls_it_in_the_servers_order() 
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_server_refuses_what_it_must_and_stores_nothing_of_it() {
-    let server = Server::start().await;
+on_both!(refuses_and_stores_nothing: the_server_refuses_what_it_must_and_stores_nothing_sqlite, the_server_refuses_what_it_must_and_stores_nothing_postgres);
+
+async fn refuses_and_stores_nothing(backend: Backend) {
+    let server = Server::start(backend).await;
     let (_a_dir, a, a_client, a_events) = enrolled(&server, "ws-a", 2).await;
     let (_b_dir, b, b_client, _) = enrolled(&server, "ws-b", 0).await;
 
@@ -166,7 +245,7 @@ async fn the_server_refuses_what_it_must_and_stores_nothing_of_it() {
     assert_eq!(refusal(a_client.push(&newer).await.expect_err("newer")), (400, "protocol".into()));
     let token = {
         // A token of its own for the raw requests below.
-        let code = vigil_server::enroll(server.path(), "raw", 5).expect("code");
+        let code = server.enroll("raw", 5).await.expect("code");
         Client::new(&server.url, None).expect("client").enroll(&code, Uuid::now_v7()).await.expect("enroll").token
     };
     for body in [b"not json".to_vec(), br#"{"protocol":1}"#.to_vec()] {
@@ -184,56 +263,100 @@ async fn the_server_refuses_what_it_must_and_stores_nothing_of_it() {
     let mut forged = a_events.clone();
     forged[0].event.actor = "someone else".into();
     assert_eq!(refusal(a_client.push(&push_of(a, &forged)).await.expect_err("forged")), (409, "diverged".into()));
-    assert_eq!(server.events(), 0, "nothing of any refused push was stored");
+    assert_eq!(server.events().await, 0, "nothing of any refused push was stored");
 
     // A revoked workstation's token: 401, for push and pull alike.
-    vigil_server::revoke(server.path(), "ws-a").expect("revoke");
+    vigil_server::revoke(&server.at, "ws-a").await.expect("revoke");
     assert_eq!(refusal(a_client.push(&push_of(a, &a_events)).await.expect_err("revoked")).0, 401);
     assert_eq!(refusal(a_client.pull(0, 10, 0).await.expect_err("revoked")).0, 401);
-    assert_eq!(server.events(), 0);
+    assert_eq!(server.events().await, 0);
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_enrollment_code_is_refused_when_reused_expired_unknown_or_for_an_enrolled_workstation() {
-    let server = Server::start().await;
+on_both!(codes_refused: an_enrollment_code_is_refused_when_reused_expired_or_unknown_sqlite, an_enrollment_code_is_refused_when_reused_expired_or_unknown_postgres);
+
+async fn codes_refused(backend: Backend) {
+    let server = Server::start(backend).await;
     let client = Client::new(&server.url, None).expect("client");
-    let code = vigil_server::enroll(server.path(), "ws-a", 5).expect("code");
+    let code = server.enroll("ws-a", 5).await.expect("code");
     let origin = Uuid::now_v7();
     client.enroll(&code.to_lowercase(), origin).await.expect("a code typed in lower case");
     assert_eq!(refusal(client.enroll(&code, Uuid::now_v7()).await.expect_err("reused")), (403, "code_used".into()));
     assert_eq!(refusal(client.enroll("AAAAA-BBBBB-CCCCC", origin).await.expect_err("unknown")).1, "code_unknown");
-    let second = vigil_server::enroll(server.path(), "ws-b", 5).expect("code");
+    let second = server.enroll("ws-b", 5).await.expect("code");
     assert_eq!(refusal(client.enroll(&second, origin).await.expect_err("copied")), (409, "already_enrolled".into()));
     // The code refused for a copied directory is still good for the right workstation.
     client.enroll(&second, Uuid::now_v7()).await.expect("the real ws-b");
     // Expired: made valid for a minute, then its clock run out in the database.
-    let third = vigil_server::enroll(server.path(), "ws-c", 1).expect("code");
-    assert_eq!(expire_open_codes(server.path()), 1);
+    let third = server.enroll("ws-c", 1).await.expect("code");
+    assert_eq!(server.expire_open_codes().await, 1);
     assert_eq!(refusal(client.enroll(&third, Uuid::now_v7()).await.expect_err("expired")).1, "code_expired");
-    assert!(vigil_server::enroll(server.path(), "ws-a", 5).is_err(), "ws-a is enrolled: revoke it first");
-    assert!(vigil_server::enroll(server.path(), "ws-d", 0).is_err(), "a code must last a minute at least");
+    assert!(server.enroll("ws-a", 5).await.is_err(), "ws-a is enrolled: revoke it first");
+    assert!(server.enroll("ws-d", 0).await.is_err(), "a code must last a minute at least");
     server.stop().await;
 }
 
-/// Moves every open enrollment's expiry into the past, through the store's own transaction.
-fn expire_open_codes(dir: &Path) -> usize {
-    let mut store = Store::open(&dir.join("vigil.db")).expect("open");
-    store
-        .transaction(|tx| Ok(tx.execute("UPDATE sync_enrollments SET expires_at = 0 WHERE used_at IS NULL", [])?))
-        .expect("expire")
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_server_processes_on_one_postgresql_serve_workstations_together() {
+    let server = Server::start(Backend::Postgres).await;
+    let other = server.second().await;
+    let other_url = format!("http://{}", other.addr);
+    let (_a_dir, a, a_here, a_events, a_token) = enrolled_with_token(&server, "ws-a", 4).await;
+    let a_there = Client::new(&other_url, Some(a_token)).expect("client");
+    // Enrolled through the second process with a code the first process's database made.
+    let b = Uuid::now_v7();
+    let code = server.enroll("ws-b", 5).await.expect("code");
+    let b_token = Client::new(&other_url, None).expect("client").enroll(&code, b).await.expect("enroll").token;
+    let b_there = Client::new(&other_url, Some(b_token)).expect("client");
+
+    // A pull waiting at the second process wakes when the first commits (PostgreSQL's NOTIFY).
+    let waiting = {
+        let client = b_there.clone();
+        tokio::spawn(async move { client.pull(0, 1000, 20).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "nothing new yet");
+    a_here.push(&push_of(a, &a_events[..2])).await.expect("push at the first");
+    let woken = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+        .await
+        .expect("woken by the other process's push")
+        .expect("task")
+        .expect("pull");
+    assert_eq!(woken.events.iter().map(|e| e.event.origin_seq).collect::<Vec<_>>(), vec![1, 2]);
+
+    // The same push sent to both processes at once (a retry through the load balancer): stored
+    // once, the other answer counts it as duplicates.
+    let whole = push_of(a, &a_events);
+    let (one, two) = tokio::join!(a_here.push(&whole), a_there.push(&whole));
+    let (one, two) = (one.expect("push"), two.expect("push"));
+    assert_eq!((one.stored + two.stored, one.duplicates + two.duplicates), (2, 6), "{one:?} {two:?}");
+    assert_eq!((one.next, two.next), (5, 5));
+    assert_eq!(server.events().await, 4);
+
+    // Both processes hand out one order, without gaps in any origin's sequence.
+    let here = a_here.pull(0, 1000, 0).await.expect("pull");
+    let there = b_there.pull(0, 1000, 0).await.expect("pull");
+    assert_eq!(here.events, there.events);
+    let seqs: Vec<i64> = here.events.iter().filter_map(|e| e.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert_eq!(here.events.iter().map(|e| e.event.origin_seq).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    // A token revoked through one is refused by the other.
+    vigil_server::revoke(&server.at, "ws-a").await.expect("revoke");
+    assert_eq!(refusal(a_there.pull(0, 10, 0).await.expect_err("revoked")).0, 401);
+    other.stop().await;
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_serving_restores_and_the_workstation_refills_what_it_lacks() {
-    let mut server = Server::start().await;
+    let mut server = Server::start(Backend::Sqlite).await;
     let (_a_dir, a, a_client, a_events) = enrolled(&server, "ws-a", 4).await;
     a_client.push(&push_of(a, &a_events[..2])).await.expect("push");
     let copy = server.path().join("backup.db");
     assert_eq!(vigil_server::backup(server.path(), &copy).expect("backup"), 2);
     assert!(vigil_server::backup(server.path(), &copy).is_err(), "an existing file is never replaced");
     a_client.push(&push_of(a, &a_events[2..])).await.expect("push");
-    assert_eq!(server.events(), 4);
+    assert_eq!(server.events().await, 4);
 
     // Restored from the copy: the server has lost two events, and says so to the next push.
     if let Some(r) = server.running.take() {
@@ -243,22 +366,22 @@ async fn a_backup_taken_while_serving_restores_and_the_workstation_refills_what_
         let _ = std::fs::remove_file(server.path().join(format!("vigil.db{suffix}")));
     }
     std::fs::rename(&copy, server.path().join("vigil.db")).expect("restore");
-    let running = vigil_server::serve(server.path(), &server.url.replace("http://", "")).await.expect("serve");
+    let running = vigil_server::serve(&server.at, &server.url.replace("http://", "")).await.expect("serve");
     server.running = Some(running);
-    assert_eq!(server.events(), 2);
+    assert_eq!(server.events().await, 2);
     match a_client.push(&push_of(a, &a_events[3..])).await.expect_err("a gap") {
         ClientError::Refused { status: 409, body } => assert_eq!(body.error.expected, Some(3)),
         other => panic!("{other}"),
     }
     let answer = a_client.push(&push_of(a, &a_events[2..])).await.expect("refilled");
     assert_eq!((answer.stored, answer.next), (2, 5));
-    assert_eq!(server.events(), 4);
+    assert_eq!(server.events().await, 4);
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_every_endpoint_and_every_error_code() {
-    let server = Server::start().await;
+    let server = Server::start(Backend::Sqlite).await;
     let response = reqwest::get(format!("{}/v1/openapi.json", server.url)).await.expect("get");
     assert_eq!(response.status().as_u16(), 200);
     let doc: Value = response.json().await.expect("json");

@@ -22,7 +22,8 @@ async fn workstation(
 ) -> (tempfile::TempDir, Engine, Arc<Workstation>) {
     let dir = demo_dir();
     let url = format!("http://{}", server.addr);
-    let code = vigil_server::enroll(server_dir, name, 5).expect("code");
+    let code =
+        vigil_server::enroll(&vigil_server::Location::Sqlite(server_dir.to_owned()), name, 5).await.expect("code");
     let ws = Arc::new(Workstation::open(dir.path()).expect("open"));
     let origin = ws.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
     let answer = vigil_sync::Client::new(&url, None).expect("client").enroll(&code, origin).await.expect("enroll");
@@ -76,7 +77,9 @@ fn state_at(dir: &std::path::Path, id: Id) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alarm_at_one_workstation_and_its_acknowledgement_at_another_reach_everyone() {
     let server_dir = demo_dir();
-    let server = vigil_server::serve(server_dir.path(), "127.0.0.1:0").await.expect("serve");
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
+        .await
+        .expect("serve");
     let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
     let (b_dir, b_engine, b) = workstation(&server, server_dir.path(), "ws-b").await;
 
@@ -122,7 +125,9 @@ async fn an_alarm_at_one_workstation_and_its_acknowledgement_at_another_reach_ev
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workstations_cut_off_both_acknowledge_and_end_as_the_servers_order_decides() {
     let server_dir = demo_dir();
-    let server = vigil_server::serve(server_dir.path(), "127.0.0.1:0").await.expect("serve");
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
+        .await
+        .expect("serve");
     let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
     let (b_dir, b_engine, b) = workstation(&server, server_dir.path(), "ws-b").await;
     let id = panic_alarm(&a, "OPD-1F-ALM-002");
@@ -176,7 +181,9 @@ async fn restart(ws: &Arc<Workstation>) -> Engine {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restored_from_an_older_backup_is_fed_again_by_the_workstation() {
     let server_dir = demo_dir();
-    let server = vigil_server::serve(server_dir.path(), "127.0.0.1:0").await.expect("serve");
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
+        .await
+        .expect("serve");
     let addr = server.addr;
     let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
     let first = panic_alarm(&a, "OPD-1F-ALM-003");
@@ -193,7 +200,9 @@ async fn a_server_restored_from_an_older_backup_is_fed_again_by_the_workstation(
     }
     std::fs::rename(&copy, server_dir.path().join("vigil.db")).expect("restore");
     assert!(state_at(server_dir.path(), second).is_none());
-    let server = vigil_server::serve(server_dir.path(), &addr.to_string()).await.expect("serve again");
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), &addr.to_string())
+        .await
+        .expect("serve again");
     eventually("the workstation feeds the server what it lost", || state_at(server_dir.path(), second).is_some()).await;
     let count = |dir: &std::path::Path| Store::open(&dir.join("vigil.db")).expect("open").event_count().expect("count");
     eventually("the server holds every event again", || count(server_dir.path()) == count(a_dir.path())).await;

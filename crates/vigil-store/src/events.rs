@@ -136,7 +136,8 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    pub(crate) fn hash_with(&self, prev: &str) -> String {
+    /// This row's hash in its origin's chain, behind the hash `prev`.
+    pub fn hash_with(&self, prev: &str) -> String {
         let canonical = serde_json::json!([
             prev,
             self.id,

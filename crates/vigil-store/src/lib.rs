@@ -35,7 +35,9 @@ pub use schema::LATEST_VERSION;
 pub use settled::{Counts, SettledOutcome, SettledRound};
 pub use sites::PlanImage;
 pub use sync::{Head, Received, SyncEvent, SyncMarks};
-pub use sync_server::{EnrollRefusal, EnrolledWorkstation, PushOutcome, WitnessReport, WitnessedHead};
+pub use sync_server::{
+    check_push, unreadable, EnrollRefusal, EnrolledWorkstation, HeldEvent, PushOutcome, WitnessReport, WitnessedHead,
+};
 pub use writer::{Writer, MAX_BATCH};
 
 /// Writes that take part in a caller's transaction (see [`Store::transaction`]).

@@ -92,7 +92,8 @@ pub struct SyncEvent {
 }
 
 impl SyncEvent {
-    pub(crate) fn row(&self, prev: &str) -> EventRow {
+    /// The row this event is stored as behind `prev` (its hash still to compute).
+    pub fn row(&self, prev: &str) -> EventRow {
         EventRow {
             seq: 0,
             id: self.id.to_string(),

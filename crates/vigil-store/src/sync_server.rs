@@ -33,20 +33,26 @@ pub struct EnrolledWorkstation {
     pub events: i64,
 }
 
-/// Stores a workstation's batch of its own events in the server's order — all of it or nothing.
-/// Events it holds already (same id at the same place) are counted as duplicates; a batch that
-/// starts beyond the next expected event is a gap; one that names a different event at a place
-/// already taken, or whose hashes do not chain, diverges. `events` must be `origin`'s, in order.
-pub fn accept_push(
-    tx: &Transaction<'_>,
+/// What the server holds of an origin at one place of its log: the event's id, the hash before
+/// it and its own hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldEvent {
+    pub id: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Checks a workstation's batch against what the server holds of its origin before anything is
+/// written — the same rules on every database. `last` is the origin's last held event (`origin_seq`
+/// and hash); `held` finds what is held at a place at or before it. `Ok(None)`: the batch may be
+/// stored (its events after `last` are new, in order and chained); otherwise the answer to give.
+pub fn check_push(
     origin: Id,
     events: &[SyncEvent],
-    heads: (Option<&Head>, Option<&Head>),
-    clock_offset: Option<i64>,
-) -> Result<PushOutcome> {
-    let (last, last_hash) = origin_head(tx, origin)?.unwrap_or((0, crate::GENESIS.to_owned()));
-    let now = now_ms();
-    // Check everything before writing anything.
+    last: Option<(i64, String)>,
+    mut held: impl FnMut(i64) -> Result<Option<HeldEvent>>,
+) -> Result<Option<PushOutcome>> {
+    let (last, last_hash) = last.unwrap_or((0, crate::GENESIS.to_owned()));
     let mut prev = last_hash;
     let mut next_new = last + 1;
     for (i, e) in events.iter().enumerate() {
@@ -63,38 +69,71 @@ pub fn accept_push(
             return Err(StoreError::Invalid(format!("event {i} has origin_seq {}", e.origin_seq)));
         }
         if e.origin_seq <= last {
-            let stored: Option<(String, String, String)> = tx
-                .prepare_cached("SELECT id, prev_hash, hash FROM events WHERE origin = ?1 AND origin_seq = ?2")?
-                .query_row(params![origin.to_string(), e.origin_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
             // A repeat only if it is the very event stored there: same id, same content, same hash.
-            match stored {
-                Some((id, prev, hash))
-                    if id == e.id.to_string() && hash == e.hash && e.row(&prev).hash_with(&prev) == hash =>
+            match held(e.origin_seq)? {
+                Some(h)
+                    if h.id == e.id.to_string()
+                        && h.hash == e.hash
+                        && e.row(&h.prev_hash).hash_with(&h.prev_hash) == h.hash =>
                 {
                     continue
                 }
                 _ => {
-                    return Ok(PushOutcome::Diverged {
+                    return Ok(Some(PushOutcome::Diverged {
                         origin_seq: e.origin_seq,
                         why: "the server holds another event at this place of the workstation's log".into(),
-                    })
+                    }))
                 }
             }
         }
         // The batch is consecutive, so only its first new event can leave a gap.
         if e.origin_seq != next_new {
-            return Ok(PushOutcome::Gap { expected: last + 1 });
+            return Ok(Some(PushOutcome::Gap { expected: last + 1 }));
         }
         next_new += 1;
         let hash = e.row(&prev).hash_with(&prev);
         if hash != e.hash {
-            return Ok(PushOutcome::Diverged {
+            return Ok(Some(PushOutcome::Diverged {
                 origin_seq: e.origin_seq,
                 why: "its hash does not match its content and the chain before it".into(),
-            });
+            }));
         }
         prev = hash;
+    }
+    Ok(None)
+}
+
+/// Why this build cannot fold an event it stores (unknown kind, newer schema, a payload that does
+/// not parse), or `None` when it can read it.
+pub fn unreadable(e: &SyncEvent) -> Option<String> {
+    e.row("").decode().err().map(|skip| skip.reason())
+}
+
+/// Stores a workstation's batch of its own events in the server's order — all of it or nothing.
+/// Events it holds already (same id at the same place) are counted as duplicates; a batch that
+/// starts beyond the next expected event is a gap; one that names a different event at a place
+/// already taken, or whose hashes do not chain, diverges. `events` must be `origin`'s, in order.
+pub fn accept_push(
+    tx: &Transaction<'_>,
+    origin: Id,
+    events: &[SyncEvent],
+    heads: (Option<&Head>, Option<&Head>),
+    clock_offset: Option<i64>,
+) -> Result<PushOutcome> {
+    let head = origin_head(tx, origin)?;
+    let last = head.as_ref().map_or(0, |(seq, _)| *seq);
+    let now = now_ms();
+    let mut held_at =
+        tx.prepare_cached("SELECT id, prev_hash, hash FROM events WHERE origin = ?1 AND origin_seq = ?2")?;
+    let refused = check_push(origin, events, head, |seq| {
+        Ok(held_at
+            .query_row(params![origin.to_string(), seq], |r| {
+                Ok(HeldEvent { id: r.get(0)?, prev_hash: r.get(1)?, hash: r.get(2)? })
+            })
+            .optional()?)
+    })?;
+    if let Some(answer) = refused {
+        return Ok(answer);
     }
     let (mut stored, mut duplicates, mut rejected) = (0u32, 0u32, Vec::new());
     for e in events {

@@ -37,7 +37,7 @@ fn now_ms() -> i64 {
 
 /// A server on a free loopback port, over `dir`.
 async fn server(dir: &Path) -> Result<vigil_server::Running> {
-    Ok(vigil_server::serve(dir, "127.0.0.1:0").await?)
+    Ok(vigil_server::serve(&vigil_server::Location::Sqlite(dir.to_owned()), "127.0.0.1:0").await?)
 }
 
 /// Enrolls the data directory `dir` (its writer `writer`) with the server and returns its agent,
@@ -51,7 +51,7 @@ async fn agent(
     news: Arc<dyn Fn(IncidentChange) + Send + Sync>,
 ) -> Result<Arc<vigil_sync::Agent>> {
     let url = format!("http://{}", server.addr);
-    let code = vigil_server::enroll(server_dir, name, 10)?;
+    let code = vigil_server::enroll(&vigil_server::Location::Sqlite(server_dir.to_owned()), name, 10).await?;
     let origin = writer.run(vigil_store::write::workstation_id)?;
     let answer = vigil_sync::Client::new(&url, None)?.enroll(&code, origin).await?;
     let enrolled = vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin };

@@ -1,0 +1,548 @@
+//! The server on PostgreSQL, for a hospital group: several `vigil server` processes (behind a
+//! load balancer) on one database, with PostgreSQL's own replication for failover.
+//!
+//! Nothing is kept in a process that another would need: a push takes the log's lock for its
+//! transaction (`pg_advisory_xact_lock`), so positions are handed out in commit order and a pull
+//! never sees a position before the ones below it are visible; the commit notifies `vigil_log`,
+//! and every process listening wakes its waiting pulls. Payloads are kept as the exact text their
+//! origin hashed (`text`, not `jsonb`, which would reformat it).
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio::sync::watch;
+use tokio_postgres::{AsyncMessage, NoTls};
+use uuid::Uuid;
+use vigil_store::{
+    check_push, sha256_hex, unreadable, EnrollRefusal, EnrolledWorkstation, HeldEvent, PushOutcome, StoreError,
+    SyncEvent, WitnessedHead,
+};
+use vigil_sync::{Heads, WireEvent};
+
+use super::{store_heads, Pushed};
+use crate::{now_ms, ServerError};
+
+/// The channel a committed push notifies, with the log's new last position.
+const CHANNEL: &str = "vigil_log";
+
+/// The advisory lock that makes pushes one at a time across every server process: the log's
+/// order is the order pushes commit in. (An arbitrary number, the same in every process.)
+const LOG_LOCK: i64 = 0x7669_6769_6c00;
+
+/// The advisory lock held while the schema is created or brought up to date.
+const SCHEMA_LOCK: i64 = 0x7669_6769_6c01;
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// Version 1 of the server's tables, the same as SQLite's `sync_*` tables and event log.
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS vigil_meta (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+-- The log: every workstation's events in the server's order (seq), each once (id), chained per
+-- origin (origin, origin_seq, prev_hash, hash).
+CREATE TABLE IF NOT EXISTS events (
+    seq        bigserial PRIMARY KEY,
+    id         uuid NOT NULL UNIQUE,
+    origin     uuid NOT NULL,
+    origin_seq bigint NOT NULL CHECK (origin_seq > 0),
+    actor      text NOT NULL,
+    kind       text NOT NULL,
+    subject    text NOT NULL,
+    hlc        bigint NOT NULL,
+    wall       bigint NOT NULL,
+    schema     integer NOT NULL,
+    payload    text NOT NULL,
+    prev_hash  text NOT NULL,
+    hash       text NOT NULL,
+    stored_at  bigint NOT NULL,
+    UNIQUE (origin, origin_seq)
+);
+-- Every workstation enrolled, with the SHA-256 of its token (never the token).
+CREATE TABLE IF NOT EXISTS workstations (
+    origin       uuid PRIMARY KEY,
+    name         text NOT NULL,
+    token_hash   text NOT NULL UNIQUE,
+    enrolled_at  bigint NOT NULL,
+    revoked_at   bigint,
+    last_seen    bigint,
+    clock_offset bigint
+);
+CREATE INDEX IF NOT EXISTS workstations_name ON workstations (name);
+-- One-time enrollment codes (hashed).
+CREATE TABLE IF NOT EXISTS enrollments (
+    code_hash  text PRIMARY KEY,
+    name       text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    used_at    bigint,
+    used_by    uuid
+);
+-- Every chain head a workstation showed, with when.
+CREATE TABLE IF NOT EXISTS heads (
+    origin  uuid NOT NULL,
+    chain   text NOT NULL CHECK (chain IN ('events', 'audit')),
+    seq     bigint NOT NULL,
+    hash    text NOT NULL,
+    seen_at bigint NOT NULL,
+    PRIMARY KEY (origin, chain, seq)
+);
+-- Events stored but not readable by this build: kept, and in every pull, for a newer one.
+CREATE TABLE IF NOT EXISTS rejected (
+    event_id uuid PRIMARY KEY REFERENCES events (id),
+    reason   text NOT NULL
+);
+"#;
+
+pub(crate) struct PgDb {
+    pool: Pool,
+    config: tokio_postgres::Config,
+}
+
+impl From<tokio_postgres::Error> for ServerError {
+    fn from(e: tokio_postgres::Error) -> ServerError {
+        // The server's own message says what is wrong (a missing role, a refused password).
+        let text = e.as_db_error().map_or_else(|| e.to_string(), |d| format!("{}: {}", d.code().code(), d.message()));
+        ServerError::Database(text)
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ServerError {
+    fn from(e: deadpool_postgres::PoolError) -> ServerError {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => ServerError::Database(other.to_string()),
+        }
+    }
+}
+
+fn code_hash(code: &str) -> String {
+    sha256_hex(vigil_store::write::normalize_code(code).as_bytes())
+}
+
+impl PgDb {
+    pub async fn open(url: &str) -> Result<PgDb, ServerError> {
+        let config: tokio_postgres::Config =
+            url.parse().map_err(|e| ServerError::Invalid(format!("--database: not a PostgreSQL URL ({e})")))?;
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(|e| ServerError::Database(format!("cannot set up the connection pool: {e}")))?;
+        let db = PgDb { pool, config };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Creates the tables, or checks that they are a version this build reads. Two processes
+    /// starting together take turns.
+    async fn migrate(&self) -> Result<(), ServerError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]).await?;
+        tx.batch_execute(SCHEMA).await?;
+        let version: Option<String> =
+            tx.query_opt("SELECT value FROM vigil_meta WHERE key = 'schema_version'", &[]).await?.map(|r| r.get(0));
+        match version.as_deref().map(str::parse::<i64>) {
+            None => {
+                tx.execute(
+                    "INSERT INTO vigil_meta (key, value) VALUES ('schema_version', $1)",
+                    &[&SCHEMA_VERSION.to_string()],
+                )
+                .await?;
+            }
+            Some(Ok(v)) if v == SCHEMA_VERSION => {}
+            Some(Ok(v)) if v > SCHEMA_VERSION => {
+                return Err(ServerError::Invalid(format!(
+                    "the database's tables are of a newer Vigil (schema {v}; this build reads {SCHEMA_VERSION}): upgrade this server"
+                )))
+            }
+            Some(other) => {
+                return Err(ServerError::Invalid(format!("the database's schema version is unreadable: {other:?}")))
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn last_seq(&self) -> Result<i64, ServerError> {
+        let client = self.pool.get().await?;
+        Ok(client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).await?.get(0))
+    }
+
+    pub async fn workstation_of_token(&self, token_hash: String) -> Result<Option<Uuid>, ServerError> {
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached("SELECT origin FROM workstations WHERE token_hash = $1 AND revoked_at IS NULL")
+            .await?;
+        Ok(client.query_opt(&stmt, &[&token_hash]).await?.map(|r| r.get(0)))
+    }
+
+    pub async fn create_enrollment(&self, name: String, code: String, ttl_ms: i64) -> Result<(), ServerError> {
+        let name = name.trim().to_owned();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("a workstation needs a name".into()).into());
+        }
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let active: Option<Uuid> = tx
+            .query_opt("SELECT origin FROM workstations WHERE name = $1 AND revoked_at IS NULL", &[&name])
+            .await?
+            .map(|r| r.get(0));
+        if let Some(origin) = active {
+            return Err(StoreError::Invalid(format!(
+                "a workstation called {name:?} is enrolled already (id {origin}); revoke it first to enroll its replacement"
+            ))
+            .into());
+        }
+        let now = now_ms();
+        tx.execute(
+            "INSERT INTO enrollments (code_hash, name, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&code_hash(&code), &name, &now, &(now + ttl_ms)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn redeem(
+        &self,
+        code: String,
+        origin: Uuid,
+        token_hash: String,
+    ) -> Result<Result<String, EnrollRefusal>, ServerError> {
+        let now = now_ms();
+        let hash = code_hash(&code);
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // FOR UPDATE: two workstations racing with one code at two server processes — one wins.
+        let found = tx
+            .query_opt("SELECT name, expires_at, used_at FROM enrollments WHERE code_hash = $1 FOR UPDATE", &[&hash])
+            .await?;
+        let Some(row) = found else { return Ok(Err(EnrollRefusal::Unknown)) };
+        let (name, expires_at, used_at): (String, i64, Option<i64>) = (row.get(0), row.get(1), row.get(2));
+        if used_at.is_some() {
+            return Ok(Err(EnrollRefusal::Used));
+        }
+        if expires_at <= now {
+            return Ok(Err(EnrollRefusal::Expired));
+        }
+        let taken = tx.query_opt("SELECT 1 FROM workstations WHERE origin = $1", &[&origin]).await?.is_some();
+        if taken {
+            return Ok(Err(EnrollRefusal::AlreadyEnrolled));
+        }
+        tx.execute("UPDATE enrollments SET used_at = $2, used_by = $3 WHERE code_hash = $1", &[&hash, &now, &origin])
+            .await?;
+        tx.execute(
+            "INSERT INTO workstations (origin, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)",
+            &[&origin, &name, &token_hash, &now],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(name))
+    }
+
+    pub async fn revoke(&self, name: String) -> Result<usize, ServerError> {
+        let client = self.pool.get().await?;
+        let n = client
+            .execute(
+                "UPDATE workstations SET revoked_at = $2 WHERE name = $1 AND revoked_at IS NULL",
+                &[&name.trim(), &now_ms()],
+            )
+            .await?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    pub async fn workstations(&self) -> Result<Vec<EnrolledWorkstation>, ServerError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT w.origin, w.name, w.enrolled_at, w.revoked_at, w.last_seen, w.clock_offset,
+                        (SELECT coalesce(max(origin_seq), 0) FROM events e WHERE e.origin = w.origin)
+                 FROM workstations w ORDER BY w.name, w.enrolled_at",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| EnrolledWorkstation {
+                origin: r.get::<_, Uuid>(0).to_string(),
+                name: r.get(1),
+                enrolled_at: r.get(2),
+                revoked_at: r.get(3),
+                last_seen: r.get(4),
+                clock_offset: r.get(5),
+                events: r.get(6),
+            })
+            .collect())
+    }
+
+    pub async fn push(
+        &self,
+        origin: Uuid,
+        events: Vec<SyncEvent>,
+        heads: Heads,
+        clock_offset: i64,
+    ) -> Result<Pushed, ServerError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK]).await?;
+        let head: Option<(i64, String)> = tx
+            .query_opt(
+                "SELECT origin_seq, hash FROM events WHERE origin = $1 ORDER BY origin_seq DESC LIMIT 1",
+                &[&origin],
+            )
+            .await?
+            .map(|r| (r.get(0), r.get(1)));
+        let last = head.as_ref().map_or(0, |(seq, _)| *seq);
+        // What the batch repeats of what is held, read at once.
+        let mut held = std::collections::HashMap::new();
+        if let (Some(first), true) = (events.first().map(|e| e.origin_seq), last > 0) {
+            if first <= last {
+                let rows = tx
+                    .query(
+                        "SELECT origin_seq, id, prev_hash, hash FROM events
+                         WHERE origin = $1 AND origin_seq BETWEEN $2 AND $3",
+                        &[&origin, &first, &last],
+                    )
+                    .await?;
+                for r in rows {
+                    let id: Uuid = r.get(1);
+                    held.insert(
+                        r.get::<_, i64>(0),
+                        HeldEvent { id: id.to_string(), prev_hash: r.get(2), hash: r.get(3) },
+                    );
+                }
+            }
+        }
+        if let Some(answer) = check_push(origin, &events, head.clone(), |seq| Ok(held.remove(&seq)))? {
+            return Ok(Pushed { outcome: answer, head: 0 });
+        }
+        let now = now_ms();
+        let fresh: Vec<&SyncEvent> = events.iter().filter(|e| e.origin_seq > last).collect();
+        let duplicates = u32::try_from(events.len() - fresh.len()).unwrap_or(u32::MAX);
+        let mut rejected = Vec::new();
+        if !fresh.is_empty() {
+            let mut prev = head.map_or_else(|| vigil_store::GENESIS.to_owned(), |(_, hash)| hash);
+            let mut prevs = Vec::with_capacity(fresh.len());
+            for e in &fresh {
+                prevs.push(std::mem::replace(&mut prev, e.hash.clone()));
+            }
+            let column = |f: fn(&SyncEvent) -> String| fresh.iter().map(|e| f(e)).collect::<Vec<String>>();
+            let ids: Vec<Uuid> = fresh.iter().map(|e| e.id).collect();
+            let origins: Vec<Uuid> = fresh.iter().map(|e| e.origin).collect();
+            let origin_seqs: Vec<i64> = fresh.iter().map(|e| e.origin_seq).collect();
+            let hlcs: Vec<i64> = fresh.iter().map(|e| e.hlc).collect();
+            let walls: Vec<i64> = fresh.iter().map(|e| e.wall).collect();
+            let schemas: Vec<i32> = fresh.iter().map(|e| i32::try_from(e.schema).unwrap_or(i32::MAX)).collect();
+            // One statement for the batch; WITH ORDINALITY keeps the batch's order in the log's.
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO events (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash, stored_at)
+                     SELECT b.id, b.origin, b.origin_seq, b.actor, b.kind, b.subject, b.hlc, b.wall, b.schema, b.payload, b.prev_hash, b.hash, $13
+                     FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+                                 $8::bigint[], $9::integer[], $10::text[], $11::text[], $12::text[])
+                          WITH ORDINALITY AS b (id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash, n)
+                     ORDER BY b.n",
+                )
+                .await?;
+            let inserted = tx
+                .execute(
+                    &stmt,
+                    &[
+                        &ids,
+                        &origins,
+                        &origin_seqs,
+                        &column(|e| e.actor.clone()),
+                        &column(|e| e.kind.clone()),
+                        &column(|e| e.subject.clone()),
+                        &hlcs,
+                        &walls,
+                        &schemas,
+                        &column(|e| e.payload.clone()),
+                        &prevs,
+                        &column(|e| e.hash.clone()),
+                        &now,
+                    ],
+                )
+                .await;
+            if let Err(e) = inserted {
+                // An event id already held under another place (or origin): nothing is stored.
+                if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+                    return Ok(Pushed {
+                        outcome: PushOutcome::Diverged {
+                            origin_seq: fresh[0].origin_seq,
+                            why: "an event of the push is held already at another place of the log".into(),
+                        },
+                        head: 0,
+                    });
+                }
+                return Err(e.into());
+            }
+            for e in &fresh {
+                if let Some(reason) = unreadable(e) {
+                    tx.execute(
+                        "INSERT INTO rejected (event_id, reason) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[&e.id, &reason],
+                    )
+                    .await?;
+                    rejected.push((e.id, reason));
+                }
+            }
+        }
+        let (events_head, audit_head) = store_heads(&heads);
+        for (chain, h) in [("events", events_head), ("audit", audit_head)] {
+            if let Some(h) = h {
+                tx.execute(
+                    "INSERT INTO heads (origin, chain, seq, hash, seen_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    &[&origin, &chain, &h.seq, &h.hash, &now],
+                )
+                .await?;
+            }
+        }
+        tx.execute(
+            "UPDATE workstations SET last_seen = $2, clock_offset = $3 WHERE origin = $1",
+            &[&origin, &now, &clock_offset],
+        )
+        .await?;
+        let log_head: i64 = tx.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).await?.get(0);
+        if !fresh.is_empty() {
+            // Delivered to every listening process when (and only if) the push commits.
+            tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &log_head.to_string()]).await?;
+        }
+        tx.commit().await?;
+        let next = last + i64::try_from(fresh.len()).unwrap_or(0) + 1;
+        let stored = u32::try_from(fresh.len()).unwrap_or(u32::MAX);
+        Ok(Pushed { outcome: PushOutcome::Stored { stored, duplicates, rejected, next }, head: log_head })
+    }
+
+    pub async fn pull(&self, after: i64, limit: u32) -> Result<(Vec<WireEvent>, i64), ServerError> {
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, hash
+                 FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .await?;
+        let rows = client.query(&stmt, &[&after, &i64::from(limit)]).await?;
+        let last: i64 = client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).await?.get(0);
+        let events = rows
+            .iter()
+            .map(|r| WireEvent {
+                seq: Some(r.get(0)),
+                event: SyncEvent {
+                    id: r.get(1),
+                    origin: r.get(2),
+                    origin_seq: r.get(3),
+                    actor: r.get(4),
+                    kind: r.get(5),
+                    subject: r.get(6),
+                    hlc: r.get(7),
+                    wall: r.get(8),
+                    schema: u32::try_from(r.get::<_, i32>(9)).unwrap_or(0),
+                    payload: r.get(10),
+                    hash: r.get(11),
+                },
+            })
+            .collect();
+        Ok((events, last))
+    }
+
+    pub async fn heads(&self, origin: Option<Uuid>) -> Result<Vec<WitnessedHead>, ServerError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT origin, chain, seq, hash, seen_at FROM heads
+                 WHERE $1::uuid IS NULL OR origin = $1 ORDER BY origin, chain, seq",
+                &[&origin],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| WitnessedHead {
+                origin: r.get(0),
+                chain: r.get(1),
+                seq: r.get(2),
+                hash: r.get(3),
+                seen_at: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Listens on `vigil_log` on a connection of its own, reconnecting when it drops; after each
+    /// (re)connection it reads the log's end, so a notification missed meanwhile costs nothing.
+    pub fn follow(&self, head: watch::Sender<i64>, mut stop: watch::Receiver<bool>) {
+        let config = self.config.clone();
+        tokio::spawn(async move {
+            let mut wait = Duration::from_millis(250);
+            loop {
+                tokio::select! {
+                    lost = listen(&config, &head) => {
+                        eprintln!("vigil server: listening for other processes' pushes stopped ({lost}); again in {wait:?}");
+                    }
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+        });
+    }
+
+    pub fn close(&self) {
+        self.pool.close();
+    }
+}
+
+/// One listening connection, until it fails; returns why.
+async fn listen(config: &tokio_postgres::Config, head: &watch::Sender<i64>) -> String {
+    let (client, mut connection) = match config.connect(NoTls).await {
+        Ok(c) => c,
+        Err(e) => return ServerError::from(e).to_string(),
+    };
+    let (news, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(AsyncMessage::Notification(n))) => {
+                    if news.send(n.payload().parse::<i64>().ok()).is_err() {
+                        return "stopped".to_owned();
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return ServerError::from(e).to_string(),
+                None => return "the connection closed".to_owned(),
+            }
+        }
+    });
+    let advance = |to: i64| {
+        head.send_if_modified(|h| {
+            let moved = to > *h;
+            *h = (*h).max(to);
+            moved
+        })
+    };
+    let ready = async {
+        client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).await.map(|r| r.get::<_, i64>(0))
+    };
+    match ready.await {
+        Ok(end) => {
+            advance(end);
+        }
+        Err(e) => {
+            driver.abort();
+            return ServerError::from(e).to_string();
+        }
+    }
+    while let Some(told) = heard.recv().await {
+        if let Some(to) = told {
+            advance(to);
+        }
+    }
+    driver.await.unwrap_or_else(|e| e.to_string())
+}
