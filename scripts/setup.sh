@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Vigil needs on a fresh Debian 12 / Ubuntu 22.04+ machine, skipping what is there:
-# system packages (WebKitGTK, Xvfb, WebKitWebDriver, D-Bus, fonts), Rust, tauri-driver, npm packages.
+# system packages (WebKitGTK, Xvfb, WebKitWebDriver, D-Bus, fonts, PostgreSQL for the server's
+# tests), Rust, tauri-driver, npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,7 @@ PACKAGES=(
   build-essential pkg-config curl file ca-certificates
   libwebkit2gtk-4.1-dev libssl-dev libasound2-dev
   xvfb webkit2gtk-driver dbus dbus-x11 x11-utils imagemagick
-  fonts-wqy-microhei sqlite3 python3 python3-venv faketime poppler-utils
+  fonts-wqy-microhei sqlite3 python3 python3-venv faketime poppler-utils postgresql
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -19,6 +20,12 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing system packages: ${missing[*]}"
+  # The tests start PostgreSQL clusters of their own; installing the package must not create and
+  # start the system's "main" cluster as a service.
+  if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    as_root mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi

@@ -11,6 +11,22 @@ stage "setup"
 scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# One PostgreSQL server for the whole run, of the tests' own (tests/postgres): each test makes a
+# database of its own in it. Stopped however the run ends.
+stage "PostgreSQL for the server's tests"
+pg_dir=$(mktemp -d)
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$pg_bin/initdb" ] || { echo "PostgreSQL's server binaries are missing (scripts/setup.sh installs them)" >&2; exit 1; }
+pg_as=()
+if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$pg_dir"; pg_as=(runuser -u postgres --); fi
+pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
+"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300" start >/dev/null
+trap '"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
+export VIGIL_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres"
+echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port"
+
 stage "formatting"
 cargo fmt --all -- --check || { echo "run 'cargo fmt --all'" >&2; exit 1; }
 

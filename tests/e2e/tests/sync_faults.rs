@@ -18,6 +18,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use vigil_e2e::proxy::{Fault, FaultProxy};
 use vigil_e2e::workspace_root;
+use vigil_pgtest::Postgres;
 
 fn vigil() -> PathBuf {
     workspace_root().join("target/debug/vigil")
@@ -77,6 +78,8 @@ fn vigil_at(offset: Option<&str>) -> Command {
 struct Server {
     dir: tempfile::TempDir,
     port: u16,
+    /// The PostgreSQL database it shares with the other server process, if any.
+    database: Option<String>,
     child: Option<Child>,
 }
 
@@ -86,8 +89,24 @@ impl Server {
         command
             .args(["server", "--json", "--listen", &format!("127.0.0.1:{}", self.port), "--data-dir"])
             .arg(self.dir.path());
+        if let Some(url) = &self.database {
+            command.args(["--database", url]);
+        }
         self.child = Some(ready(command)?.0);
         Ok(())
+    }
+
+    fn enroll(&self, name: &str) -> Result<String> {
+        let mut command = Command::new(vigil());
+        command.args(["server", "enroll", "--name", name, "--data-dir"]).arg(self.dir.path());
+        if let Some(url) = &self.database {
+            command.args(["--database", url]);
+        }
+        let out = command.output()?;
+        if !out.status.success() {
+            bail!("vigil server enroll: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8(out.stdout)?.trim().to_owned())
     }
 
     fn kill(&mut self) {
@@ -137,6 +156,44 @@ fn event_ids(dir: &Path) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT id FROM events ORDER BY id")?;
     let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     Ok(ids)
+}
+
+/// The servers' log: SQLite in the one server's directory, or the PostgreSQL database the two
+/// server processes share.
+enum Log<'a> {
+    Sqlite(PathBuf),
+    Postgres(&'a Postgres, &'a str),
+}
+
+impl Log<'_> {
+    fn event_ids(&self) -> Result<Vec<String>> {
+        match self {
+            Log::Sqlite(dir) => event_ids(dir),
+            Log::Postgres(pg, url) => {
+                let mut ids = pg.query(url, "SELECT id::text FROM events")?;
+                // In the order SQLite's `ORDER BY id` gives the workstations' text ids.
+                ids.sort();
+                Ok(ids)
+            }
+        }
+    }
+
+    /// The ids of the signals the log holds.
+    fn signal_ids(&self) -> Result<std::collections::BTreeSet<String>> {
+        let sql = "SELECT json_extract(payload, '$.signal.id') FROM events WHERE kind = 'signal_received'";
+        match self {
+            Log::Sqlite(dir) => {
+                let conn = db(dir)?;
+                let mut stmt = conn.prepare(sql)?;
+                let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                Ok(ids)
+            }
+            Log::Postgres(pg, url) => Ok(pg
+                .query(url, "SELECT payload::json->'signal'->>'id' FROM events WHERE kind = 'signal_received'")?
+                .into_iter()
+                .collect()),
+        }
+    }
 }
 
 /// Every live incident folded from the log, by id, with its whole body.
@@ -215,6 +272,19 @@ fn verify(dir: &Path) -> Result<()> {
 
 #[test]
 fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_agrees() -> Result<()> {
+    faults(None)
+}
+
+/// The same faults with two server processes on one PostgreSQL: ws-b syncs through the second,
+/// the others through the first, and either may be killed. What the servers hold is then read
+/// from PostgreSQL, and their fold is what a fresh workstation pulling the whole log folds.
+#[test]
+fn two_server_processes_on_one_postgresql_through_the_same_faults_everyone_agrees() -> Result<()> {
+    let pg = Postgres::start().map_err(anyhow::Error::msg)?;
+    faults(Some(&pg))
+}
+
+fn faults(pg: Option<&Postgres>) -> Result<()> {
     let seed: u64 = std::env::var("VIGIL_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
     });
@@ -229,20 +299,25 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
     }
 
     let runtime = tokio::runtime::Runtime::new()?;
-    let mut server = Server { dir: demo()?, port: free_port(), child: None };
-    server.start()?;
-    let upstream: std::net::SocketAddr = format!("127.0.0.1:{}", server.port).parse()?;
+    let database = pg.map(|pg| pg.database()).transpose().map_err(anyhow::Error::msg)?;
+    let mut servers = vec![Server { dir: demo()?, port: free_port(), database: database.clone(), child: None }];
+    if database.is_some() {
+        servers.push(Server { dir: demo()?, port: free_port(), database: database.clone(), child: None });
+    }
+    for server in &mut servers {
+        server.start()?;
+    }
+    let log = match (pg, &database) {
+        (Some(pg), Some(url)) => Log::Postgres(pg, url),
+        _ => Log::Sqlite(servers[0].dir.path().to_owned()),
+    };
     let mut agents = Vec::new();
     let mut proxies = Vec::new();
     for (i, name) in ["ws-a", "ws-b", "ws-c"].into_iter().enumerate() {
+        let through = &servers[if i == 1 { servers.len() - 1 } else { 0 }];
+        let upstream: std::net::SocketAddr = format!("127.0.0.1:{}", through.port).parse()?;
         let proxy = runtime.block_on(FaultProxy::start(upstream))?;
-        let code = String::from_utf8(
-            Command::new(vigil())
-                .args(["server", "enroll", "--name", name, "--data-dir"])
-                .arg(server.dir.path())
-                .output()?
-                .stdout,
-        )?;
+        let code = servers[0].enroll(name)?;
         let mut agent = Agent {
             name: name.into(),
             dir: demo()?,
@@ -292,10 +367,11 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
         }
         let roll = rng.gen_range(0..100);
         if roll < 8 && !server_killed && start.elapsed() > Duration::from_secs(2) {
-            eprintln!("{:5.1} s  kill -9 the server", start.elapsed().as_secs_f64());
-            server.kill();
+            let which = rng.gen_range(0..servers.len());
+            eprintln!("{:5.1} s  kill -9 server process {}", start.elapsed().as_secs_f64(), which + 1);
+            servers[which].kill();
             std::thread::sleep(Duration::from_millis(rng.gen_range(200..1200)));
-            server.start()?;
+            servers[which].start()?;
             server_killed = true;
         } else if roll < 16 && agent_kills < 2 {
             let i = rng.gen_range(0..agents.len());
@@ -319,7 +395,7 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
     eprintln!("healed after {:.1} s; waiting for the queues to drain", start.elapsed().as_secs_f64());
     let healed = Instant::now();
     let agreed = loop {
-        let server_ids = event_ids(server.dir.path())?;
+        let server_ids = log.event_ids()?;
         let mut all = agents.iter().map(|a| Ok(drained(a.dir.path())? && event_ids(a.dir.path())? == server_ids));
         if all.try_fold(true, |ok, each: Result<bool>| each.map(|e| ok && e))? {
             break true;
@@ -335,13 +411,45 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
     for a in &mut agents {
         a.kill();
     }
-    server.kill();
+    // On PostgreSQL the servers keep the log, not its fold: what the server's order folds to is
+    // what a fresh workstation folds pulling the whole log (ws-fold, faults gone).
+    let fold = match &log {
+        Log::Sqlite(_) => None,
+        Log::Postgres(..) => {
+            let mut fresh = Agent {
+                name: "ws-fold".into(),
+                dir: demo()?,
+                dc09: format!("127.0.0.1:{}", free_port()),
+                clock: None,
+                child: None,
+            };
+            let code = servers[0].enroll("ws-fold")?;
+            fresh.start(Some((&format!("http://127.0.0.1:{}", servers[servers.len() - 1].port), &code)))?;
+            let server_ids = log.event_ids()?;
+            let waited = Instant::now();
+            while !server_ids
+                .iter()
+                .all(|id| event_ids(fresh.dir.path()).is_ok_and(|ids| ids.binary_search(id).is_ok()))
+            {
+                if waited.elapsed() > Duration::from_secs(60) {
+                    bail!("the fresh workstation did not pull the whole log within 60 s (seed {seed})");
+                }
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            std::thread::sleep(Duration::from_millis(1000));
+            fresh.kill();
+            Some(fresh)
+        }
+    };
+    for server in &mut servers {
+        server.kill();
+    }
     if std::env::var_os("VIGIL_FAULT_KEEP").is_some() {
         // For whoever replays a seed: every database as the run left it.
         let keep = workspace_root().join("target/sync-faults");
         let _ = std::fs::remove_dir_all(&keep);
-        for (name, dir) in
-            std::iter::once(("server", server.dir.path())).chain(agents.iter().map(|a| (a.name.as_str(), a.dir.path())))
+        for (name, dir) in std::iter::once(("server", servers[0].dir.path()))
+            .chain(agents.iter().chain(&fold).map(|a| (a.name.as_str(), a.dir.path())))
         {
             std::fs::create_dir_all(keep.join(name))?;
             for file in ["vigil.db", "vigil.db-wal"] {
@@ -353,7 +461,7 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
         eprintln!("kept the databases in {}", keep.display());
     }
 
-    let server_ids = event_ids(server.dir.path())?;
+    let server_ids = log.event_ids()?;
     for a in &agents {
         let ids = event_ids(a.dir.path())?;
         let missing = server_ids.iter().filter(|id| ids.binary_search(id).is_err()).count();
@@ -365,9 +473,16 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
         );
     }
     assert!(server_ids.len() > 30, "the workload got through: {} events (seed {seed})", server_ids.len());
-    verify(server.dir.path())?;
-    rebuild_check(server.dir.path())?;
-    let on_server = incidents(server.dir.path())?;
+    let folded_by = match (&log, &fold) {
+        (Log::Sqlite(dir), _) => {
+            verify(dir)?;
+            rebuild_check(dir)?;
+            dir.as_path()
+        }
+        (Log::Postgres(..), Some(fresh)) => fresh.dir.path(),
+        (Log::Postgres(..), None) => bail!("no fold of the PostgreSQL log"),
+    };
+    let on_server = incidents(folded_by)?;
     for a in &agents {
         verify(a.dir.path())?;
         rebuild_check(a.dir.path())?;
@@ -383,7 +498,7 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
         );
     }
     // Every frame a workstation acknowledged to its sender reached the server's log.
-    let server_db = db(server.dir.path())?;
+    let in_log = log.signal_ids()?;
     for (a, log) in agents.iter().zip(&logs) {
         let conn = db(a.dir.path())?;
         let acked = std::fs::read_to_string(log).unwrap_or_default().lines().count();
@@ -391,12 +506,7 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
         let signals: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         assert!(signals.len() >= acked, "{}: {} stored < {acked} acknowledged", a.name, signals.len());
         for id in &signals {
-            let n: i64 = server_db.query_row(
-                "SELECT count(*) FROM events WHERE kind = 'signal_received' AND json_extract(payload, '$.signal.id') = ?1",
-                [id],
-                |r| r.get(0),
-            )?;
-            assert!(n >= 1, "{}: signal {id} is not in the server's log (seed {seed})", a.name);
+            assert!(in_log.contains(id), "{}: signal {id} is not in the server's log (seed {seed})", a.name);
         }
     }
     eprintln!("{} events, {} incidents, the same everywhere", server_ids.len(), on_server.len());

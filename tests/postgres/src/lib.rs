@@ -207,6 +207,20 @@ impl Postgres {
         Ok(format!("postgres://{}@{}:{}/{name}", self.user, self.host, self.port))
     }
 
+    /// The rows `sql` returns from the database at `url`, each row's columns joined by `|`
+    /// (`psql`, so a test reads the server's tables without a client library of its own).
+    pub fn query(&self, url: &str, sql: &str) -> Result<Vec<String>, Error> {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| fail(format!("cannot run psql: {e}")))?;
+        if !out.status.success() {
+            return Err(fail(format!("psql {sql:?}: {}", String::from_utf8_lossy(&out.stderr))));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+    }
+
     /// The server's log (what it said when it failed to start, say), when it is this process's own.
     pub fn log(&self) -> Option<String> {
         self.own.as_ref().and_then(|c| std::fs::read_to_string(c.dir.path().join("postgres.log")).ok())
