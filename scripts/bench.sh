@@ -9,7 +9,7 @@ cargo build --release --locked -p vigil-desktop -p vigil-cli -p vigil-e2e --bins
 cargo build --release --locked -p vigil-desktop --example empty_window
 target/release/vigil-intake-bench --vigil target/release/vigil --out bench
 target/release/vigil-patrol-bench --vigil target/release/vigil --out bench
-target/release/vigil-sync-bench --out bench
+target/release/vigil-sync-bench --vigil target/release/vigil --out bench
 xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
   target/release/vigil-map-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench
 xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \

@@ -70,6 +70,34 @@ pub fn cpu_by_name(a: &Reading, b: &Reading) -> Value {
         .collect::<serde_json::Map<_, _>>())
 }
 
+/// CPU seconds (user + system) a process has used so far; 0 once it is gone.
+pub fn cpu_seconds_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let Some(close) = stat.rfind(')') else { return 0.0 };
+    let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (tick(11) + tick(12)) as f64 / clock_ticks_per_second()
+}
+
+/// CPU seconds used so far by every process called `name` (`postgres`: the server and each of
+/// its connections), including what their finished children used.
+pub fn cpu_seconds_named(name: &str) -> f64 {
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        if &stat[open + 1..close] != name {
+            continue;
+        }
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        // utime(11) stime(12) cutime(13) cstime(14): connections that ended count through the server.
+        let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        total += (tick(11) + tick(12) + tick(13) + tick(14)) as f64 / clock_ticks_per_second();
+    }
+    total
+}
+
 fn clock_ticks_per_second() -> f64 {
     static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *TICKS.get_or_init(|| {

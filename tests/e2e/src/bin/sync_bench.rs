@@ -1,13 +1,18 @@
 //! `vigil-sync-bench`: sync between workstations and the central server, on loopback, with the
-//! real sync client (`vigil_sync::Agent`, headless) and a real `vigil server` (in-process, SQLite):
+//! real sync client (`vigil_sync::Agent`, headless) and a real `vigil server`, on SQLite and on a
+//! real PostgreSQL (started by `vigil-pgtest`, or the one `VIGIL_TEST_POSTGRES` names):
 //!
 //! 1. catch-up: a workstation that kept working through an outage and has its patrol check-ins
-//!    (about 100,000 events, four weeks of rounds) queued pushes them to a fresh server;
+//!    (about 100,000 events, four weeks of rounds) queued pushes them to a fresh server
+//!    (in-process), on each database;
 //! 2. an alarm stored at workstation A until B's engine announces it (A → server → B), p50/p99;
-//! 3. fifty workstations committing together: events per second through the server, the time from
-//!    a commit until the server confirmed it (p50/p99), and the CPU the process used.
+//! 3. fifty workstations committing together, through `vigil server` processes of their own: one on
+//!    SQLite, one on PostgreSQL, then two on one PostgreSQL with the workstations split between
+//!    them: events per second through the servers, the time from a commit until the server
+//!    confirmed it (p50/p99), and the CPU of each server process, of PostgreSQL and of the clients.
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,8 +22,11 @@ use serde_json::{json, Value};
 use vigil_api::Workstation;
 use vigil_domain::event::{EventBody, ProcedureSet};
 use vigil_domain::Id;
+use vigil_e2e::procs;
 use vigil_e2e::report::percentile;
 use vigil_e2e::workspace_root;
+use vigil_pgtest::Postgres;
+use vigil_server::Location;
 use vigil_store::{IncidentChange, NewSignal, Store, Writer};
 
 #[derive(Parser)]
@@ -26,6 +34,9 @@ use vigil_store::{IncidentChange, NewSignal, Store, Writer};
 struct Args {
     #[arg(long, default_value = "bench")]
     out: PathBuf,
+    /// The `vigil` binary the server processes run.
+    #[arg(long, default_value = "target/debug/vigil")]
+    vigil: PathBuf,
     /// A short, bounded run for CI.
     #[arg(long)]
     quick: bool,
@@ -35,23 +46,54 @@ fn now_ms() -> i64 {
     Store::now_ms()
 }
 
-/// A server on a free loopback port, over `dir`.
-async fn server(dir: &Path) -> Result<vigil_server::Running> {
-    Ok(vigil_server::serve(&vigil_server::Location::Sqlite(dir.to_owned()), "127.0.0.1:0").await?)
+/// A server in this process on a free loopback port.
+async fn server(at: &Location) -> Result<vigil_server::Running> {
+    Ok(vigil_server::serve(at, "127.0.0.1:0").await?)
 }
 
-/// Enrolls the data directory `dir` (its writer `writer`) with the server and returns its agent,
-/// not yet running.
+fn url_of(server: &vigil_server::Running) -> String {
+    format!("http://{}", server.addr)
+}
+
+/// A `vigil server` process of its own on a free loopback port: the child and its URL.
+fn server_process(vigil: &Path, dir: &Path, at: &Location) -> Result<(Child, String)> {
+    let mut command = Command::new(vigil);
+    command.args(["server", "--json", "--listen", "127.0.0.1:0", "--data-dir"]).arg(dir);
+    if let Location::Postgres(url) = at {
+        command.args(["--database", url]);
+    }
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("start vigil server")?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().context("stdout")?), &mut line)?;
+    let said: Value = serde_json::from_str(&line).with_context(|| format!("vigil server said {line:?}"))?;
+    Ok((child, format!("http://{}", said["http"].as_str().context("its address")?)))
+}
+
+/// Where a run keeps the server's log, for the report.
+fn database_name(at: &Location) -> &'static str {
+    match at {
+        Location::Sqlite(_) => "SQLite",
+        Location::Postgres(_) => "PostgreSQL",
+    }
+}
+
+/// How many events the server holds: every origin's log is gapless.
+async fn events_on(at: &Location) -> Result<u64> {
+    Ok(vigil_server::workstations(at).await?.iter().map(|w| w.events.max(0) as u64).sum())
+}
+
+/// Enrolls the data directory `dir` (its writer `writer`) with the server at `url` and returns its
+/// agent, not yet running.
 async fn agent(
-    server: &vigil_server::Running,
-    server_dir: &Path,
+    url: &str,
+    at: &Location,
     dir: &Path,
     writer: Writer,
     name: &str,
     news: Arc<dyn Fn(IncidentChange) + Send + Sync>,
 ) -> Result<Arc<vigil_sync::Agent>> {
-    let url = format!("http://{}", server.addr);
-    let code = vigil_server::enroll(&vigil_server::Location::Sqlite(server_dir.to_owned()), name, 10).await?;
+    let url = url.to_owned();
+    let code = vigil_server::enroll(at, name, 10).await?;
     let origin = writer.run(vigil_store::write::workstation_id)?;
     let answer = vigil_sync::Client::new(&url, None)?.enroll(&code, origin).await?;
     let enrolled = vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin };
@@ -70,23 +112,42 @@ fn events_of(dir: &Path) -> Result<u64> {
 }
 
 /// 1. Catch-up of a workstation's queue after an outage.
-async fn catch_up(quick: bool) -> Result<Value> {
+async fn catch_up(quick: bool, pg: &Postgres) -> Result<Vec<Value>> {
     let work = tempfile::tempdir()?;
-    let (ws_dir, server_dir) = (work.path().join("ws"), work.path().join("server"));
+    let ws_dir = work.path().join("ws");
     let days = if quick { 1 } else { 28 };
     eprintln!("bench: a workstation with {days} day(s) of patrol rounds queued");
-    let ws = demo(&ws_dir, days)?;
-    demo(&server_dir, 0)?;
+    demo(&ws_dir, days)?;
     let queued = events_of(&ws_dir)?;
-    let server = server(&server_dir).await?;
-    let agent = agent(&server, &server_dir, &ws_dir, ws.writer()?.clone(), "ws", Arc::new(|_| {})).await?;
+    let mut results = Vec::new();
+    for (i, postgres) in [false, true].into_iter().enumerate() {
+        // The same queue each time: a copy of the workstation as the outage left it.
+        let copy = work.path().join(format!("ws{i}"));
+        std::fs::create_dir_all(&copy)?;
+        Store::open(&ws_dir.join("vigil.db"))?.backup_to(&copy.join("vigil.db"))?;
+        let at = if postgres {
+            Location::Postgres(pg.database().map_err(anyhow::Error::msg)?)
+        } else {
+            let dir = work.path().join(format!("server{i}"));
+            demo(&dir, 0)?;
+            Location::Sqlite(dir)
+        };
+        results.push(catch_up_to(quick, &copy, queued, days, &at).await?);
+    }
+    Ok(results)
+}
+
+async fn catch_up_to(quick: bool, ws_dir: &Path, queued: u64, days: u32, at: &Location) -> Result<Value> {
+    let ws = Workstation::open(ws_dir)?;
+    let server = server(at).await?;
+    let agent = agent(&url_of(&server), at, ws_dir, ws.writer()?.clone(), "ws", Arc::new(|_| {})).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let started = Instant::now();
     let task = tokio::spawn(agent.clone().run(stopped));
     let deadline = Duration::from_secs(if quick { 120 } else { 600 });
     loop {
         let view = agent.status.view();
-        if view.queue == 0 && view.last_sync.is_some() && events_of(&server_dir)? >= queued {
+        if view.queue == 0 && view.last_sync.is_some() && events_on(at).await? >= queued {
             break;
         }
         if started.elapsed() > deadline {
@@ -98,10 +159,11 @@ async fn catch_up(quick: bool) -> Result<Value> {
     let _ = stop.send(true);
     let _ = task.await;
     server.stop().await;
-    eprintln!("bench: {queued} events caught up in {seconds:.2} s");
+    let database = database_name(at);
+    eprintln!("bench: {queued} events caught up in {seconds:.2} s ({database})");
     Ok(json!({
-        "name": "sync_catch_up",
-        "parameters": {"queued_events": queued, "server": "SQLite, in-process, loopback", "patrol_days": days},
+        "name": format!("sync_catch_up_{}", database.to_lowercase()),
+        "parameters": {"queued_events": queued, "server": format!("{database}, in-process, loopback"), "patrol_days": days},
         "figures": {
             "seconds": {"value": (seconds * 100.0).round() / 100.0, "unit": "s"},
             "events_per_second": {"value": (queued as f64 / seconds).round(), "unit": "events/s"},
@@ -122,13 +184,14 @@ async fn a_to_b(quick: bool) -> Result<Value> {
     let a = demo(&dirs[0], 0)?;
     let b = demo(&dirs[1], 0)?;
     demo(&dirs[2], 0)?;
-    let server = server(&dirs[2]).await?;
+    let at = Location::Sqlite(dirs[2].clone());
+    let server = server(&at).await?;
     let arrived: Arc<Mutex<std::collections::HashMap<Id, Instant>>> = Arc::default();
     let seen = arrived.clone();
-    let agent_a = agent(&server, &dirs[2], &dirs[0], a.writer()?.clone(), "a", Arc::new(|_| {})).await?;
+    let agent_a = agent(&url_of(&server), &at, &dirs[0], a.writer()?.clone(), "a", Arc::new(|_| {})).await?;
     let agent_b = agent(
-        &server,
-        &dirs[2],
+        &url_of(&server),
+        &at,
         &dirs[1],
         b.writer()?.clone(),
         "b",
@@ -188,20 +251,23 @@ async fn a_to_b(quick: bool) -> Result<Value> {
     }))
 }
 
-/// CPU time this process has used so far (user + system), in seconds.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// 3. Fifty workstations committing together.
-async fn fifty(quick: bool) -> Result<Value> {
+/// 3. Fifty workstations committing together, through `processes` server processes on `at`.
+async fn fifty(quick: bool, vigil: &Path, at: &Location, processes: usize) -> Result<Value> {
     let work = tempfile::tempdir()?;
-    let server_dir = work.path().join("server");
-    std::fs::create_dir_all(&server_dir)?;
-    let server = server(&server_dir).await?;
+    let mut servers = Vec::new();
+    for i in 0..processes {
+        let dir = work.path().join(format!("server{i}"));
+        std::fs::create_dir_all(&dir)?;
+        let dir = match at {
+            Location::Sqlite(_) => work.path().join("server0"),
+            Location::Postgres(_) => dir,
+        };
+        servers.push(server_process(vigil, &dir, at)?);
+    }
+    let at = match at {
+        Location::Sqlite(_) => Location::Sqlite(work.path().join("server0")),
+        other => other.clone(),
+    };
     let (count, seconds, every) =
         if quick { (5, 5.0, Duration::from_millis(200)) } else { (50, 60.0, Duration::from_millis(500)) };
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -211,14 +277,19 @@ async fn fifty(quick: bool) -> Result<Value> {
         let dir = work.path().join(format!("ws{i}"));
         std::fs::create_dir_all(&dir)?;
         let writer = Writer::start(&dir.join("vigil.db"))?;
-        let agent = agent(&server, &server_dir, &dir, writer.clone(), &format!("ws{i}"), Arc::new(|_| {})).await?;
+        // A load balancer's round robin: workstation i syncs through server process i mod n.
+        let url = &servers[i % servers.len()].1;
+        let agent = agent(url, &at, &dir, writer.clone(), &format!("ws{i}"), Arc::new(|_| {})).await?;
         tasks.push(tokio::spawn(agent.clone().run(stopped.clone())));
         stations.push((dir, writer, agent));
     }
+    let pids: Vec<u32> = servers.iter().map(|(child, _)| child.id()).collect();
+    let server_cpu = || pids.iter().map(|pid| procs::cpu_seconds_of(*pid)).collect::<Vec<f64>>();
     eprintln!("bench: {count} workstations, one event each every {every:?}, for {seconds} s");
     let committed: Arc<Mutex<Vec<(usize, i64, Instant)>>> = Arc::default();
     let started = Instant::now();
-    let cpu_before = cpu_seconds();
+    let (servers_before, postgres_before, clients_before) =
+        (server_cpu(), procs::cpu_seconds_named("postgres"), procs::cpu_seconds_of(std::process::id()));
     let mut load = Vec::new();
     for (i, (_, writer, _)) in stations.iter().enumerate() {
         let (writer, committed) = (writer.clone(), committed.clone());
@@ -272,28 +343,43 @@ async fn fifty(quick: bool) -> Result<Value> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let wall = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu_before;
-    let total = events_of(&server_dir)?;
+    let share = |after: f64, before: f64| ((after - before) / wall * 1000.0).round() / 10.0;
+    let per_server: Vec<f64> = server_cpu().iter().zip(&servers_before).map(|(a, b)| share(*a, *b)).collect();
+    let postgres_cpu = share(procs::cpu_seconds_named("postgres"), postgres_before);
+    let clients_cpu = share(procs::cpu_seconds_of(std::process::id()), clients_before);
+    let total = events_on(&at).await?;
     let _ = stop.send(true);
     for t in tasks {
         let _ = t.await;
     }
-    server.stop().await;
+    for (mut child, _) in servers {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     let round = |v: f64| (v * 10.0).round() / 10.0;
     let (p50, p99) = (percentile(&confirmed_after, 50.0), percentile(&confirmed_after, 99.0));
+    let database = database_name(&at);
     eprintln!(
-        "bench: {total} events from {count} workstations in {wall:.1} s; confirmed p50 {p50:.1} ms, p99 {p99:.1} ms"
+        "bench: {total} events from {count} workstations through {processes} {database} server process(es) in {wall:.1} s; \
+         confirmed p50 {p50:.1} ms, p99 {p99:.1} ms; CPU servers {per_server:?}, PostgreSQL {postgres_cpu}, clients {clients_cpu} (% of a core)"
     );
+    let mut figures = json!({
+        "events_per_second": {"value": round(total as f64 / wall), "unit": "events/s"},
+        "confirmed_p50_ms": {"value": round(p50), "unit": "ms"},
+        "confirmed_p99_ms": {"value": round(p99), "unit": "ms"},
+        "clients_cpu_percent": {"value": clients_cpu, "unit": "% of a core (the fifty sync clients, one process)"}
+    });
+    for (i, cpu) in per_server.iter().enumerate() {
+        figures[format!("server_{}_cpu_percent", i + 1)] = json!({"value": cpu, "unit": "% of a core"});
+    }
+    if matches!(at, Location::Postgres(_)) {
+        figures["postgres_cpu_percent"] = json!({"value": postgres_cpu, "unit": "% of a core (every postgres process)"});
+    }
     Ok(json!({
-        "name": "sync_fifty_workstations",
-        "parameters": {"workstations": count, "event_every_ms": every.as_millis(), "seconds": seconds, "server_processes": 1, "database": "SQLite"},
-        "figures": {
-            "events_per_second": {"value": round(total as f64 / wall), "unit": "events/s"},
-            "confirmed_p50_ms": {"value": round(p50), "unit": "ms"},
-            "confirmed_p99_ms": {"value": round(p99), "unit": "ms"},
-            "cpu_percent": {"value": round(cpu / wall * 100.0), "unit": "% of a core (server and every client, one process)"}
-        },
-        "note": "each workstation is the real sync client on its own SQLite file; they and the server share one process, so the CPU is theirs together. Every workstation also pulls and folds every other's events. Two server processes on one PostgreSQL are not built yet"
+        "name": format!("sync_fifty_workstations_{}_{processes}", database.to_lowercase()),
+        "parameters": {"workstations": count, "event_every_ms": every.as_millis(), "seconds": seconds, "server_processes": processes, "database": database},
+        "figures": figures,
+        "note": "each workstation is the real sync client on its own SQLite file, all in the bench's process; the servers are `vigil server` processes of their own (workstation i syncs through process i mod n). Every workstation also pulls and folds every other's events. On 2 cores the clients, the servers and PostgreSQL share the CPU"
     }))
 }
 
@@ -301,7 +387,15 @@ async fn fifty(quick: bool) -> Result<Value> {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let out = if args.out.is_absolute() { args.out.clone() } else { workspace_root().join(&args.out) };
-    let results = vec![catch_up(args.quick).await?, a_to_b(args.quick).await?, fifty(args.quick).await?];
+    let vigil = if args.vigil.is_absolute() { args.vigil.clone() } else { workspace_root().join(&args.vigil) };
+    let pg = Postgres::start().map_err(anyhow::Error::msg)?;
+    let mut results = catch_up(args.quick, &pg).await?;
+    results.push(a_to_b(args.quick).await?);
+    let sqlite = Location::Sqlite(PathBuf::new());
+    results.push(fifty(args.quick, &vigil, &sqlite, 1).await?);
+    let shared = Location::Postgres(pg.database().map_err(anyhow::Error::msg)?);
+    results.push(fifty(args.quick, &vigil, &Location::Postgres(pg.database().map_err(anyhow::Error::msg)?), 1).await?);
+    results.push(fifty(args.quick, &vigil, &shared, 2).await?);
     let markdown = vigil_e2e::report::write(&out, results, args.quick)?;
     eprintln!("bench: wrote {}", markdown.display());
     Ok(())
