@@ -23,6 +23,10 @@ pub struct ServerArgs {
     /// Print the address as one JSON line {"http"}.
     #[arg(long)]
     json: bool,
+    /// Enrollment attempts taken per client address and minute (a room enrolling through one
+    /// NAT address may need more).
+    #[arg(long, value_name = "N", default_value_t = vigil_server::ENROLL_PER_MINUTE)]
+    enroll_per_minute: u32,
 }
 
 #[derive(Subcommand)]
@@ -116,14 +120,14 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             let dir = args.data_dir.ok_or_else(|| anyhow::anyhow!("--data-dir is required"))?;
             let at = vigil_server::Location::new(&dir, args.database.as_deref())?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            runtime.block_on(serve(at, args.listen, args.json))?;
+            runtime.block_on(serve(at, args.listen, args.enroll_per_minute, args.json))?;
         }
     }
     Ok(())
 }
 
-async fn serve(at: vigil_server::Location, listen: String, json: bool) -> anyhow::Result<()> {
-    let running = vigil_server::serve(&at, &listen).await?;
+async fn serve(at: vigil_server::Location, listen: String, enroll_per_minute: u32, json: bool) -> anyhow::Result<()> {
+    let running = vigil_server::serve_with(&at, &listen, enroll_per_minute).await?;
     if json {
         println!("{}", serde_json::json!({ "http": running.addr.to_string() }));
     } else {

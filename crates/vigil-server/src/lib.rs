@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -37,9 +37,11 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub const DEFAULT_CODE_MINUTES: u32 = 60;
 
 mod db;
+mod limits;
 
 use db::Db;
 pub use db::Location;
+pub use limits::{ENROLL_PER_MINUTE, SYNC_BURST, SYNC_PER_SECOND};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -127,6 +129,7 @@ pub async fn witnessed_heads(at: &Location) -> Result<Vec<vigil_store::Witnessed
 
 struct Shared {
     db: Db,
+    limits: limits::Limits,
     /// The server log's last position, for pulls waiting on news.
     head: watch::Sender<i64>,
     /// Turns true when the server stops: waiting pulls answer at once.
@@ -148,6 +151,8 @@ impl From<ServerError> for Failure {
 struct Failure {
     status: StatusCode,
     detail: ErrorDetail,
+    /// Seconds to wait before asking again (a 429's `Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl Failure {
@@ -155,6 +160,7 @@ impl Failure {
         Failure {
             status,
             detail: ErrorDetail { code: code.to_owned(), message: message.into(), field: None, expected: None },
+            retry_after: None,
         }
     }
 
@@ -177,7 +183,11 @@ impl Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.detail })).into_response()
+        let mut response = (self.status, Json(ErrorBody { error: self.detail })).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -201,10 +211,20 @@ impl Running {
 
 /// Opens the server's database and serves `/v1/` on `listen`.
 pub async fn serve(at: &Location, listen: &str) -> Result<Running, ServerError> {
+    serve_with(at, listen, ENROLL_PER_MINUTE).await
+}
+
+/// [`serve`], taking `enroll_per_minute` enrollment attempts per client address.
+pub async fn serve_with(at: &Location, listen: &str, enroll_per_minute: u32) -> Result<Running, ServerError> {
     let db = Db::open(at).await?;
     let head = db.last_seq().await?;
     let (stop, mut stopped) = watch::channel(false);
-    let shared = Arc::new(Shared { db, head: watch::channel(head).0, stopping: stop.subscribe() });
+    let shared = Arc::new(Shared {
+        db,
+        limits: limits::Limits::new(enroll_per_minute),
+        head: watch::channel(head).0,
+        stopping: stop.subscribe(),
+    });
     shared.db.follow(shared.head.clone(), stop.subscribe());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -215,6 +235,7 @@ pub async fn serve(at: &Location, listen: &str) -> Result<Running, ServerError> 
         let shutdown = async move {
             let _ = stopped.changed().await;
         };
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
             eprintln!("vigil server: {e}");
         }
@@ -273,7 +294,7 @@ fn body_of<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) 
         .map_err(|e| Failure::malformed(format!("the body is not what this endpoint reads: {e}")))
 }
 
-/// The workstation a request's bearer token belongs to.
+/// The workstation a request's bearer token belongs to, within its rate limit.
 async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Failure> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -283,10 +304,19 @@ async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Fai
         .filter(|t| !t.is_empty())
         .ok_or_else(Failure::unauthorized)?;
     let hash = sha256_hex(token);
-    shared.db.workstation_of_token(hash).await?.ok_or_else(Failure::unauthorized)
+    let origin = shared.db.workstation_of_token(hash).await?.ok_or_else(Failure::unauthorized)?;
+    shared.limits.sync(origin)?;
+    Ok(origin)
 }
 
-async fn enroll_workstation(State(shared): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+async fn enroll_workstation(
+    State(shared): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(f) = shared.limits.enroll(peer.ip()) {
+        return f.into_response();
+    }
     let request: EnrollRequest = match body_of(body) {
         Ok(r) => r,
         Err(f) => return f.into_response(),

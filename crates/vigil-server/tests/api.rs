@@ -348,6 +348,45 @@ async fn two_server_processes_on_one_postgresql_serve_workstations_together() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_client_is_slowed_with_429_and_retry_after_and_nobody_else_is() {
+    let server = Server::start(Backend::Sqlite).await;
+    let (_a_dir, _, a_client, _) = enrolled(&server, "ws-a", 0).await;
+    let (_b_dir, _, b_client, _) = enrolled(&server, "ws-b", 0).await;
+    // One workstation asking far more often than any real one would: its burst, then 429.
+    let mut limited = 0;
+    for _ in 0..vigil_server::SYNC_BURST + 300 {
+        match a_client.pull(0, 1, 0).await {
+            Ok(_) => {}
+            Err(ClientError::Refused { status: 429, body }) => {
+                assert_eq!(body.error.code, "rate_limited");
+                limited += 1;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(limited > 0, "a runaway workstation is slowed");
+    b_client.pull(0, 1, 0).await.expect("another workstation is not slowed");
+    // Enrollment attempts from one address: a few per minute, then 429 with Retry-After.
+    let client = Client::new(&server.url, None).expect("client");
+    for _ in 0..vigil_server::ENROLL_PER_MINUTE - 2 {
+        assert_eq!(
+            refusal(client.enroll("AAAAA-BBBBB-CCCCC", Uuid::now_v7()).await.expect_err("unknown")).1,
+            "code_unknown"
+        );
+    }
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/sync/enroll", server.url))
+        .json(&json!({"code": "AAAAA-BBBBB-CCCCC", "origin": Uuid::now_v7()}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status().as_u16(), 429);
+    let wait: u64 = response.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
+    assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_serving_restores_and_the_workstation_refills_what_it_lacks() {
     let mut server = Server::start(Backend::Sqlite).await;
     let (_a_dir, a, a_client, a_events) = enrolled(&server, "ws-a", 4).await;
@@ -400,7 +439,7 @@ async fn the_openapi_document_describes_every_endpoint_and_every_error_code() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let source = include_str!("../src/lib.rs");
+    let source = [include_str!("../src/lib.rs"), include_str!("../src/limits.rs")].concat();
     for quoted in source.split("Failure::new(").skip(1) {
         let Some(code) = quoted.split('"').nth(1) else { continue };
         assert!(codes.contains(&code), "error code {code} is not in the OpenAPI document");

@@ -79,6 +79,8 @@ impl SyncStatus {
         self.update(|v| {
             v.state = match e {
                 ClientError::Refused { status: 401 | 403 | 409, .. } => SyncState::Refused,
+                // Asked to slow down: still in touch with the server.
+                ClientError::Refused { status: 429, .. } => v.state,
                 _ => SyncState::Offline,
             };
             v.problem = Some(e.to_string());
@@ -120,6 +122,9 @@ async fn pause(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
 
 /// How often an idle workstation asks the server where it stands.
 const ASK_EVERY: Duration = Duration::from_secs(30);
+
+/// How long to wait when the server answers 429 (its rate limit) before asking again.
+const RATE_LIMITED_WAIT: Duration = Duration::from_secs(2);
 
 /// Waits after failures: 1 s, doubling up to 10 s (a control room wants to be back soon after the
 /// network is), back to 1 s after a success.
@@ -193,7 +198,11 @@ impl Agent {
     async fn failed(&self, e: &ClientError, backoff: &mut Backoff, stop: &mut watch::Receiver<bool>) -> bool {
         self.status.failed(e);
         self.ask_soon();
-        let wait = if matches!(e, ClientError::Unreachable(_)) { backoff.next() } else { Duration::from_secs(30) };
+        let wait = match e {
+            ClientError::Unreachable(_) => backoff.next(),
+            ClientError::Refused { status: 429, .. } => RATE_LIMITED_WAIT,
+            _ => Duration::from_secs(30),
+        };
         pause(wait, stop).await
     }
 
