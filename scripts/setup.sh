@@ -21,10 +21,11 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing system packages: ${missing[*]}"
   # The tests start PostgreSQL clusters of their own; installing the package must not create and
-  # start the system's "main" cluster as a service.
-  if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-    as_root mkdir -p /etc/postgresql-common
-    echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+  # start the system's "main" cluster as a service. A drop-in, read by the package's own
+  # createcluster.conf, says so without touching a file the package owns.
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    as_root mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.d/vigil-tests.conf >/dev/null
   fi
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

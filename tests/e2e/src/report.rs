@@ -171,7 +171,20 @@ pub fn markdown(doc: &Value) -> String {
             "MB",
         ),
         ("rebuild of every projection from the event log", "event_log_rebuild", "rebuild_check_s", "target_s", "s"),
-        ("sync: catch-up of a workstation's queue after an outage", "sync_catch_up", "seconds", "target_seconds", "s"),
+        (
+            "sync: catch-up of a workstation's queue after an outage, SQLite server",
+            "sync_catch_up_sqlite",
+            "seconds",
+            "target_seconds",
+            "s",
+        ),
+        (
+            "sync: catch-up of a workstation's queue after an outage, PostgreSQL server",
+            "sync_catch_up_postgresql",
+            "seconds",
+            "target_seconds",
+            "s",
+        ),
         ("sync: an alarm at workstation A shown by B, p99", "sync_a_to_b", "p99_ms", "target_p99_ms", "ms"),
         (
             "patrol: a month's compliance at group scale",

@@ -170,7 +170,10 @@ async fn catch_up_to(quick: bool, ws_dir: &Path, queued: u64, days: u32, at: &Lo
             "events_per_second": {"value": (queued as f64 / seconds).round(), "unit": "events/s"},
             "target_seconds": {"value": 10, "unit": "s"}
         },
-        "note": "100,000 events is the target's size; the quick run queues one day of rounds"
+        "note": match at {
+            Location::Sqlite(_) => "100,000 events is the target's size; the quick run queues one day of rounds. The server stores, chains and folds every event",
+            Location::Postgres(_) => "100,000 events is the target's size; the quick run queues one day of rounds. Not like for like with SQLite: the SQLite server folds every event into its incidents and rounds, the PostgreSQL server stores and chains the log but does not fold it yet",
+        }
     }))
 }
 
@@ -381,7 +384,7 @@ async fn fifty(quick: bool, vigil: &Path, at: &Location, processes: usize) -> Re
         "name": format!("sync_fifty_workstations_{}_{processes}", database.to_lowercase()),
         "parameters": {"workstations": count, "event_every_ms": every.as_millis(), "seconds": seconds, "server_processes": processes, "database": database},
         "figures": figures,
-        "note": "each workstation is the real sync client on its own SQLite file, all in the bench's process; the servers are `vigil server` processes of their own (workstation i syncs through process i mod n). Every workstation also pulls and folds every other's events. On 2 cores the clients, the servers and PostgreSQL share the CPU"
+        "note": "each workstation is the real sync client on its own SQLite file, all in the bench's process; the servers are `vigil server` processes of their own (workstation i syncs through process i mod n). Every workstation also pulls and folds every other's events. On 2 cores the clients, the servers and PostgreSQL share the CPU. The offered load is 100 events/s (fifty workstations, two a second each) and every setup keeps up, so events/s is the offered rate, not a ceiling. A second server process buys availability, not write throughput: pushes take one lock (the log's order), so through two pools they queue on it and the confirmation latency about doubles, for about the same total server CPU"
     }))
 }
 
