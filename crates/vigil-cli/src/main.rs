@@ -364,7 +364,7 @@ fn witness(dir: &std::path::Path, store: &vigil_store::Store) -> anyhow::Result<
         return Ok(Some(Witness { whose: "the server's copy", report: Some(report), own: false, unreachable: None }));
     }
     let Some(enrolled) = vigil_sync::TokenFile::read(dir).map_err(anyhow::Error::msg)? else { return Ok(None) };
-    let client = vigil_sync::Client::new(&enrolled.server, Some(enrolled.token.clone()))?;
+    let client = vigil_sync::Client::of(&enrolled)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     Ok(Some(match runtime.block_on(client.heads()) {
         Ok(heads) => Witness {
@@ -391,23 +391,11 @@ async fn until_stopped() -> anyhow::Result<()> {
 
 /// Trades an enrollment code for this data directory's token and keeps it (`server-token.json`).
 async fn enroll(dir: &std::path::Path, server: &str, code: &str) -> anyhow::Result<()> {
-    if let Some(existing) = vigil_sync::TokenFile::read(dir).map_err(anyhow::Error::msg)? {
-        anyhow::bail!(
-            "{} is enrolled already as {:?} with {}; move {} aside to enroll it again",
-            dir.display(),
-            existing.name,
-            existing.server,
-            vigil_sync::TOKEN_FILE
-        );
-    }
     let workstation = vigil_api::Workstation::open(dir)?;
     let origin = workstation.writer()?.run(vigil_store::write::workstation_id)?;
-    let client = vigil_sync::Client::new(server, None)?;
-    let answer = client.enroll(code, origin).await?;
-    vigil_sync::TokenFile { server: server.to_owned(), token: answer.token, name: answer.name.clone(), origin }
-        .write(dir)
-        .map_err(anyhow::Error::msg)?;
-    eprintln!("vigil: enrolled as {:?} with {server}", answer.name);
+    let enrolled = vigil_sync::enroll(dir, origin, server, code).await.map_err(anyhow::Error::msg)?;
+    let pinned = if enrolled.fingerprint.is_some() { ", trusting only its certificate" } else { "" };
+    eprintln!("vigil: enrolled as {:?} with {server}{pinned}", enrolled.name);
     Ok(())
 }
 

@@ -27,6 +27,12 @@ pub struct ServerArgs {
     /// NAT address may need more).
     #[arg(long, value_name = "N", default_value_t = vigil_server::ENROLL_PER_MINUTE)]
     enroll_per_minute: u32,
+    /// Serve HTTPS with this certificate (PEM: the server's, then its chain); needs --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -41,6 +47,10 @@ enum Action {
         /// How long the code lasts.
         #[arg(long, default_value_t = vigil_server::DEFAULT_CODE_MINUTES)]
         minutes: u32,
+        /// The server's TLS certificate (as given to `vigil server --cert`): the code then carries
+        /// its fingerprint, and the workstation trusts exactly that certificate.
+        #[arg(long, value_name = "FILE")]
+        cert: Option<PathBuf>,
     },
     /// Refuse a workstation's token from now on.
     Revoke {
@@ -90,8 +100,11 @@ fn block_on<T>(work: impl std::future::Future<Output = T>) -> anyhow::Result<T> 
 
 pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     match args.action {
-        Some(Action::Enroll { at, name, minutes }) => {
+        Some(Action::Enroll { at, name, minutes, cert }) => {
+            // The fingerprint first: a wrong --cert must not use up a code.
+            let fingerprint = cert.as_deref().map(vigil_server::certificate_fingerprint).transpose()?;
             let code = block_on(vigil_server::enroll(&at.location()?, &name, minutes))??;
+            let code = vigil_sync::tls::EnrollmentCode { code, fingerprint }.shown();
             println!("{code}");
             eprintln!("enrollment code for {name:?}, valid {minutes} min, once: vigil agent --data-dir DIR --server URL --enroll {code}");
         }
@@ -119,19 +132,34 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         None => {
             let dir = args.data_dir.ok_or_else(|| anyhow::anyhow!("--data-dir is required"))?;
             let at = vigil_server::Location::new(&dir, args.database.as_deref())?;
+            let tls = match (args.cert, args.key) {
+                (Some(cert), Some(key)) => Some(vigil_server::Tls { cert, key }),
+                _ => None,
+            };
+            let options = vigil_server::ServeOptions { enroll_per_minute: args.enroll_per_minute, tls };
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            runtime.block_on(serve(at, args.listen, args.enroll_per_minute, args.json))?;
+            runtime.block_on(serve(at, args.listen, options, args.json))?;
         }
     }
     Ok(())
 }
 
-async fn serve(at: vigil_server::Location, listen: String, enroll_per_minute: u32, json: bool) -> anyhow::Result<()> {
-    let running = vigil_server::serve_with(&at, &listen, enroll_per_minute).await?;
+async fn serve(
+    at: vigil_server::Location,
+    listen: String,
+    options: vigil_server::ServeOptions,
+    json: bool,
+) -> anyhow::Result<()> {
+    let running = vigil_server::serve_with(&at, &listen, &options).await?;
+    let scheme = if options.tls.is_some() { "https" } else { "http" };
     if json {
-        println!("{}", serde_json::json!({ "http": running.addr.to_string() }));
+        println!("{}", serde_json::json!({ "http": running.addr.to_string(), "scheme": scheme }));
     } else {
-        println!("vigil server on {}: HTTP {}", at.describe(), running.addr);
+        let fingerprint = match &options.tls {
+            Some(tls) => format!(" (certificate SHA-256 {})", vigil_server::certificate_fingerprint(&tls.cert)?),
+            None => " (plain HTTP: use --cert and --key outside a test network)".to_owned(),
+        };
+        println!("vigil server on {}: {scheme}://{}{fingerprint}", at.describe(), running.addr);
     }
     crate::until_stopped().await?;
     running.stop().await;

@@ -9,7 +9,7 @@
 //! no state outside the database: what a process holds in memory is only who to wake.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rand::Rng;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -209,13 +211,71 @@ impl Running {
     }
 }
 
-/// Opens the server's database and serves `/v1/` on `listen`.
-pub async fn serve(at: &Location, listen: &str) -> Result<Running, ServerError> {
-    serve_with(at, listen, ENROLL_PER_MINUTE).await
+/// How a server serves, beyond where its database is.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Enrollment attempts taken per client address and minute.
+    pub enroll_per_minute: u32,
+    /// Serve HTTPS with this certificate (PEM, the server's first, then its chain) and key.
+    pub tls: Option<Tls>,
 }
 
-/// [`serve`], taking `enroll_per_minute` enrollment attempts per client address.
-pub async fn serve_with(at: &Location, listen: &str, enroll_per_minute: u32) -> Result<Running, ServerError> {
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions { enroll_per_minute: ENROLL_PER_MINUTE, tls: None }
+    }
+}
+
+/// The certificate and private key files of a server with TLS.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The certificates of a PEM file, the server's own first.
+fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, ServerError> {
+    let bad = |e: &dyn std::fmt::Display| ServerError::Invalid(format!("--cert {}: {e}", path.display()));
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(&e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(&e))?;
+    if certs.is_empty() {
+        return Err(bad(&"no certificate in it (PEM, -----BEGIN CERTIFICATE-----)"));
+    }
+    Ok(certs)
+}
+
+/// The SHA-256 fingerprint of the server's certificate in `cert` (PEM): what an enrollment code
+/// carries, so the workstation trusts exactly this server.
+pub fn certificate_fingerprint(cert: &Path) -> Result<String, ServerError> {
+    Ok(vigil_sync::tls::fingerprint(certificates(cert)?[0].as_ref()))
+}
+
+fn tls_config(tls: &Tls) -> Result<rustls::ServerConfig, ServerError> {
+    let certs = certificates(&tls.cert)?;
+    let key = PrivateKeyDer::from_pem_file(&tls.key)
+        .map_err(|e| ServerError::Invalid(format!("--key {}: {e}", tls.key.display())))?;
+    let mut config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ServerError::Invalid(format!("TLS: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| ServerError::Invalid(format!("--cert and --key do not make a TLS identity: {e}")))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Opens the server's database and serves `/v1/` on `listen`.
+pub async fn serve(at: &Location, listen: &str) -> Result<Running, ServerError> {
+    serve_with(at, listen, &ServeOptions::default()).await
+}
+
+/// [`serve`], as `options` say.
+pub async fn serve_with(at: &Location, listen: &str, options: &ServeOptions) -> Result<Running, ServerError> {
+    let tls = options.tls.as_ref().map(tls_config).transpose()?;
+    let enroll_per_minute = options.enroll_per_minute;
     let db = Db::open(at).await?;
     let head = db.last_seq().await?;
     let (stop, mut stopped) = watch::channel(false);
@@ -230,16 +290,37 @@ pub async fn serve_with(at: &Location, listen: &str, enroll_per_minute: u32) -> 
         .await
         .map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
     let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
-    let app = router(shared.clone());
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.changed().await;
-        };
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-            eprintln!("vigil server: {e}");
+    let app = router(shared.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let task = match tls {
+        None => tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = stopped.changed().await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+                eprintln!("vigil server: {e}");
+            }
+        }),
+        Some(config) => {
+            let listener =
+                listener.into_std().map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;
+            let handle = axum_server::Handle::new();
+            let server = axum_server::from_tcp_rustls(
+                listener,
+                axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config)),
+            )
+            .handle(handle.clone());
+            tokio::spawn(async move {
+                let stopping = handle.clone();
+                tokio::spawn(async move {
+                    let _ = stopped.changed().await;
+                    stopping.graceful_shutdown(Some(Duration::from_secs(10)));
+                });
+                if let Err(e) = server.serve(app).await {
+                    eprintln!("vigil server: {e}");
+                }
+            })
         }
-    });
+    };
     Ok(Running { addr, stop, task, shared })
 }
 

@@ -386,6 +386,75 @@ async fn a_runaway_client_is_slowed_with_429_and_retry_after_and_nobody_else_is(
     server.stop().await;
 }
 
+/// A self-signed certificate for `localhost` and 127.0.0.1, written as PEM into `dir`.
+fn certificate(dir: &Path, name: &str) -> (vigil_server::Tls, String) {
+    let rcgen::CertifiedKey { cert, key_pair } =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).expect("certificate");
+    let tls = vigil_server::Tls { cert: dir.join(format!("{name}.pem")), key: dir.join(format!("{name}.key")) };
+    std::fs::write(&tls.cert, cert.pem()).expect("write");
+    std::fs::write(&tls.key, key_pair.serialize_pem()).expect("write");
+    (tls, vigil_sync::tls::fingerprint(cert.der()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_a_workstation_trusts_exactly_the_certificate_its_code_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = Location::Sqlite(dir.path().to_owned());
+    let (tls, fingerprint) = certificate(dir.path(), "server");
+    assert_eq!(vigil_server::certificate_fingerprint(&tls.cert).expect("fingerprint"), fingerprint);
+    let options = vigil_server::ServeOptions { tls: Some(tls), ..Default::default() };
+    let server = vigil_server::serve_with(&at, "127.0.0.1:0", &options).await.expect("serve");
+    let url = format!("https://127.0.0.1:{}", server.addr.port());
+
+    // Enrolled with the code as printed (code@fingerprint): it keeps the fingerprint, and syncs.
+    let code = vigil_server::enroll(&at, "ws-a", 5).await.expect("code");
+    let printed = vigil_sync::tls::EnrollmentCode { code, fingerprint: Some(fingerprint.clone()) }.shown();
+    let ws = tempfile::tempdir().expect("tempdir");
+    let origin = Uuid::now_v7();
+    let enrolled = vigil_sync::enroll(ws.path(), origin, &url, &printed).await.expect("enroll over TLS");
+    assert_eq!(enrolled.fingerprint.as_deref(), Some(fingerprint.as_str()));
+    assert_eq!(vigil_sync::TokenFile::read(ws.path()).expect("read"), Some(enrolled.clone()));
+    let client = Client::of(&enrolled).expect("client");
+    assert_eq!(client.pull(0, 10, 0).await.expect("pull over TLS").cursor, 0);
+
+    // Another server with another certificate (an impostor on the network): refused in the
+    // handshake, before the token is sent.
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let (other_tls, other_fingerprint) = certificate(other_dir.path(), "impostor");
+    assert_ne!(other_fingerprint, fingerprint);
+    let impostor = vigil_server::serve_with(
+        &Location::Sqlite(other_dir.path().to_owned()),
+        "127.0.0.1:0",
+        &vigil_server::ServeOptions { tls: Some(other_tls), ..Default::default() },
+    )
+    .await
+    .expect("serve");
+    let fooled = Client::pinned(
+        &format!("https://127.0.0.1:{}", impostor.addr.port()),
+        Some(enrolled.token.clone()),
+        Some(&fingerprint),
+    )
+    .expect("client");
+    match fooled.pull(0, 10, 0).await {
+        Err(ClientError::Unreachable(why)) => assert!(why.contains("certif") || why.contains("error"), "{why}"),
+        other => panic!("an impostor is not trusted: {other:?}"),
+    }
+    // A code whose fingerprint is not this server's is refused, and stays good for the right one.
+    let code = vigil_server::enroll(&at, "ws-b", 5).await.expect("code");
+    let wrong = vigil_sync::tls::EnrollmentCode { code: code.clone(), fingerprint: Some(other_fingerprint) }.shown();
+    let ws_b = tempfile::tempdir().expect("tempdir");
+    assert!(vigil_sync::enroll(ws_b.path(), Uuid::now_v7(), &url, &wrong).await.is_err());
+    assert!(vigil_sync::TokenFile::read(ws_b.path()).expect("read").is_none(), "nothing kept");
+    let right = vigil_sync::tls::EnrollmentCode { code, fingerprint: Some(fingerprint.clone()) }.shown();
+    vigil_sync::enroll(ws_b.path(), Uuid::now_v7(), &url, &right).await.expect("the code is still good");
+    // Without the fingerprint, the system's authorities do not vouch for a self-signed server;
+    // a pinned code with an http:// address is refused before anything is sent.
+    assert!(Client::new(&url, None).expect("client").pull(0, 1, 0).await.is_err());
+    assert!(Client::pinned(&url.replace("https", "http"), None, Some(&fingerprint)).is_err());
+    impostor.stop().await;
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_serving_restores_and_the_workstation_refills_what_it_lacks() {
     let mut server = Server::start(Backend::Sqlite).await;

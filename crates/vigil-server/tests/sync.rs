@@ -27,7 +27,7 @@ async fn workstation(
     let ws = Arc::new(Workstation::open(dir.path()).expect("open"));
     let origin = ws.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
     let answer = vigil_sync::Client::new(&url, None).expect("client").enroll(&code, origin).await.expect("enroll");
-    vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin }
+    vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin, fingerprint: None }
         .write(dir.path())
         .expect("token");
     let engine = Engine::start_with(

@@ -152,7 +152,7 @@ impl Agent {
         writer: Writer,
         news: Arc<dyn Fn(IncidentChange) + Send + Sync>,
     ) -> Result<Agent, String> {
-        let client = Client::new(&enrolled.server, Some(enrolled.token.clone())).map_err(|e| e.to_string())?;
+        let client = Client::of(enrolled).map_err(|e| e.to_string())?;
         let store = Store::open(&dir.join(vigil_store::DATABASE_FILE)).map_err(|e| e.to_string())?;
         store.set_cache_mib(2).map_err(|e| e.to_string())?;
         let status = Arc::new(SyncStatus(Mutex::new(SyncView {

@@ -18,6 +18,10 @@ pub struct TokenFile {
     pub token: String,
     pub name: String,
     pub origin: Uuid,
+    /// The SHA-256 of the server's certificate, when enrolled over TLS with a code that carried
+    /// it: the one certificate this workstation accepts from then on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl TokenFile {
@@ -52,6 +56,36 @@ impl TokenFile {
     }
 }
 
+/// Trades an enrollment code (as `vigil server enroll` printed it, with the server certificate's
+/// fingerprint when the server has TLS) for the token of the workstation `origin`, and keeps it in
+/// `dir` (`server-token.json`, readable by its owner only). Refused when `dir` is enrolled already.
+pub async fn enroll(dir: &Path, origin: Uuid, server: &str, code: &str) -> Result<TokenFile, String> {
+    if let Some(existing) = TokenFile::read(dir)? {
+        return Err(format!(
+            "{} is enrolled already as {:?} with {}; move {TOKEN_FILE} aside to enroll it again",
+            dir.display(),
+            existing.name,
+            existing.server
+        ));
+    }
+    let code = crate::tls::EnrollmentCode::parse(code)?;
+    let server = server.trim().trim_end_matches('/');
+    if code.fingerprint.is_none() && server.starts_with("http://") {
+        eprintln!("vigil: warning: {server} is plain HTTP: the token and every event travel unencrypted");
+    }
+    let client = Client::pinned(server, None, code.fingerprint.as_deref()).map_err(|e| e.to_string())?;
+    let answer = client.enroll(&code.code, origin).await.map_err(|e| e.to_string())?;
+    let enrolled = TokenFile {
+        server: server.to_owned(),
+        token: answer.token,
+        name: answer.name,
+        origin,
+        fingerprint: code.fingerprint,
+    };
+    enrolled.write(dir)?;
+    Ok(enrolled)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server could not be reached or did not answer in time: the workstation is offline.
@@ -73,12 +107,30 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of `server` (`http://` or `https://` with the system's certificate authorities).
     pub fn new(server: &str, token: Option<String>) -> Result<Client, ClientError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        Client::pinned(server, token, None)
+    }
+
+    /// A client that accepts only the server certificate whose SHA-256 is `fingerprint`, when one
+    /// is given (see [`crate::tls`]).
+    pub fn pinned(server: &str, token: Option<String>, fingerprint: Option<&str>) -> Result<Client, ClientError> {
+        let mut builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(5));
+        if let Some(fp) = fingerprint {
+            if !server.starts_with("https://") {
+                return Err(ClientError::Unreachable(format!(
+                    "{server}: the enrollment pins a server certificate, so the server must be https://"
+                )));
+            }
+            builder = builder.use_preconfigured_tls(crate::tls::pinned_config(fp).map_err(ClientError::Unreachable)?);
+        }
+        let http = builder.build().map_err(|e| ClientError::Unreachable(e.to_string()))?;
         Ok(Client { base: server.trim_end_matches('/').to_owned(), token, http })
+    }
+
+    /// The client an enrolled workstation syncs with: its token, and its server's certificate.
+    pub fn of(enrolled: &TokenFile) -> Result<Client, ClientError> {
+        Client::pinned(&enrolled.server, Some(enrolled.token.clone()), enrolled.fingerprint.as_deref())
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {

@@ -9,9 +9,10 @@
 
 mod agent;
 mod client;
+pub mod tls;
 
 pub use agent::{Agent, SyncState, SyncStatus, SyncView};
-pub use client::{Client, ClientError, TokenFile, TOKEN_FILE};
+pub use client::{enroll, Client, ClientError, TokenFile, TOKEN_FILE};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

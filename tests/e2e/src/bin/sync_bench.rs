@@ -97,7 +97,8 @@ async fn agent(
     let code = vigil_server::enroll(at, name, 10).await?;
     let origin = writer.run(vigil_store::write::workstation_id)?;
     let answer = vigil_sync::Client::new(&url, None)?.enroll(&code, origin).await?;
-    let enrolled = vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin };
+    let enrolled =
+        vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin, fingerprint: None };
     enrolled.write(dir).map_err(anyhow::Error::msg)?;
     Ok(Arc::new(vigil_sync::Agent::open(dir, &enrolled, writer, news).map_err(anyhow::Error::msg)?))
 }
