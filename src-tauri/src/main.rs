@@ -39,6 +39,8 @@ fn main() {
             cmd::app::set_language,
             cmd::app::create_demo,
             cmd::settings::settings_view,
+            cmd::settings::sync_enrollment,
+            cmd::settings::enroll_workstation,
             cmd::map::overview,
             cmd::map::floor_devices,
             cmd::map::device_detail,

@@ -26,7 +26,7 @@ use vigil_domain::{
     BuildingKind, CameraView, ClockFault, Code, Dc09Address, Device, DeviceCounts, DeviceKind, DeviceStatus, Label,
     PlanSize, Rect, RowMeta,
 };
-use vigil_sync::{SyncState, SyncView};
+use vigil_sync::{EnrollmentView, SyncState, SyncView, Transport};
 
 fn generate() -> String {
     let decls = [
@@ -54,6 +54,8 @@ fn generate() -> String {
         ErrorCode::decl(),
         SyncState::decl(),
         SyncView::decl(),
+        EnrollmentView::decl(),
+        Transport::decl(),
         Refusal::decl(),
         ApiError::decl(),
         SessionView::decl(),

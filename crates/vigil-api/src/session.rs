@@ -240,6 +240,24 @@ impl Workstation {
     }
 }
 
+impl Workstation {
+    /// Who, in session `who`, may change how this workstation connects to the rest of the
+    /// hospital (enroll it with the central server): an administrator. Refused otherwise.
+    pub fn administrator(&self, who: SessionToken) -> Result<Actor, ApiError> {
+        self.actor(who, Need::Administrator)
+    }
+
+    /// Records in the audit log that `actor` enrolled this workstation with `server` as `name`.
+    pub fn record_enrollment(&self, actor: &Actor, server: &str, name: &str, pinned: bool) -> Result<(), ApiError> {
+        self.record_as(
+            &actor.name,
+            "sync.enrolled",
+            server,
+            serde_json::json!({ "name": name, "certificate_pinned": pinned }),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

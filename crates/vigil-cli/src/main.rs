@@ -393,7 +393,7 @@ async fn until_stopped() -> anyhow::Result<()> {
 async fn enroll(dir: &std::path::Path, server: &str, code: &str) -> anyhow::Result<()> {
     let workstation = vigil_api::Workstation::open(dir)?;
     let origin = workstation.writer()?.run(vigil_store::write::workstation_id)?;
-    let enrolled = vigil_sync::enroll(dir, origin, server, code).await.map_err(anyhow::Error::msg)?;
+    let enrolled = vigil_sync::enroll(dir, origin, server, code).await?;
     let pinned = if enrolled.fingerprint.is_some() { ", trusting only its certificate" } else { "" };
     eprintln!("vigil: enrolled as {:?} with {server}{pinned}", enrolled.name);
     Ok(())

@@ -194,7 +194,57 @@ fn sync_agent(shared: &Arc<Shared>, server: Option<String>) -> Result<Option<Arc
     Ok(Some(Arc::new(agent)))
 }
 
+/// Enrolls the workstation with the central server at `server` with a code from `vigil server
+/// enroll`, as the administrator in session `who` (the window's settings screen; the command line
+/// has `vigil enroll`), and records it in the audit log. [`Engine::start_sync`] then starts syncing.
+pub async fn enroll(
+    workstation: &vigil_api::Workstation,
+    who: vigil_api::SessionToken,
+    server: &str,
+    code: &str,
+) -> Result<vigil_sync::EnrollmentView, EngineError> {
+    let actor = workstation.administrator(who)?;
+    let field = |field: &str, message: String| {
+        EngineError::Api(vigil_api::ApiError::field(vigil_api::ErrorCode::Invalid, field, message))
+    };
+    let server = server.trim();
+    if !(server.starts_with("https://") || server.starts_with("http://")) {
+        return Err(field("server", format!("{server:?} is not the server's address (https://host:8750)")));
+    }
+    if code.trim().is_empty() {
+        return Err(field("code", "the enrollment code from `vigil server enroll` is needed".into()));
+    }
+    let origin = workstation.writer()?.run(vigil_store::write::workstation_id)?;
+    let enrolled = vigil_sync::enroll(workstation.dir(), origin, server, code).await.map_err(|e| match e {
+        vigil_sync::EnrollError::Server(why) => field("server", why),
+        vigil_sync::EnrollError::Enrolled(why) => {
+            EngineError::Api(vigil_api::ApiError::new(vigil_api::ErrorCode::Conflict, why))
+        }
+        other => field("code", other.to_string()),
+    })?;
+    workstation.record_enrollment(&actor, &enrolled.server, &enrolled.name, enrolled.fingerprint.is_some())?;
+    Ok(enrolled.view())
+}
+
+/// The enrollment of the data directory `dir`, without its token; `None` when not enrolled.
+pub fn enrollment(dir: &Path) -> Result<Option<vigil_sync::EnrollmentView>, EngineError> {
+    Ok(vigil_sync::TokenFile::read(dir).map_err(EngineError::Settings)?.map(|t| t.view()))
+}
+
 impl Engine {
+    /// Starts syncing with the central server once the data directory is enrolled (after
+    /// [`enroll`]); does nothing when it syncs already or is not enrolled.
+    pub fn start_sync(&mut self) -> Result<(), EngineError> {
+        if self.sync.is_some() {
+            return Ok(());
+        }
+        if let Some(agent) = sync_agent(&self.shared, None)? {
+            self.sync = Some(agent.status.clone());
+            self.tasks.push(tokio::spawn(agent.run(self.stop.subscribe())));
+        }
+        Ok(())
+    }
+
     /// Opens the data directory and starts the receivers its settings (or `overrides`) ask for.
     pub async fn start(dir: &Path, overrides: Overrides) -> Result<Engine, EngineError> {
         Engine::start_with(Arc::new(vigil_api::Workstation::open(dir)?), overrides).await

@@ -209,3 +209,36 @@ async fn a_server_restored_from_an_older_backup_is_fed_again_by_the_workstation(
     a_engine.stop().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_administrator_enrolls_a_workstation_and_a_refused_enrollment_keeps_nothing() {
+    let server_dir = demo_dir();
+    let at = vigil_server::Location::Sqlite(server_dir.path().to_owned());
+    let server = vigil_server::serve(&at, "127.0.0.1:0").await.expect("serve");
+    let url = format!("http://{}", server.addr);
+    let code = vigil_server::enroll(&at, "control-room-9", 5).await.expect("code");
+    let dir = demo_dir();
+    let ws = Workstation::open(dir.path()).expect("open");
+    let (operator, _) = ws.login("demo-operator", "2468", None).expect("login");
+    let refused = vigil_engine::enroll(&ws, operator, &url, &code).await.expect_err("an operator may not enroll");
+    assert!(
+        matches!(&refused, vigil_engine::EngineError::Api(e) if e.code == vigil_api::ErrorCode::Forbidden),
+        "{refused}"
+    );
+    assert!(vigil_sync::TokenFile::read(dir.path()).expect("read").is_none(), "nothing kept");
+    let (admin, _) = ws.login("demo-admin", "2468", None).expect("login");
+    // A wrong address is named as such; the code is still good afterwards.
+    let unreachable = vigil_engine::enroll(&ws, admin, "http://127.0.0.1:9", &code).await.expect_err("no server there");
+    assert!(
+        matches!(&unreachable, vigil_engine::EngineError::Api(e) if e.field.as_deref() == Some("server")),
+        "{unreachable}"
+    );
+    let view = vigil_engine::enroll(&ws, admin, &url, &code).await.expect("an administrator enrolls");
+    assert_eq!((view.name.as_str(), view.transport), ("control-room-9", vigil_sync::Transport::Plain));
+    assert_eq!(vigil_engine::enrollment(dir.path()).expect("read"), Some(view));
+    let again = vigil_engine::enroll(&ws, admin, &url, &code).await.expect_err("enrolled already");
+    assert!(matches!(&again, vigil_engine::EngineError::Api(e) if e.code == vigil_api::ErrorCode::Conflict), "{again}");
+    let audit = Store::open(&dir.path().join("vigil.db")).expect("open").audit_tail(20).expect("audit");
+    assert!(audit.iter().any(|e| e.action == "sync.enrolled" && e.actor == "demo-admin" && e.subject == url));
+    server.stop().await;
+}

@@ -24,7 +24,48 @@ pub struct TokenFile {
     pub fingerprint: Option<String>,
 }
 
+/// What the settings screen shows of an enrollment: never the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct EnrollmentView {
+    pub server: String,
+    /// The name the server knows this workstation by.
+    pub name: String,
+    #[ts(type = "string")]
+    pub origin: Uuid,
+    /// The pinned certificate's SHA-256, when enrolled with a code that carried it.
+    pub fingerprint: Option<String>,
+    /// How the link is protected.
+    pub transport: Transport,
+}
+
+/// How a workstation's link to the server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// TLS, trusting exactly the certificate the enrollment code named.
+    Pinned,
+    /// TLS, trusting the system's certificate authorities.
+    Authorities,
+    /// Plain HTTP: the token and the events travel unencrypted.
+    Plain,
+}
+
 impl TokenFile {
+    pub fn view(&self) -> EnrollmentView {
+        let transport = match (&self.fingerprint, self.server.starts_with("https://")) {
+            (Some(_), _) => Transport::Pinned,
+            (None, true) => Transport::Authorities,
+            (None, false) => Transport::Plain,
+        };
+        EnrollmentView {
+            server: self.server.clone(),
+            name: self.name.clone(),
+            origin: self.origin,
+            fingerprint: self.fingerprint.clone(),
+            transport,
+        }
+    }
+
     pub fn path(dir: &Path) -> PathBuf {
         dir.join(TOKEN_FILE)
     }
@@ -56,25 +97,46 @@ impl TokenFile {
     }
 }
 
+/// Why an enrollment did not happen; nothing was kept.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrollError {
+    /// The data directory is enrolled already.
+    #[error("{0}")]
+    Enrolled(String),
+    /// The code cannot be read, or the server refused it.
+    #[error("{0}")]
+    Code(String),
+    /// The server cannot be reached, or is not the one the code names (another certificate).
+    #[error("{0}")]
+    Server(String),
+    /// The token file cannot be written.
+    #[error("{0}")]
+    Local(String),
+}
+
 /// Trades an enrollment code (as `vigil server enroll` printed it, with the server certificate's
 /// fingerprint when the server has TLS) for the token of the workstation `origin`, and keeps it in
 /// `dir` (`server-token.json`, readable by its owner only). Refused when `dir` is enrolled already.
-pub async fn enroll(dir: &Path, origin: Uuid, server: &str, code: &str) -> Result<TokenFile, String> {
-    if let Some(existing) = TokenFile::read(dir)? {
-        return Err(format!(
+pub async fn enroll(dir: &Path, origin: Uuid, server: &str, code: &str) -> Result<TokenFile, EnrollError> {
+    if let Some(existing) = TokenFile::read(dir).map_err(EnrollError::Local)? {
+        return Err(EnrollError::Enrolled(format!(
             "{} is enrolled already as {:?} with {}; move {TOKEN_FILE} aside to enroll it again",
             dir.display(),
             existing.name,
             existing.server
-        ));
+        )));
     }
-    let code = crate::tls::EnrollmentCode::parse(code)?;
+    let code = crate::tls::EnrollmentCode::parse(code).map_err(EnrollError::Code)?;
     let server = server.trim().trim_end_matches('/');
     if code.fingerprint.is_none() && server.starts_with("http://") {
         eprintln!("vigil: warning: {server} is plain HTTP: the token and every event travel unencrypted");
     }
-    let client = Client::pinned(server, None, code.fingerprint.as_deref()).map_err(|e| e.to_string())?;
-    let answer = client.enroll(&code.code, origin).await.map_err(|e| e.to_string())?;
+    let client =
+        Client::pinned(server, None, code.fingerprint.as_deref()).map_err(|e| EnrollError::Server(e.to_string()))?;
+    let answer = client.enroll(&code.code, origin).await.map_err(|e| match e {
+        ClientError::Refused { .. } => EnrollError::Code(e.to_string()),
+        other => EnrollError::Server(other.to_string()),
+    })?;
     let enrolled = TokenFile {
         server: server.to_owned(),
         token: answer.token,
@@ -82,7 +144,7 @@ pub async fn enroll(dir: &Path, origin: Uuid, server: &str, code: &str) -> Resul
         origin,
         fingerprint: code.fingerprint,
     };
-    enrolled.write(dir)?;
+    enrolled.write(dir).map_err(EnrollError::Local)?;
     Ok(enrolled)
 }
 

@@ -12,7 +12,7 @@ mod client;
 pub mod tls;
 
 pub use agent::{Agent, SyncState, SyncStatus, SyncView};
-pub use client::{enroll, Client, ClientError, TokenFile, TOKEN_FILE};
+pub use client::{enroll, Client, ClientError, EnrollError, EnrollmentView, TokenFile, Transport, TOKEN_FILE};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

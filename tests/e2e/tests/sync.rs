@@ -201,6 +201,126 @@ async fn the_window_syncs_goes_offline_keeps_working_and_drains_its_queue() -> R
     vigil_e2e::check_log(server_dir.path())
 }
 
+/// An administrator enrolls the window's workstation with a TLS server in the settings screen,
+/// with the code `vigil server enroll --cert` printed: the screen then shows the server, the name
+/// and a pinned link, the status bar says online, and what the window does reaches the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_enrolls_the_window_in_its_settings_screen_over_tls() -> Result<()> {
+    let server_dir = tempfile::tempdir()?;
+    create_demo(server_dir.path(), DemoOptions::default(), false)?;
+    let rcgen::CertifiedKey { cert, key_pair } = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])?;
+    let (cert_file, key_file) = (server_dir.path().join("server.pem"), server_dir.path().join("server.key"));
+    std::fs::write(&cert_file, cert.pem())?;
+    std::fs::write(&key_file, key_pair.serialize_pem())?;
+    let port = free_port();
+    let mut srv = {
+        let mut command = Command::new(vigil());
+        command
+            .args(["server", "--json", "--listen", &format!("127.0.0.1:{port}"), "--cert"])
+            .arg(&cert_file)
+            .arg("--key")
+            .arg(&key_file)
+            .arg("--data-dir")
+            .arg(server_dir.path());
+        first_line(command)?.0
+    };
+    let out = Command::new(vigil())
+        .args(["server", "enroll", "--name", "control-room-3", "--cert"])
+        .arg(&cert_file)
+        .arg("--data-dir")
+        .arg(server_dir.path())
+        .output()?;
+    let code = String::from_utf8(out.stdout)?.trim().to_owned();
+    assert!(code.contains('@'), "the code carries the certificate's fingerprint: {code}");
+
+    let ws = tempfile::tempdir()?;
+    create_demo(ws.path(), DemoOptions::default(), false)?;
+    std::fs::write(
+        ws.path().join("vigil.toml"),
+        "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n",
+    )?;
+    let shots = workspace_root().join("target/e2e-shots");
+    std::fs::create_dir_all(&shots)?;
+    let desktop = Desktop::launch(ws.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        desktop.login("demo-admin", "2468").await?;
+        desktop
+            .wait_for(
+                "document.querySelector('[data-testid=sync-status]').dataset.state === 'local'",
+                Duration::from_secs(10),
+            )
+            .await
+            .context("not enrolled: the status bar says local")?;
+        desktop.press(char::from(fantoccini::key::Key::F2)).await?;
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=settings-not-enrolled]')", Duration::from_secs(10))
+            .await
+            .context("the settings screen offers to enroll")?;
+        let address = desktop.testid("settings-enroll-server").await?;
+        address.clear().await?;
+        address.send_keys(&format!("https://127.0.0.1:{port}")).await?;
+        desktop.testid("settings-enroll-code").await?.send_keys(&code).await?;
+        desktop.testid("settings-enroll").await?.click().await?;
+        if let Err(e) = desktop
+            .wait_for("!!document.querySelector('[data-testid=settings-enrolled]')", Duration::from_secs(15))
+            .await
+        {
+            let said = desktop.text_content("settings-server").await.unwrap_or_default();
+            bail!("the settings screen does not show the enrollment ({e}): {said}");
+        }
+        assert_eq!(desktop.text_content("settings-server-name").await?, "control-room-3");
+        let link: Value = desktop
+            .client
+            .execute("return document.querySelector('[data-testid=settings-server-link]').dataset.transport", vec![])
+            .await?;
+        assert_eq!(link, Value::from("pinned"), "the link trusts only the server's certificate");
+        desktop
+            .wait_for(
+                "document.querySelector('[data-testid=sync-status]').dataset.state === 'online'",
+                Duration::from_secs(20),
+            )
+            .await
+            .context("enrolled in the window, it syncs at once: online")?;
+        desktop
+            .wait_for(
+                "document.querySelector('[data-testid=settings-server-sync]').dataset.state === 'online'",
+                Duration::from_secs(10),
+            )
+            .await?;
+        desktop.screenshot(&shots.join("settings-server-enrolled.png")).await?;
+        // An alarm received now reaches the server.
+        let (account, zone, _) = Store::open(&ws.path().join(DATABASE_FILE))?
+            .dc09_addresses()?
+            .into_iter()
+            .find(|(_, zone, _)| *zone == 1)
+            .context("a demo alarm point on zone 1")?;
+        let mut panel = connect(desktop.dc09_address().await?).await?;
+        send_and_ack(&mut panel, &contact_id(&account, zone, 120, 1)).await?;
+        loop_until(|| {
+            let held = Store::open(&server_dir.path().join(DATABASE_FILE))?.enrolled_workstations()?;
+            Ok(held.first().filter(|w| w.events > 0).map(|_| ()))
+        })
+        .await
+        .context("the alarm's event reaches the server over TLS")?;
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    let quit = desktop.quit().await;
+    let enrolled: Value = serde_json::from_str(&std::fs::read_to_string(ws.path().join("server-token.json"))?)?;
+    let _ = srv.kill();
+    let _ = srv.wait();
+    result?;
+    quit?;
+    assert_eq!(enrolled["fingerprint"].as_str(), Some(vigil_sync::tls::fingerprint(cert.der()).as_str()));
+    let audit = Store::open(&ws.path().join(DATABASE_FILE))?.audit_tail(100)?;
+    assert!(
+        audit.iter().any(|e| e.action == "sync.enrolled" && e.actor == "demo-admin"),
+        "the enrollment is in the audit log with who did it"
+    );
+    vigil_e2e::check_log(server_dir.path())
+}
+
 /// Polls `find` every 100 ms for 10 s until it finds something.
 async fn loop_until<T>(mut find: impl FnMut() -> Result<Option<T>>) -> Result<T> {
     for _ in 0..100 {

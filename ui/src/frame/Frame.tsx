@@ -40,6 +40,7 @@ export class ConsoleFrame implements ConsoleContext {
   readonly host: HTMLElement;
   readonly session: () => SessionView | null;
   readonly engine: () => EngineStatus;
+  readonly sync: () => SyncView | null;
   private readonly setSessionSignal: (s: SessionView | null) => void;
   private readonly setEngine: (s: EngineStatus) => void;
   private readonly setSync: (s: SyncView | null) => void;
@@ -70,6 +71,7 @@ export class ConsoleFrame implements ConsoleContext {
     const [active, setActive] = createSignal<ScreenId | null>(null);
     this.session = session;
     this.engine = engine;
+    this.sync = sync;
     this.setSessionSignal = setSession;
     this.setEngine = setEngine;
     this.setSync = setSync;
@@ -316,6 +318,10 @@ export class ConsoleFrame implements ConsoleContext {
     if (Date.now() - this.lastActivity < minutes * 60_000) return;
     await api.lock().catch(() => undefined);
     this.login.showLocked(session.name);
+  }
+
+  refreshStatus(): void {
+    void this.pollEngine();
   }
 
   private async pollEngine(): Promise<void> {

@@ -1,7 +1,7 @@
 // What the frame gives every screen: the start-up facts, the open alarms, the session, the login
 // screen, the engine's status and the status bar's message line.
 
-import type { EngineStatus, Language, Startup } from "../lib/api";
+import type { EngineStatus, Language, Startup, SyncView } from "../lib/api";
 import type { Overview, SessionView } from "../lib/bindings";
 import type { LoginScreen } from "../features/session/login";
 import type { AlarmFeed } from "./alarmFeed";
@@ -19,6 +19,10 @@ export interface ConsoleContext {
   onSession(listener: (session: SessionView | null) => void): () => void;
   /** Where the receivers listen (polled every 3 s). */
   engine(): EngineStatus;
+  /** Where sync with the central server stands (`null`: not enrolled), polled with the engine. */
+  sync(): SyncView | null;
+  /** Asks for the engine's and sync's status now (after enrolling, say). */
+  refreshStatus(): void;
   /** A short message in the status bar. */
   say(text: string): void;
   /** The campus's buildings, named in the console's language (for filters). */

@@ -10,6 +10,7 @@ import type {
   SirenStatus,
   Startup,
   SyncView,
+  EnrollmentView,
   DeviceDetail,
   DeviceMoveInput,
   FloorDevices,
@@ -39,7 +40,7 @@ import type {
 } from "./bindings";
 
 // The shell's own messages are generated from `vigil_api::shell` like everything else.
-export type { EngineStatus, IncidentChange, IncidentNews, Language, SirenStatus, Startup, SyncView } from "./bindings";
+export type { EngineStatus, EnrollmentView, IncidentChange, IncidentNews, Language, SirenStatus, Startup, SyncView, Transport } from "./bindings";
 
 /** An error from the engine: its code (or "error" when the shell itself failed), the field it is
  * about, and for a refused action the reason. */
@@ -70,6 +71,10 @@ export const api = {
   engineStatus: () => call<EngineStatus>("engine_status"),
   /** Sync with the central server; `null` when this workstation is not enrolled. */
   syncStatus: () => call<SyncView | null>("sync_status"),
+  /** The central server this workstation is enrolled with (never its token); `null` when not. */
+  syncEnrollment: () => call<EnrollmentView | null>("sync_enrollment"),
+  /** Enrolls this workstation (an administrator) with a code from `vigil server enroll`. */
+  enrollWorkstation: (server: string, code: string) => call<EnrollmentView>("enroll_workstation", { server, code }),
   startup: () => call<Startup>("startup"),
   setLanguage: (language: Language) => call<void>("set_language", { language }),
   createDemo: () => call<void>("create_demo"),

@@ -112,6 +112,22 @@ clock_offset_ms: number | null,
  */
 problem: string | null, };
 
+export type EnrollmentView = { server: string, 
+/**
+ * The name the server knows this workstation by.
+ */
+name: string, origin: string, 
+/**
+ * The pinned certificate's SHA-256, when enrolled with a code that carried it.
+ */
+fingerprint: string | null, 
+/**
+ * How the link is protected.
+ */
+transport: Transport, };
+
+export type Transport = "pinned" | "authorities" | "plain";
+
 export type Refusal = { "reason": "not_now", state: IncidentState, action: string, } | { "reason": "needs_supervisor", what: string, } | { "reason": "real_needs_on_scene" } | { "reason": "empty_note" } | { "reason": "no_guard" } | { "reason": "needs_explanation" };
 
 export type ApiError = { code: ErrorCode, message: string, field: string | null, 

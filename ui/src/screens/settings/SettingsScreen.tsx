@@ -1,15 +1,18 @@
 // The settings screen: the console's language (switched here as in the header), where the alarm
-// receivers listen, the DC-09 accounts this workstation knows (never a key: only whether there is
-// one) and how incidents are answered. Read-only: settings are changed in vigil.toml. The accounts
-// are read again each time the screen comes forward (the engine re-reads them when the file changes).
+// receivers listen, the central server this workstation syncs with (enrolled here with a code, by
+// an administrator), the DC-09 accounts this workstation knows (never a key: only whether there is
+// one) and how incidents are answered. The rest is read-only: settings are changed in vigil.toml.
+// The accounts are read again each time the screen comes forward (the engine re-reads them when
+// the file changes).
 
 import { createMemo, createResource, createRoot, createSignal, For, onCleanup, Show, type Resource } from "solid-js";
-import { api, type EngineStatus, type Language } from "../../lib/api";
+import { api, type EngineStatus, type EnrollmentView, type Language } from "../../lib/api";
 import type { Dc09AccountView, SettingsView } from "../../lib/bindings";
 import { languages, type MessageKey } from "../../lib/i18n";
 import { lang, tr, trCount } from "../../lib/reactive";
 import type { ConsoleContext } from "../../frame/context";
 import { engineStateText } from "../../frame/engine";
+import { syncText } from "../../frame/sync";
 import type { Screen } from "../../frame/stack";
 import { ScreenTimers } from "../../frame/timers";
 import { filterAccounts, keyFormatText, keyText, supervisionText } from "./accounts";
@@ -73,6 +76,8 @@ function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsVie
           </section>
 
           <Listen engine={() => props.ctx.engine()} configured={view.latest} />
+
+          <ServerCard ctx={props.ctx} />
 
           <section class="settings-card" data-testid="settings-incidents">
             <h2>{tr("settingsIncidents")}</h2>
@@ -219,6 +224,145 @@ function Listen(props: { engine: () => EngineStatus; configured: { dc09_tcp: str
       </table>
       <Show when={props.engine().acknowledged !== null}>
         <p class="muted">{tr("framesAcknowledged", { n: trCount(props.engine().acknowledged ?? 0) })}</p>
+      </Show>
+    </section>
+  );
+}
+
+/** "4cdbefac…49eb": enough of a fingerprint to compare by eye; the whole one is in its tooltip. */
+function shortFingerprint(fp: string): string {
+  return fp.length > 16 ? `${fp.slice(0, 8)}…${fp.slice(-4)}` : fp;
+}
+
+/** The central server: what this workstation is enrolled with and how sync stands, or the form an
+ * administrator enrolls it with. Rust decides who may enroll; its refusal is shown as it says it. */
+function ServerCard(props: { ctx: ConsoleContext }) {
+  const [enrollment, { mutate }] = createResource(() => api.syncEnrollment());
+  const [server, setServer] = createSignal("https://");
+  const [code, setCode] = createSignal("");
+  const [busy, setBusy] = createSignal(false);
+  const [error, setError] = createSignal<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const view = await api.enrollWorkstation(server().trim(), code().trim());
+      mutate(view);
+      setCode("");
+      props.ctx.say(tr("serverEnrolled", { name: view.name, server: view.server }));
+      props.ctx.refreshStatus();
+    } catch (err) {
+      setError((err as Error).message ?? String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const link = (v: EnrollmentView) => {
+    switch (v.transport) {
+      case "pinned":
+        return tr("serverPinned", { fp: shortFingerprint(v.fingerprint ?? "") });
+      case "authorities":
+        return tr("serverAuthorities");
+      default:
+        return tr("serverPlain");
+    }
+  };
+  const offset = () => props.ctx.sync()?.clock_offset_ms ?? null;
+  return (
+    <section class="settings-card" data-testid="settings-server">
+      <h2>{tr("settingsServer")}</h2>
+      <p class="muted">{tr("serverHelp")}</p>
+      <Show
+        when={enrollment.latest}
+        fallback={
+          <form class="settings-form" data-testid="settings-enroll-form" onSubmit={(e) => void submit(e)}>
+            <p data-testid="settings-not-enrolled">{tr("serverNotEnrolled")}</p>
+            <label class="field">
+              <span>{tr("serverAddress")}</span>
+              <input
+                class="input mono"
+                data-testid="settings-enroll-server"
+                autocomplete="off"
+                spellcheck={false}
+                value={server()}
+                onInput={(e) => setServer(e.currentTarget.value)}
+              />
+            </label>
+            <label class="field">
+              <span>{tr("serverCode")}</span>
+              <input
+                class="input mono"
+                data-testid="settings-enroll-code"
+                autocomplete="off"
+                spellcheck={false}
+                placeholder="XXXXX-XXXXX-XXXXX@…"
+                value={code()}
+                onInput={(e) => setCode(e.currentTarget.value)}
+              />
+              <span class="muted">{tr("serverCodeHelp")}</span>
+            </label>
+            <div class="choice-row">
+              <button
+                type="submit"
+                class="button primary"
+                data-testid="settings-enroll"
+                disabled={busy() || code().trim() === "" || server().trim().length < 10}
+              >
+                {busy() ? tr("serverEnrolling") : tr("serverEnroll")}
+              </button>
+              <span class="muted">{tr("serverAdminsOnly")}</span>
+            </div>
+            <Show when={error()}>
+              {(message) => (
+                <p class="settings-error" role="alert" data-testid="settings-enroll-error">
+                  {message()}
+                </p>
+              )}
+            </Show>
+          </form>
+        }
+      >
+        {(v) => (
+          <dl class="settings-list" data-testid="settings-enrolled">
+            <div>
+              <dt>{tr("serverUrl")}</dt>
+              <dd class="mono" data-testid="settings-server-url">
+                {v().server}
+              </dd>
+            </div>
+            <div>
+              <dt>{tr("serverName")}</dt>
+              <dd data-testid="settings-server-name">{v().name}</dd>
+            </div>
+            <div>
+              <dt>{tr("serverLink")}</dt>
+              <dd data-testid="settings-server-link" data-transport={v().transport} title={v().fingerprint ?? ""} classList={{ warning: v().transport === "plain" }}>
+                {link(v())}
+              </dd>
+            </div>
+            <div>
+              <dt>{tr("serverStatus")}</dt>
+              <dd data-testid="settings-server-sync" data-state={props.ctx.sync()?.state ?? "connecting"}>
+                {syncText(props.ctx.sync(), tr)}
+              </dd>
+            </div>
+            <div>
+              <dt>{tr("serverQueue")}</dt>
+              <dd data-testid="settings-server-queue">{trCount(props.ctx.sync()?.queue ?? 0)}</dd>
+            </div>
+            <Show when={offset() !== null}>
+              <div>
+                <dt>{tr("serverClock")}</dt>
+                <dd>{tr("serverClockValue", { s: Math.round((offset() ?? 0) / 1000) })}</dd>
+              </div>
+            </Show>
+            <div>
+              <dt>{tr("serverWorkstationId")}</dt>
+              <dd class="mono muted">{v().origin}</dd>
+            </div>
+          </dl>
+        )}
       </Show>
     </section>
   );
