@@ -27,6 +27,10 @@ pub struct ServerArgs {
     /// NAT address may need more).
     #[arg(long, value_name = "N", default_value_t = vigil_server::ENROLL_PER_MINUTE)]
     enroll_per_minute: u32,
+    /// How the log on stderr reads: `text` for a person, `json` (one object per line) for a log
+    /// collector. What is logged is set with VIGIL_LOG (default `info`; e.g. `warn`).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     /// Serve HTTPS with this certificate (PEM: the server's, then its chain); needs --key.
     #[arg(long, value_name = "FILE", requires = "key")]
     cert: Option<PathBuf>,
@@ -94,6 +98,19 @@ impl Database {
     }
 }
 
+/// The server's log on stderr: a line per request and per notable thing, as text or JSON.
+fn init_log(format: &str) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new("info"))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let set = if format == "json" {
+        builder.json().with_current_span(true).with_span_list(false).try_init()
+    } else {
+        builder.with_ansi(false).try_init()
+    };
+    set.map_err(|e| anyhow::anyhow!("the log cannot be set up: {e}"))
+}
+
 fn block_on<T>(work: impl std::future::Future<Output = T>) -> anyhow::Result<T> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(work))
 }
@@ -137,6 +154,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 _ => None,
             };
             let options = vigil_server::ServeOptions { enroll_per_minute: args.enroll_per_minute, tls };
+            init_log(&args.log_format)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(serve(at, args.listen, options, args.json))?;
         }

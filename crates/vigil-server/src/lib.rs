@@ -149,6 +149,40 @@ impl From<ServerError> for Failure {
     }
 }
 
+/// The code a response refused with, for the request log.
+#[derive(Clone)]
+struct Refusal(String);
+
+/// One log line per request, once answered, in the request's span: method, path, the client's
+/// address and (once its token was looked up) the workstation; then status, the refusal's code and
+/// how long it took (a long-polled pull waits for news). Never a token or a body.
+async fn log_request(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        peer = %peer.ip(),
+        workstation = tracing::field::Empty,
+    );
+    let started = std::time::Instant::now();
+    let response = next.run(request).instrument(span.clone()).await;
+    let _in = span.enter();
+    let status = response.status().as_u16();
+    let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    let code = response.extensions().get::<Refusal>().map(|r| r.0.as_str());
+    match status {
+        500.. => tracing::error!(status, ms, code, "answered"),
+        400.. => tracing::warn!(status, ms, code, "answered"),
+        _ => tracing::info!(status, ms, "answered"),
+    }
+    response
+}
+
 /// A refusal as every endpoint answers it.
 struct Failure {
     status: StatusCode,
@@ -185,7 +219,9 @@ impl Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
+        let code = Refusal(self.detail.code.clone());
         let mut response = (self.status, Json(ErrorBody { error: self.detail })).into_response();
+        response.extensions_mut().insert(code);
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
@@ -297,7 +333,7 @@ pub async fn serve_with(at: &Location, listen: &str, options: &ServeOptions) -> 
                 let _ = stopped.changed().await;
             };
             if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
-                eprintln!("vigil server: {e}");
+                tracing::error!(error = %e, "serving stopped");
             }
         }),
         Some(config) => {
@@ -316,7 +352,7 @@ pub async fn serve_with(at: &Location, listen: &str, options: &ServeOptions) -> 
                     stopping.graceful_shutdown(Some(Duration::from_secs(10)));
                 });
                 if let Err(e) = server.serve(app).await {
-                    eprintln!("vigil server: {e}");
+                    tracing::error!(error = %e, "serving stopped");
                 }
             })
         }
@@ -342,6 +378,7 @@ fn router(shared: AppState) -> Router {
         })
         .fallback(|| async { Failure::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint") })
         .with_state(shared)
+        .layer(axum::middleware::from_fn(log_request))
 }
 
 async fn health(State(shared): State<AppState>) -> Response {
@@ -386,6 +423,7 @@ async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Fai
         .ok_or_else(Failure::unauthorized)?;
     let hash = sha256_hex(token);
     let origin = shared.db.workstation_of_token(hash).await?.ok_or_else(Failure::unauthorized)?;
+    tracing::Span::current().record("workstation", tracing::field::display(origin));
     shared.limits.sync(origin)?;
     Ok(origin)
 }
@@ -410,7 +448,11 @@ async fn enroll_workstation(
     let (code, origin) = (request.code.clone(), request.origin);
     let redeemed = shared.db.redeem(code, origin, token_hash).await;
     match redeemed {
-        Ok(Ok(name)) => (StatusCode::CREATED, Json(EnrollResponse { token, name })).into_response(),
+        Ok(Ok(name)) => {
+            tracing::Span::current().record("workstation", tracing::field::display(origin));
+            tracing::info!(name, "workstation enrolled");
+            (StatusCode::CREATED, Json(EnrollResponse { token, name })).into_response()
+        }
         Ok(Err(refusal)) => {
             let (status, code, message) = match refusal {
                 EnrollRefusal::Unknown => (StatusCode::FORBIDDEN, "code_unknown", "no enrollment code is this one"),

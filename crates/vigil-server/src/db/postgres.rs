@@ -480,7 +480,7 @@ impl PgDb {
             loop {
                 tokio::select! {
                     lost = listen(&config, &head) => {
-                        eprintln!("vigil server: listening for other processes' pushes stopped ({lost}); again in {wait:?}");
+                        tracing::warn!(reason = %lost, retry_in = ?wait, "listening for other processes' pushes stopped");
                     }
                     _ = stop.wait_for(|s| *s) => return,
                 }
