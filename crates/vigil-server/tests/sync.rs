@@ -242,3 +242,89 @@ async fn only_an_administrator_enrolls_a_workstation_and_a_refused_enrollment_ke
     assert!(audit.iter().any(|e| e.action == "sync.enrolled" && e.actor == "demo-admin" && e.subject == url));
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_restored_from_an_older_backup_holds_its_new_events_back_and_says_why() {
+    let server_dir = demo_dir();
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
+        .await
+        .expect("serve");
+    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    let first = panic_alarm(&a, "OPD-1F-ALM-003");
+    eventually("the first alarm reaches the server", || state_at(server_dir.path(), first).is_some()).await;
+    let copy = tempfile::tempdir().expect("tempdir");
+    Store::open(&a_dir.path().join("vigil.db"))
+        .expect("open")
+        .backup_to(&copy.path().join("vigil.db"))
+        .expect("backup");
+    let second = panic_alarm(&a, "OPD-1F-ALM-004");
+    eventually("the second alarm reaches the server", || state_at(server_dir.path(), second).is_some()).await;
+    a_engine.stop().await;
+    drop(a);
+
+    // The workstation's disk is lost; it comes back from the older copy and receives an alarm.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(a_dir.path().join(format!("vigil.db{suffix}")));
+    }
+    std::fs::rename(copy.path().join("vigil.db"), a_dir.path().join("vigil.db")).expect("restore");
+    let restored = Arc::new(Workstation::open(a_dir.path()).expect("open"));
+    let engine = restart(&restored).await;
+    let third = panic_alarm(&restored, "OPD-1F-ALM-005");
+    eventually("the status says why nothing is sent", || {
+        engine.sync_status().is_some_and(|v| {
+            v.state == vigil_sync::SyncState::Refused
+                && v.problem.as_deref().is_some_and(|p| p.contains("older backup"))
+                && v.queue > 0
+        })
+    })
+    .await;
+    // Nothing is marked sent that the server does not hold: the new alarm waits, counted.
+    let marks = Store::open(&a_dir.path().join("vigil.db")).expect("open").sync_marks().expect("marks");
+    let own_last = Store::open(&a_dir.path().join("vigil.db"))
+        .expect("open")
+        .chain_heads(restored.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id"))
+        .expect("heads")
+        .0
+        .map_or(0, |h| h.seq);
+    assert!(marks.pushed <= own_last, "pushed {} beyond what this copy holds ({own_last})", marks.pushed);
+    assert!(engine.sync_status().is_some_and(|v| v.queue > 0), "the new alarm waits to be sent");
+    assert!(state_at(server_dir.path(), third).is_none(), "and the server does not have it under a taken place");
+    engine.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_restored_from_an_older_backup_takes_its_own_events_back_from_the_server() {
+    let server_dir = demo_dir();
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
+        .await
+        .expect("serve");
+    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    let first = panic_alarm(&a, "OPD-1F-ALM-003");
+    eventually("the first alarm reaches the server", || state_at(server_dir.path(), first).is_some()).await;
+    let copy = tempfile::tempdir().expect("tempdir");
+    Store::open(&a_dir.path().join("vigil.db"))
+        .expect("open")
+        .backup_to(&copy.path().join("vigil.db"))
+        .expect("backup");
+    let second = panic_alarm(&a, "OPD-1F-ALM-004");
+    eventually("the second alarm reaches the server", || state_at(server_dir.path(), second).is_some()).await;
+    a_engine.stop().await;
+    drop(a);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(a_dir.path().join(format!("vigil.db{suffix}")));
+    }
+    std::fs::rename(copy.path().join("vigil.db"), a_dir.path().join("vigil.db")).expect("restore");
+    assert!(state_at(a_dir.path(), second).is_none(), "the copy predates the second alarm");
+
+    // Restored, with nothing new of its own: it takes the second alarm back from the server and
+    // goes on syncing; what it does next is sent as usual.
+    let restored = Arc::new(Workstation::open(a_dir.path()).expect("open"));
+    let engine = restart(&restored).await;
+    eventually("its own lost alarm comes back", || state_at(a_dir.path(), second).is_some()).await;
+    let third = panic_alarm(&restored, "OPD-1F-ALM-005");
+    eventually("what it does next reaches the server", || state_at(server_dir.path(), third).is_some()).await;
+    assert!(engine.sync_status().is_some_and(|v| v.state != vigil_sync::SyncState::Refused && v.problem.is_none()));
+    engine.stop().await;
+    server.stop().await;
+}

@@ -304,10 +304,15 @@ fn store_row(tx: &Transaction<'_>, mut row: EventRow) -> Result<String> {
 /// It only stores: folding received events into the projections (in the server's order, with this
 /// workstation's pending ones on top) is `sync::apply_received`'s job, which also checks the hash
 /// the sender claims and observes the HLC stamp.
-pub fn append_received_event(tx: &Transaction<'_>, e: &crate::SyncEvent) -> Result<Option<String>> {
-    let known: bool = tx
+/// Whether the log holds the event `id`.
+pub(crate) fn event_known(tx: &Transaction<'_>, id: Id) -> Result<bool> {
+    Ok(tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM events WHERE id = ?1)")?
-        .query_row([e.id.to_string()], |r| r.get(0))?;
+        .query_row([id.to_string()], |r| r.get(0))?)
+}
+
+pub fn append_received_event(tx: &Transaction<'_>, e: &crate::SyncEvent) -> Result<Option<String>> {
+    let known = event_known(tx, e.id)?;
     if known {
         return Ok(None);
     }

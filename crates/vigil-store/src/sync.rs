@@ -277,6 +277,15 @@ pub fn apply_pulled(tx: &Transaction<'_>, events: &[(SyncEvent, i64)], me: Id) -
     let mut changes = Vec::new();
     let mut refold = std::collections::BTreeSet::new();
     for (e, position) in events {
+        if e.origin == me && !crate::events::event_known(tx, e.id)? {
+            // This workstation's own event, which this copy lacks: it was restored from an older
+            // backup. Next in its log, it is taken back; at a place this copy has filled with
+            // another event since, it cannot be (the pusher holds this copy's back and says so),
+            // and everyone else's events go on arriving.
+            if e.origin_seq != origin_head(tx, me)?.map_or(0, |(seq, _)| seq) + 1 {
+                continue;
+            }
+        }
         let received = apply_received(tx, e)?;
         if received.new && e.origin != me {
             // Folded on top of everything here; in the server's order it comes before this

@@ -50,9 +50,11 @@ pub struct SyncView {
     pub problem: Option<String>,
 }
 
-/// Shared between the sync tasks and whoever shows their status.
+/// Shared between the sync tasks and whoever shows their status. The second part is why this
+/// copy holds back its events (the server holds more of its log than it does), which an answer
+/// from the server does not clear: a person must act.
 #[derive(Debug)]
-pub struct SyncStatus(Mutex<SyncView>);
+pub struct SyncStatus(Mutex<SyncView>, Mutex<Option<String>>);
 
 impl SyncStatus {
     pub fn view(&self) -> SyncView {
@@ -73,6 +75,23 @@ impl SyncStatus {
                 v.state = if v.queue == 0 { SyncState::Online } else { SyncState::Syncing };
             }
         });
+        self.held_back_still();
+    }
+
+    /// Holds this copy's events back, saying why, until the process restarts.
+    fn hold_back(&self, why: String) {
+        *self.1.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
+        self.held_back_still();
+    }
+
+    fn held_back_still(&self) {
+        let held = self.1.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(why) = held {
+            self.update(|v| {
+                v.state = SyncState::Refused;
+                v.problem = Some(why);
+            });
+        }
     }
 
     fn failed(&self, e: &ClientError) {
@@ -155,15 +174,18 @@ impl Agent {
         let client = Client::of(enrolled).map_err(|e| e.to_string())?;
         let store = Store::open(&dir.join(vigil_store::DATABASE_FILE)).map_err(|e| e.to_string())?;
         store.set_cache_mib(2).map_err(|e| e.to_string())?;
-        let status = Arc::new(SyncStatus(Mutex::new(SyncView {
-            state: SyncState::Connecting,
-            server: enrolled.server.clone(),
-            name: enrolled.name.clone(),
-            queue: 0,
-            last_sync: None,
-            clock_offset_ms: None,
-            problem: None,
-        })));
+        let status = Arc::new(SyncStatus(
+            Mutex::new(SyncView {
+                state: SyncState::Connecting,
+                server: enrolled.server.clone(),
+                name: enrolled.name.clone(),
+                queue: 0,
+                last_sync: None,
+                clock_offset_ms: None,
+                problem: None,
+            }),
+            Mutex::new(None),
+        ));
         Ok(Agent {
             client,
             origin: enrolled.origin,
@@ -250,6 +272,16 @@ impl Agent {
                     v.state = SyncState::Online;
                 }
             });
+            // Held back (see below): the queue is counted and shown, nothing is sent.
+            if self.status.1.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                self.status.held_back_still();
+                tokio::select! {
+                    _ = commits.changed() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+                    _ = stop.changed() => return,
+                }
+                continue;
+            }
             // Nothing new: now and then an empty push asks where the server stands, so a server
             // restored from an older backup is fed again what it lost.
             if self.ask.swap(false, std::sync::atomic::Ordering::SeqCst) {
@@ -278,6 +310,8 @@ impl Agent {
                     continue;
                 }
             };
+            // This copy's own log ends here (or later, if it committed since it was read).
+            let held = events_head.as_ref().map_or(0, |h| h.seq);
             let last = match events.last() {
                 Some(e) => Some(WireHead { seq: e.event.origin_seq, hash: e.event.hash.clone() }),
                 None => events_head.map(|h| WireHead { seq: h.seq, hash: h.hash }),
@@ -303,6 +337,20 @@ impl Agent {
                     // lost after its commit) than we thought: continue from what it expects.
                     body.error.expected.map(|e| e - 1)
                 }
+                Err(ClientError::Refused { body, .. }) if body.error.code == "diverged" => {
+                    // Places of this workstation's log hold other events on the server: this copy
+                    // was restored from an older backup, or copied, and went on without them.
+                    // What it holds is kept here, counted, and not sent.
+                    let why = format!(
+                        "this copy's events differ from the server's copy of this workstation's log ({}): \
+                         it was restored from an older backup or copied, and went on. Its events are kept here \
+                         and not sent; see the README (\"The central server\") to enroll it as a new workstation",
+                        body.error.message
+                    );
+                    eprintln!("vigil: sync: {why}");
+                    self.status.hold_back(why);
+                    continue;
+                }
                 Err(e) => {
                     if self.failed(&e, &mut backoff, &mut stop).await {
                         return;
@@ -311,6 +359,17 @@ impl Agent {
                 }
             };
             backoff.reset();
+            if confirmed.is_some_and(|p| p > held) {
+                // The server holds more of this workstation's log than this copy does: it was
+                // restored from an older backup, or copied. Nothing is marked sent that this copy
+                // does not hold; the puller brings the missing events back, and then it goes on.
+                // (If this copy has events of its own at those places, the server answers the
+                // next push `diverged`, below.)
+                if pause(Duration::from_secs(2), &mut stop).await {
+                    return;
+                }
+                continue;
+            }
             if let Some(pushed) = confirmed {
                 if let Err(e) = self.writer.run_async(move |tx| vigil_store::write::set_pushed(tx, pushed)).await {
                     eprintln!("vigil: sync: cannot record what the server confirmed: {e}");
@@ -355,6 +414,20 @@ impl Agent {
                     if let Err(e) = self.writer.run_async(move |tx| vigil_store::write::set_cursor(tx, back)).await {
                         eprintln!("vigil: sync: cannot move the cursor back: {e}");
                     }
+                    continue;
+                }
+                Err(ClientError::Refused { body, .. }) if body.error.code == "diverged" => {
+                    // Places of this workstation's log hold other events on the server: this copy
+                    // was restored from an older backup, or copied, and went on without them.
+                    // What it holds is kept here, counted, and not sent.
+                    let why = format!(
+                        "this copy's events differ from the server's copy of this workstation's log ({}): \
+                         it was restored from an older backup or copied, and went on. Its events are kept here \
+                         and not sent; see the README (\"The central server\") to enroll it as a new workstation",
+                        body.error.message
+                    );
+                    eprintln!("vigil: sync: {why}");
+                    self.status.hold_back(why);
                     continue;
                 }
                 Err(e) => {
