@@ -73,6 +73,14 @@ enum Action {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Check the server's copy of every workstation's log: every chain walked, every head the
+    /// server witnessed found in it. Exit 1 naming the first thing altered or missing.
+    Verify {
+        #[command(flatten)]
+        at: Database,
+        #[arg(long)]
+        json: bool,
+    },
     /// The enrolled workstations: last contact, clock offset, events held.
     Workstations {
         #[command(flatten)]
@@ -132,6 +140,42 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         Some(Action::Backup { data_dir, out }) => {
             let events = vigil_server::backup(&data_dir, &out)?;
             println!("backed up {} to {} ({events} events)", data_dir.display(), out.display());
+        }
+        Some(Action::Verify { at, json }) => {
+            let (chain, witness) = block_on(vigil_server::verify(&at.location()?))??;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "events": { "events": chain.events, "origins": chain.origins, "intact": chain.first_altered.is_none(),
+                                    "first_altered": chain.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })) },
+                        "witness": { "checked": witness.checked, "not_held": witness.not_held,
+                                     "first_mismatch": witness.first_mismatch.as_ref().map(|(h, why)| serde_json::json!({ "origin": h.origin, "seq": h.seq, "seen_at": h.seen_at, "why": why })) },
+                    })
+                );
+            } else {
+                match &chain.first_altered {
+                    None => println!(
+                        "event log: {} events from {} workstation(s), hash chains intact",
+                        chain.events, chain.origins
+                    ),
+                    Some((seq, id, why)) => println!("event log: ALTERED at position {seq} (event {id}): {why}"),
+                }
+                match &witness.first_mismatch {
+                    None if witness.not_held == 0 => {
+                        println!("witness: {} heads the workstations showed, all found as seen", witness.checked)
+                    }
+                    None => {
+                        println!("witness: {} heads the workstations showed are missing from the log", witness.not_held)
+                    }
+                    Some((h, why)) => {
+                        println!("witness: workstation {}'s event {} (seen {}): {why}", h.origin, h.seq, h.seen_at)
+                    }
+                }
+            }
+            if chain.first_altered.is_some() || witness.first_mismatch.is_some() || witness.not_held > 0 {
+                std::process::exit(1);
+            }
         }
         Some(Action::Workstations { at, json }) => {
             let list = block_on(vigil_server::workstations(&at.location()?))??;

@@ -119,12 +119,13 @@ pub async fn workstations(at: &Location) -> Result<Vec<vigil_store::EnrolledWork
     list
 }
 
-/// Every chain head the server witnessed, of every workstation (for `vigil verify`).
-pub async fn witnessed_heads(at: &Location) -> Result<Vec<vigil_store::WitnessedHead>, ServerError> {
+/// Checks the server's copy of every workstation's log: each origin's chain walked (every event
+/// there, linked and matching its hash), and every head the server witnessed found in it.
+pub async fn verify(at: &Location) -> Result<(vigil_store::EventChainReport, vigil_store::WitnessReport), ServerError> {
     let db = Db::open(at).await?;
-    let heads = db.heads(None).await;
+    let report = db.verify().await;
     db.close().await;
-    heads
+    report
 }
 
 // ---- The HTTP service ------------------------------------------------------------------------

@@ -82,6 +82,28 @@ impl Server {
         }
     }
 
+    /// Runs `sql` in the server's database as someone with its files or its superuser would,
+    /// the append-only triggers out of the way.
+    async fn tamper(&self, sql: &str) {
+        match &self.at {
+            Location::Sqlite(dir) => {
+                let conn = rusqlite::Connection::open(dir.join("vigil.db")).expect("open");
+                conn.execute_batch(&format!("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; {sql}"))
+                    .expect("tamper");
+            }
+            Location::Postgres(url) => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+                tokio::spawn(connection);
+                client
+                    .batch_execute(&format!(
+                        "ALTER TABLE events DISABLE TRIGGER USER; {sql}; ALTER TABLE events ENABLE TRIGGER USER"
+                    ))
+                    .await
+                    .expect("tamper");
+            }
+        }
+    }
+
     async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;
@@ -383,6 +405,42 @@ async fn a_runaway_client_is_slowed_with_429_and_retry_after_and_nobody_else_is(
     assert_eq!(response.status().as_u16(), 429);
     let wait: u64 = response.headers()["retry-after"].to_str().expect("text").parse().expect("seconds");
     assert!((1..=60).contains(&wait), "Retry-After {wait}");
+    server.stop().await;
+}
+
+on_both!(verify_finds_tampering: the_servers_copy_verifies_and_an_edit_behind_its_back_is_named_sqlite, the_servers_copy_verifies_and_an_edit_behind_its_back_is_named_postgres);
+
+async fn verify_finds_tampering(backend: Backend) {
+    let server = Server::start(backend).await;
+    let (_a_dir, a, a_client, a_events) = enrolled(&server, "ws-a", 3).await;
+    let (_b_dir, b, b_client, b_events) = enrolled(&server, "ws-b", 2).await;
+    let mut with_heads = push_of(a, &a_events);
+    with_heads.heads.events =
+        a_events.last().map(|e| vigil_sync::WireHead { seq: e.event.origin_seq, hash: e.event.hash.clone() });
+    a_client.push(&with_heads).await.expect("push");
+    b_client.push(&push_of(b, &b_events)).await.expect("push");
+    let (chain, witness) = vigil_server::verify(&server.at).await.expect("verify");
+    assert_eq!((chain.events, chain.origins, chain.first_altered), (5, 2, None));
+    assert_eq!((witness.checked, witness.not_held, witness.first_mismatch), (1, 0, None));
+
+    // The log refuses an edit as it stands.
+    let refused = match &server.at {
+        Location::Sqlite(dir) => rusqlite::Connection::open(dir.join("vigil.db"))
+            .expect("open")
+            .execute("UPDATE events SET actor = 'someone else' WHERE origin_seq = 2", [])
+            .is_err(),
+        Location::Postgres(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect");
+            tokio::spawn(connection);
+            client.execute("UPDATE events SET actor = 'someone else' WHERE origin_seq = 2", &[]).await.is_err()
+        }
+    };
+    assert!(refused, "the event log is append-only");
+    // Edited behind its back: named.
+    server.tamper(&format!("UPDATE events SET actor = 'someone else' WHERE origin = '{a}' AND origin_seq = 2")).await;
+    let (chain, _) = vigil_server::verify(&server.at).await.expect("verify");
+    let (_, _, why) = chain.first_altered.expect("the edit is found");
+    assert!(why.contains("does not match its hash"), "{why}");
     server.stop().await;
 }
 

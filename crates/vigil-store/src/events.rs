@@ -513,46 +513,73 @@ pub struct EventChainReport {
     pub first_altered: Option<(i64, String, String)>,
 }
 
+/// Walks an event log's rows ordered by origin and then `origin_seq` — the same checks whichever
+/// database holds them: each origin's events from 1 without a gap, in their order in the log, each
+/// linked to the one before and matching its own hash.
+#[derive(Debug, Default)]
+pub struct ChainWalk {
+    events: u64,
+    origins: u64,
+    current: Option<String>,
+    expected_prev: String,
+    expected_seq: i64,
+    last_local: i64,
+}
+
+impl ChainWalk {
+    /// Checks the next row; the report naming it when it is the first altered one.
+    pub fn step(&mut self, row: &EventRow) -> Option<EventChainReport> {
+        self.events += 1;
+        if self.current.as_deref() != Some(row.origin.as_str()) {
+            self.current = Some(row.origin.clone());
+            self.origins += 1;
+            self.expected_prev = GENESIS.to_owned();
+            self.expected_seq = 1;
+            self.last_local = 0;
+        }
+        let problem = if row.origin_seq != self.expected_seq {
+            Some(format!("event {} of origin {} is missing", self.expected_seq, row.origin))
+        } else if row.seq < self.last_local {
+            // The local log keeps each origin's events in their own order; a swap changes the fold.
+            Some("it stands before an earlier event of its origin in the log".to_owned())
+        } else if row.prev_hash != self.expected_prev {
+            Some("its link to the event before does not match".to_owned())
+        } else if row.hash_with(&row.prev_hash) != row.hash {
+            Some("its content does not match its hash".to_owned())
+        } else {
+            None
+        };
+        if let Some(why) = problem {
+            return Some(EventChainReport {
+                events: self.events,
+                origins: self.origins,
+                first_altered: Some((row.seq, row.id.clone(), why)),
+            });
+        }
+        self.expected_prev = row.hash.clone();
+        self.expected_seq += 1;
+        self.last_local = row.seq;
+        None
+    }
+
+    /// What the walk found, every row having matched.
+    pub fn report(&self) -> EventChainReport {
+        EventChainReport { events: self.events, origins: self.origins, first_altered: None }
+    }
+}
+
 impl Store {
     /// Walks every origin's chain and names the first event altered, removed or out of place.
     pub fn verify_events(&self) -> Result<EventChainReport> {
         let mut stmt = self.conn().prepare(&format!("SELECT {ROW_COLUMNS} FROM events ORDER BY origin, origin_seq"))?;
         let mut rows = stmt.query([])?;
-        let (mut events, mut origins) = (0u64, 0u64);
-        let mut current: Option<String> = None;
-        let mut expected_prev = GENESIS.to_owned();
-        let mut expected_seq = 1;
-        let mut last_local = 0;
+        let mut walk = ChainWalk::default();
         while let Some(r) = rows.next()? {
-            let row = row_of(r)?;
-            events += 1;
-            if current.as_deref() != Some(row.origin.as_str()) {
-                current = Some(row.origin.clone());
-                origins += 1;
-                expected_prev = GENESIS.to_owned();
-                expected_seq = 1;
-                last_local = 0;
+            if let Some(altered) = walk.step(&row_of(r)?) {
+                return Ok(altered);
             }
-            let problem = if row.origin_seq != expected_seq {
-                Some(format!("event {expected_seq} of origin {} is missing", row.origin))
-            } else if row.seq < last_local {
-                // The local log keeps each origin's events in their own order; a swap changes the fold.
-                Some("it stands before an earlier event of its origin in the log".to_owned())
-            } else if row.prev_hash != expected_prev {
-                Some("its link to the event before does not match".to_owned())
-            } else if row.hash_with(&row.prev_hash) != row.hash {
-                Some("its content does not match its hash".to_owned())
-            } else {
-                None
-            };
-            if let Some(why) = problem {
-                return Ok(EventChainReport { events, origins, first_altered: Some((row.seq, row.id, why)) });
-            }
-            expected_prev = row.hash;
-            expected_seq += 1;
-            last_local = row.seq;
         }
-        Ok(EventChainReport { events, origins, first_altered: None })
+        Ok(walk.report())
     }
 
     /// Every event in the local log order, at most `limit` after local sequence `after`.

@@ -25,7 +25,7 @@ pub use alarms::{NewSignal, StoredSignal};
 pub use audit::{AuditEntry, AuditEvent, ChainReport, GENESIS};
 pub use devices::{DeviceMove, FloorDeviceCount, PointRow};
 pub use error::StoreError;
-pub use events::{decode_body, sha256_hex, EventChainReport, EventRow};
+pub use events::{decode_body, sha256_hex, ChainWalk, EventChainReport, EventRow};
 pub use incidents::{point_key, IncidentChange, IncidentFilter, StoredIncident};
 pub use open::{Store, BULK_CACHE_MIB, DEFAULT_CACHE_MIB};
 pub use patrol::{as_check_in, CheckInFilter, CheckInRow, CheckInStored, CheckpointRow};

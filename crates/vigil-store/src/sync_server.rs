@@ -329,18 +329,24 @@ impl Store {
                 "audit" if audit_of == Some(head.origin) => audit.query_row([head.seq], |r| r.get(0)).optional()?,
                 _ => continue,
             };
-            report.checked += 1;
-            match held {
-                Some(hash) if hash == head.hash => {}
-                Some(_) => {
-                    report
-                        .first_mismatch
-                        .get_or_insert_with(|| (head.clone(), "it differs from what the server saw there".to_owned()));
-                }
-                None => report.not_held += 1,
-            }
+            report.judge(head, held.as_deref());
         }
         Ok(report)
+    }
+}
+
+impl WitnessReport {
+    /// Counts one witnessed head against what the log `held` at its place.
+    pub fn judge(&mut self, head: &WitnessedHead, held: Option<&str>) {
+        self.checked += 1;
+        match held {
+            Some(hash) if hash == head.hash => {}
+            Some(_) => {
+                self.first_mismatch
+                    .get_or_insert_with(|| (head.clone(), "it differs from what the server saw there".to_owned()));
+            }
+            None => self.not_held += 1,
+        }
     }
 }
 

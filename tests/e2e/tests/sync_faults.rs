@@ -479,7 +479,21 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
             rebuild_check(dir)?;
             dir.as_path()
         }
-        (Log::Postgres(..), Some(fresh)) => fresh.dir.path(),
+        (Log::Postgres(_, url), Some(fresh)) => {
+            // The servers' copy in PostgreSQL: every chain walked, every witnessed head found.
+            let out = Command::new(vigil())
+                .args(["server", "verify", "--database", url, "--data-dir"])
+                .arg(servers[0].dir.path())
+                .output()?;
+            if !out.status.success() {
+                bail!(
+                    "vigil server verify: {}{} (seed {seed})",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            fresh.dir.path()
+        }
         (Log::Postgres(..), None) => bail!("no fold of the PostgreSQL log"),
     };
     let on_server = incidents(folded_by)?;

@@ -168,6 +168,14 @@ impl Db {
         }
     }
 
+    /// Walks every origin's chain in the log, and compares it with every head the server witnessed.
+    pub async fn verify(&self) -> Result<(vigil_store::EventChainReport, vigil_store::WitnessReport), ServerError> {
+        match self {
+            Db::Sqlite(db) => db.verify().await,
+            Db::Postgres(db) => db.verify().await,
+        }
+    }
+
     /// Keeps `head` at the log's last position as other server processes on the same database
     /// extend it (PostgreSQL's LISTEN/NOTIFY), until `stop` turns true. SQLite has one process.
     pub fn follow(&self, head: watch::Sender<i64>, stop: watch::Receiver<bool>) {

@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use tokio_postgres::{AsyncMessage, NoTls};
 use uuid::Uuid;
 use vigil_store::{
-    check_push, sha256_hex, unreadable, EnrollRefusal, EnrolledWorkstation, HeldEvent, PushOutcome, StoreError,
-    SyncEvent, WitnessedHead,
+    check_push, sha256_hex, unreadable, ChainWalk, EnrollRefusal, EnrolledWorkstation, EventChainReport, EventRow,
+    HeldEvent, PushOutcome, StoreError, SyncEvent, WitnessReport, WitnessedHead,
 };
 use vigil_sync::{Heads, WireEvent};
 
@@ -88,6 +88,17 @@ CREATE TABLE IF NOT EXISTS heads (
     seen_at bigint NOT NULL,
     PRIMARY KEY (origin, chain, seq)
 );
+-- The log and the witnessed heads are append-only, as on SQLite: changing them takes disabling
+-- these triggers first, which `vigil server verify` then finds out.
+CREATE OR REPLACE FUNCTION vigil_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the % table is append-only', TG_TABLE_NAME;
+END
+$$;
+CREATE OR REPLACE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION vigil_append_only();
+CREATE OR REPLACE TRIGGER heads_append_only BEFORE UPDATE OR DELETE ON heads
+    FOR EACH ROW EXECUTE FUNCTION vigil_append_only();
 -- Events stored but not readable by this build: kept, and in every pull, for a newer one.
 CREATE TABLE IF NOT EXISTS rejected (
     event_id uuid PRIMARY KEY REFERENCES events (id),
@@ -469,6 +480,59 @@ impl PgDb {
                 seen_at: r.get(4),
             })
             .collect())
+    }
+
+    /// Walks every origin's chain in the log and compares it with every head the server witnessed.
+    pub async fn verify(&self) -> Result<(EventChainReport, WitnessReport), ServerError> {
+        use futures_util::TryStreamExt;
+        let client = self.pool.get().await?;
+        let rows = client
+            .query_raw(
+                "SELECT seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash
+                 FROM events ORDER BY origin, origin_seq",
+                std::iter::empty::<i64>(),
+            )
+            .await?;
+        futures_util::pin_mut!(rows);
+        let mut walk = ChainWalk::default();
+        let mut chain = None;
+        while let Some(r) = rows.try_next().await? {
+            let row = EventRow {
+                seq: r.get(0),
+                id: r.get::<_, Uuid>(1).to_string(),
+                origin: r.get::<_, Uuid>(2).to_string(),
+                origin_seq: r.get(3),
+                actor: r.get(4),
+                kind: r.get(5),
+                subject: r.get(6),
+                hlc: r.get(7),
+                wall: r.get(8),
+                schema: u32::try_from(r.get::<_, i32>(9)).unwrap_or(0),
+                payload: r.get(10),
+                prev_hash: r.get(11),
+                hash: r.get(12),
+            };
+            if let Some(altered) = walk.step(&row) {
+                chain = Some(altered);
+                break;
+            }
+        }
+        let chain = chain.unwrap_or_else(|| walk.report());
+        let mut witness = WitnessReport::default();
+        let heads = client
+            .query(
+                "SELECT h.origin, h.chain, h.seq, h.hash, h.seen_at, e.hash FROM heads h
+                 LEFT JOIN events e ON e.origin = h.origin AND e.origin_seq = h.seq
+                 WHERE h.chain = 'events' ORDER BY h.origin, h.seq",
+                &[],
+            )
+            .await?;
+        for r in heads {
+            let head =
+                WitnessedHead { origin: r.get(0), chain: r.get(1), seq: r.get(2), hash: r.get(3), seen_at: r.get(4) };
+            witness.judge(&head, r.get::<_, Option<String>>(5).as_deref());
+        }
+        Ok((chain, witness))
     }
 
     /// Listens on `vigil_log` on a connection of its own, reconnecting when it drops; after each

@@ -120,6 +120,15 @@ impl SqliteDb {
         .await
     }
 
+    pub async fn verify(&self) -> Result<(vigil_store::EventChainReport, vigil_store::WitnessReport), ServerError> {
+        self.read(|s| {
+            let chain = s.verify_events()?;
+            let witness = s.check_witnessed(&s.all_witnessed_heads()?, None)?;
+            Ok((chain, witness))
+        })
+        .await
+    }
+
     pub async fn close(&self) {
         let writer = self.writer.clone();
         let _ = tokio::task::spawn_blocking(move || writer.close()).await;
