@@ -6,9 +6,9 @@ use ts_rs::TS;
 
 use crate::map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 use crate::patrol::{
-    CheckpointMark, Compliance, ExceptionKind, GuardLast, IncidentResponse, LogFilter, LogLine, LogPage, PatrolBoard,
-    PatrolException, RadioCheckIn, RoundCheckpoint, RoundState, RoundView, RouteInput, RouteView, ShiftReview,
-    SignOffView,
+    CheckpointMark, Compliance, ExceptionKind, GuardLast, IncidentResponse, LogFilter, LogLine, LogPage, MarkedLine,
+    PatrolBoard, PatrolException, RadioCheckIn, ReviewItem, RoundCheckpoint, RoundState, RoundView, RouteInput,
+    RouteView, ShiftReview, SignOffView,
 };
 use crate::patrol_live::PatrolMarks;
 use crate::report::ExportKind;
@@ -97,6 +97,8 @@ fn generate() -> String {
         SignOffView::decl(),
         IncidentResponse::decl(),
         ShiftReview::decl(),
+        ReviewItem::decl(),
+        MarkedLine::decl(),
         LogLine::decl(),
         LogFilter::decl(),
         LogPage::decl(),

@@ -21,7 +21,8 @@ use crate::session::{Need, SessionToken};
 use crate::{ApiError, ErrorCode, Workstation};
 
 pub use crate::patrol_review::{
-    local_time, Compliance, ExceptionKind, IncidentResponse, PatrolException, ShiftReview, SignOffView,
+    local_time, Compliance, ExceptionKind, IncidentResponse, MarkedLine, PatrolException, ReviewItem, ShiftReview,
+    SignOffView,
 };
 
 /// The most check-ins one `POST /v1/checkins` may carry.

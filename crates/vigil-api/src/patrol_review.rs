@@ -107,6 +107,31 @@ pub struct IncidentResponse {
     pub note: Option<String>,
 }
 
+/// An incident with a marked line — a second close, an action that reached it after its close, one
+/// its state did not allow — kept as it came and listed for the supervisor until looked at.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct ReviewItem {
+    #[ts(type = "string")]
+    pub incident: Id,
+    /// The point's code (or the sender's key for an unmapped one).
+    pub point: String,
+    pub alarm_type: String,
+    pub priority: u8,
+    pub state: vigil_domain::incident::IncidentState,
+    #[ts(type = "number")]
+    pub opened_at: i64,
+    /// Each marked line: why it is kept without acting, who did it and when.
+    pub marks: Vec<MarkedLine>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct MarkedLine {
+    pub mark: vigil_domain::incident::Mark,
+    pub by: Option<String>,
+    #[ts(type = "number")]
+    pub at: i64,
+}
+
 /// A shift (or range) as the supervisor reviews it.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ShiftReview {
@@ -127,6 +152,8 @@ pub struct ShiftReview {
     pub digest: String,
     pub incidents: Vec<IncidentResponse>,
     pub target_seconds: u32,
+    /// Every incident needing review, of any shift, the latest first (at most 200).
+    pub needing_review: Vec<ReviewItem>,
 }
 
 fn bump(c: &mut Compliance, o: Outcome) {
@@ -348,7 +375,33 @@ impl Workstation {
             digest,
             incidents,
             target_seconds: 300,
+            needing_review: self.needing_review(&store)?,
         })
+    }
+
+    /// The incidents needing a supervisor's review, the latest first.
+    pub(crate) fn needing_review(&self, store: &Store) -> Result<Vec<ReviewItem>, ApiError> {
+        let places = crate::incident_view::Places::new(store);
+        Ok(store
+            .incidents(vigil_store::IncidentFilter::NeedingReview, 200)?
+            .into_iter()
+            .map(|s| {
+                let i = s.incident;
+                ReviewItem {
+                    incident: i.id,
+                    point: places.point(s.device_id).map_or_else(|| i.point.clone(), |p| p.code),
+                    alarm_type: i.alarm_type.clone(),
+                    priority: i.priority.level(),
+                    state: i.state,
+                    opened_at: i.opened_at,
+                    marks: i
+                        .timeline
+                        .iter()
+                        .filter_map(|e| e.mark.map(|mark| MarkedLine { mark, by: e.by.clone(), at: e.at }))
+                        .collect(),
+                }
+            })
+            .collect())
     }
 
     pub(crate) fn incident_responses(

@@ -317,6 +317,7 @@ impl Workstation {
             digest: String::new(),
             incidents: self.incident_responses(&store, shift.start, shift.end)?,
             target_seconds: 300,
+            needing_review: self.needing_review(&store)?,
             shift,
         })
     }

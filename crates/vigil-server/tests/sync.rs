@@ -328,3 +328,59 @@ async fn a_workstation_restored_from_an_older_backup_takes_its_own_events_back_f
     engine.stop().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_closes_given_while_cut_off_end_as_one_with_the_second_listed_for_the_supervisor() {
+    let server_dir = demo_dir();
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
+        .await
+        .expect("serve");
+    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    let (b_dir, b_engine, b) = workstation(&server, server_dir.path(), "ws-b").await;
+    let id = panic_alarm(&a, "OPD-1F-ALM-006");
+    eventually("the alarm reaches B", || state_at(b_dir.path(), id).is_some()).await;
+    eventually("A's queue drains", || a_engine.sync_status().is_some_and(|s| s.queue == 0)).await;
+    a_engine.stop().await;
+    b_engine.stop().await;
+    // Cut off, each workstation handles the alarm to its end and closes it.
+    for (ws, who, category) in [(&a, "demo-operator", "false"), (&b, "demo-supervisor", "test")] {
+        let token = ws.login(who, "2468", None).expect("login").0;
+        for action in [
+            IncidentAction::Acknowledge,
+            IncidentAction::Dispatch { guard: "G0001".into() },
+            IncidentAction::OnScene,
+            IncidentAction::Close { category: category.into() },
+        ] {
+            ws.act_on_incident(token, id, &action).expect("handled alone");
+        }
+    }
+    let b_engine = restart(&b).await;
+    eventually("B's close reaches the server", || state_at(server_dir.path(), id).as_deref() == Some("closed")).await;
+    let a_engine = restart(&a).await;
+    eventually("A agrees with the server", || {
+        a_engine.sync_status().is_some_and(|s| s.queue == 0)
+            && incident_at(a_dir.path(), id) == incident_at(server_dir.path(), id)
+    })
+    .await;
+    eventually("B agrees with the server", || incident_at(b_dir.path(), id) == incident_at(server_dir.path(), id))
+        .await;
+    let incident = incident_at(a_dir.path(), id).expect("there");
+    assert_eq!(incident.category.map(|c| c.as_str()), Some("test"), "the first close to reach the server stands");
+    assert!(incident.needs_review);
+    // Each workstation's supervisor finds it in the review, with the close that was kept aside.
+    for ws in [&a, &b] {
+        let supervisor = ws.login("demo-supervisor", "2468", None).expect("login").0;
+        let shift = ws.shift_of(Store::now_ms()).key;
+        let review = ws.shift_review(supervisor, &shift).expect("review");
+        let item = review.needing_review.iter().find(|i| i.incident == id).expect("listed for review");
+        assert!(
+            item.marks.iter().any(
+                |m| m.mark == vigil_domain::incident::Mark::SecondClose && m.by.as_deref() == Some("demo-operator")
+            ),
+            "{item:?}"
+        );
+    }
+    a_engine.stop().await;
+    b_engine.stop().await;
+    server.stop().await;
+}

@@ -12,10 +12,11 @@ use crate::schema::Migration;
 use crate::sites::uuid_of;
 use crate::{now_ms, Result, Store};
 
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 6,
-    name: "incidents, shelves, procedures and camera links",
-    sql: r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 6,
+        name: "incidents, shelves, procedures and camera links",
+        sql: r#"
 CREATE TABLE incidents (
     id          TEXT PRIMARY KEY,
     -- The alarm point: a device id, or an `unmapped:` key for a sender with no point.
@@ -68,7 +69,18 @@ CREATE TABLE camera_links (
     PRIMARY KEY (point_id, camera_id)
 ) STRICT;
 "#,
-}];
+    },
+    Migration {
+        version: 12,
+        name: "incidents needing review",
+        sql: r#"
+-- The supervisor's list: incidents with a marked line (a second close, an action after the close,
+-- one that did not apply), found without reading every incident.
+CREATE INDEX incidents_needing_review ON incidents(opened_at)
+    WHERE deleted = 0 AND json_extract(body, '$.needs_review') = 1;
+"#,
+    },
+];
 
 /// An incident with what the store knows beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,6 +278,8 @@ pub enum IncidentFilter {
     Open,
     /// Everything changed at or after `since` (ms since the epoch).
     ChangedSince(i64),
+    /// Incidents with a marked line, for the supervisor (open or closed).
+    NeedingReview,
 }
 
 impl Store {
@@ -282,11 +296,16 @@ impl Store {
         let (sql, since) = match filter {
             IncidentFilter::Open => (format!("{SELECT} WHERE state <> 'closed' AND deleted = 0"), 0),
             IncidentFilter::ChangedSince(since) => (format!("{SELECT} WHERE updated_at >= ?2 AND deleted = 0"), since),
+            IncidentFilter::NeedingReview => {
+                (format!("{SELECT} WHERE deleted = 0 AND json_extract(body, '$.needs_review') = 1"), 0)
+            }
         };
         let sql = format!("{sql} ORDER BY opened_at DESC LIMIT ?1");
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = match filter {
-            IncidentFilter::Open => stmt.query_map(params![limit], incident_of)?.collect::<rusqlite::Result<_>>()?,
+            IncidentFilter::Open | IncidentFilter::NeedingReview => {
+                stmt.query_map(params![limit], incident_of)?.collect::<rusqlite::Result<_>>()?
+            }
             IncidentFilter::ChangedSince(_) => {
                 stmt.query_map(params![limit, since], incident_of)?.collect::<rusqlite::Result<_>>()?
             }

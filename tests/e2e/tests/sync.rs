@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
+use vigil_api::IncidentAction;
 use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
 use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
 use vigil_e2e::{workspace_root, Desktop};
@@ -319,6 +320,76 @@ async fn an_administrator_enrolls_the_window_in_its_settings_screen_over_tls() -
         "the enrollment is in the audit log with who did it"
     );
     vigil_e2e::check_log(server_dir.path())
+}
+
+/// An incident closed twice (two workstations that could not reach each other, here the second
+/// close written to the log as it would have arrived) is listed for the supervisor in the review
+/// screen, with the close that was kept aside.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_supervisor_finds_a_second_close_in_the_review_screen() -> Result<()> {
+    use vigil_domain::event::{EventBody, IncidentActed};
+    use vigil_domain::incident::{Action, CloseCategory, Role};
+    let dir = tempfile::tempdir()?;
+    create_demo(dir.path(), DemoOptions::default(), false)?;
+    let id = {
+        let ws = vigil_api::Workstation::open(dir.path())?;
+        let device = ws.search("OPD-1F-ALM-007", 1)?.remove(0).id;
+        let signal = vigil_store::NewSignal::from_device(device, "panic", 1, Store::now_ms());
+        let id = ws
+            .writer()?
+            .run(move |tx| {
+                vigil_store::write::insert_signal(tx, &signal)?;
+                vigil_store::write::apply_signal(tx, &signal)
+            })?
+            .context("an incident")?
+            .incident_id;
+        let who = ws.login("demo-operator", "2468", None)?.0;
+        for action in [
+            IncidentAction::Acknowledge,
+            IncidentAction::Dispatch { guard: "G0001".into() },
+            IncidentAction::OnScene,
+            IncidentAction::Close { category: "false".into() },
+        ] {
+            ws.act_on_incident(who, id, &action)?;
+        }
+        // The other workstation's close, as a pull brings it: kept, marked, not acting.
+        let now = Store::now_ms();
+        let body = EventBody::IncidentActed(IncidentActed {
+            incident: id,
+            role: Role::Supervisor,
+            action: Action::Close { category: CloseCategory::Test },
+            at: now,
+        });
+        ws.writer()?.run(move |tx| {
+            vigil_store::write::commit_event(tx, "demo-supervisor", &id.to_string(), body, now).map(|_| ())
+        })?;
+        id
+    };
+    let shots = workspace_root().join("target/e2e-shots");
+    std::fs::create_dir_all(&shots)?;
+    let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        desktop.login("demo-supervisor", "2468").await?;
+        desktop.press(char::from(fantoccini::key::Key::F4)).await?;
+        desktop
+            .wait_for(&format!("!!document.querySelector('[data-testid=review-needing-{id}]')"), Duration::from_secs(15))
+            .await
+            .context("the incident is listed for review")?;
+        let row = desktop.text_content(&format!("review-needing-{id}")).await?;
+        assert!(row.contains("OPD-1F-ALM-007") && row.contains("demo-supervisor"), "{row}");
+        let mark: Value = desktop
+            .client
+            .execute(&format!("return document.querySelector('[data-testid=review-needing-{id}] [data-mark]')?.dataset.mark ?? null"), vec![])
+            .await?;
+        assert_eq!(mark, Value::from("second_close"));
+        desktop.screenshot(&shots.join("review-needing.png")).await?;
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    let quit = desktop.quit().await;
+    result?;
+    quit
 }
 
 /// Polls `find` every 100 ms for 10 s until it finds something.

@@ -376,7 +376,23 @@ changed_since_sign_off: boolean,
 /**
  * The digest of what the shift holds now (what a sign-off signs).
  */
-digest: string, incidents: Array<IncidentResponse>, target_seconds: number, };
+digest: string, incidents: Array<IncidentResponse>, target_seconds: number, 
+/**
+ * Every incident needing review, of any shift, the latest first (at most 200).
+ */
+needing_review: Array<ReviewItem>, };
+
+export type ReviewItem = { incident: string, 
+/**
+ * The point's code (or the sender's key for an unmapped one).
+ */
+point: string, alarm_type: string, priority: number, state: IncidentState, opened_at: number, 
+/**
+ * Each marked line: why it is kept without acting, who did it and when.
+ */
+marks: Array<MarkedLine>, };
+
+export type MarkedLine = { mark: Mark, by: string | null, at: number, };
 
 export type LogLine = { id: string, seq: number, judged_at: number, device_time: number, received: number, guard: string, guard_name: string | null, tag: string, checkpoint: string | null, source: Source, method: Method, clock: string | null, reason: string | null, actor: string, };
 

@@ -153,7 +153,12 @@ impl PgDb {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK]).await?;
-        tx.batch_execute(SCHEMA).await?;
+        // DDL only on a database without the tables: creating a trigger locks its table, which
+        // would wait on (and deadlock with) the pushes of servers already running on it.
+        let present: bool = tx.query_one("SELECT to_regclass('vigil_meta') IS NOT NULL", &[]).await?.get(0);
+        if !present {
+            tx.batch_execute(SCHEMA).await?;
+        }
         let version: Option<String> =
             tx.query_opt("SELECT value FROM vigil_meta WHERE key = 'schema_version'", &[]).await?.map(|r| r.get(0));
         match version.as_deref().map(str::parse::<i64>) {

@@ -1,7 +1,9 @@
 // The supervisor's review of a shift: compliance (on time / expected) in total, per guard and per
 // route, each exception with the explanation it needs, the shift's incidents against the 5-minute
-// target, and the sign-off (refused by Rust while an exception is unexplained; a check-in that
-// arrives later shows the shift as changed since sign-off). A supervisor's login opens it.
+// target, the incidents needing review (of any shift: what workstations cut off from each other did
+// to one incident, or what came after its close), and the sign-off (refused by Rust while an
+// exception is unexplained; a check-in that arrives later shows the shift as changed since
+// sign-off). A supervisor's login opens it.
 
 import { createEffect, createResource, createRoot, createSignal, For, onCleanup, Show } from "solid-js";
 import type { EChartsCoreOption } from "echarts/core";
@@ -9,7 +11,8 @@ import type { EChartsCoreOption } from "echarts/core";
 /** The charts (ECharts) are loaded the first time a range is looked at, not with the console. */
 const charts = () => import("./charts");
 import { api, EngineError } from "../../lib/api";
-import type { Compliance, PatrolException, ShiftReview } from "../../lib/bindings";
+import type { Compliance, Mark, PatrolException, ReviewItem, ShiftReview } from "../../lib/bindings";
+import type { MessageKey } from "../../lib/i18n";
 import { lang, tr } from "../../lib/reactive";
 import type { ExportKind } from "../../lib/bindings";
 import type { ConsoleContext } from "../../frame/context";
@@ -134,6 +137,7 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
                       {(e) => <ExceptionRow e={e} tz={r().time_zone} explain={(text) => void act(() => api.explainException(r().shift.key, e.key, text))} />}
                     </For>
                   </section>
+                  <NeedingReview items={r().needing_review} tz={r().time_zone} />
                   <section class="settings-card">
                     <h2>{tr("reviewIncidents", { n: r().incidents.length })} · {tr("reviewTarget")}</h2>
                     <table class="patrol-table">
@@ -279,5 +283,48 @@ function ExceptionRow(props: { e: PatrolException; tz: string; explain: (text: s
         )}
       </Show>
     </div>
+  );
+}
+
+const MARK_TEXT: Record<Mark, MessageKey> = {
+  second_close: "mark_second_close",
+  late: "mark_late",
+  not_applicable: "mark_not_applicable",
+};
+
+/** Incidents with a marked line — what two workstations did to one incident while cut off from each
+ * other, or an action that came after the close — kept as they came, for the supervisor to look at. */
+function NeedingReview(props: { items: ReviewItem[]; tz: string }) {
+  return (
+    <section class="settings-card review-needing" data-testid="review-needing">
+      <h2>{tr("reviewNeeding", { n: props.items.length })}</h2>
+      <Show when={props.items.length > 0} fallback={<p class="muted">{tr("reviewNeedingNone")}</p>}>
+        <table class="patrol-table">
+          <tbody>
+            <For each={props.items}>
+              {(i) => (
+                <tr data-testid={`review-needing-${i.incident}`} data-state={i.state}>
+                  <td>{dateTime(i.opened_at, props.tz)}</td>
+                  <td>
+                    P{i.priority} {i.alarm_type}
+                  </td>
+                  <td class="mono">{i.point}</td>
+                  <td>{tr(`state_${i.state}` as MessageKey)}</td>
+                  <td>
+                    <For each={i.marks}>
+                      {(m) => (
+                        <div class="review-mark-line" data-mark={m.mark}>
+                          {tr(MARK_TEXT[m.mark])} · {m.by ?? "—"} · {dateTime(m.at, props.tz)}
+                        </div>
+                      )}
+                    </For>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </Show>
+    </section>
   );
 }
