@@ -243,8 +243,16 @@ async fn only_an_administrator_enrolls_a_workstation_and_a_refused_enrollment_ke
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_workstation_restored_from_an_older_backup_holds_its_new_events_back_and_says_why() {
+/// A workstation whose data directory was put back from a copy taken before its second alarm,
+/// which the server holds; its engine not started yet.
+struct Restored {
+    server_dir: tempfile::TempDir,
+    server: vigil_server::Running,
+    a_dir: tempfile::TempDir,
+    second: Id,
+}
+
+async fn restored_from_an_older_copy() -> Restored {
     let server_dir = demo_dir();
     let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
         .await
@@ -261,12 +269,17 @@ async fn a_workstation_restored_from_an_older_backup_holds_its_new_events_back_a
     eventually("the second alarm reaches the server", || state_at(server_dir.path(), second).is_some()).await;
     a_engine.stop().await;
     drop(a);
-
-    // The workstation's disk is lost; it comes back from the older copy and receives an alarm.
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(a_dir.path().join(format!("vigil.db{suffix}")));
     }
     std::fs::rename(copy.path().join("vigil.db"), a_dir.path().join("vigil.db")).expect("restore");
+    Restored { server_dir, server, a_dir, second }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_restored_from_an_older_backup_holds_its_new_events_back_and_says_why() {
+    // The workstation's disk is lost; it comes back from the older copy and receives an alarm.
+    let Restored { server_dir, server, a_dir, second: _ } = restored_from_an_older_copy().await;
     let restored = Arc::new(Workstation::open(a_dir.path()).expect("open"));
     let engine = restart(&restored).await;
     let third = panic_alarm(&restored, "OPD-1F-ALM-005");
@@ -295,26 +308,7 @@ async fn a_workstation_restored_from_an_older_backup_holds_its_new_events_back_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workstation_restored_from_an_older_backup_takes_its_own_events_back_from_the_server() {
-    let server_dir = demo_dir();
-    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
-        .await
-        .expect("serve");
-    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
-    let first = panic_alarm(&a, "OPD-1F-ALM-003");
-    eventually("the first alarm reaches the server", || state_at(server_dir.path(), first).is_some()).await;
-    let copy = tempfile::tempdir().expect("tempdir");
-    Store::open(&a_dir.path().join("vigil.db"))
-        .expect("open")
-        .backup_to(&copy.path().join("vigil.db"))
-        .expect("backup");
-    let second = panic_alarm(&a, "OPD-1F-ALM-004");
-    eventually("the second alarm reaches the server", || state_at(server_dir.path(), second).is_some()).await;
-    a_engine.stop().await;
-    drop(a);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(a_dir.path().join(format!("vigil.db{suffix}")));
-    }
-    std::fs::rename(copy.path().join("vigil.db"), a_dir.path().join("vigil.db")).expect("restore");
+    let Restored { server_dir, server, a_dir, second } = restored_from_an_older_copy().await;
     assert!(state_at(a_dir.path(), second).is_none(), "the copy predates the second alarm");
 
     // Restored, with nothing new of its own: it takes the second alarm back from the server and

@@ -416,20 +416,6 @@ impl Agent {
                     }
                     continue;
                 }
-                Err(ClientError::Refused { body, .. }) if body.error.code == "diverged" => {
-                    // Places of this workstation's log hold other events on the server: this copy
-                    // was restored from an older backup, or copied, and went on without them.
-                    // What it holds is kept here, counted, and not sent.
-                    let why = format!(
-                        "this copy's events differ from the server's copy of this workstation's log ({}): \
-                         it was restored from an older backup or copied, and went on. Its events are kept here \
-                         and not sent; see the README (\"The central server\") to enroll it as a new workstation",
-                        body.error.message
-                    );
-                    eprintln!("vigil: sync: {why}");
-                    self.status.hold_back(why);
-                    continue;
-                }
                 Err(e) => {
                     if self.failed(&e, &mut backoff, &mut stop).await {
                         return;

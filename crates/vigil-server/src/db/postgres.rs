@@ -106,6 +106,29 @@ CREATE TABLE IF NOT EXISTS rejected (
 );
 "#;
 
+/// The columns [`event_row`] reads, in its order.
+const EVENT_COLUMNS: &str =
+    "seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash";
+
+/// An event of the log as the store's chain functions read it.
+fn event_row(r: &tokio_postgres::Row) -> EventRow {
+    EventRow {
+        seq: r.get(0),
+        id: r.get::<_, Uuid>(1).to_string(),
+        origin: r.get::<_, Uuid>(2).to_string(),
+        origin_seq: r.get(3),
+        actor: r.get(4),
+        kind: r.get(5),
+        subject: r.get(6),
+        hlc: r.get(7),
+        wall: r.get(8),
+        schema: u32::try_from(r.get::<_, i32>(9)).unwrap_or(0),
+        payload: r.get(10),
+        prev_hash: r.get(11),
+        hash: r.get(12),
+    }
+}
+
 pub(crate) struct PgDb {
     pool: Pool,
     config: tokio_postgres::Config,
@@ -437,32 +460,11 @@ impl PgDb {
     pub async fn pull(&self, after: i64, limit: u32) -> Result<(Vec<WireEvent>, i64), ServerError> {
         let client = self.pool.get().await?;
         let stmt = client
-            .prepare_cached(
-                "SELECT seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, hash
-                 FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
-            )
+            .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"))
             .await?;
         let rows = client.query(&stmt, &[&after, &i64::from(limit)]).await?;
         let last: i64 = client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).await?.get(0);
-        let events = rows
-            .iter()
-            .map(|r| WireEvent {
-                seq: Some(r.get(0)),
-                event: SyncEvent {
-                    id: r.get(1),
-                    origin: r.get(2),
-                    origin_seq: r.get(3),
-                    actor: r.get(4),
-                    kind: r.get(5),
-                    subject: r.get(6),
-                    hlc: r.get(7),
-                    wall: r.get(8),
-                    schema: u32::try_from(r.get::<_, i32>(9)).unwrap_or(0),
-                    payload: r.get(10),
-                    hash: r.get(11),
-                },
-            })
-            .collect();
+        let events = rows.iter().map(|r| WireEvent::from_row(&event_row(r), true)).collect::<Result<Vec<_>, _>>()?;
         Ok((events, last))
     }
 
@@ -493,8 +495,7 @@ impl PgDb {
         let client = self.pool.get().await?;
         let rows = client
             .query_raw(
-                "SELECT seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash
-                 FROM events ORDER BY origin, origin_seq",
+                &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY origin, origin_seq"),
                 std::iter::empty::<i64>(),
             )
             .await?;
@@ -502,21 +503,7 @@ impl PgDb {
         let mut walk = ChainWalk::default();
         let mut chain = None;
         while let Some(r) = rows.try_next().await? {
-            let row = EventRow {
-                seq: r.get(0),
-                id: r.get::<_, Uuid>(1).to_string(),
-                origin: r.get::<_, Uuid>(2).to_string(),
-                origin_seq: r.get(3),
-                actor: r.get(4),
-                kind: r.get(5),
-                subject: r.get(6),
-                hlc: r.get(7),
-                wall: r.get(8),
-                schema: u32::try_from(r.get::<_, i32>(9)).unwrap_or(0),
-                payload: r.get(10),
-                prev_hash: r.get(11),
-                hash: r.get(12),
-            };
+            let row = event_row(&r);
             if let Some(altered) = walk.step(&row) {
                 chain = Some(altered);
                 break;
