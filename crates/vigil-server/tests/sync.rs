@@ -122,21 +122,37 @@ async fn an_alarm_at_one_workstation_and_its_acknowledgement_at_another_reach_ev
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_workstations_cut_off_both_acknowledge_and_end_as_the_servers_order_decides() {
+/// Two workstations and the server after an alarm at `code` reached all three; then the network
+/// goes (the workstations' engines are stopped: each goes on alone).
+struct CutOff {
+    server_dir: tempfile::TempDir,
+    server: vigil_server::Running,
+    a_dir: tempfile::TempDir,
+    a: Arc<Workstation>,
+    b_dir: tempfile::TempDir,
+    b: Arc<Workstation>,
+    id: Id,
+}
+
+async fn cut_off_after(code: &str) -> CutOff {
     let server_dir = demo_dir();
     let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
         .await
         .expect("serve");
     let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
     let (b_dir, b_engine, b) = workstation(&server, server_dir.path(), "ws-b").await;
-    let id = panic_alarm(&a, "OPD-1F-ALM-002");
+    let id = panic_alarm(&a, code);
     eventually("the alarm reaches B", || state_at(b_dir.path(), id).is_some()).await;
     eventually("A's queue drains", || a_engine.sync_status().is_some_and(|s| s.queue == 0)).await;
-
-    // The network goes: each workstation goes on alone, and each operator acknowledges.
     a_engine.stop().await;
     b_engine.stop().await;
+    CutOff { server_dir, server, a_dir, a, b_dir, b, id }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workstations_cut_off_both_acknowledge_and_end_as_the_servers_order_decides() {
+    // The network goes: each workstation goes on alone, and each operator acknowledges.
+    let CutOff { server_dir, server, a_dir, a, b_dir, b, id } = cut_off_after("OPD-1F-ALM-002").await;
     let at_a = a.login("demo-operator", "2468", None).expect("login").0;
     a.act_on_incident(at_a, id, &IncidentAction::Acknowledge).expect("acknowledged at A");
     let at_b = b.login("demo-supervisor", "2468", None).expect("login").0;
@@ -325,17 +341,7 @@ async fn a_workstation_restored_from_an_older_backup_takes_its_own_events_back_f
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_closes_given_while_cut_off_end_as_one_with_the_second_listed_for_the_supervisor() {
-    let server_dir = demo_dir();
-    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
-        .await
-        .expect("serve");
-    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
-    let (b_dir, b_engine, b) = workstation(&server, server_dir.path(), "ws-b").await;
-    let id = panic_alarm(&a, "OPD-1F-ALM-006");
-    eventually("the alarm reaches B", || state_at(b_dir.path(), id).is_some()).await;
-    eventually("A's queue drains", || a_engine.sync_status().is_some_and(|s| s.queue == 0)).await;
-    a_engine.stop().await;
-    b_engine.stop().await;
+    let CutOff { server_dir, server, a_dir, a, b_dir, b, id } = cut_off_after("OPD-1F-ALM-006").await;
     // Cut off, each workstation handles the alarm to its end and closes it.
     for (ws, who, category) in [(&a, "demo-operator", "false"), (&b, "demo-supervisor", "test")] {
         let token = ws.login(who, "2468", None).expect("login").0;
