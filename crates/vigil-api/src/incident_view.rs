@@ -69,6 +69,7 @@ pub enum TimelineKind {
     Note,
     CallPolice,
     Reopen,
+    Reviewed,
 }
 
 impl From<ActionKind> for TimelineKind {
@@ -82,6 +83,7 @@ impl From<ActionKind> for TimelineKind {
             ActionKind::Note => TimelineKind::Note,
             ActionKind::CallPolice => TimelineKind::CallPolice,
             ActionKind::Reopen => TimelineKind::Reopen,
+            ActionKind::Reviewed => TimelineKind::Reviewed,
             // Shelving is recorded on the point, never on an incident's timeline.
             ActionKind::Shelve => TimelineKind::Note,
         }
@@ -159,6 +161,7 @@ pub(crate) fn action_line(action: &Action) -> (&'static str, Option<String>) {
         Action::Note { .. } => "note",
         Action::CallPolice => "call_police",
         Action::Reopen { .. } => "reopen",
+        Action::Reviewed => "reviewed",
     };
     let text = match action {
         Action::Dispatch { guard } => Some(guard.clone()),

@@ -34,6 +34,8 @@ pub enum IncidentAction {
     },
     CallPolice,
     Reopen,
+    /// A supervisor has looked at what was kept for review.
+    Reviewed,
 }
 
 const NOTE_MAX: usize = 2000;
@@ -62,6 +64,7 @@ impl IncidentAction {
             IncidentAction::CallPolice => Action::CallPolice,
             // The close it reopens is filled in from the incident (the close that stands).
             IncidentAction::Reopen => Action::Reopen { close: None },
+            IncidentAction::Reviewed => Action::Reviewed,
         })
     }
 }

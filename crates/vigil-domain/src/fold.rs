@@ -605,7 +605,7 @@ mod tests {
     use super::*;
     use crate::event::RoundMissed;
     use crate::event::{derived_id, HlcClock, EVENT_SCHEMA};
-    use crate::incident::{CloseCategory, Priority, Role, Signal};
+    use crate::incident::{allowed_actions, ActionKind, CloseCategory, Priority, Role, Signal};
     use proptest::prelude::*;
 
     struct Origin {
@@ -782,6 +782,31 @@ mod tests {
     fn only(p: &Projection) -> &Incident {
         assert_eq!(p.incidents.len(), 1, "{:?}", p.incidents.keys().collect::<Vec<_>>());
         p.incidents.values().next().expect("one")
+    }
+
+    #[test]
+    fn a_supervisor_marks_a_review_done_once_for_everyone_and_an_operator_cannot() {
+        let mut a = Origin::new(1);
+        let mut b = Origin::new(2);
+        let open = a.signal("k1", "P1", 1_000, Priority::P1, true);
+        let id = derived_id("incident", "k1", 1_000);
+        let close_a = a.act(id, 2_000, Role::Operator, Action::Close { category: CloseCategory::False });
+        let close_b = b.act(id, 2_500, Role::Operator, Action::Close { category: CloseCategory::Test });
+        assert!(allowed_actions(only(&fold_all([&open, &close_a, &close_b]))).contains(&ActionKind::Reviewed));
+        // An operator's "reviewed" does not act: it is itself kept for review.
+        let by_operator = a.act(id, 3_000, Role::Operator, Action::Reviewed);
+        assert!(only(&fold_all([&open, &close_a, &close_b, &by_operator])).needs_review);
+        // A supervisor's does, at either workstation; the other's, arriving after, changes nothing.
+        let at_a = a.act(id, 3_500, Role::Supervisor, Action::Reviewed);
+        let at_b = b.act(id, 3_600, Role::Supervisor, Action::Reviewed);
+        let done = fold_all([&open, &close_a, &close_b, &at_a, &at_b]);
+        let i = only(&done);
+        assert!(!i.needs_review);
+        assert!(!allowed_actions(i).contains(&ActionKind::Reviewed));
+        assert_eq!(i.timeline.iter().filter(|e| e.mark.is_some()).count(), 1, "the second close stays marked");
+        // A later conflict puts it back on the list.
+        let late = b.act(id, 4_000, Role::Operator, Action::Dispatch { guard: "G1".into() });
+        assert!(only(&fold_all([&open, &close_a, &close_b, &at_a, &at_b, &late])).needs_review);
     }
 
     #[test]

@@ -188,6 +188,9 @@ pub enum Action {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         close: Option<Id>,
     },
+    /// A supervisor has looked at what was kept for review (a second close, a late action): the
+    /// incident leaves the review list. The marked lines stay on its timeline.
+    Reviewed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -416,6 +419,7 @@ fn verb(action: &Action) -> &'static str {
         Action::Note { .. } => "noted",
         Action::CallPolice => "passed to the police",
         Action::Reopen { .. } => "reopened",
+        Action::Reviewed => "marked reviewed",
     }
 }
 
@@ -494,6 +498,14 @@ pub fn act(incident: &Incident, actor: &Actor, action: &Action, at: i64) -> Resu
             next.category = None;
             next.closed_by = None;
         }
+        Action::Reviewed => {
+            if actor.role == Role::Operator {
+                return Err(ActError::NeedsSupervisor("mark an incident reviewed"));
+            }
+            // Reviewed twice (two supervisors at two workstations) is the same fact: no error, so
+            // the second is not itself marked for review.
+            next.needs_review = false;
+        }
     }
     next.timeline.push(Entry {
         at,
@@ -570,6 +582,8 @@ pub enum ActionKind {
     CallPolice,
     Reopen,
     Shelve,
+    /// Offered while the incident needs review (to a supervisor: `act` checks the role).
+    Reviewed,
 }
 
 /// The actions an incident in its state allows now, whoever asks (roles are checked when one is
@@ -601,6 +615,9 @@ pub fn allowed_actions(incident: &Incident) -> Vec<ActionKind> {
         }
         out.push(ActionKind::Shelve);
     }
+    if incident.needs_review {
+        out.push(ActionKind::Reviewed);
+    }
     out
 }
 
@@ -615,6 +632,7 @@ impl Action {
             Action::Note { .. } => ActionKind::Note,
             Action::CallPolice => ActionKind::CallPolice,
             Action::Reopen { .. } => ActionKind::Reopen,
+            Action::Reviewed => ActionKind::Reviewed,
         }
     }
 }

@@ -380,6 +380,13 @@ async fn two_closes_given_while_cut_off_end_as_one_with_the_second_listed_for_th
             "{item:?}"
         );
     }
+    // Marked reviewed at A, it leaves B's list too.
+    let supervisor = a.login("demo-supervisor", "2468", None).expect("login").0;
+    a.act_on_incident(supervisor, id, &IncidentAction::Reviewed).expect("reviewed");
+    eventually("B folds the review", || incident_at(b_dir.path(), id).is_some_and(|i| !i.needs_review)).await;
+    let at_b = b.login("demo-supervisor", "2468", None).expect("login").0;
+    let review = b.shift_review(at_b, &b.shift_of(Store::now_ms()).key).expect("review");
+    assert!(review.needing_review.iter().all(|i| i.incident != id), "off the list everywhere");
     a_engine.stop().await;
     b_engine.stop().await;
     server.stop().await;

@@ -384,6 +384,15 @@ async fn the_supervisor_finds_a_second_close_in_the_review_screen() -> Result<()
             .await?;
         assert_eq!(mark, Value::from("second_close"));
         desktop.screenshot(&shots.join("review-needing.png")).await?;
+        // Looked at: marked reviewed, it leaves the list; the marked close stays on its timeline.
+        desktop.testid(&format!("review-reviewed-{id}")).await?.click().await?;
+        desktop
+            .wait_for(&format!("!document.querySelector('[data-testid=review-needing-{id}]')"), Duration::from_secs(10))
+            .await
+            .context("marked reviewed, the incident leaves the list")?;
+        let stored = Store::open(&dir.path().join(DATABASE_FILE))?.incident(id)?.context("the incident")?.incident;
+        assert!(!stored.needs_review);
+        assert!(stored.timeline.iter().any(|l| l.mark.is_some()), "the second close stays marked");
         Ok::<(), anyhow::Error>(())
     }
     .await;

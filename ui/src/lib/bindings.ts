@@ -160,9 +160,9 @@ export type CloseCategory = "real" | "false" | "test" | "device_fault" | "duplic
 
 export type Escalation = "none" | "unacknowledged" | "overdue";
 
-export type ActionKind = "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen" | "shelve";
+export type ActionKind = "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen" | "shelve" | "reviewed";
 
-export type TimelineKind = "opened" | "repeat" | "restore" | "merged" | "checked_late" | "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen";
+export type TimelineKind = "opened" | "repeat" | "restore" | "merged" | "checked_late" | "acknowledge" | "dispatch" | "on_scene" | "resolve" | "close" | "note" | "call_police" | "reopen" | "reviewed";
 
 export type TimelineLine = { at: number, 
 /**
@@ -245,7 +245,7 @@ steps: Array<string>, cameras: Array<LinkedCamera>, police_post: string, };
 
 export type GuardView = { badge: string, name: string, };
 
-export type IncidentAction = { "action": "acknowledge" } | { "action": "dispatch", guard: string, } | { "action": "on_scene" } | { "action": "resolve" } | { "action": "close", category: CloseCategory, } | { "action": "note", text: string, } | { "action": "call_police" } | { "action": "reopen" };
+export type IncidentAction = { "action": "acknowledge" } | { "action": "dispatch", guard: string, } | { "action": "on_scene" } | { "action": "resolve" } | { "action": "close", category: CloseCategory, } | { "action": "note", text: string, } | { "action": "call_police" } | { "action": "reopen" } | { "action": "reviewed" };
 
 export type Source = "handheld" | "wand" | "manual";
 

@@ -137,7 +137,16 @@ export function createReviewScreen(host: HTMLElement, ctx: ConsoleContext): Scre
                       {(e) => <ExceptionRow e={e} tz={r().time_zone} explain={(text) => void act(() => api.explainException(r().shift.key, e.key, text))} />}
                     </For>
                   </section>
-                  <NeedingReview items={r().needing_review} tz={r().time_zone} />
+                  <NeedingReview
+                    items={r().needing_review}
+                    tz={r().time_zone}
+                    reviewed={(id) =>
+                      void api
+                        .act(id, { action: "reviewed" })
+                        .then(() => refetch())
+                        .catch((e: unknown) => setMessage(e instanceof EngineError ? e.message : String(e)))
+                    }
+                  />
                   <section class="settings-card">
                     <h2>{tr("reviewIncidents", { n: r().incidents.length })} · {tr("reviewTarget")}</h2>
                     <table class="patrol-table">
@@ -294,7 +303,7 @@ const MARK_TEXT: Record<Mark, MessageKey> = {
 
 /** Incidents with a marked line — what two workstations did to one incident while cut off from each
  * other, or an action that came after the close — kept as they came, for the supervisor to look at. */
-function NeedingReview(props: { items: ReviewItem[]; tz: string }) {
+function NeedingReview(props: { items: ReviewItem[]; tz: string; reviewed: (incident: string) => void }) {
   return (
     <section class="settings-card review-needing" data-testid="review-needing">
       <h2>{tr("reviewNeeding", { n: props.items.length })}</h2>
@@ -318,6 +327,11 @@ function NeedingReview(props: { items: ReviewItem[]; tz: string }) {
                         </div>
                       )}
                     </For>
+                  </td>
+                  <td>
+                    <button class="button" data-testid={`review-reviewed-${i.incident}`} onClick={() => props.reviewed(i.incident)}>
+                      {tr("act_reviewed")}
+                    </button>
                   </td>
                 </tr>
               )}
