@@ -158,8 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     serde_json::json!({
                         "audit": { "entries": audit.entries, "intact": audit.first_altered.is_none(),
                                    "first_altered": audit.first_altered.as_ref().map(|(seq, why)| serde_json::json!({ "entry": seq, "why": why })) },
-                        "events": { "events": events.events, "origins": events.origins, "intact": events.first_altered.is_none(),
-                                    "first_altered": events.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })) },
+                        "events": events_json(&events),
                         "patrol": { "check_ins": check_ins, "intact": patrol.is_none(),
                                     "first_altered": patrol.as_ref().map(|(id, why)| serde_json::json!({ "check_in": id.to_string(), "why": why })) },
                         "witness": witness.as_ref().map(Witness::json),
@@ -387,6 +386,14 @@ async fn until_stopped() -> anyhow::Result<()> {
         _ = term.recv() => {}
     }
     Ok(())
+}
+
+/// What `vigil verify` and `vigil server verify` say of an event log's chains, as JSON.
+pub(crate) fn events_json(r: &vigil_store::EventChainReport) -> serde_json::Value {
+    serde_json::json!({
+        "events": r.events, "origins": r.origins, "intact": r.first_altered.is_none(),
+        "first_altered": r.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })),
+    })
 }
 
 /// Trades an enrollment code for this data directory's token and keeps it (`server-token.json`).

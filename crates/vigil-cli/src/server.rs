@@ -147,8 +147,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 println!(
                     "{}",
                     serde_json::json!({
-                        "events": { "events": chain.events, "origins": chain.origins, "intact": chain.first_altered.is_none(),
-                                    "first_altered": chain.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })) },
+                        "events": crate::events_json(&chain),
                         "witness": { "checked": witness.checked, "not_held": witness.not_held,
                                      "first_mismatch": witness.first_mismatch.as_ref().map(|(h, why)| serde_json::json!({ "origin": h.origin, "seq": h.seq, "seen_at": h.seen_at, "why": why })) },
                     })

@@ -784,14 +784,20 @@ mod tests {
         p.incidents.values().next().expect("one")
     }
 
-    #[test]
-    fn a_supervisor_marks_a_review_done_once_for_everyone_and_an_operator_cannot() {
+    /// An alarm at workstation 1, closed there as false and at workstation 2 as a test.
+    fn closed_twice() -> (Origin, Origin, Id, [Event; 3]) {
         let mut a = Origin::new(1);
         let mut b = Origin::new(2);
         let open = a.signal("k1", "P1", 1_000, Priority::P1, true);
         let id = derived_id("incident", "k1", 1_000);
         let close_a = a.act(id, 2_000, Role::Operator, Action::Close { category: CloseCategory::False });
         let close_b = b.act(id, 2_500, Role::Operator, Action::Close { category: CloseCategory::Test });
+        (a, b, id, [open, close_a, close_b])
+    }
+
+    #[test]
+    fn a_supervisor_marks_a_review_done_once_for_everyone_and_an_operator_cannot() {
+        let (mut a, mut b, id, [open, close_a, close_b]) = closed_twice();
         assert!(allowed_actions(only(&fold_all([&open, &close_a, &close_b]))).contains(&ActionKind::Reviewed));
         // An operator's "reviewed" does not act: it is itself kept for review.
         let by_operator = a.act(id, 3_000, Role::Operator, Action::Reviewed);
@@ -811,12 +817,7 @@ mod tests {
 
     #[test]
     fn the_first_close_wins_and_a_later_one_is_kept_for_review() {
-        let mut a = Origin::new(1);
-        let mut b = Origin::new(2);
-        let open = a.signal("k1", "P1", 1_000, Priority::P1, true);
-        let id = derived_id("incident", "k1", 1_000);
-        let close_a = a.act(id, 2_000, Role::Operator, Action::Close { category: CloseCategory::False });
-        let close_b = b.act(id, 2_500, Role::Operator, Action::Close { category: CloseCategory::Test });
+        let (mut a, mut b, id, [open, close_a, close_b]) = closed_twice();
         let state = fold_all([&open, &close_a, &close_b]);
         let i = only(&state);
         assert_eq!(

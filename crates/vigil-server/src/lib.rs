@@ -9,7 +9,7 @@
 //! no state outside the database: what a process holds in memory is only who to wake.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,8 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rand::Rng;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -40,10 +38,12 @@ pub const DEFAULT_CODE_MINUTES: u32 = 60;
 
 mod db;
 mod limits;
+mod tls;
 
 use db::Db;
 pub use db::Location;
 pub use limits::{ENROLL_PER_MINUTE, SYNC_BURST, SYNC_PER_SECOND};
+pub use tls::{certificate_fingerprint, Tls};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -61,11 +61,9 @@ fn sha256_hex(text: &str) -> String {
     vigil_store::sha256_hex(text.as_bytes())
 }
 
+/// The store's clock (ms since 1970), which every timestamp of the log is read from.
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    Store::now_ms()
 }
 
 // ---- Administration (the command line) -------------------------------------------------------
@@ -263,47 +261,6 @@ impl Default for ServeOptions {
     }
 }
 
-/// The certificate and private key files of a server with TLS.
-#[derive(Debug, Clone)]
-pub struct Tls {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-}
-
-/// The certificates of a PEM file, the server's own first.
-fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, ServerError> {
-    let bad = |e: &dyn std::fmt::Display| ServerError::Invalid(format!("--cert {}: {e}", path.display()));
-    let certs = CertificateDer::pem_file_iter(path)
-        .map_err(|e| bad(&e))?
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| bad(&e))?;
-    if certs.is_empty() {
-        return Err(bad(&"no certificate in it (PEM, -----BEGIN CERTIFICATE-----)"));
-    }
-    Ok(certs)
-}
-
-/// The SHA-256 fingerprint of the server's certificate in `cert` (PEM): what an enrollment code
-/// carries, so the workstation trusts exactly this server.
-pub fn certificate_fingerprint(cert: &Path) -> Result<String, ServerError> {
-    Ok(vigil_sync::tls::fingerprint(certificates(cert)?[0].as_ref()))
-}
-
-fn tls_config(tls: &Tls) -> Result<rustls::ServerConfig, ServerError> {
-    let certs = certificates(&tls.cert)?;
-    let key = PrivateKeyDer::from_pem_file(&tls.key)
-        .map_err(|e| ServerError::Invalid(format!("--key {}: {e}", tls.key.display())))?;
-    let mut config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ServerError::Invalid(format!("TLS: {e}")))?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .map_err(|e| ServerError::Invalid(format!("--cert and --key do not make a TLS identity: {e}")))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
-}
-
 /// Opens the server's database and serves `/v1/` on `listen`.
 pub async fn serve(at: &Location, listen: &str) -> Result<Running, ServerError> {
     serve_with(at, listen, &ServeOptions::default()).await
@@ -311,7 +268,7 @@ pub async fn serve(at: &Location, listen: &str) -> Result<Running, ServerError> 
 
 /// [`serve`], as `options` say.
 pub async fn serve_with(at: &Location, listen: &str, options: &ServeOptions) -> Result<Running, ServerError> {
-    let tls = options.tls.as_ref().map(tls_config).transpose()?;
+    let tls = options.tls.as_ref().map(tls::server_config).transpose()?;
     let enroll_per_minute = options.enroll_per_minute;
     let db = Db::open(at).await?;
     let head = db.last_seq().await?;

@@ -84,6 +84,10 @@ impl SyncStatus {
         self.held_back_still();
     }
 
+    fn is_held_back(&self) -> bool {
+        self.1.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     fn held_back_still(&self) {
         let held = self.1.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(why) = held {
@@ -273,7 +277,7 @@ impl Agent {
                 }
             });
             // Held back (see below): the queue is counted and shown, nothing is sent.
-            if self.status.1.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+            if self.status.is_held_back() {
                 self.status.held_back_still();
                 tokio::select! {
                     _ = commits.changed() => {}

@@ -77,8 +77,31 @@ fn tauri_driver() -> Result<PathBuf> {
     )
 }
 
-fn free_port() -> Result<u16> {
+/// A loopback port free right now.
+pub fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Starts a `vigil` command that announces itself with one JSON line on stdout (`--json`: its
+/// addresses) and returns it with that line; one that prints nothing within 60 s is killed.
+pub fn first_json_line(mut command: std::process::Command) -> Result<(std::process::Child, Value)> {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("start vigil")?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        let _ = tx.send(read.map(|_| line));
+    });
+    let line = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(line) => line?,
+        Err(_) => {
+            let _ = child.kill();
+            bail!("{:?} printed nothing within 60 s", command.get_args().collect::<Vec<_>>());
+        }
+    };
+    let value = serde_json::from_str(&line).with_context(|| format!("vigil said {line:?}"))?;
+    Ok((child, value))
 }
 
 /// A running console window and the WebDriver session that drives it.

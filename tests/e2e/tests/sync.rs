@@ -4,7 +4,7 @@
 //! what waits while alarms keep arriving and being handled; with the server back, the queue drains.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -12,28 +12,17 @@ use serde_json::Value;
 use vigil_api::IncidentAction;
 use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
 use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
-use vigil_e2e::{workspace_root, Desktop};
+use vigil_e2e::{first_json_line, free_port, workspace_root, Desktop};
 use vigil_store::{IncidentFilter, Store};
 
 fn vigil() -> PathBuf {
     workspace_root().join("target/debug/vigil")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
-}
-
-fn first_line(mut command: Command) -> Result<(Child, Value)> {
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("start vigil")?;
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().context("stdout")?), &mut line)?;
-    Ok((child, serde_json::from_str(&line).with_context(|| format!("vigil said {line:?}"))?))
-}
-
 fn server(dir: &Path, port: u16) -> Result<Child> {
     let mut command = Command::new(vigil());
     command.args(["server", "--json", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"]).arg(dir);
-    Ok(first_line(command)?.0)
+    Ok(first_json_line(command)?.0)
 }
 
 fn enroll(server_dir: &Path, url: &str, dir: &Path, name: &str) -> Result<()> {
@@ -57,7 +46,7 @@ fn state_of(dir: &Path, id: &str) -> Result<Option<String>> {
 async fn the_window_syncs_goes_offline_keeps_working_and_drains_its_queue() -> Result<()> {
     let server_dir = tempfile::tempdir()?;
     create_demo(server_dir.path(), DemoOptions { ..DemoOptions::default() }, false)?;
-    let port = free_port();
+    let port = free_port()?;
     let url = format!("http://127.0.0.1:{port}");
     let mut srv = server(server_dir.path(), port)?;
 
@@ -72,11 +61,11 @@ async fn the_window_syncs_goes_offline_keeps_working_and_drains_its_queue() -> R
     let b = tempfile::tempdir()?;
     create_demo(b.path(), DemoOptions::default(), false)?;
     enroll(server_dir.path(), &url, b.path(), "control-room-2")?;
-    let b_dc09 = format!("127.0.0.1:{}", free_port());
+    let b_dc09 = format!("127.0.0.1:{}", free_port()?);
     let mut agent = {
         let mut command = Command::new(vigil());
         command.args(["agent", "--json", "--http", "", "--dc09", &b_dc09, "--data-dir"]).arg(b.path());
-        first_line(command)?.0
+        first_json_line(command)?.0
     };
     let (account, zone, _) = Store::open(&a.path().join(DATABASE_FILE))?
         .dc09_addresses()?
@@ -213,7 +202,7 @@ async fn an_administrator_enrolls_the_window_in_its_settings_screen_over_tls() -
     let (cert_file, key_file) = (server_dir.path().join("server.pem"), server_dir.path().join("server.key"));
     std::fs::write(&cert_file, cert.pem())?;
     std::fs::write(&key_file, key_pair.serialize_pem())?;
-    let port = free_port();
+    let port = free_port()?;
     let mut srv = {
         let mut command = Command::new(vigil());
         command
@@ -223,7 +212,7 @@ async fn an_administrator_enrolls_the_window_in_its_settings_screen_over_tls() -
             .arg(&key_file)
             .arg("--data-dir")
             .arg(server_dir.path());
-        first_line(command)?.0
+        first_json_line(command)?.0
     };
     let out = Command::new(vigil())
         .args(["server", "enroll", "--name", "control-room-3", "--cert"])

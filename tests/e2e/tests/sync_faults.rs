@@ -17,15 +17,11 @@ use anyhow::{bail, Context, Result};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use vigil_e2e::proxy::{Fault, FaultProxy};
-use vigil_e2e::workspace_root;
+use vigil_e2e::{first_json_line, free_port, workspace_root};
 use vigil_pgtest::Postgres;
 
 fn vigil() -> PathBuf {
     workspace_root().join("target/debug/vigil")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
 }
 
 fn demo() -> Result<tempfile::TempDir> {
@@ -35,28 +31,6 @@ fn demo() -> Result<tempfile::TempDir> {
         bail!("vigil demo: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(dir)
-}
-
-/// Starts a `vigil` process that prints one JSON line once it is ready, and reads that line
-/// (refusing to wait more than 60 s for it).
-fn ready(mut command: Command) -> Result<(Child, Value)> {
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("start vigil")?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let read = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
-        let _ = tx.send(read.map(|_| line));
-    });
-    let line = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(line) => line?,
-        Err(_) => {
-            let _ = child.kill();
-            bail!("{:?} printed nothing within 60 s", command.get_args().collect::<Vec<_>>());
-        }
-    };
-    let value = serde_json::from_str(&line).with_context(|| format!("vigil said {line:?}"))?;
-    Ok((child, value))
 }
 
 /// libfaketime, preloaded straight into `vigil` (the `faketime` wrapper forks, and `kill -9` of
@@ -92,7 +66,7 @@ impl Server {
         if let Some(url) = &self.database {
             command.args(["--database", url]);
         }
-        self.child = Some(ready(command)?.0);
+        self.child = Some(first_json_line(command)?.0);
         Ok(())
     }
 
@@ -133,7 +107,7 @@ impl Agent {
         if let Some((server, code)) = enroll {
             command.args(["--server", server, "--enroll", code]);
         }
-        self.child = Some(ready(command).with_context(|| format!("agent {}", self.name))?.0);
+        self.child = Some(first_json_line(command).with_context(|| format!("agent {}", self.name))?.0);
         Ok(())
     }
 
@@ -300,9 +274,9 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
 
     let runtime = tokio::runtime::Runtime::new()?;
     let database = pg.map(|pg| pg.database()).transpose().map_err(anyhow::Error::msg)?;
-    let mut servers = vec![Server { dir: demo()?, port: free_port(), database: database.clone(), child: None }];
+    let mut servers = vec![Server { dir: demo()?, port: free_port()?, database: database.clone(), child: None }];
     if database.is_some() {
-        servers.push(Server { dir: demo()?, port: free_port(), database: database.clone(), child: None });
+        servers.push(Server { dir: demo()?, port: free_port()?, database: database.clone(), child: None });
     }
     for server in &mut servers {
         server.start()?;
@@ -321,7 +295,7 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
         let mut agent = Agent {
             name: name.into(),
             dir: demo()?,
-            dc09: format!("127.0.0.1:{}", free_port()),
+            dc09: format!("127.0.0.1:{}", free_port()?),
             clock: (i == 2 && skew).then_some("+600"),
             child: None,
         };
@@ -419,7 +393,7 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
             let mut fresh = Agent {
                 name: "ws-fold".into(),
                 dir: demo()?,
-                dc09: format!("127.0.0.1:{}", free_port()),
+                dc09: format!("127.0.0.1:{}", free_port()?),
                 clock: None,
                 child: None,
             };

@@ -12,7 +12,7 @@
 //!    confirmed it (p50/p99), and the CPU of each server process, of PostgreSQL and of the clients.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -63,10 +63,7 @@ fn server_process(vigil: &Path, dir: &Path, at: &Location) -> Result<(Child, Str
     if let Location::Postgres(url) = at {
         command.args(["--database", url]);
     }
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().context("start vigil server")?;
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().context("stdout")?), &mut line)?;
-    let said: Value = serde_json::from_str(&line).with_context(|| format!("vigil server said {line:?}"))?;
+    let (child, said) = vigil_e2e::first_json_line(command)?;
     Ok((child, format!("http://{}", said["http"].as_str().context("its address")?)))
 }
 
