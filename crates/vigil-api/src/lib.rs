@@ -4,6 +4,7 @@
 //! The Tauri shell wraps each method in a command; the HTTP server will serve the same methods, and
 //! tests call them directly. Nothing here knows about windows or HTTP.
 
+mod accounts;
 pub mod attention;
 mod cameras;
 mod error;
@@ -24,6 +25,7 @@ pub mod shell;
 pub mod wand;
 mod workstation;
 
+pub use accounts::{AccountForm, AccountView};
 pub use cameras::LinkedCamera;
 pub use error::{ApiError, ErrorCode, Refusal};
 pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, PointView, TimelineKind, TimelineLine};

@@ -1,7 +1,7 @@
 //! Who is at the console: login with name and PIN, shift hand-over, the inactivity lock, and the
 //! role every action is checked against.
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use vigil_domain::account::pin_matches;
 use vigil_domain::incident::{Actor, Role};
 
 use crate::{ApiError, ErrorCode, Workstation};
@@ -59,11 +59,6 @@ pub enum Need {
     Administrator,
 }
 
-fn pin_matches(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| argon2::Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
-}
-
 fn wrong_pin() -> ApiError {
     ApiError::field(ErrorCode::LoginFailed, "pin", "the name or the PIN is wrong")
 }
@@ -106,8 +101,8 @@ impl Workstation {
         if name.is_empty() || name.chars().count() > 64 {
             return Err(ApiError::field(ErrorCode::Invalid, "name", "type your login name (at most 64 characters)"));
         }
-        if !(4..=12).contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ApiError::field(ErrorCode::Invalid, "pin", "a PIN is 4 to 12 digits"));
+        if let Err(e) = vigil_domain::account::check_pin(pin) {
+            return Err(crate::accounts::refusal_error(&e));
         }
         let now = vigil_store::Store::now_ms();
         {
@@ -133,6 +128,14 @@ impl Workstation {
             return Err(wrong_pin());
         };
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(name);
+        if account.disabled {
+            self.record_as(name, "login.disabled", name, serde_json::json!({}))?;
+            return Err(ApiError::field(
+                ErrorCode::LoginFailed,
+                "name",
+                format!("the account {name} is disabled; an administrator can enable it"),
+            ));
+        }
         if let Some(previous) = over.and_then(|t| self.sessions().remove(&t)) {
             self.record_as(&previous.name, "logout", &previous.name, serde_json::json!({ "handed_over_to": name }))?;
         }
@@ -207,6 +210,35 @@ impl Workstation {
         self.sessions().get(&who).cloned()
     }
 
+    /// The session `who` as its account stands now: an administrator's change (here, or pulled
+    /// from the server) takes effect at the session's next action — a new role, a new PIN for
+    /// the lock screen, and a disabled account ends the session.
+    fn follow_account(&self, who: SessionToken) -> Result<Option<Session>, ApiError> {
+        let Some(session) = self.current(who) else { return Ok(None) };
+        let account = self.with_store(|s| s.account(&session.name))?;
+        match account {
+            Some(a) if !a.disabled => {
+                if (a.role, &a.pin_hash, &a.full_name) == (session.role, &session.pin_hash, &session.full_name) {
+                    return Ok(Some(session));
+                }
+                let mut sessions = self.sessions();
+                let Some(current) = sessions.get_mut(&who) else { return Ok(None) };
+                (current.role, current.pin_hash, current.full_name) = (a.role, a.pin_hash, a.full_name);
+                Ok(Some(current.clone()))
+            }
+            _ => {
+                let ended = self.sessions().remove(&who);
+                if let Some(ended) = ended {
+                    self.record_as(&ended.name, "logout", &ended.name, serde_json::json!({ "account": "disabled" }))?;
+                }
+                Err(ApiError::new(
+                    ErrorCode::LoginRequired,
+                    format!("the account {} was disabled by an administrator; log in with another", session.name),
+                ))
+            }
+        }
+    }
+
     /// The name the audit log gives what `who` does: the session's person, or nobody.
     pub(crate) fn name_of(&self, who: SessionToken) -> String {
         self.current(who).map_or_else(|| crate::NO_LOGIN.to_owned(), |s| s.name)
@@ -215,7 +247,7 @@ impl Workstation {
     /// Who may do an action that asks `need`, or why nobody in this session may. Every role
     /// check of every action goes through here.
     pub(crate) fn actor(&self, who: SessionToken, need: Need) -> Result<Actor, ApiError> {
-        let session = self.current(who).ok_or_else(|| {
+        let session = self.follow_account(who)?.ok_or_else(|| {
             ApiError::new(ErrorCode::LoginRequired, "log in first: every action is recorded with its operator")
         })?;
         if session.locked {

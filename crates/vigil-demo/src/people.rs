@@ -1,6 +1,5 @@
 //! The demo's guards on 24-hour duty and its three console accounts.
 
-use argon2::password_hash::{PasswordHasher, SaltString};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -41,16 +40,15 @@ pub(crate) fn accounts(rng: &mut ChaCha8Rng) -> Result<Vec<Account>, DemoError> 
     ]
     .into_iter()
     .map(|(name, full_name, role)| {
-        let salt = SaltString::encode_b64(&rng.gen::<[u8; 16]>()).map_err(|e| DemoError::Pin(e.to_string()))?;
-        let hash = argon2::Argon2::default()
-            .hash_password(DEMO_PIN.as_bytes(), &salt)
-            .map_err(|e| DemoError::Pin(e.to_string()))?;
+        let hash = vigil_domain::account::hash_pin(DEMO_PIN, rng.gen());
         Ok(Account {
             id: next_id(rng),
             name: name.into(),
             full_name: full_name.into(),
             role,
-            pin_hash: hash.to_string(),
+            pin_hash: hash,
+            disabled: false,
+            from_log: false,
             meta: RowMeta::NEW,
         })
     })

@@ -124,10 +124,11 @@ pub enum EventKind {
     RouteSet,
     ScheduleSet,
     RoundMissed,
+    AccountSet,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::SignalReceived,
         EventKind::IncidentActed,
         EventKind::PointShelved,
@@ -142,6 +143,7 @@ impl EventKind {
         EventKind::RouteSet,
         EventKind::ScheduleSet,
         EventKind::RoundMissed,
+        EventKind::AccountSet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -160,6 +162,7 @@ impl EventKind {
             EventKind::RouteSet => "route_set",
             EventKind::ScheduleSet => "schedule_set",
             EventKind::RoundMissed => "round_missed",
+            EventKind::AccountSet => "account_set",
         }
     }
 
@@ -383,6 +386,8 @@ pub enum EventBody {
     RouteSet(RouteSet),
     ScheduleSet(ScheduleSet),
     RoundMissed(RoundMissed),
+    /// An account as an administrator left it ([`crate::account`]).
+    AccountSet(crate::account::AccountSet),
 }
 
 impl EventBody {
@@ -402,6 +407,7 @@ impl EventBody {
             EventBody::RouteSet(_) => EventKind::RouteSet,
             EventBody::ScheduleSet(_) => EventKind::ScheduleSet,
             EventBody::RoundMissed(_) => EventKind::RoundMissed,
+            EventBody::AccountSet(_) => EventKind::AccountSet,
         }
     }
 }

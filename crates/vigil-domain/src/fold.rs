@@ -79,6 +79,8 @@ pub struct Projection {
     pub orphans: Vec<Id>,
     /// Check-ins, their corrections, explanations, sign-offs, routes, schedules and missed rounds.
     pub patrol: PatrolState,
+    /// Accounts the log set, by login name: the last event for a name is the account.
+    pub accounts: BTreeMap<String, crate::account::AccountSet>,
     seen_events: HashSet<Id>,
     seen_signals: HashSet<Id>,
 }
@@ -339,6 +341,14 @@ pub fn apply(state: &mut Projection, event: &Event) -> Applied {
             Applied::default()
         }
         EventBody::RoundMissed(m) => round_missed(state, event, m),
+        EventBody::AccountSet(a) => {
+            // An account is known by its name, which is the event's subject; one that says
+            // otherwise is kept in the log and changes no account.
+            if event.subject == a.name {
+                state.accounts.insert(a.name.clone(), a.clone());
+            }
+            Applied::default()
+        }
     }
 }
 

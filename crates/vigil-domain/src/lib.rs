@@ -3,6 +3,7 @@
 //! This crate does no I/O. Everything here is a value that the store persists, the API serves and
 //! the console draws; rules that decide whether a value is valid live beside the type.
 
+pub mod account;
 pub mod clock;
 mod code;
 mod device;

@@ -86,6 +86,7 @@ fn payload_json(body: &EventBody) -> Result<String> {
         EventBody::RouteSet(b) => serde_json::to_string(b),
         EventBody::ScheduleSet(b) => serde_json::to_string(b),
         EventBody::RoundMissed(b) => serde_json::to_string(b),
+        EventBody::AccountSet(b) => serde_json::to_string(b),
     };
     json.map_err(|e| StoreError::Invalid(format!("event payload: {e}")))
 }
@@ -114,6 +115,7 @@ pub fn decode_body(kind: &str, schema: u32, payload: &str) -> std::result::Resul
         EventKind::RouteSet => EventBody::RouteSet(read(payload)?),
         EventKind::ScheduleSet => EventBody::ScheduleSet(read(payload)?),
         EventKind::RoundMissed => EventBody::RoundMissed(read(payload)?),
+        EventKind::AccountSet => EventBody::AccountSet(read(payload)?),
     })
 }
 
@@ -498,6 +500,7 @@ pub(crate) fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &App
                 crate::devices::place_device(tx, mv.device, mv.x, mv.y)?;
             }
         }
+        EventBody::AccountSet(a) => crate::people::refold_account(tx, &a.name)?,
         EventBody::SignalReceived(_) | EventBody::IncidentActed(_) => {}
         _ => crate::patrol::write_back(tx, state, event)?,
     }

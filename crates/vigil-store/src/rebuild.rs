@@ -246,6 +246,7 @@ impl Store {
             }
         }
         crate::patrol::compare(conn, &state.patrol, &mut note)?;
+        crate::people::compare_accounts(conn, &state.accounts, &mut note)?;
         Ok(diffs)
     }
 }
@@ -266,6 +267,7 @@ fn first_difference(body: &str, expected: &Incident) -> Option<String> {
 /// Rewrites every projection row from the folded state.
 fn repair_from(tx: &Transaction<'_>, state: &Projection) -> Result<()> {
     crate::patrol::repair(tx, &state.patrol)?;
+    crate::people::repair_accounts(tx, &state.accounts)?;
     // Settled rounds are a cache of the evaluation: settled again when next asked.
     crate::settled::clear(tx)?;
     let now = now_ms();

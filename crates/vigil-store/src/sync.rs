@@ -304,6 +304,13 @@ pub fn apply_pulled(tx: &Transaction<'_>, events: &[(SyncEvent, i64)], me: Id) -
     for point in refold {
         changes.extend(refold_point(tx, &point)?);
     }
+    // An account is the last of its events in the server's order: a page can place one of this
+    // workstation's own edits under one pulled before it, or over it.
+    let accounts: std::collections::BTreeSet<&str> =
+        events.iter().filter(|(e, _)| e.kind == "account_set").map(|(e, _)| e.subject.as_str()).collect();
+    for name in accounts {
+        crate::people::refold_account(tx, name)?;
+    }
     Ok(changes)
 }
 
