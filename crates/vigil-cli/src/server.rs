@@ -81,6 +81,15 @@ enum Action {
         #[arg(long)]
         json: bool,
     },
+    /// The hospital's console accounts, kept here and handed to every workstation: an operator
+    /// logs in at any of them, also while it is offline. A PIN is read from standard input (one
+    /// line), never from the command line.
+    Accounts {
+        #[command(flatten)]
+        at: Database,
+        #[command(subcommand)]
+        change: AccountAction,
+    },
     /// The enrolled workstations: last contact, clock offset, events held.
     Workstations {
         #[command(flatten)]
@@ -88,6 +97,112 @@ enum Action {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AccountAction {
+    /// Every account: name, full name, role, and whether it is disabled.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A new account; its PIN (4 to 12 digits) is read from standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        full_name: String,
+        #[arg(long, value_parser = ROLES)]
+        role: String,
+    },
+    /// Change an account's full name or role.
+    Set {
+        name: String,
+        #[arg(long)]
+        full_name: Option<String>,
+        #[arg(long, value_parser = ROLES)]
+        role: Option<String>,
+    },
+    /// A new PIN for the account, read from standard input.
+    ResetPin {
+        name: String,
+    },
+    /// The account can no longer log in anywhere; open sessions end at their next action.
+    Disable {
+        name: String,
+    },
+    Enable {
+        name: String,
+    },
+}
+
+const ROLES: [&str; 3] = ["operator", "supervisor", "administrator"];
+
+fn role_of(text: &str) -> vigil_domain::incident::Role {
+    vigil_domain::incident::Role::parse(text).unwrap_or(vigil_domain::incident::Role::Operator)
+}
+
+/// A PIN from standard input (prompted for on a terminal), checked and hashed.
+fn read_pin(name: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if std::io::stdin().is_terminal() {
+        eprint!("new PIN for {name} (4 to 12 digits): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let pin = line.trim_end_matches(['\r', '\n']);
+    vigil_domain::account::check_pin(pin)?;
+    Ok(vigil_domain::account::hash_pin(pin, rand::random()))
+}
+
+/// Who is acting on the server, for the event: the operating-system user running the command.
+fn server_admin() -> String {
+    let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+    format!("server:{user}")
+}
+
+fn accounts(at: &vigil_server::Location, change: AccountAction) -> anyhow::Result<()> {
+    use vigil_domain::account::AccountEdit;
+    let (name, edit) = match change {
+        AccountAction::List { json } => {
+            let list = block_on(vigil_server::accounts(at))??;
+            if json {
+                let rows: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|a| serde_json::json!({ "name": a.name, "full_name": a.full_name, "role": a.role, "disabled": a.disabled }))
+                    .collect();
+                println!("{}", serde_json::Value::from(rows));
+            } else {
+                for a in list {
+                    let state = if a.disabled { "  disabled" } else { "" };
+                    println!("{}  {}  {}{state}", a.name, a.full_name, a.role.as_str());
+                }
+            }
+            return Ok(());
+        }
+        AccountAction::Add { name, full_name, role } => {
+            let pin_hash = Some(read_pin(&name)?);
+            (name, AccountEdit { full_name: Some(full_name), role: Some(role_of(&role)), pin_hash, disabled: None })
+        }
+        AccountAction::Set { name, full_name, role } => {
+            (name, AccountEdit { full_name, role: role.as_deref().map(role_of), ..AccountEdit::default() })
+        }
+        AccountAction::ResetPin { name } => {
+            let pin_hash = Some(read_pin(&name)?);
+            (name, AccountEdit { pin_hash, ..AccountEdit::default() })
+        }
+        AccountAction::Disable { name } => (name, AccountEdit { disabled: Some(true), ..AccountEdit::default() }),
+        AccountAction::Enable { name } => (name, AccountEdit { disabled: Some(false), ..AccountEdit::default() }),
+    };
+    let account = block_on(vigil_server::set_account(at, &server_admin(), &name, edit))??;
+    let state = if account.disabled { ", disabled" } else { "" };
+    println!(
+        "{}: {} ({}{state}); every workstation has it at its next sync",
+        account.name,
+        account.full_name,
+        account.role.as_str()
+    );
+    Ok(())
 }
 
 /// The server's database, as every subcommand names it.
@@ -176,6 +291,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Some(Action::Accounts { at, change }) => accounts(&at.location()?, change)?,
         Some(Action::Workstations { at, json }) => {
             let list = block_on(vigil_server::workstations(&at.location()?))??;
             if json {

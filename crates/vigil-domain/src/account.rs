@@ -152,6 +152,9 @@ pub fn change(
             pin_hash: edit.pin_hash.unwrap_or_else(|| current.pin_hash.clone()),
             disabled: edit.disabled.unwrap_or(current.disabled),
         },
+        None if full_name.is_none() && edit.role.is_none() && edit.pin_hash.is_none() => {
+            return Err(AccountRefusal::Unknown(name));
+        }
         None => AccountSet {
             name: name.clone(),
             full_name: full_name.ok_or(AccountRefusal::Missing("full_name"))?,
@@ -223,6 +226,8 @@ mod tests {
             Some("pin")
         );
         assert!(matches!(change(&none, None, "two words", edit.clone()), Err(AccountRefusal::Name(_))));
+        let disable = AccountEdit { disabled: Some(true), ..AccountEdit::default() };
+        assert_eq!(change(&none, None, "nobody", disable), Err(AccountRefusal::Unknown("nobody".into())));
         assert!(matches!(change(&none, None, "", edit.clone()), Err(AccountRefusal::Name(_))));
         assert!(matches!(
             change(&none, None, "x", AccountEdit { full_name: Some("\u{7}".into()), ..edit }),

@@ -36,10 +36,12 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// How long an enrollment code lasts unless told otherwise.
 pub const DEFAULT_CODE_MINUTES: u32 = 60;
 
+mod accounts;
 mod db;
 mod limits;
 mod tls;
 
+pub use accounts::{accounts, set_account};
 use db::Db;
 pub use db::Location;
 pub use limits::{ENROLL_PER_MINUTE, SYNC_BURST, SYNC_PER_SECOND};

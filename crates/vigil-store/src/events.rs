@@ -70,7 +70,7 @@ ALTER TABLE shelves ADD COLUMN from_log INTEGER NOT NULL DEFAULT 0;
 }];
 
 /// The payload of an event as the log stores it.
-fn payload_json(body: &EventBody) -> Result<String> {
+pub(crate) fn payload_json(body: &EventBody) -> Result<String> {
     let json = match body {
         EventBody::SignalReceived(b) => serde_json::to_string(b),
         EventBody::IncidentActed(b) => serde_json::to_string(b),
@@ -591,6 +591,14 @@ impl Store {
             .conn()
             .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
         let rows = stmt.query_map(params![after, limit], row_of)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every event of one kind, in the log's order.
+    pub fn events_of_kind(&self, kind: EventKind) -> Result<Vec<EventRow>> {
+        let mut stmt =
+            self.conn().prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM events WHERE kind = ?1 ORDER BY seq"))?;
+        let rows = stmt.query_map([kind.as_str()], row_of)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::watch;
 use uuid::Uuid;
+use vigil_domain::event::{EventBody, EventKind};
 use vigil_store::{EnrollRefusal, EnrolledWorkstation, PushOutcome, SyncEvent, WitnessedHead};
 use vigil_sync::{Heads, WireEvent};
 
@@ -176,11 +177,30 @@ impl Db {
         }
     }
 
+    /// Commits one event of the server's own (an administrator's change made on the server, such
+    /// as an account), chained under the server's own origin and placed in the log like a push.
+    pub async fn commit_own(&self, actor: String, subject: String, body: EventBody) -> Result<Uuid, ServerError> {
+        match self {
+            Db::Sqlite(db) => db.commit_own(actor, subject, body).await,
+            Db::Postgres(db) => db.commit_own(actor, subject, body).await,
+        }
+    }
+
+    /// Every event of `kind` in the server's order.
+    pub async fn events_of_kind(&self, kind: EventKind) -> Result<Vec<vigil_store::EventRow>, ServerError> {
+        match self {
+            Db::Sqlite(db) => db.events_of_kind(kind).await,
+            Db::Postgres(db) => db.events_of_kind(kind).await,
+        }
+    }
+
     /// Keeps `head` at the log's last position as other server processes on the same database
-    /// extend it (PostgreSQL's LISTEN/NOTIFY), until `stop` turns true. SQLite has one process.
+    /// extend it (PostgreSQL's LISTEN/NOTIFY; on SQLite, the administration's commands writing
+    /// beside the server), until `stop` turns true.
     pub fn follow(&self, head: watch::Sender<i64>, stop: watch::Receiver<bool>) {
-        if let Db::Postgres(db) = self {
-            db.follow(head, stop);
+        match self {
+            Db::Sqlite(db) => db.follow(head, stop),
+            Db::Postgres(db) => db.follow(head, stop),
         }
     }
 

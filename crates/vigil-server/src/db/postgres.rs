@@ -13,6 +13,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::sync::watch;
 use tokio_postgres::{AsyncMessage, NoTls};
 use uuid::Uuid;
+use vigil_domain::event::{Event, EventBody, EventKind, Hlc, HlcClock, EVENT_SCHEMA};
 use vigil_store::{
     check_push, sha256_hex, unreadable, ChainWalk, EnrollRefusal, EnrolledWorkstation, EventChainReport, EventRow,
     HeldEvent, PushOutcome, StoreError, SyncEvent, WitnessReport, WitnessedHead,
@@ -460,6 +461,65 @@ impl PgDb {
 
     /// Listens on `vigil_log` on a connection of its own, reconnecting when it drops; after each
     /// (re)connection it reads the log's end, so a notification missed meanwhile costs nothing.
+    /// The server's own origin: made once per database, the same for every server process on it.
+    async fn own_origin(&self) -> Result<Uuid, ServerError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO vigil_meta (key, value) VALUES ('origin', $1) ON CONFLICT (key) DO NOTHING",
+                &[&Uuid::now_v7().to_string()],
+            )
+            .await?;
+        let text: String = client.query_one("SELECT value FROM vigil_meta WHERE key = 'origin'", &[]).await?.get(0);
+        Uuid::parse_str(&text).map_err(|_| ServerError::Database(format!("vigil_meta's origin is not an id: {text:?}")))
+    }
+
+    pub async fn commit_own(&self, actor: String, subject: String, body: EventBody) -> Result<Uuid, ServerError> {
+        let origin = self.own_origin().await?;
+        // Numbered behind the origin's last event and stored as a push, which checks that under
+        // the log's lock: another server process committing at the same moment makes it a gap,
+        // and it is numbered again.
+        for _ in 0..8 {
+            let last: Option<(i64, String, i64)> = self
+                .pool
+                .get()
+                .await?
+                .query_opt(
+                    "SELECT origin_seq, hash, hlc FROM events WHERE origin = $1 ORDER BY origin_seq DESC LIMIT 1",
+                    &[&origin],
+                )
+                .await?
+                .map(|r| (r.get(0), r.get(1), r.get(2)));
+            let (seq, prev, hlc) = last.unwrap_or((0, vigil_store::GENESIS.to_owned(), 0));
+            let wall = now_ms();
+            let event = Event {
+                id: Uuid::now_v7(),
+                origin,
+                origin_seq: seq + 1,
+                actor: actor.clone(),
+                subject: subject.clone(),
+                hlc: HlcClock::resume(Hlc(hlc)).tick(wall),
+                wall,
+                schema: EVENT_SCHEMA,
+                body: body.clone(),
+            };
+            let made = SyncEvent::made(&event, &prev)?;
+            let pushed = self.push(origin, vec![made], Heads::default(), 0).await?;
+            if let PushOutcome::Stored { stored: 1, .. } = pushed.outcome {
+                return Ok(event.id);
+            }
+        }
+        Err(ServerError::Database("the server's own event could not be placed in the log; try again".into()))
+    }
+
+    pub async fn events_of_kind(&self, kind: EventKind) -> Result<Vec<EventRow>, ServerError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE kind = $1 ORDER BY seq"), &[&kind.as_str()])
+            .await?;
+        Ok(rows.iter().map(event_row).collect())
+    }
+
     pub fn follow(&self, head: watch::Sender<i64>, mut stop: watch::Receiver<bool>) {
         let config = self.config.clone();
         tokio::spawn(async move {

@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use tokio::sync::watch;
 use uuid::Uuid;
+use vigil_domain::event::{EventBody, EventKind};
 use vigil_store::{EnrollRefusal, EnrolledWorkstation, Store, StoreError, SyncEvent, WitnessedHead, Writer};
 use vigil_sync::{Heads, WireEvent};
 
@@ -127,6 +129,42 @@ impl SqliteDb {
             Ok((chain, witness))
         })
         .await
+    }
+
+    pub async fn commit_own(&self, actor: String, subject: String, body: EventBody) -> Result<Uuid, ServerError> {
+        Ok(self
+            .writer
+            .run_async(move |tx| {
+                let committed = vigil_store::write::commit_event(tx, &actor, &subject, body, crate::now_ms())?;
+                Ok(committed.event.id)
+            })
+            .await?)
+    }
+
+    pub async fn events_of_kind(&self, kind: EventKind) -> Result<Vec<vigil_store::EventRow>, ServerError> {
+        self.read(move |s| s.events_of_kind(kind)).await
+    }
+
+    /// The server is this file's only long-running writer, but `vigil server accounts` commits
+    /// beside it: every second, a log grown under it wakes the pulls waiting on news.
+    pub fn follow(&self, head: watch::Sender<i64>, mut stop: watch::Receiver<bool>) {
+        let reader = self.reader.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                let reader = reader.clone();
+                let last = tokio::task::spawn_blocking(move || {
+                    reader.lock().unwrap_or_else(|p| p.into_inner()).last_event_seq()
+                })
+                .await;
+                if let Ok(Ok(last)) = last {
+                    head.send_if_modified(|h| std::mem::replace(h, (*h).max(last)) < last);
+                }
+            }
+        });
     }
 
     pub async fn close(&self) {
