@@ -52,6 +52,8 @@ fn main() {
             cmd::session::lock,
             cmd::session::unlock,
             cmd::session::session,
+            cmd::session::console_accounts,
+            cmd::session::set_console_account,
             cmd::incidents::incidents,
             cmd::incidents::incident_detail,
             cmd::incidents::act_on_incident,

@@ -62,10 +62,11 @@ pub fn refusal_error(refusal: &AccountRefusal) -> ApiError {
         AccountRefusal::OwnAccount | AccountRefusal::LastAdministrator(_) => ErrorCode::Forbidden,
         _ => ErrorCode::Invalid,
     };
-    let message = refusal.to_string();
-    match refusal.field() {
-        Some(field) => ApiError::field(code, field, message),
-        None => ApiError::new(code, message),
+    ApiError {
+        code,
+        message: refusal.to_string(),
+        field: refusal.field().map(str::to_owned),
+        refusal: Some(crate::Refusal::Account { problem: refusal.problem() }),
     }
 }
 
@@ -128,7 +129,7 @@ mod tests {
     #[test]
     fn an_administrator_adds_an_account_that_logs_in_and_can_be_disabled() {
         let (_dir, ws) = demo();
-        let (admin, _) = ws.login("demo-admin", vigil_demo::DEMO_PIN, None).unwrap();
+        let (admin, _) = ws.login("demo-admin", vigil_demo::DEMO_PIN, None).expect("allowed");
         let form = AccountForm {
             name: "wang.wei".into(),
             full_name: Some("王伟".into()),
@@ -136,28 +137,28 @@ mod tests {
             pin: Some("8642".into()),
             disabled: None,
         };
-        let made = ws.set_account(admin, &form).unwrap();
+        let made = ws.set_account(admin, &form).expect("allowed");
         assert!(made.shared && !made.disabled);
-        let (wang, view) = ws.login("wang.wei", "8642", None).unwrap();
+        let (wang, view) = ws.login("wang.wei", "8642", None).expect("allowed");
         assert_eq!((view.full_name.as_str(), view.role), ("王伟", Role::Operator));
 
         // An operator may not manage accounts; nothing is stored when refused.
-        assert_eq!(ws.set_account(wang, &form).unwrap_err().code, ErrorCode::Forbidden);
-        assert_eq!(ws.accounts(wang).unwrap_err().code, ErrorCode::Forbidden);
+        assert_eq!(ws.set_account(wang, &form).expect_err("refused").code, ErrorCode::Forbidden);
+        assert_eq!(ws.accounts(wang).expect_err("refused").code, ErrorCode::Forbidden);
 
         // Promoted: the session that is open follows at its next action.
         ws.set_account(
             admin,
             &AccountForm { name: "wang.wei".into(), role: Some(Role::Supervisor), ..Default::default() },
         )
-        .unwrap();
-        assert_eq!(ws.actor(wang, Need::Supervisor).unwrap().role, Role::Supervisor);
+        .expect("allowed");
+        assert_eq!(ws.actor(wang, Need::Supervisor).expect("allowed").role, Role::Supervisor);
 
         // Disabled: the open session ends, and the login says why.
         ws.set_account(admin, &AccountForm { name: "wang.wei".into(), disabled: Some(true), ..Default::default() })
-            .unwrap();
-        assert_eq!(ws.actor(wang, Need::Operator).unwrap_err().code, ErrorCode::LoginRequired);
-        let refused = ws.login("wang.wei", "8642", None).unwrap_err();
+            .expect("allowed");
+        assert_eq!(ws.actor(wang, Need::Operator).expect_err("refused").code, ErrorCode::LoginRequired);
+        let refused = ws.login("wang.wei", "8642", None).expect_err("refused");
         assert_eq!((refused.code, refused.field.as_deref()), (ErrorCode::LoginFailed, Some("name")));
 
         // A new PIN replaces the old one.
@@ -170,24 +171,24 @@ mod tests {
                 ..Default::default()
             },
         )
-        .unwrap();
-        assert_eq!(ws.login("wang.wei", "8642", None).unwrap_err().code, ErrorCode::LoginFailed);
-        ws.login("wang.wei", "13579", None).unwrap();
+        .expect("allowed");
+        assert_eq!(ws.login("wang.wei", "8642", None).expect_err("refused").code, ErrorCode::LoginFailed);
+        ws.login("wang.wei", "13579", None).expect("allowed");
 
-        let listed = ws.accounts(admin).unwrap();
-        let wang = listed.iter().find(|a| a.name == "wang.wei").unwrap();
+        let listed = ws.accounts(admin).expect("allowed");
+        let wang = listed.iter().find(|a| a.name == "wang.wei").expect("allowed");
         assert_eq!((wang.role, wang.disabled, wang.shared), (Role::Supervisor, false, true));
         assert!(listed.iter().any(|a| a.name == "demo-operator" && !a.shared));
         // Every change is in the log, and its projection is what the log folds to.
-        let rebuild = ws.store().rebuild(false).unwrap();
+        let rebuild = ws.store().rebuild(false).expect("allowed");
         assert!(rebuild.differences.is_empty(), "{:?}", rebuild.differences);
     }
 
     #[test]
     fn bad_forms_are_refused_naming_the_field_and_store_nothing() {
         let (_dir, ws) = demo();
-        let (admin, _) = ws.login("demo-admin", vigil_demo::DEMO_PIN, None).unwrap();
-        let events = || ws.with_store(|s| s.last_event_seq()).unwrap();
+        let (admin, _) = ws.login("demo-admin", vigil_demo::DEMO_PIN, None).expect("allowed");
+        let events = || ws.with_store(|s| s.last_event_seq()).expect("allowed");
         let before = events();
         let cases = [
             (
@@ -223,14 +224,14 @@ mod tests {
             (AccountForm { name: "demo-admin".into(), role: Some(Role::Operator), ..Default::default() }, "role"),
         ];
         for (form, field) in cases {
-            let e = ws.set_account(admin, &form).unwrap_err();
+            let e = ws.set_account(admin, &form).expect_err("refused");
             assert_eq!(e.field.as_deref(), Some(field), "{form:?}: {e:?}");
         }
         let e = ws.set_account(
             admin,
             &AccountForm { name: "demo-operator".into(), role: Some(Role::Operator), ..Default::default() },
         );
-        assert_eq!(e.unwrap_err().code, ErrorCode::Invalid, "nothing to change");
+        assert_eq!(e.expect_err("refused").code, ErrorCode::Invalid, "nothing to change");
         assert_eq!(events(), before, "no refused change wrote an event");
     }
 }

@@ -13,7 +13,7 @@ use crate::patrol::{
 use crate::patrol_live::PatrolMarks;
 use crate::report::ExportKind;
 use crate::wand::{WandMappingInput, WandMappingView, WandPreviewRow, WandRejectedRow, WandReport};
-use crate::{shell, Dc09AccountView, IncidentSettingsView, SettingsView};
+use crate::{shell, AccountForm, AccountView, Dc09AccountView, IncidentSettingsView, SettingsView};
 use crate::{
     ApiError, DeviceMoveInput, ErrorCode, GuardView, IncidentAction, IncidentDetail, IncidentView, LinkedCamera,
     PointView, Refusal, SessionView, TimelineKind, TimelineLine,
@@ -56,9 +56,12 @@ fn generate() -> String {
         SyncView::decl(),
         EnrollmentView::decl(),
         Transport::decl(),
+        vigil_domain::account::AccountProblem::decl(),
         Refusal::decl(),
         ApiError::decl(),
         SessionView::decl(),
+        AccountView::decl(),
+        AccountForm::decl(),
         PointView::decl(),
         ClockFault::decl(),
         Mark::decl(),

@@ -77,6 +77,10 @@ pub enum Refusal {
     NoGuard,
     /// A missed patrol round closes only once its explanation is written as a note.
     NeedsExplanation,
+    /// A console account change the rules refuse (`field` names the form's field).
+    Account {
+        problem: vigil_domain::account::AccountProblem,
+    },
 }
 
 impl From<&vigil_domain::incident::ActError> for Refusal {

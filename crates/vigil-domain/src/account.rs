@@ -63,7 +63,34 @@ pub enum AccountRefusal {
     LastAdministrator(String),
 }
 
+/// What kind of refusal, for a window that words it in its own language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountProblem {
+    Name,
+    FullName,
+    Pin,
+    Missing,
+    Unknown,
+    Unchanged,
+    OwnAccount,
+    LastAdministrator,
+}
+
 impl AccountRefusal {
+    pub fn problem(&self) -> AccountProblem {
+        match self {
+            AccountRefusal::Name(_) => AccountProblem::Name,
+            AccountRefusal::FullName(_) => AccountProblem::FullName,
+            AccountRefusal::Pin(_) => AccountProblem::Pin,
+            AccountRefusal::Missing(_) => AccountProblem::Missing,
+            AccountRefusal::Unknown(_) => AccountProblem::Unknown,
+            AccountRefusal::Unchanged => AccountProblem::Unchanged,
+            AccountRefusal::OwnAccount => AccountProblem::OwnAccount,
+            AccountRefusal::LastAdministrator(_) => AccountProblem::LastAdministrator,
+        }
+    }
+
     /// The field of the form the refusal is about, if any.
     pub fn field(&self) -> Option<&'static str> {
         match self {
@@ -215,14 +242,14 @@ mod tests {
             pin_hash: Some(hash_pin("2468", [3; 16])),
             disabled: None,
         };
-        let made = change(&none, Some("admin"), " wang.wei ", edit.clone()).unwrap();
+        let made = change(&none, Some("admin"), " wang.wei ", edit.clone()).expect("allowed");
         assert_eq!((made.name.as_str(), made.full_name.as_str(), made.disabled), ("wang.wei", "王伟", false));
         assert_eq!(
             change(&none, None, "x", AccountEdit { role: None, ..edit.clone() }),
             Err(AccountRefusal::Missing("role"))
         );
         assert_eq!(
-            change(&none, None, "x", AccountEdit { pin_hash: None, ..edit.clone() }).unwrap_err().field(),
+            change(&none, None, "x", AccountEdit { pin_hash: None, ..edit.clone() }).expect_err("refused").field(),
             Some("pin")
         );
         assert!(matches!(change(&none, None, "two words", edit.clone()), Err(AccountRefusal::Name(_))));
@@ -242,7 +269,7 @@ mod tests {
         let all = known(&[before.clone(), account("chen", Role::Administrator)]);
         let after =
             change(&all, Some("chen"), "li", AccountEdit { role: Some(Role::Supervisor), ..Default::default() })
-                .unwrap();
+                .expect("allowed");
         assert_eq!(after, AccountSet { role: Role::Supervisor, ..before.clone() });
         assert_eq!(
             change(&all, Some("chen"), "li", AccountEdit { role: Some(Role::Operator), ..Default::default() }),
@@ -263,7 +290,7 @@ mod tests {
         let demote = AccountEdit { role: Some(Role::Supervisor), ..Default::default() };
         assert_eq!(change(&all, Some("chen"), "chen", demote), Err(AccountRefusal::OwnAccount));
         let two = known(&[account("chen", Role::Administrator), account("zhao", Role::Administrator)]);
-        assert!(change(&two, Some("zhao"), "chen", disable.clone()).unwrap().disabled);
-        assert!(change(&all, Some("chen"), "li", disable).unwrap().disabled, "an operator may be disabled");
+        assert!(change(&two, Some("zhao"), "chen", disable.clone()).expect("allowed").disabled);
+        assert!(change(&all, Some("chen"), "li", disable).expect("allowed").disabled, "an operator may be disabled");
     }
 }

@@ -72,7 +72,7 @@ async fn accounts_travel_both_ways(at: Location) {
     // Refused on the server, naming the field, storing nothing.
     let before = vigil_server::accounts(&at).await.expect("accounts");
     let bad = AccountEdit { full_name: Some("X".into()), role: Some(Role::Operator), ..AccountEdit::default() };
-    let refused = vigil_server::set_account(&at, "server:test", "no.pin", bad).await.unwrap_err();
+    let refused = vigil_server::set_account(&at, "server:test", "no.pin", bad).await.expect_err("refused");
     assert!(refused.to_string().starts_with("pin:"), "{refused}");
     let unchanged = AccountEdit { role: Some(Role::Operator), ..AccountEdit::default() };
     assert!(vigil_server::set_account(&at, "server:test", "wang.wei", unchanged).await.is_err());

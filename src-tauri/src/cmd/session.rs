@@ -2,7 +2,7 @@
 //! one session of the workstation among many; the shell keeps its token, the web UI never sees it.
 
 use tauri::State;
-use vigil_api::{ApiError, SessionView};
+use vigil_api::{AccountForm, AccountView, ApiError, SessionView};
 
 use crate::state::AppState;
 
@@ -47,4 +47,16 @@ pub async fn unlock(state: State<'_, AppState>, pin: String) -> Result<SessionVi
 #[tauri::command]
 pub async fn session(state: State<'_, AppState>) -> Result<Option<SessionView>, ApiError> {
     Ok(state.workstation()?.session(state.who()))
+}
+
+/// The console accounts (administrators only; Rust says no to anyone else).
+#[tauri::command]
+pub async fn console_accounts(state: State<'_, AppState>) -> Result<Vec<AccountView>, ApiError> {
+    state.workstation()?.accounts(state.who())
+}
+
+/// Adds or changes a console account as the seat's administrator; it reaches every workstation.
+#[tauri::command]
+pub async fn set_console_account(state: State<'_, AppState>, form: AccountForm) -> Result<AccountView, ApiError> {
+    state.workstation()?.set_account(state.who(), &form)
 }

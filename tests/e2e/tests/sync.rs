@@ -390,6 +390,115 @@ async fn the_supervisor_finds_a_second_close_in_the_review_screen() -> Result<()
     quit
 }
 
+/// An administrator adds a console account in the window's settings screen; a bad PIN is refused
+/// naming the field; the account reaches a second workstation through the server, where the new
+/// operator logs in with the server and that workstation's agent both gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_added_in_the_window_logs_in_at_another_workstation_while_it_is_offline() -> Result<()> {
+    let server_dir = tempfile::tempdir()?;
+    let port = free_port()?;
+    let url = format!("http://127.0.0.1:{port}");
+    let mut srv = server(server_dir.path(), port)?;
+    let a = tempfile::tempdir()?;
+    create_demo(a.path(), DemoOptions::default(), false)?;
+    std::fs::write(a.path().join("vigil.toml"), "[http]\nlisten = \"\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"\"\n")?;
+    enroll(server_dir.path(), &url, a.path(), "control-room-1")?;
+    let b = tempfile::tempdir()?;
+    create_demo(b.path(), DemoOptions::default(), false)?;
+    enroll(server_dir.path(), &url, b.path(), "control-room-2")?;
+    let mut agent = {
+        let mut command = Command::new(vigil());
+        command.args(["agent", "--json", "--http", "", "--dc09", "", "--data-dir"]).arg(b.path());
+        first_json_line(command)?.0
+    };
+    let shots = workspace_root().join("target/e2e-shots");
+    std::fs::create_dir_all(&shots)?;
+
+    let desktop = Desktop::launch(a.path(), "zh_CN.UTF-8").await?;
+    let result = async {
+        desktop.wait_ready().await?;
+        desktop.login("demo-operator", "2468").await?;
+        desktop.press(char::from(fantoccini::key::Key::F2)).await?;
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=settings-users-locked]')", Duration::from_secs(10))
+            .await
+            .context("an operator is told only an administrator manages accounts")?;
+        assert!(desktop.text_content("settings-users-locked").await?.contains("仅管理员"));
+        desktop.testid("logout-button").await?.click().await?;
+        desktop.wait_for("!document.querySelector('.login-overlay').hidden", Duration::from_secs(10)).await?;
+        desktop.testid("login-name").await?.clear().await?;
+        desktop.testid("login-pin").await?.clear().await?;
+        desktop.login("demo-admin", "2468").await?;
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=settings-user-demo-operator]')", Duration::from_secs(10))
+            .await
+            .context("the administrator sees the accounts")?;
+
+        let desk = &desktop;
+        let fill = |name: &'static str, pin: &'static str| async move {
+            for (id, text) in [("settings-user-add-name", name), ("settings-user-add-full", "王伟"), ("settings-user-add-pin", pin)] {
+                let field = desk.testid(id).await?;
+                field.clear().await?;
+                field.send_keys(text).await?;
+            }
+            desk.testid("settings-user-add").await?.click().await?;
+            Ok::<(), anyhow::Error>(())
+        };
+        // A PIN too short: refused, the field named, nothing added.
+        fill("wang.wei", "12").await?;
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=settings-user-error]')", Duration::from_secs(10))
+            .await
+            .context("a short PIN is refused")?;
+        let said = desktop.text_content("settings-user-error").await?;
+        assert!(said.starts_with("PIN"), "the refusal names the PIN: {said}");
+        desktop.screenshot(&shots.join("settings-users-refused.png")).await?;
+        assert!(desktop.testid("settings-user-wang.wei").await.is_err(), "nothing was added");
+
+        fill("wang.wei", "8642").await?;
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=\"settings-user-wang.wei\"]')", Duration::from_secs(10))
+            .await
+            .context("the account is listed")?;
+        // Made a supervisor from its row.
+        desktop
+            .client
+            .execute(
+                "const s = document.querySelector('[data-testid=\"settings-user-role-wang.wei\"]'); s.value = 'supervisor'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+                vec![],
+            )
+            .await?;
+        desktop
+            .wait_for("document.querySelector('[data-testid=\"settings-user-wang.wei\"]')?.dataset.role === 'supervisor'", Duration::from_secs(10))
+            .await
+            .context("the role is changed")?;
+        desktop.screenshot(&shots.join("settings-users.png")).await?;
+
+        // It reaches B through the server.
+        loop_until(|| Ok(Store::open(&b.path().join(DATABASE_FILE))?.account("wang.wei")?.filter(|a| a.role == vigil_domain::incident::Role::Supervisor)))
+            .await
+            .context("the account reaches workstation B as a supervisor")?;
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    let quit = desktop.quit().await;
+    let _ = agent.kill();
+    let _ = agent.wait();
+    let _ = srv.kill();
+    let _ = srv.wait();
+    result?;
+    quit?;
+    // B, alone: the new supervisor logs in there.
+    let at_b = vigil_api::Workstation::open(b.path())?;
+    let (_, session) = at_b.login("wang.wei", "8642", None)?;
+    assert_eq!((session.full_name.as_str(), session.role), ("王伟", vigil_domain::incident::Role::Supervisor));
+    drop(at_b);
+    let audit = Store::open(&a.path().join(DATABASE_FILE))?.audit_tail(100)?;
+    assert!(audit.iter().any(|e| e.action == "account.set" && e.actor == "demo-admin" && e.subject == "wang.wei"));
+    assert!(!audit.iter().any(|e| e.details.contains("argon2")), "no hash in the audit log");
+    vigil_e2e::check_log(b.path())
+}
+
 /// Polls `find` every 100 ms for 10 s until it finds something.
 async fn loop_until<T>(mut find: impl FnMut() -> Result<Option<T>>) -> Result<T> {
     for _ in 0..100 {

@@ -2,6 +2,8 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  AccountForm,
+  AccountView,
   ApiError,
   EngineStatus,
   ErrorCode,
@@ -89,6 +91,10 @@ export const api = {
   lock: () => call<void>("lock"),
   unlock: (pin: string) => call<SessionView>("unlock", { pin }),
   session: () => call<SessionView | null>("session"),
+  /** The console accounts (administrators only: Rust refuses anyone else). */
+  consoleAccounts: () => call<AccountView[]>("console_accounts"),
+  /** Adds or changes a console account; it reaches every workstation through the server. */
+  setConsoleAccount: (form: AccountForm) => call<AccountView>("set_console_account", { form }),
   incidents: () => call<IncidentView[]>("incidents"),
   incidentDetail: (id: string, language: Language) => call<IncidentDetail>("incident_detail", { id, language }),
   act: (id: string, action: IncidentAction) => call<IncidentView>("act_on_incident", { id, action }),

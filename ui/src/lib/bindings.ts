@@ -128,7 +128,9 @@ transport: Transport, };
 
 export type Transport = "pinned" | "authorities" | "plain";
 
-export type Refusal = { "reason": "not_now", state: IncidentState, action: string, } | { "reason": "needs_supervisor", what: string, } | { "reason": "real_needs_on_scene" } | { "reason": "empty_note" } | { "reason": "no_guard" } | { "reason": "needs_explanation" };
+export type AccountProblem = "name" | "full_name" | "pin" | "missing" | "unknown" | "unchanged" | "own_account" | "last_administrator";
+
+export type Refusal = { "reason": "not_now", state: IncidentState, action: string, } | { "reason": "needs_supervisor", what: string, } | { "reason": "real_needs_on_scene" } | { "reason": "empty_note" } | { "reason": "no_guard" } | { "reason": "needs_explanation" } | { "reason": "account", problem: AccountProblem, };
 
 export type ApiError = { code: ErrorCode, message: string, field: string | null, 
 /**
@@ -141,6 +143,19 @@ export type SessionView = { name: string, full_name: string, role: Role,
  * Locked after inactivity: alarms still show and sound, actions wait for the PIN.
  */
 locked: boolean, since: number, };
+
+export type AccountView = { name: string, full_name: string, role: Role, disabled: boolean, 
+/**
+ * Set through the event log, so the same at every workstation; false for one made only here
+ * before (the demo's), until an administrator changes it.
+ */
+shared: boolean, };
+
+export type AccountForm = { name: string, full_name?: string, role?: Role, 
+/**
+ * A new PIN (4 to 12 digits), hashed before it goes anywhere.
+ */
+pin?: string, disabled?: boolean, };
 
 export type PointView = { id: string, code: string, name: Label, kind: DeviceKind, building_id: string, building_code: string, building_name: Label, floor_id: string, floor_short: string, x: number, y: number, 
 /**

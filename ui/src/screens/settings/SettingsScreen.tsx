@@ -2,6 +2,7 @@
 // receivers listen, the central server this workstation syncs with (enrolled here with a code, by
 // an administrator), the DC-09 accounts this workstation knows (never a key: only whether there is
 // one) and how incidents are answered. The rest is read-only: settings are changed in vigil.toml.
+// The console accounts (who logs in) are managed here by administrators (UsersCard).
 // The accounts are read again each time the screen comes forward (the engine re-reads them when
 // the file changes).
 
@@ -16,6 +17,7 @@ import { syncText } from "../../frame/sync";
 import type { Screen } from "../../frame/stack";
 import { ScreenTimers } from "../../frame/timers";
 import { filterAccounts, keyFormatText, keyText, supervisionText } from "./accounts";
+import { UsersCard } from "./UsersCard";
 
 const LANGUAGE_NAMES: Record<Language, MessageKey> = { "zh-CN": "languageName_zh", en: "languageName_en" };
 
@@ -25,7 +27,8 @@ export function createSettingsScreen(host: HTMLElement, ctx: ConsoleContext): Sc
     const timers = new ScreenTimers();
     onCleanup(() => timers.dispose());
     const [view, { refetch }] = createResource(() => api.settingsView());
-    const element = (<SettingsScreen ctx={ctx} view={view} />) as HTMLElement;
+    const [shownAt, setShownAt] = createSignal(0);
+    const element = (<SettingsScreen ctx={ctx} view={view} shown={shownAt} />) as HTMLElement;
     host.append(element);
     let first = true;
     return {
@@ -34,7 +37,10 @@ export function createSettingsScreen(host: HTMLElement, ctx: ConsoleContext): Sc
       timers,
       // Built with the console; read again whenever the operator comes back to it.
       shown: () => {
-        if (!first) void refetch();
+        if (!first) {
+          void refetch();
+          setShownAt((n) => n + 1);
+        }
         first = false;
       },
       dispose: () => {
@@ -45,7 +51,7 @@ export function createSettingsScreen(host: HTMLElement, ctx: ConsoleContext): Sc
   });
 }
 
-function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsView> }) {
+function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsView>; shown: () => number }) {
   const view = props.view;
   const [filter, setFilter] = createSignal("");
   const accounts = () => view.latest?.accounts ?? [];
@@ -125,6 +131,8 @@ function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsVie
           </Show>
         </div>
 
+        <div class="settings-column settings-right">
+        <UsersCard ctx={props.ctx} refreshed={props.shown} />
         <section class="settings-card settings-accounts" data-testid="settings-accounts">
           <header class="settings-card-head">
             <h2>{tr("settingsAccounts")}</h2>
@@ -165,6 +173,7 @@ function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsVie
             </Show>
           </div>
         </section>
+        </div>
       </div>
     </section>
   );
