@@ -55,6 +55,10 @@ enum Action {
         /// its fingerprint, and the workstation trusts exactly that certificate.
         #[arg(long, value_name = "FILE")]
         cert: Option<PathBuf>,
+        /// The code is for a guard's handheld: its token posts check-ins (POST /v1/checkins)
+        /// and cannot push or pull the log.
+        #[arg(long)]
+        handheld: bool,
     },
     /// Refuse a workstation's token from now on.
     Revoke {
@@ -240,13 +244,19 @@ fn block_on<T>(work: impl std::future::Future<Output = T>) -> anyhow::Result<T> 
 
 pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     match args.action {
-        Some(Action::Enroll { at, name, minutes, cert }) => {
+        Some(Action::Enroll { at, name, minutes, cert, handheld }) => {
             // The fingerprint first: a wrong --cert must not use up a code.
             let fingerprint = cert.as_deref().map(vigil_server::certificate_fingerprint).transpose()?;
-            let code = block_on(vigil_server::enroll(&at.location()?, &name, minutes))??;
+            let kind =
+                if handheld { vigil_server::ClientKind::Handheld } else { vigil_server::ClientKind::Workstation };
+            let code = block_on(vigil_server::enroll_client(&at.location()?, &name, minutes, kind))??;
             let code = vigil_sync::tls::EnrollmentCode { code, fingerprint }.shown();
             println!("{code}");
-            eprintln!("enrollment code for {name:?}, valid {minutes} min, once: vigil agent --data-dir DIR --server URL --enroll {code}");
+            if handheld {
+                eprintln!("enrollment code for the handheld {name:?}, valid {minutes} min, once: the handheld trades it at POST /v1/sync/enroll");
+            } else {
+                eprintln!("enrollment code for {name:?}, valid {minutes} min, once: vigil agent --data-dir DIR --server URL --enroll {code}");
+            }
         }
         Some(Action::Revoke { at, name }) => {
             block_on(vigil_server::revoke(&at.location()?, &name))??;
@@ -299,6 +309,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             } else {
                 for w in list {
                     let state = if w.revoked_at.is_some() { "revoked" } else { "enrolled" };
+                    let state = format!("{} {state}", w.kind.as_str());
                     let offset =
                         w.clock_offset.map_or(String::new(), |o| format!(", clock {:+.1} s", o as f64 / 1000.0));
                     println!("{}  {}  {state}, {} events{offset}", w.name, w.origin, w.events);

@@ -24,7 +24,8 @@ use rand::Rng;
 use serde::Deserialize;
 use tokio::sync::watch;
 use uuid::Uuid;
-use vigil_store::{EnrollRefusal, PushOutcome, Store, StoreError};
+pub use vigil_store::ClientKind;
+use vigil_store::{EnrollRefusal, PushOutcome, Store, StoreError, TokenHolder};
 use vigil_sync::{
     EnrollRequest, EnrollResponse, ErrorBody, ErrorDetail, PullResponse, PushRequest, PushResponse, Rejected,
     MAX_PULL_EVENTS, MAX_PUSH_EVENTS, MAX_WAIT_SECONDS, PROTOCOL,
@@ -37,6 +38,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 pub const DEFAULT_CODE_MINUTES: u32 = 60;
 
 mod accounts;
+mod checkins;
 mod db;
 mod limits;
 mod tls;
@@ -76,6 +78,12 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTWXYZ23456789";
 /// Makes a one-time enrollment code for the workstation `name`, valid `minutes`, and returns it
 /// as it is shown (`XXXXX-XXXXX-XXXXX`, 70 bits). Only its hash is stored.
 pub async fn enroll(at: &Location, name: &str, minutes: u32) -> Result<String, ServerError> {
+    enroll_client(at, name, minutes, ClientKind::Workstation).await
+}
+
+/// [`enroll`] for a client of `kind`: a guard's handheld is enrolled the same way, and its token
+/// then posts check-ins and nothing else.
+pub async fn enroll_client(at: &Location, name: &str, minutes: u32, kind: ClientKind) -> Result<String, ServerError> {
     if minutes == 0 || minutes > 7 * 24 * 60 {
         return Err(ServerError::Invalid("--minutes must be 1 to 10080 (a week)".into()));
     }
@@ -85,7 +93,7 @@ pub async fn enroll(at: &Location, name: &str, minutes: u32) -> Result<String, S
     };
     let shown = format!("{}-{}-{}", &raw[0..5], &raw[5..10], &raw[10..15]);
     let db = Db::open(at).await?;
-    let made = db.create_enrollment(name.to_owned(), raw, i64::from(minutes) * 60_000).await;
+    let made = db.create_enrollment(name.to_owned(), raw, i64::from(minutes) * 60_000, kind).await;
     db.close().await;
     made.map(|()| shown)
 }
@@ -328,6 +336,7 @@ fn router(shared: AppState) -> Router {
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
         .route("/v1/sync/heads", get(heads))
+        .route("/v1/checkins", post(checkins::post_check_ins))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .method_not_allowed_fallback(|| async {
             Failure::new(
@@ -372,8 +381,8 @@ fn body_of<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>) 
         .map_err(|e| Failure::malformed(format!("the body is not what this endpoint reads: {e}")))
 }
 
-/// The workstation a request's bearer token belongs to, within its rate limit.
-async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Failure> {
+/// The enrolled client a request's bearer token belongs to, within its rate limit.
+async fn holder(shared: &AppState, headers: &HeaderMap) -> Result<TokenHolder, Failure> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -382,10 +391,24 @@ async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Fai
         .filter(|t| !t.is_empty())
         .ok_or_else(Failure::unauthorized)?;
     let hash = sha256_hex(token);
-    let origin = shared.db.workstation_of_token(hash).await?.ok_or_else(Failure::unauthorized)?;
-    tracing::Span::current().record("workstation", tracing::field::display(origin));
-    shared.limits.sync(origin)?;
-    Ok(origin)
+    let holder = shared.db.token_holder(hash).await?.ok_or_else(Failure::unauthorized)?;
+    tracing::Span::current().record("workstation", tracing::field::display(holder.origin));
+    shared.limits.sync(holder.origin)?;
+    Ok(holder)
+}
+
+/// The workstation a request's bearer token belongs to: a handheld's token is refused here, since
+/// the log (accounts' PIN hashes among it) is for workstations only.
+async fn workstation(shared: &AppState, headers: &HeaderMap) -> Result<Uuid, Failure> {
+    let holder = holder(shared, headers).await?;
+    if holder.kind != ClientKind::Workstation {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("{} is a handheld: its token posts check-ins (POST /v1/checkins) and reads nothing", holder.name),
+        ));
+    }
+    Ok(holder.origin)
 }
 
 async fn enroll_workstation(

@@ -554,9 +554,15 @@ async fn the_openapi_document_describes_every_endpoint_and_every_error_code() {
     assert_eq!(response.status().as_u16(), 200);
     let doc: Value = response.json().await.expect("json");
     let paths: Vec<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
-    for path in
-        ["/v1/health", "/v1/openapi.json", "/v1/sync/enroll", "/v1/sync/push", "/v1/sync/pull", "/v1/sync/heads"]
-    {
+    for path in [
+        "/v1/health",
+        "/v1/openapi.json",
+        "/v1/sync/enroll",
+        "/v1/sync/push",
+        "/v1/sync/pull",
+        "/v1/sync/heads",
+        "/v1/checkins",
+    ] {
         assert!(paths.contains(&path), "{path} is not described");
         let (status, _) = raw_get(&server.url, path).await;
         assert_ne!(status, 404, "{path} is described but not served");
@@ -568,7 +574,8 @@ async fn the_openapi_document_describes_every_endpoint_and_every_error_code() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let source = [include_str!("../src/lib.rs"), include_str!("../src/limits.rs")].concat();
+    let source =
+        [include_str!("../src/lib.rs"), include_str!("../src/limits.rs"), include_str!("../src/checkins.rs")].concat();
     for quoted in source.split("Failure::new(").skip(1) {
         let Some(code) = quoted.split('"').nth(1) else { continue };
         assert!(codes.contains(&code), "error code {code} is not in the OpenAPI document");

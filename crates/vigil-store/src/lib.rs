@@ -28,7 +28,9 @@ pub use error::StoreError;
 pub use events::{decode_body, sha256_hex, ChainWalk, EventChainReport, EventRow};
 pub use incidents::{point_key, IncidentChange, IncidentFilter, StoredIncident};
 pub use open::{Store, BULK_CACHE_MIB, DEFAULT_CACHE_MIB};
-pub use patrol::{as_check_in, CheckInFilter, CheckInRow, CheckInStored, CheckpointRow};
+pub use patrol::{
+    as_check_in, check_in_subject, judge_check_ins, CheckInFilter, CheckInRow, CheckInStored, CheckpointRow,
+};
 pub use people::{Account, Guard, Role};
 pub use rebuild::RebuildReport;
 pub use schema::LATEST_VERSION;
@@ -36,7 +38,8 @@ pub use settled::{Counts, SettledOutcome, SettledRound};
 pub use sites::PlanImage;
 pub use sync::{Head, Received, SyncEvent, SyncMarks};
 pub use sync_server::{
-    check_push, unreadable, EnrollRefusal, EnrolledWorkstation, HeldEvent, PushOutcome, WitnessReport, WitnessedHead,
+    check_push, unreadable, ClientKind, EnrollRefusal, EnrolledWorkstation, HeldEvent, PushOutcome, TokenHolder,
+    WitnessReport, WitnessedHead,
 };
 pub use writer::{Writer, MAX_BATCH};
 

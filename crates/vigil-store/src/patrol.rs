@@ -851,15 +851,43 @@ pub fn record_check_ins(
     items: &[CheckInRecorded],
     wall: i64,
 ) -> Result<std::result::Result<Vec<CheckInStored>, usize>> {
+    let outcome = match judge_check_ins(items, |id| {
+        Ok(tx
+            .prepare_cached("SELECT body_hash FROM checkins WHERE id = ?1")?
+            .query_row([id.to_string()], |r| r.get::<_, String>(0))
+            .optional()?)
+    })? {
+        Ok(outcome) => outcome,
+        Err(i) => return Ok(Err(i)),
+    };
+    for (c, o) in items.iter().zip(&outcome) {
+        if *o == CheckInStored::New {
+            crate::events::commit_event(
+                tx,
+                actor,
+                &check_in_subject(c.check_in),
+                EventBody::CheckInRecorded(c.clone()),
+                wall,
+            )?;
+        }
+    }
+    Ok(Ok(outcome))
+}
+
+/// What a batch of check-ins would store, before anything is: each new, or the same as one held
+/// (`held` gives the body hash stored under an id), or the index of the first one held — or
+/// earlier in the batch — with another body (a conflict: nothing of the batch is stored). The one
+/// rule for a workstation and for the server.
+pub fn judge_check_ins(
+    items: &[CheckInRecorded],
+    mut held: impl FnMut(Id) -> Result<Option<String>>,
+) -> Result<std::result::Result<Vec<CheckInStored>, usize>> {
     let mut outcome = Vec::with_capacity(items.len());
     let mut seen: BTreeMap<Id, &str> = BTreeMap::new();
     for (i, c) in items.iter().enumerate() {
         let before = match seen.get(&c.check_in) {
             Some(hash) => Some((*hash).to_owned()),
-            None => tx
-                .prepare_cached("SELECT body_hash FROM checkins WHERE id = ?1")?
-                .query_row([c.check_in.to_string()], |r| r.get::<_, String>(0))
-                .optional()?,
+            None => held(c.check_in)?,
         };
         match before {
             Some(hash) if hash != c.body_hash => return Ok(Err(i)),
@@ -870,18 +898,12 @@ pub fn record_check_ins(
             }
         }
     }
-    for (c, o) in items.iter().zip(&outcome) {
-        if *o == CheckInStored::New {
-            crate::events::commit_event(
-                tx,
-                actor,
-                &format!("check_in:{}", c.check_in),
-                EventBody::CheckInRecorded(c.clone()),
-                wall,
-            )?;
-        }
-    }
     Ok(Ok(outcome))
+}
+
+/// The subject of the event that records a check-in.
+pub fn check_in_subject(id: Id) -> String {
+    format!("check_in:{id}")
 }
 
 /// A patrol checkpoint as routes, the map and reports name it.

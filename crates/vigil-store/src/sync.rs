@@ -18,10 +18,11 @@ use crate::events::{load_for, write_back, EventRow, ROW_COLUMNS};
 use crate::schema::Migration;
 use crate::{now_ms, IncidentChange, Result, Store, StoreError};
 
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 11,
-    name: "sync with the central server",
-    sql: r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 11,
+        name: "sync with the central server",
+        sql: r#"
 -- On the server: every workstation it enrolled, with the SHA-256 of its token (never the token).
 CREATE TABLE sync_workstations (
     origin       TEXT PRIMARY KEY,
@@ -73,7 +74,20 @@ CREATE TABLE sync_rejected (
     reason   TEXT NOT NULL
 ) STRICT;
 "#,
-}];
+    },
+    Migration {
+        version: 14,
+        name: "handhelds enrolled with the server",
+        sql: r#"
+-- What an enrolled client is: a workstation (pushes and pulls the log) or a guard's handheld
+-- (posts check-ins, reads nothing).
+ALTER TABLE sync_enrollments ADD COLUMN client TEXT NOT NULL DEFAULT 'workstation'
+    CHECK (client IN ('workstation', 'handheld'));
+ALTER TABLE sync_workstations ADD COLUMN client TEXT NOT NULL DEFAULT 'workstation'
+    CHECK (client IN ('workstation', 'handheld'));
+"#,
+    },
+];
 
 /// An event as it travels: everything its origin's chain hashes, and the hash it claims.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -20,11 +20,49 @@ pub enum PushOutcome {
     Diverged { origin_seq: i64, why: String },
 }
 
-/// A workstation enrolled on the server.
+/// What an enrolled client may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    /// Pushes its own events and pulls everyone's.
+    Workstation,
+    /// A guard's handheld: posts check-ins (`/v1/checkins`) and reads nothing.
+    Handheld,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::Workstation => "workstation",
+            ClientKind::Handheld => "handheld",
+        }
+    }
+
+    /// Read from the database; anything else is a workstation, which is what every client was
+    /// before handhelds enrolled.
+    pub fn parse(text: &str) -> ClientKind {
+        if text == "handheld" {
+            ClientKind::Handheld
+        } else {
+            ClientKind::Workstation
+        }
+    }
+}
+
+/// The enrolled client a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHolder {
+    pub origin: Id,
+    pub name: String,
+    pub kind: ClientKind,
+}
+
+/// A workstation (or handheld) enrolled on the server.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EnrolledWorkstation {
     pub origin: String,
     pub name: String,
+    pub kind: ClientKind,
     pub enrolled_at: i64,
     pub revoked_at: Option<i64>,
     pub last_seen: Option<i64>,
@@ -163,7 +201,7 @@ pub fn accept_push(
 
 /// A one-time enrollment code for the workstation called `name`, valid for `ttl_ms`. Refused
 /// while a workstation of that name is enrolled and not revoked.
-pub fn create_enrollment(tx: &Transaction<'_>, name: &str, code: &str, ttl_ms: i64) -> Result<()> {
+pub fn create_enrollment(tx: &Transaction<'_>, name: &str, code: &str, ttl_ms: i64, kind: ClientKind) -> Result<()> {
     let name = name.trim();
     if name.is_empty() {
         return Err(StoreError::Invalid("a workstation needs a name".into()));
@@ -179,9 +217,9 @@ pub fn create_enrollment(tx: &Transaction<'_>, name: &str, code: &str, ttl_ms: i
     }
     let now = now_ms();
     tx.prepare_cached(
-        "INSERT INTO sync_enrollments (code_hash, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO sync_enrollments (code_hash, name, created_at, expires_at, client) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![sha256_hex(normalize_code(code).as_bytes()), name, now, now + ttl_ms])?;
+    .execute(params![sha256_hex(normalize_code(code).as_bytes()), name, now, now + ttl_ms, kind.as_str()])?;
     Ok(())
 }
 
@@ -209,11 +247,11 @@ pub fn redeem_enrollment(
     token_hash: &str,
 ) -> Result<std::result::Result<String, EnrollRefusal>> {
     let now = now_ms();
-    let found: Option<(String, i64, Option<i64>)> = tx
-        .prepare_cached("SELECT name, expires_at, used_at FROM sync_enrollments WHERE code_hash = ?1")?
-        .query_row([sha256_hex(normalize_code(code).as_bytes())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let found: Option<(String, i64, Option<i64>, String)> = tx
+        .prepare_cached("SELECT name, expires_at, used_at, client FROM sync_enrollments WHERE code_hash = ?1")?
+        .query_row([sha256_hex(normalize_code(code).as_bytes())], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let Some((name, expires_at, used_at)) = found else { return Ok(Err(EnrollRefusal::Unknown)) };
+    let Some((name, expires_at, used_at, kind)) = found else { return Ok(Err(EnrollRefusal::Unknown)) };
     if used_at.is_some() {
         return Ok(Err(EnrollRefusal::Used));
     }
@@ -228,8 +266,10 @@ pub fn redeem_enrollment(
     }
     tx.prepare_cached("UPDATE sync_enrollments SET used_at = ?2, used_by = ?3 WHERE code_hash = ?1")?
         .execute(params![sha256_hex(normalize_code(code).as_bytes()), now, origin.to_string()])?;
-    tx.prepare_cached("INSERT INTO sync_workstations (origin, name, token_hash, enrolled_at) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![origin.to_string(), name, token_hash, now])?;
+    tx.prepare_cached(
+        "INSERT INTO sync_workstations (origin, name, token_hash, enrolled_at, client) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![origin.to_string(), name, token_hash, now, kind])?;
     Ok(Ok(name))
 }
 
@@ -241,20 +281,24 @@ pub fn revoke_workstation(tx: &Transaction<'_>, name: &str) -> Result<usize> {
 }
 
 impl Store {
-    /// The workstation a token belongs to, if it is enrolled and not revoked.
-    pub fn workstation_of_token(&self, token_hash: &str) -> Result<Option<Id>> {
-        let origin: Option<String> = self
+    /// The client a token belongs to, if it is enrolled and not revoked.
+    pub fn token_holder(&self, token_hash: &str) -> Result<Option<TokenHolder>> {
+        let found: Option<(String, String, String)> = self
             .conn()
-            .prepare_cached("SELECT origin FROM sync_workstations WHERE token_hash = ?1 AND revoked_at IS NULL")?
-            .query_row([token_hash], |r| r.get(0))
+            .prepare_cached(
+                "SELECT origin, name, client FROM sync_workstations WHERE token_hash = ?1 AND revoked_at IS NULL",
+            )?
+            .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        Ok(origin.and_then(|o| Id::parse_str(&o).ok()))
+        Ok(found.and_then(|(origin, name, kind)| {
+            Id::parse_str(&origin).ok().map(|origin| TokenHolder { origin, name, kind: ClientKind::parse(&kind) })
+        }))
     }
 
     pub fn enrolled_workstations(&self) -> Result<Vec<EnrolledWorkstation>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT w.origin, w.name, w.enrolled_at, w.revoked_at, w.last_seen, w.clock_offset,
-                    (SELECT coalesce(max(origin_seq), 0) FROM events e WHERE e.origin = w.origin)
+                    (SELECT coalesce(max(origin_seq), 0) FROM events e WHERE e.origin = w.origin), w.client
              FROM sync_workstations w ORDER BY w.name, w.enrolled_at",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -266,6 +310,7 @@ impl Store {
                 last_seen: r.get(4)?,
                 clock_offset: r.get(5)?,
                 events: r.get(6)?,
+                kind: ClientKind::parse(&r.get::<_, String>(7)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -468,8 +513,8 @@ mod tests {
         let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
         server
             .transaction(|tx| {
-                create_enrollment(tx, "ws-1", "abcde-fghij", 60_000)?;
-                create_enrollment(tx, "ws-2", "KLMNP-QRSTW", -1)
+                create_enrollment(tx, "ws-1", "abcde-fghij", 60_000, ClientKind::Workstation)?;
+                create_enrollment(tx, "ws-2", "KLMNP-QRSTW", -1, ClientKind::Workstation)
             })
             .expect("codes");
         let redeem = |server: &mut Store, code: &str, origin: Id, token: &str| {
@@ -479,11 +524,16 @@ mod tests {
         assert_eq!(redeem(&mut server, "ABCDE-FGHIJ", b, "t2"), Err(EnrollRefusal::Used));
         assert_eq!(redeem(&mut server, "KLMNP-QRSTW", b, "t2"), Err(EnrollRefusal::Expired));
         assert_eq!(redeem(&mut server, "ZZZZZ-ZZZZZ", b, "t2"), Err(EnrollRefusal::Unknown));
-        assert_eq!(server.workstation_of_token("t1").expect("token"), Some(a));
+        let holder = server.token_holder("t1").expect("token").expect("enrolled");
+        assert_eq!((holder.origin, holder.name.as_str(), holder.kind), (a, "ws-1", ClientKind::Workstation));
         // A second workstation of the same name waits until the first is revoked.
-        assert!(server.transaction(|tx| create_enrollment(tx, "ws-1", "X", 60_000)).is_err());
+        assert!(server.transaction(|tx| create_enrollment(tx, "ws-1", "X", 60_000, ClientKind::Workstation)).is_err());
         assert_eq!(server.transaction(|tx| revoke_workstation(tx, "ws-1")).expect("revoke"), 1);
-        assert_eq!(server.workstation_of_token("t1").expect("token"), None);
-        server.transaction(|tx| create_enrollment(tx, "ws-1", "Y", 60_000)).expect("its replacement");
+        assert_eq!(server.token_holder("t1").expect("token"), None);
+        server
+            .transaction(|tx| create_enrollment(tx, "ws-1", "Y", 60_000, ClientKind::Handheld))
+            .expect("its replacement");
+        assert_eq!(redeem(&mut server, "Y", b, "t3"), Ok("ws-1".into()));
+        assert_eq!(server.token_holder("t3").expect("token").map(|h| h.kind), Some(ClientKind::Handheld));
     }
 }

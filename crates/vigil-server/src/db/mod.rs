@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 use tokio::sync::watch;
 use uuid::Uuid;
-use vigil_domain::event::{EventBody, EventKind};
-use vigil_store::{EnrollRefusal, EnrolledWorkstation, PushOutcome, SyncEvent, WitnessedHead};
+use vigil_domain::event::{CheckInRecorded, EventBody, EventKind};
+use vigil_store::{
+    CheckInStored, ClientKind, EnrollRefusal, EnrolledWorkstation, PushOutcome, SyncEvent, TokenHolder, WitnessedHead,
+};
 use vigil_sync::{Heads, WireEvent};
 
 use crate::ServerError;
@@ -96,18 +98,25 @@ impl Db {
         }
     }
 
-    pub async fn workstation_of_token(&self, token_hash: String) -> Result<Option<Uuid>, ServerError> {
+    /// The enrolled client holding a token (its hash), unless revoked.
+    pub async fn token_holder(&self, token_hash: String) -> Result<Option<TokenHolder>, ServerError> {
         match self {
-            Db::Sqlite(db) => db.workstation_of_token(token_hash).await,
-            Db::Postgres(db) => db.workstation_of_token(token_hash).await,
+            Db::Sqlite(db) => db.token_holder(token_hash).await,
+            Db::Postgres(db) => db.token_holder(token_hash).await,
         }
     }
 
     /// Stores a new enrollment code (`code` as generated; only its hash is kept).
-    pub async fn create_enrollment(&self, name: String, code: String, ttl_ms: i64) -> Result<(), ServerError> {
+    pub async fn create_enrollment(
+        &self,
+        name: String,
+        code: String,
+        ttl_ms: i64,
+        kind: ClientKind,
+    ) -> Result<(), ServerError> {
         match self {
-            Db::Sqlite(db) => db.create_enrollment(name, code, ttl_ms).await,
-            Db::Postgres(db) => db.create_enrollment(name, code, ttl_ms).await,
+            Db::Sqlite(db) => db.create_enrollment(name, code, ttl_ms, kind).await,
+            Db::Postgres(db) => db.create_enrollment(name, code, ttl_ms, kind).await,
         }
     }
 
@@ -183,6 +192,19 @@ impl Db {
         match self {
             Db::Sqlite(db) => db.commit_own(actor, subject, body).await,
             Db::Postgres(db) => db.commit_own(actor, subject, body).await,
+        }
+    }
+
+    /// Stores check-ins posted to the server (a guard's handheld) as the server's own events,
+    /// all or none; `Err(index)` names the first one held before with another body.
+    pub async fn record_check_ins(
+        &self,
+        actor: String,
+        items: Vec<CheckInRecorded>,
+    ) -> Result<Result<Vec<CheckInStored>, usize>, ServerError> {
+        match self {
+            Db::Sqlite(db) => db.record_check_ins(actor, items).await,
+            Db::Postgres(db) => db.record_check_ins(actor, items).await,
         }
     }
 

@@ -13,10 +13,11 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::sync::watch;
 use tokio_postgres::{AsyncMessage, NoTls};
 use uuid::Uuid;
-use vigil_domain::event::{Event, EventBody, EventKind, Hlc, HlcClock, EVENT_SCHEMA};
+use vigil_domain::event::{CheckInRecorded, Event, EventBody, EventKind, Hlc, HlcClock, EVENT_SCHEMA};
 use vigil_store::{
-    check_push, sha256_hex, unreadable, ChainWalk, EnrollRefusal, EnrolledWorkstation, EventChainReport, EventRow,
-    HeldEvent, PushOutcome, StoreError, SyncEvent, WitnessReport, WitnessedHead,
+    check_in_subject, check_push, judge_check_ins, sha256_hex, unreadable, ChainWalk, CheckInStored, ClientKind,
+    EnrollRefusal, EnrolledWorkstation, EventChainReport, EventRow, HeldEvent, PushOutcome, StoreError, SyncEvent,
+    TokenHolder, WitnessReport, WitnessedHead,
 };
 use vigil_sync::{Heads, WireEvent};
 
@@ -33,10 +34,12 @@ const LOG_LOCK: i64 = 0x7669_6769_6c00;
 /// The advisory lock held while the schema is created or brought up to date.
 const SCHEMA_LOCK: i64 = 0x7669_6769_6c01;
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Version 1 of the server's tables, the same as SQLite's `sync_*` tables and event log.
 const SCHEMA: &str = include_str!("postgres_schema.sql");
+/// Brings version 1's tables to version 2.
+const UPGRADE_2: &str = include_str!("postgres_upgrade_2.sql");
 
 /// The columns [`event_row`] reads, in its order.
 const EVENT_COLUMNS: &str =
@@ -125,6 +128,11 @@ impl PgDb {
                 .await?;
             }
             Some(Ok(v)) if v == SCHEMA_VERSION => {}
+            Some(Ok(1)) => {
+                tx.batch_execute(UPGRADE_2).await?;
+                tx.execute("UPDATE vigil_meta SET value = $1 WHERE key = 'schema_version'", &[&SCHEMA_VERSION.to_string()])
+                    .await?;
+            }
             Some(Ok(v)) if v > SCHEMA_VERSION => {
                 return Err(ServerError::Invalid(format!(
                     "the database's tables are of a newer Vigil (schema {v}; this build reads {SCHEMA_VERSION}): upgrade this server"
@@ -143,15 +151,27 @@ impl PgDb {
         Ok(client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).await?.get(0))
     }
 
-    pub async fn workstation_of_token(&self, token_hash: String) -> Result<Option<Uuid>, ServerError> {
+    pub async fn token_holder(&self, token_hash: String) -> Result<Option<TokenHolder>, ServerError> {
         let client = self.pool.get().await?;
         let stmt = client
-            .prepare_cached("SELECT origin FROM workstations WHERE token_hash = $1 AND revoked_at IS NULL")
+            .prepare_cached(
+                "SELECT origin, name, client FROM workstations WHERE token_hash = $1 AND revoked_at IS NULL",
+            )
             .await?;
-        Ok(client.query_opt(&stmt, &[&token_hash]).await?.map(|r| r.get(0)))
+        Ok(client.query_opt(&stmt, &[&token_hash]).await?.map(|r| TokenHolder {
+            origin: r.get(0),
+            name: r.get(1),
+            kind: ClientKind::parse(r.get(2)),
+        }))
     }
 
-    pub async fn create_enrollment(&self, name: String, code: String, ttl_ms: i64) -> Result<(), ServerError> {
+    pub async fn create_enrollment(
+        &self,
+        name: String,
+        code: String,
+        ttl_ms: i64,
+        kind: ClientKind,
+    ) -> Result<(), ServerError> {
         let name = name.trim().to_owned();
         if name.is_empty() {
             return Err(StoreError::Invalid("a workstation needs a name".into()).into());
@@ -170,8 +190,8 @@ impl PgDb {
         }
         let now = now_ms();
         tx.execute(
-            "INSERT INTO enrollments (code_hash, name, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-            &[&code_hash(&code), &name, &now, &(now + ttl_ms)],
+            "INSERT INTO enrollments (code_hash, name, created_at, expires_at, client) VALUES ($1, $2, $3, $4, $5)",
+            &[&code_hash(&code), &name, &now, &(now + ttl_ms), &kind.as_str()],
         )
         .await?;
         tx.commit().await?;
@@ -190,10 +210,14 @@ impl PgDb {
         let tx = client.transaction().await?;
         // FOR UPDATE: two workstations racing with one code at two server processes — one wins.
         let found = tx
-            .query_opt("SELECT name, expires_at, used_at FROM enrollments WHERE code_hash = $1 FOR UPDATE", &[&hash])
+            .query_opt(
+                "SELECT name, expires_at, used_at, client FROM enrollments WHERE code_hash = $1 FOR UPDATE",
+                &[&hash],
+            )
             .await?;
         let Some(row) = found else { return Ok(Err(EnrollRefusal::Unknown)) };
-        let (name, expires_at, used_at): (String, i64, Option<i64>) = (row.get(0), row.get(1), row.get(2));
+        let (name, expires_at, used_at, kind): (String, i64, Option<i64>, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
         if used_at.is_some() {
             return Ok(Err(EnrollRefusal::Used));
         }
@@ -207,8 +231,8 @@ impl PgDb {
         tx.execute("UPDATE enrollments SET used_at = $2, used_by = $3 WHERE code_hash = $1", &[&hash, &now, &origin])
             .await?;
         tx.execute(
-            "INSERT INTO workstations (origin, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4)",
-            &[&origin, &name, &token_hash, &now],
+            "INSERT INTO workstations (origin, name, token_hash, enrolled_at, client) VALUES ($1, $2, $3, $4, $5)",
+            &[&origin, &name, &token_hash, &now, &kind],
         )
         .await?;
         tx.commit().await?;
@@ -231,7 +255,7 @@ impl PgDb {
         let rows = client
             .query(
                 "SELECT w.origin, w.name, w.enrolled_at, w.revoked_at, w.last_seen, w.clock_offset,
-                        (SELECT coalesce(max(origin_seq), 0) FROM events e WHERE e.origin = w.origin)
+                        (SELECT coalesce(max(origin_seq), 0) FROM events e WHERE e.origin = w.origin), w.client
                  FROM workstations w ORDER BY w.name, w.enrolled_at",
                 &[],
             )
@@ -246,6 +270,7 @@ impl PgDb {
                 last_seen: r.get(4),
                 clock_offset: r.get(5),
                 events: r.get(6),
+                kind: ClientKind::parse(r.get(7)),
             })
             .collect())
     }
@@ -475,10 +500,16 @@ impl PgDb {
     }
 
     pub async fn commit_own(&self, actor: String, subject: String, body: EventBody) -> Result<Uuid, ServerError> {
+        let ids = self.commit_own_batch(&actor, vec![(subject, body)]).await?;
+        ids.into_iter().next().ok_or_else(|| ServerError::Database("no event was made".into()))
+    }
+
+    /// Commits `events` as the server's own, in this order, all or none.
+    async fn commit_own_batch(&self, actor: &str, events: Vec<(String, EventBody)>) -> Result<Vec<Uuid>, ServerError> {
         let origin = self.own_origin().await?;
-        // Numbered behind the origin's last event and stored as a push, which checks that under
+        // Numbered behind the origin's last event and stored as one push, which checks that under
         // the log's lock: another server process committing at the same moment makes it a gap,
-        // and it is numbered again.
+        // and the batch is numbered again.
         for _ in 0..8 {
             let last: Option<(i64, String, i64)> = self
                 .pool
@@ -490,26 +521,76 @@ impl PgDb {
                 )
                 .await?
                 .map(|r| (r.get(0), r.get(1), r.get(2)));
-            let (seq, prev, hlc) = last.unwrap_or((0, vigil_store::GENESIS.to_owned(), 0));
-            let wall = now_ms();
-            let event = Event {
-                id: Uuid::now_v7(),
-                origin,
-                origin_seq: seq + 1,
-                actor: actor.clone(),
-                subject: subject.clone(),
-                hlc: HlcClock::resume(Hlc(hlc)).tick(wall),
-                wall,
-                schema: EVENT_SCHEMA,
-                body: body.clone(),
-            };
-            let made = SyncEvent::made(&event, &prev)?;
-            let pushed = self.push(origin, vec![made], Heads::default(), 0).await?;
-            if let PushOutcome::Stored { stored: 1, .. } = pushed.outcome {
-                return Ok(event.id);
+            let (mut seq, mut prev, hlc) = last.unwrap_or((0, vigil_store::GENESIS.to_owned(), 0));
+            let mut clock = HlcClock::resume(Hlc(hlc));
+            let mut batch = Vec::with_capacity(events.len());
+            for (subject, body) in &events {
+                let wall = now_ms();
+                seq += 1;
+                let event = Event {
+                    id: Uuid::now_v7(),
+                    origin,
+                    origin_seq: seq,
+                    actor: actor.to_owned(),
+                    subject: subject.clone(),
+                    hlc: clock.tick(wall),
+                    wall,
+                    schema: EVENT_SCHEMA,
+                    body: body.clone(),
+                };
+                let made = SyncEvent::made(&event, &prev)?;
+                prev = made.hash.clone();
+                batch.push(made);
+            }
+            let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
+            let pushed = self.push(origin, batch, Heads::default(), 0).await?;
+            if let PushOutcome::Stored { stored, .. } = pushed.outcome {
+                if stored as usize == ids.len() {
+                    return Ok(ids);
+                }
             }
         }
-        Err(ServerError::Database("the server's own event could not be placed in the log; try again".into()))
+        Err(ServerError::Database("the server's own events could not be placed in the log; try again".into()))
+    }
+
+    /// Stores check-ins posted to the server as its own events, all or none, by the same rule as
+    /// a workstation (`vigil_store::judge_check_ins`): the same id with the same body is `Same`,
+    /// with another body the index of the first such one.
+    pub async fn record_check_ins(
+        &self,
+        actor: String,
+        items: Vec<CheckInRecorded>,
+    ) -> Result<Result<Vec<CheckInStored>, usize>, ServerError> {
+        let subjects: Vec<String> = items.iter().map(|c| check_in_subject(c.check_in)).collect();
+        let rows = self
+            .pool
+            .get()
+            .await?
+            .query(
+                "SELECT payload FROM events WHERE subject = ANY($1) AND kind = 'check_in_recorded' ORDER BY seq",
+                &[&subjects],
+            )
+            .await?;
+        let mut held = std::collections::HashMap::new();
+        for row in rows {
+            if let Ok(c) = serde_json::from_str::<CheckInRecorded>(row.get(0)) {
+                held.entry(c.check_in).or_insert(c.body_hash);
+            }
+        }
+        let outcome = match judge_check_ins(&items, |id| Ok(held.get(&id).cloned()))? {
+            Ok(outcome) => outcome,
+            Err(i) => return Ok(Err(i)),
+        };
+        let new: Vec<(String, EventBody)> = items
+            .into_iter()
+            .zip(&outcome)
+            .filter(|(_, o)| **o == CheckInStored::New)
+            .map(|(c, _)| (check_in_subject(c.check_in), EventBody::CheckInRecorded(c)))
+            .collect();
+        if !new.is_empty() {
+            self.commit_own_batch(&actor, new).await?;
+        }
+        Ok(Ok(outcome))
     }
 
     pub async fn events_of_kind(&self, kind: EventKind) -> Result<Vec<EventRow>, ServerError> {

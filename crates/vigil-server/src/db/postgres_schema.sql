@@ -1,4 +1,4 @@
--- Version 1 of the tables of `vigil server --database postgres://…` (see postgres.rs).
+-- Version 2 of the tables of `vigil server --database postgres://…` (see postgres.rs).
 CREATE TABLE IF NOT EXISTS vigil_meta (
     key   text PRIMARY KEY,
     value text NOT NULL
@@ -28,17 +28,21 @@ CREATE TABLE IF NOT EXISTS workstations (
     name         text NOT NULL,
     token_hash   text NOT NULL UNIQUE,
     enrolled_at  bigint NOT NULL,
+    client       text NOT NULL DEFAULT 'workstation' CHECK (client IN ('workstation', 'handheld')),
     revoked_at   bigint,
     last_seen    bigint,
     clock_offset bigint
 );
 CREATE INDEX IF NOT EXISTS workstations_name ON workstations (name);
+-- A check-in posted twice is found by its event's subject.
+CREATE INDEX IF NOT EXISTS events_subject ON events (subject);
 -- One-time enrollment codes (hashed).
 CREATE TABLE IF NOT EXISTS enrollments (
     code_hash  text PRIMARY KEY,
     name       text NOT NULL,
     created_at bigint NOT NULL,
     expires_at bigint NOT NULL,
+    client     text NOT NULL DEFAULT 'workstation' CHECK (client IN ('workstation', 'handheld')),
     used_at    bigint,
     used_by    uuid
 );

@@ -7,8 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 use uuid::Uuid;
-use vigil_domain::event::{EventBody, EventKind};
-use vigil_store::{EnrollRefusal, EnrolledWorkstation, Store, StoreError, SyncEvent, WitnessedHead, Writer};
+use vigil_domain::event::{CheckInRecorded, EventBody, EventKind};
+use vigil_store::{
+    CheckInStored, ClientKind, EnrollRefusal, EnrolledWorkstation, Store, StoreError, SyncEvent, TokenHolder,
+    WitnessedHead, Writer,
+};
 use vigil_sync::{Heads, WireEvent};
 
 use super::{store_heads, Pushed};
@@ -52,12 +55,21 @@ impl SqliteDb {
         self.read(|s| s.last_event_seq()).await
     }
 
-    pub async fn workstation_of_token(&self, token_hash: String) -> Result<Option<Uuid>, ServerError> {
-        self.read(move |s| s.workstation_of_token(&token_hash)).await
+    pub async fn token_holder(&self, token_hash: String) -> Result<Option<TokenHolder>, ServerError> {
+        self.read(move |s| s.token_holder(&token_hash)).await
     }
 
-    pub async fn create_enrollment(&self, name: String, code: String, ttl_ms: i64) -> Result<(), ServerError> {
-        Ok(self.writer.run_async(move |tx| vigil_store::write::create_enrollment(tx, &name, &code, ttl_ms)).await?)
+    pub async fn create_enrollment(
+        &self,
+        name: String,
+        code: String,
+        ttl_ms: i64,
+        kind: ClientKind,
+    ) -> Result<(), ServerError> {
+        Ok(self
+            .writer
+            .run_async(move |tx| vigil_store::write::create_enrollment(tx, &name, &code, ttl_ms, kind))
+            .await?)
     }
 
     pub async fn redeem(
@@ -138,6 +150,17 @@ impl SqliteDb {
                 let committed = vigil_store::write::commit_event(tx, &actor, &subject, body, crate::now_ms())?;
                 Ok(committed.event.id)
             })
+            .await?)
+    }
+
+    pub async fn record_check_ins(
+        &self,
+        actor: String,
+        items: Vec<CheckInRecorded>,
+    ) -> Result<Result<Vec<CheckInStored>, usize>, ServerError> {
+        Ok(self
+            .writer
+            .run_async(move |tx| vigil_store::write::record_check_ins(tx, &actor, &items, crate::now_ms()))
             .await?)
     }
 
