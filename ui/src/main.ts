@@ -10,6 +10,7 @@ import { api, type Language, type Startup } from "./lib/api";
 import { h, replace } from "./lib/dom";
 import { onLanguageChange, setLanguage, t } from "./lib/i18n";
 import { ConsoleFrame } from "./frame/Frame";
+import { syncText } from "./frame/sync";
 import { AlarmDesk } from "./screens/alarmDesk";
 import { createSettingsScreen } from "./screens/settings/SettingsScreen";
 import { createPatrolScreen } from "./screens/patrol/PatrolScreen";
@@ -50,6 +51,38 @@ function fatal(startup: Startup): void {
   onLanguageChange(render);
 }
 
+/** An enrolled workstation without a campus: it fills itself from the server, so it waits and
+ * says how sync stands, then opens the console once the campus is there. */
+function filling(startup: Startup, server: string): void {
+  const status = h("p", { class: "startup-status", role: "status", "data-testid": "filling-status" });
+  const render = () =>
+    replace(
+      root,
+      h(
+        "main",
+        { class: "startup-screen", "data-testid": "filling" },
+        h("h1", {}, t("fillingTitle")),
+        h("p", {}, t("fillingText", { server })),
+        status,
+        h("p", { class: "muted" }, `${t("dataDir")}: ${startup.data_dir}`),
+      ),
+    );
+  render();
+  const stopLanguage = onLanguageChange(render);
+  const poll = window.setInterval(async () => {
+    try {
+      status.textContent = syncText(await api.syncStatus(), t);
+      if (!(await api.startup()).empty) {
+        window.clearInterval(poll);
+        stopLanguage();
+        await start();
+      }
+    } catch (e) {
+      status.textContent = e instanceof Error ? e.message : String(e);
+    }
+  }, 2000);
+}
+
 function firstRun(startup: Startup): void {
   const button = h("button", { class: "button primary", "data-testid": "create-demo" }, t("firstRunButton"));
   const message = h("p", { class: "startup-message", role: "status" });
@@ -83,6 +116,7 @@ async function start(): Promise<void> {
   const startup = await api.startup();
   setLanguage(startup.language as Language);
   if (startup.error) return fatal(startup);
+  if (startup.empty && startup.enrolled_with) return filling(startup, startup.enrolled_with);
   if (startup.empty) return firstRun(startup);
   const overview = await api.overview();
   const frame = new ConsoleFrame(root, startup, overview);

@@ -33,8 +33,11 @@ pub struct Startup {
     pub data_dir: String,
     /// Why the console cannot run, shown instead of it.
     pub error: Option<ApiError>,
-    /// No hospital yet: the window offers the demo.
+    /// No hospital yet: the window offers the demo — or, when enrolled, waits for the campus.
     pub empty: bool,
+    /// The central server this workstation is enrolled with, if any: an empty workstation fills
+    /// itself from it (the campus an administrator published there).
+    pub enrolled_with: Option<String>,
     /// The operator's last choice, else vigil.toml, else the system locale.
     pub language: Language,
     /// Lock after this many minutes without a key or a click; 0 = never.

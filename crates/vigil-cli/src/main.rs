@@ -99,6 +99,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Publish this workstation's campus — the site, every floor with its plan and devices, the
+    /// guards, the console accounts not shared yet — as events, so the central server hands it to every workstation of the hospital
+    /// (one enrolled with an empty data directory fills itself). Run again after editing.
+    Publish {
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+    },
     /// Import data into a workstation.
     #[command(subcommand)]
     Import(patrol::Import),
@@ -195,6 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Publish { data_dir } => publish(&data_dir),
         Command::Rebuild { data_dir, check, json } => {
             let mut store = open_existing(&data_dir)?;
             let started = Instant::now();
@@ -394,6 +402,44 @@ pub(crate) fn events_json(r: &vigil_store::EventChainReport) -> serde_json::Valu
         "events": r.events, "origins": r.origins, "intact": r.first_altered.is_none(),
         "first_altered": r.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })),
     })
+}
+
+/// Publishes the campus of `dir` as events of its workstation (offline, like `vigil demo`: the
+/// console on this directory should be closed, as its writer is the one writer).
+fn publish(dir: &std::path::Path) -> anyhow::Result<()> {
+    let publication = open_existing(dir)?.publication()?;
+    if publication.sites.is_empty() {
+        anyhow::bail!("{} holds no campus to publish", dir.display());
+    }
+    let (sites, floors, guards, accounts) = (
+        publication.sites.len(),
+        publication.floors.len(),
+        publication.guards.guards.len(),
+        publication.accounts.len(),
+    );
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let actor = format!("publish:{user}");
+    let writer = vigil_store::Writer::start(&dir.join(vigil_store::DATABASE_FILE))?;
+    let events = writer.run(move |tx| {
+        let n = vigil_store::write::publish(tx, &actor, &publication, vigil_store::Store::now_ms())?;
+        vigil_store::write::append_audit(
+            tx,
+            &vigil_store::AuditEvent {
+                actor,
+                action: "reference.published".into(),
+                subject: "campus".into(),
+                details:
+                    serde_json::json!({ "sites": sites, "floors": floors, "guards": guards, "accounts": accounts })
+                        .to_string(),
+            },
+        )?;
+        Ok(n)
+    })?;
+    writer.close();
+    println!(
+        "published {sites} campus, {floors} floors, {guards} guards and {accounts} accounts as {events} events; the server hands them to every workstation"
+    );
+    Ok(())
 }
 
 /// Trades an enrollment code for this data directory's token and keeps it (`server-token.json`).

@@ -125,10 +125,13 @@ pub enum EventKind {
     ScheduleSet,
     RoundMissed,
     AccountSet,
+    SitePublished,
+    FloorPublished,
+    GuardsPublished,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::SignalReceived,
         EventKind::IncidentActed,
         EventKind::PointShelved,
@@ -144,6 +147,9 @@ impl EventKind {
         EventKind::ScheduleSet,
         EventKind::RoundMissed,
         EventKind::AccountSet,
+        EventKind::SitePublished,
+        EventKind::FloorPublished,
+        EventKind::GuardsPublished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -163,6 +169,9 @@ impl EventKind {
             EventKind::ScheduleSet => "schedule_set",
             EventKind::RoundMissed => "round_missed",
             EventKind::AccountSet => "account_set",
+            EventKind::SitePublished => "site_published",
+            EventKind::FloorPublished => "floor_published",
+            EventKind::GuardsPublished => "guards_published",
         }
     }
 
@@ -239,6 +248,49 @@ pub struct FloorPlanReplaced {
     pub height: u32,
     /// Devices pulled onto the new plan's edge, where it is smaller.
     pub moves: Vec<DeviceMoved>,
+}
+
+/// A plan image as it travels: content-addressed by its SHA-256, the bytes in base64.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlanImageData {
+    pub media_type: String,
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub base64: String,
+}
+
+/// The campus as an administrator published it (`vigil publish`): what every workstation of the
+/// hospital draws the campus overview from. Reference data travels in the log like any event, so a
+/// workstation enrolled with an empty data directory fills itself from the server.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SitePublished {
+    pub site: crate::Site,
+    /// The campus overview plan.
+    pub plan: Option<PlanImageData>,
+}
+
+/// One floor as published, with its building, its plan and every device on it: a device of the
+/// floor not listed is removed. The last publication of a floor in the log is the floor.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FloorPublished {
+    pub building: crate::Building,
+    pub floor: crate::Floor,
+    pub plan: Option<PlanImageData>,
+    pub devices: Vec<crate::Device>,
+}
+
+/// The guards as published: each by id, with the badge their handhelds send.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GuardsPublished {
+    pub guards: Vec<GuardDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GuardDef {
+    pub id: Id,
+    pub badge: String,
+    pub name: String,
 }
 
 /// A guard's check-in at a tag, from whichever source, exactly as it arrived. Never edited: a
@@ -388,6 +440,9 @@ pub enum EventBody {
     RoundMissed(RoundMissed),
     /// An account as an administrator left it ([`crate::account`]).
     AccountSet(crate::account::AccountSet),
+    SitePublished(SitePublished),
+    FloorPublished(FloorPublished),
+    GuardsPublished(GuardsPublished),
 }
 
 impl EventBody {
@@ -408,6 +463,9 @@ impl EventBody {
             EventBody::ScheduleSet(_) => EventKind::ScheduleSet,
             EventBody::RoundMissed(_) => EventKind::RoundMissed,
             EventBody::AccountSet(_) => EventKind::AccountSet,
+            EventBody::SitePublished(_) => EventKind::SitePublished,
+            EventBody::FloorPublished(_) => EventKind::FloorPublished,
+            EventBody::GuardsPublished(_) => EventKind::GuardsPublished,
         }
     }
 }

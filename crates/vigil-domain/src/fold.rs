@@ -81,8 +81,18 @@ pub struct Projection {
     pub patrol: PatrolState,
     /// Accounts the log set, by login name: the last event for a name is the account.
     pub accounts: BTreeMap<String, crate::account::AccountSet>,
+    /// Reference data as published: the campus, each floor (last publication wins), the guards.
+    pub published: Published,
     seen_events: HashSet<Id>,
     seen_signals: HashSet<Id>,
+}
+
+/// Reference data the log published.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Published {
+    pub sites: BTreeMap<Id, crate::event::SitePublished>,
+    pub floors: BTreeMap<Id, crate::event::FloorPublished>,
+    pub guards: BTreeMap<Id, crate::event::GuardDef>,
 }
 
 /// What one event changed, so a caller that keeps the projection in tables writes only that.
@@ -341,6 +351,29 @@ pub fn apply(state: &mut Projection, event: &Event) -> Applied {
             Applied::default()
         }
         EventBody::RoundMissed(m) => round_missed(state, event, m),
+        EventBody::SitePublished(p) => {
+            if let Some(plan) = &p.plan {
+                state.plans.insert(p.site.id, plan.sha256.clone());
+            }
+            state.published.sites.insert(p.site.id, p.clone());
+            Applied::default()
+        }
+        EventBody::FloorPublished(p) => {
+            if let Some(plan) = &p.plan {
+                state.plans.insert(p.floor.id, plan.sha256.clone());
+            }
+            for d in &p.devices {
+                state.positions.insert(d.id, (d.x, d.y));
+            }
+            state.published.floors.insert(p.floor.id, p.clone());
+            Applied::default()
+        }
+        EventBody::GuardsPublished(p) => {
+            for g in &p.guards {
+                state.published.guards.insert(g.id, g.clone());
+            }
+            Applied::default()
+        }
         EventBody::AccountSet(a) => {
             // An account is known by its name, which is the event's subject; one that says
             // otherwise is kept in the log and changes no account.

@@ -574,8 +574,9 @@ async fn pull(
         Ok(found) => found,
         Err(e) => return Failure::from(e).into_response(),
     };
-    let more = events.len() > limit as usize;
-    events.truncate(limit as usize);
+    let page = vigil_sync::page_length(events.iter().take(limit as usize).map(|e| e.event.payload.len()));
+    let more = events.len() > page;
+    events.truncate(page);
     if after > last {
         // The server holds less than this workstation has seen: it was restored from an older
         // backup. The workstation starts again from the server's end (what it pushes back fills the rest).

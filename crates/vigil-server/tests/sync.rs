@@ -395,3 +395,69 @@ async fn two_closes_given_while_cut_off_end_as_one_with_the_second_listed_for_th
     b_engine.stop().await;
     server.stop().await;
 }
+
+/// The campus published at one workstation fills a workstation enrolled with an empty data
+/// directory (a replaced machine): the map, the plans and the guards, and then its alarms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workstation_enrolled_with_an_empty_directory_fills_itself_from_the_server() {
+    let server_dir = tempfile::tempdir().expect("tempdir");
+    let server = vigil_server::serve(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "127.0.0.1:0")
+        .await
+        .expect("serve");
+    let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    let publication = a.with_store(|s| s.publication()).expect("publication");
+    let floors = publication.floors.len();
+    assert!(floors > 50 && !publication.guards.guards.is_empty());
+    let published = a
+        .writer()
+        .expect("writer")
+        .run(move |tx| vigil_store::write::publish(tx, "publish:test", &publication, Store::now_ms()))
+        .expect("published");
+    assert_eq!(published as usize, floors + 2 + 3, "the campus, each floor, the guards, the three demo accounts");
+
+    // C: nothing but an enrollment.
+    let c_dir = tempfile::tempdir().expect("tempdir");
+    let c = Arc::new(Workstation::open(c_dir.path()).expect("open an empty directory"));
+    assert!(c.is_empty().expect("empty"));
+    let origin = c.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
+    let url = format!("http://{}", server.addr);
+    let code = vigil_server::enroll(&vigil_server::Location::Sqlite(server_dir.path().to_owned()), "ws-c", 5)
+        .await
+        .expect("code");
+    vigil_sync::enroll(c_dir.path(), origin, &url, &code).await.expect("enroll");
+    let c_engine =
+        Engine::start_with(c.clone(), Overrides { dc09: Some(String::new()), http: Some(String::new()), server: None })
+            .await
+            .expect("engine");
+    let counts = |ws: &Workstation| ws.with_store(|s| s.device_counts()).expect("counts");
+    eventually("the campus reaches C", || !c.is_empty().unwrap_or(true) && counts(&c) == counts(&a)).await;
+    let (at_a, at_c) = (a.with_store(|s| s.floors()).expect("floors"), c.with_store(|s| s.floors()).expect("floors"));
+    assert_eq!(at_c.len(), at_a.len());
+    let floor = at_a[0].id;
+    assert_eq!(
+        c.with_store(|s| s.plan_image(floor)).expect("plan"),
+        a.with_store(|s| s.plan_image(floor)).expect("plan"),
+        "the plan's bytes travel"
+    );
+    let guards = |ws: &Workstation| -> Vec<(Id, String, String)> {
+        ws.with_store(|s| s.guards()).expect("guards").into_iter().map(|g| (g.id, g.badge, g.name)).collect()
+    };
+    assert!(guards(&c) == guards(&a), "the guards travel");
+    c.login("demo-operator", "2468", None).expect("the demo's accounts travel: the operator logs in at C");
+
+    // An alarm at A shows at C on its device.
+    let id = panic_alarm(&a, "OPD-1F-ALM-001");
+    eventually("the alarm reaches C", || state_at(c_dir.path(), id).is_some()).await;
+    let device = a.search("OPD-1F-ALM-001", 1).expect("search").remove(0).id;
+    let at_c = c.with_store(|s| s.incident(id)).expect("read").expect("held");
+    assert_eq!(at_c.device_id, Some(device), "C places the alarm on the map");
+
+    a_engine.stop().await;
+    c_engine.stop().await;
+    server.stop().await;
+    drop((a, c));
+    for dir in [a_dir.path(), c_dir.path(), server_dir.path()] {
+        let report = Store::open(&dir.join("vigil.db")).expect("open").rebuild(false).expect("rebuild");
+        assert!(report.differences.is_empty(), "{}: {:?}", dir.display(), report.differences);
+    }
+}

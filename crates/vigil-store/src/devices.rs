@@ -79,11 +79,18 @@ fn device_of(row: &Row<'_>) -> rusqlite::Result<Device> {
 }
 
 /// Inserts many devices with one prepared statement; the caller's transaction makes them atomic.
+/// A device of the same id is replaced, its status (what its incidents say) kept.
 pub fn insert_devices(tx: &Transaction<'_>, devices: &[Device]) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO devices (id, floor_id, kind, code, name_zh, name_en, x, y, status, heading, fov, range_px,
              snapshot_url, stream_url, dc09_account, dc09_zone, tag, version, deleted, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+         ON CONFLICT(id) DO UPDATE SET floor_id = excluded.floor_id, kind = excluded.kind, code = excluded.code,
+             name_zh = excluded.name_zh, name_en = excluded.name_en, x = excluded.x, y = excluded.y,
+             heading = excluded.heading, fov = excluded.fov, range_px = excluded.range_px,
+             snapshot_url = excluded.snapshot_url, stream_url = excluded.stream_url,
+             dc09_account = excluded.dc09_account, dc09_zone = excluded.dc09_zone, tag = excluded.tag,
+             version = devices.version + 1, deleted = excluded.deleted, updated_at = excluded.updated_at",
     )?;
     let now = now_ms();
     for d in devices {

@@ -87,6 +87,9 @@ pub(crate) fn payload_json(body: &EventBody) -> Result<String> {
         EventBody::ScheduleSet(b) => serde_json::to_string(b),
         EventBody::RoundMissed(b) => serde_json::to_string(b),
         EventBody::AccountSet(b) => serde_json::to_string(b),
+        EventBody::SitePublished(b) => serde_json::to_string(b),
+        EventBody::FloorPublished(b) => serde_json::to_string(b),
+        EventBody::GuardsPublished(b) => serde_json::to_string(b),
     };
     json.map_err(|e| StoreError::Invalid(format!("event payload: {e}")))
 }
@@ -116,6 +119,9 @@ pub fn decode_body(kind: &str, schema: u32, payload: &str) -> std::result::Resul
         EventKind::ScheduleSet => EventBody::ScheduleSet(read(payload)?),
         EventKind::RoundMissed => EventBody::RoundMissed(read(payload)?),
         EventKind::AccountSet => EventBody::AccountSet(read(payload)?),
+        EventKind::SitePublished => EventBody::SitePublished(read(payload)?),
+        EventKind::FloorPublished => EventBody::FloorPublished(read(payload)?),
+        EventKind::GuardsPublished => EventBody::GuardsPublished(read(payload)?),
     })
 }
 
@@ -501,6 +507,9 @@ pub(crate) fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &App
             }
         }
         EventBody::AccountSet(a) => crate::people::refold_account(tx, &a.name)?,
+        EventBody::SitePublished(p) => crate::publish::write_site(tx, p)?,
+        EventBody::FloorPublished(p) => crate::publish::write_floor(tx, p)?,
+        EventBody::GuardsPublished(p) => crate::publish::write_guards(tx, p)?,
         EventBody::SignalReceived(_) | EventBody::IncidentActed(_) => {}
         _ => crate::patrol::write_back(tx, state, event)?,
     }

@@ -13,6 +13,7 @@ mod incidents;
 mod open;
 mod patrol;
 mod people;
+mod publish;
 mod rebuild;
 mod schema;
 mod settled;
@@ -32,6 +33,7 @@ pub use patrol::{
     as_check_in, check_in_subject, judge_check_ins, CheckInFilter, CheckInRow, CheckInStored, CheckpointRow,
 };
 pub use people::{Account, Guard, Role};
+pub use publish::Publication;
 pub use rebuild::RebuildReport;
 pub use schema::LATEST_VERSION;
 pub use settled::{Counts, SettledOutcome, SettledRound};
@@ -53,6 +55,7 @@ pub mod write {
     pub use crate::open::set_setting;
     pub use crate::patrol::record_check_ins;
     pub use crate::people::{insert_account, insert_guards};
+    pub use crate::publish::publish;
     pub use crate::settled::{put_settled, set_settled_seq, unsettle};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
     pub use crate::sync::{apply_pulled, apply_received, set_cursor, set_pushed};

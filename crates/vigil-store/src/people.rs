@@ -89,7 +89,9 @@ impl Account {
 
 pub fn insert_guards(tx: &Transaction<'_>, guards: &[Guard]) -> Result<()> {
     let mut stmt = tx.prepare_cached(
-        "INSERT INTO guards (id, badge, name, version, deleted, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO guards (id, badge, name, version, deleted, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(id) DO UPDATE SET badge = excluded.badge, name = excluded.name, version = guards.version + 1,
+             deleted = excluded.deleted, updated_at = excluded.updated_at",
     )?;
     for g in guards {
         stmt.execute(params![g.id.to_string(), g.badge, g.name, g.meta.version, g.meta.deleted, now_ms()])?;

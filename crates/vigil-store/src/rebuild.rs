@@ -247,6 +247,7 @@ impl Store {
         }
         crate::patrol::compare(conn, &state.patrol, &mut note)?;
         crate::people::compare_accounts(conn, &state.accounts, &mut note)?;
+        crate::publish::compare(conn, &state.published, &mut note)?;
         Ok(diffs)
     }
 }
@@ -268,6 +269,7 @@ fn first_difference(body: &str, expected: &Incident) -> Option<String> {
 fn repair_from(tx: &Transaction<'_>, state: &Projection) -> Result<()> {
     crate::patrol::repair(tx, &state.patrol)?;
     crate::people::repair_accounts(tx, &state.accounts)?;
+    crate::publish::repair(tx, &state.published)?;
     // Settled rounds are a cache of the evaluation: settled again when next asked.
     crate::settled::clear(tx)?;
     let now = now_ms();

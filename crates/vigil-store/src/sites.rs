@@ -145,11 +145,15 @@ const SITE_COLUMNS: &str = "id, code, name_zh, name_en, plan_w, plan_h, version,
 const BUILDING_COLUMNS: &str = "id, site_id, code, name_zh, name_en, kind, fp_x, fp_y, fp_w, fp_h, version, deleted";
 const FLOOR_COLUMNS: &str = "id, building_id, level, label_zh, label_en, plan_w, plan_h, version, deleted";
 
-/// Writes used while building a hospital in one transaction (the demo, an import, a sync).
+/// Writes used while building a hospital in one transaction (the demo, an import, a sync). Each
+/// replaces the row of the same id (a publication received again), bumping its version.
 pub fn insert_site(tx: &Transaction<'_>, site: &Site) -> Result<()> {
     tx.execute(
         "INSERT INTO sites (id, code, name_zh, name_en, plan_w, plan_h, version, deleted, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(id) DO UPDATE SET code = excluded.code, name_zh = excluded.name_zh, name_en = excluded.name_en,
+             plan_w = excluded.plan_w, plan_h = excluded.plan_h, version = sites.version + 1,
+             deleted = excluded.deleted, updated_at = excluded.updated_at",
         params![
             site.id.to_string(),
             site.code.as_str(),
@@ -169,7 +173,11 @@ pub fn insert_building(tx: &Transaction<'_>, building: &Building) -> Result<()> 
     let fp = building.footprint;
     tx.execute(
         "INSERT INTO buildings (id, site_id, code, name_zh, name_en, kind, fp_x, fp_y, fp_w, fp_h, version, deleted, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT(id) DO UPDATE SET site_id = excluded.site_id, code = excluded.code, name_zh = excluded.name_zh,
+             name_en = excluded.name_en, kind = excluded.kind, fp_x = excluded.fp_x, fp_y = excluded.fp_y,
+             fp_w = excluded.fp_w, fp_h = excluded.fp_h, version = buildings.version + 1,
+             deleted = excluded.deleted, updated_at = excluded.updated_at",
         params![
             building.id.to_string(), building.site_id.to_string(), building.code.as_str(), building.name.zh,
             building.name.en, building.kind.as_str(), fp.x, fp.y, fp.w, fp.h, building.meta.version,
@@ -182,7 +190,11 @@ pub fn insert_building(tx: &Transaction<'_>, building: &Building) -> Result<()> 
 pub fn insert_floor(tx: &Transaction<'_>, floor: &Floor) -> Result<()> {
     tx.execute(
         "INSERT INTO floors (id, building_id, level, label_zh, label_en, plan_w, plan_h, version, deleted, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET building_id = excluded.building_id, level = excluded.level,
+             label_zh = excluded.label_zh, label_en = excluded.label_en, plan_w = excluded.plan_w,
+             plan_h = excluded.plan_h, version = floors.version + 1, deleted = excluded.deleted,
+             updated_at = excluded.updated_at",
         params![
             floor.id.to_string(),
             floor.building_id.to_string(),

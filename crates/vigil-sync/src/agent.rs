@@ -252,7 +252,8 @@ impl Agent {
             let outbox = self
                 .read(move |s| {
                     let marks = s.sync_marks()?;
-                    let rows = s.origin_events_after(origin, marks.pushed, MAX_PUSH_EVENTS as u32)?;
+                    let mut rows = s.origin_events_after(origin, marks.pushed, MAX_PUSH_EVENTS as u32)?;
+                    rows.truncate(crate::page_length(rows.iter().map(|r| r.payload.len())));
                     let pending = s.origin_events_pending(origin, marks.pushed)?;
                     let (events_head, audit) = s.chain_heads(origin)?;
                     Ok((rows, pending, events_head, audit))

@@ -24,6 +24,26 @@ pub const PROTOCOL: u32 = 1;
 /// The most events one push may carry; the client sends at most this many.
 pub const MAX_PUSH_EVENTS: usize = 500;
 
+/// The payload bytes one push or pull page carries at most (a first event larger than this goes
+/// alone): published floors carry their plans and devices, so counting events alone would not
+/// keep a body under the server's 16 MiB.
+pub const MAX_PAGE_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+
+/// How many of `payload_sizes` (in order) one page takes: at least one, then while the sum stays
+/// within [`MAX_PAGE_PAYLOAD_BYTES`].
+pub fn page_length(payload_sizes: impl IntoIterator<Item = usize>) -> usize {
+    let mut total = 0usize;
+    let mut n = 0;
+    for size in payload_sizes {
+        total += size;
+        if n > 0 && total > MAX_PAGE_PAYLOAD_BYTES {
+            break;
+        }
+        n += 1;
+    }
+    n
+}
+
 /// The most events one pull answers with.
 pub const MAX_PULL_EVENTS: u32 = 1000;
 
@@ -143,6 +163,14 @@ pub struct ErrorDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_takes_events_up_to_its_byte_budget_and_never_none() {
+        assert_eq!(page_length([10, 20, 30]), 3);
+        assert_eq!(page_length([MAX_PAGE_PAYLOAD_BYTES * 2, 1]), 1, "a large first event goes alone");
+        assert_eq!(page_length([MAX_PAGE_PAYLOAD_BYTES / 2, MAX_PAGE_PAYLOAD_BYTES / 2, 1]), 2);
+        assert_eq!(page_length(std::iter::empty()), 0);
+    }
 
     #[test]
     fn a_push_with_a_field_this_build_does_not_know_is_refused_not_guessed_at() {

@@ -499,6 +499,68 @@ async fn an_account_added_in_the_window_logs_in_at_another_workstation_while_it_
     vigil_e2e::check_log(b.path())
 }
 
+/// A window started on an empty data directory that is enrolled waits for the campus, saying so,
+/// and opens the console by itself once another workstation published it (`vigil publish`): the
+/// map with every camera, and the demo's accounts to log in with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_enrolled_window_fills_itself_from_the_server_and_opens() -> Result<()> {
+    let server_dir = tempfile::tempdir()?;
+    let port = free_port()?;
+    let url = format!("http://127.0.0.1:{port}");
+    let mut srv = server(server_dir.path(), port)?;
+    let c = tempfile::tempdir()?;
+    std::fs::write(c.path().join("vigil.toml"), "[http]\nlisten = \"\"\n[dc09]\ntcp = \"\"\nudp = \"\"\n")?;
+    enroll(server_dir.path(), &url, c.path(), "control-room-9")?;
+    let a = tempfile::tempdir()?;
+    create_demo(a.path(), DemoOptions::default(), false)?;
+    enroll(server_dir.path(), &url, a.path(), "control-room-1")?;
+    let shots = workspace_root().join("target/e2e-shots");
+    std::fs::create_dir_all(&shots)?;
+
+    let desktop = Desktop::launch(c.path(), "zh_CN.UTF-8").await?;
+    let mut agent: Option<Child> = None;
+    let result = async {
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=filling]')", Duration::from_secs(20))
+            .await
+            .context("an enrolled, empty window waits for the campus instead of offering the demo")?;
+        assert!(desktop.testid("create-demo").await.is_err(), "no demo hospital is offered");
+        desktop
+            .wait_for("document.querySelector('[data-testid=filling-status]').textContent.includes('已同步')", Duration::from_secs(20))
+            .await
+            .context("the waiting screen says sync is online")?;
+        desktop.screenshot(&shots.join("filling.png")).await?;
+
+        // Workstation A publishes its campus and pushes it.
+        let out = Command::new(vigil()).args(["publish", "--data-dir"]).arg(a.path()).output()?;
+        if !out.status.success() {
+            bail!("vigil publish: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let mut command = Command::new(vigil());
+        command.args(["agent", "--json", "--http", "", "--dc09", "", "--data-dir"]).arg(a.path());
+        agent = Some(first_json_line(command)?.0);
+        desktop
+            .wait_for("window.__vigil.ready === true", Duration::from_secs(40))
+            .await
+            .context("the console opens by itself once the campus arrived")?;
+        desktop.login("demo-operator", "2468").await.context("the published demo accounts log in")?;
+        let cameras = desktop.text_content("status-bar").await?;
+        assert!(cameras.contains("2,620"), "the status bar counts every camera: {cameras}");
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    let quit = desktop.quit().await;
+    if let Some(mut agent) = agent {
+        let _ = agent.kill();
+        let _ = agent.wait();
+    }
+    let _ = srv.kill();
+    let _ = srv.wait();
+    result?;
+    quit?;
+    vigil_e2e::check_log(c.path())
+}
+
 /// Polls `find` every 100 ms for 10 s until it finds something.
 async fn loop_until<T>(mut find: impl FnMut() -> Result<Option<T>>) -> Result<T> {
     for _ in 0..100 {

@@ -467,9 +467,14 @@ export type Startup = { data_dir: string,
  */
 error: ApiError | null, 
 /**
- * No hospital yet: the window offers the demo.
+ * No hospital yet: the window offers the demo — or, when enrolled, waits for the campus.
  */
 empty: boolean, 
+/**
+ * The central server this workstation is enrolled with, if any: an empty workstation fills
+ * itself from it (the campus an administrator published there).
+ */
+enrolled_with: string | null, 
 /**
  * The operator's last choice, else vigil.toml, else the system locale.
  */
