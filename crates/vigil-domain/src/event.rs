@@ -248,6 +248,10 @@ pub struct FloorPlanReplaced {
     pub height: u32,
     /// Devices pulled onto the new plan's edge, where it is smaller.
     pub moves: Vec<DeviceMoved>,
+    /// The image itself, so every other workstation gets the new plan (absent in events written
+    /// before plans travelled: those workstations keep the plan they had).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<PlanImageData>,
 }
 
 /// A plan image as it travels: content-addressed by its SHA-256, the bytes in base64.

@@ -452,6 +452,15 @@ async fn a_workstation_enrolled_with_an_empty_directory_fills_itself_from_the_se
     let at_c = c.with_store(|s| s.incident(id)).expect("read").expect("held");
     assert_eq!(at_c.device_id, Some(device), "C places the alarm on the map");
 
+    // A new plan imported at A is C's plan too.
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="900"><rect width="1600" height="900" fill="white"/></svg>"#.to_vec();
+    let admin = a.login("demo-admin", "2468", None).expect("admin").0;
+    a.import_floor_plan(admin, floor, svg.clone()).expect("imported at A");
+    eventually("the new plan reaches C", || {
+        c.with_store(|s| s.plan_image(floor)).expect("plan").is_some_and(|p| p.bytes == svg)
+    })
+    .await;
+
     a_engine.stop().await;
     c_engine.stop().await;
     server.stop().await;

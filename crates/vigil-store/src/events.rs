@@ -498,6 +498,9 @@ pub(crate) fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &App
             }
         }
         EventBody::FloorPlanReplaced(p) => {
+            if let Some(image) = &p.image {
+                crate::sites::put_plan_image(tx, p.floor, &crate::publish::plan_image(image)?)?;
+            }
             tx.execute(
                 "UPDATE floors SET plan_w = ?2, plan_h = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
                 params![p.floor.to_string(), p.width, p.height, now],

@@ -18,7 +18,7 @@ use crate::people::Guard;
 use crate::sites::PlanImage;
 use crate::{now_ms, sha256_hex, Result, Store, StoreError};
 
-fn plan_data(image: &PlanImage) -> PlanImageData {
+pub(crate) fn plan_data(image: &PlanImage) -> PlanImageData {
     PlanImageData {
         media_type: image.mime.clone(),
         sha256: sha256_hex(&image.bytes),
@@ -29,7 +29,7 @@ fn plan_data(image: &PlanImage) -> PlanImageData {
 }
 
 /// The image a publication carries, refused when its bytes are not the ones its hash names.
-fn plan_image(data: &PlanImageData) -> Result<PlanImage> {
+pub(crate) fn plan_image(data: &PlanImageData) -> Result<PlanImage> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&data.base64)
         .map_err(|e| StoreError::Invalid(format!("a published plan is not base64: {e}")))?;

@@ -309,6 +309,7 @@ pub fn replace_floor_plan(
         width: image.size.width,
         height: image.size.height,
         moves,
+        image: Some(crate::publish::plan_data(image)),
     });
     let committed = crate::events::commit_event(tx, &audit.actor, &floor_id.to_string(), body, now_ms())?;
     crate::write::append_audit(tx, &audit.for_event(&committed))?;

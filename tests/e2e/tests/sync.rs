@@ -526,7 +526,10 @@ async fn an_empty_enrolled_window_fills_itself_from_the_server_and_opens() -> Re
             .context("an enrolled, empty window waits for the campus instead of offering the demo")?;
         assert!(desktop.testid("create-demo").await.is_err(), "no demo hospital is offered");
         desktop
-            .wait_for("document.querySelector('[data-testid=filling-status]').textContent.includes('已同步')", Duration::from_secs(20))
+            .wait_for(
+                "document.querySelector('[data-testid=filling-status]').textContent.includes('已同步')",
+                Duration::from_secs(20),
+            )
             .await
             .context("the waiting screen says sync is online")?;
         desktop.screenshot(&shots.join("filling.png")).await?;
