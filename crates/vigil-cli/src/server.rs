@@ -323,7 +323,11 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 (Some(cert), Some(key)) => Some(vigil_server::Tls { cert, key }),
                 _ => None,
             };
-            let options = vigil_server::ServeOptions { enroll_per_minute: args.enroll_per_minute, tls };
+            let options = vigil_server::ServeOptions {
+                enroll_per_minute: args.enroll_per_minute,
+                tls,
+                fold_dir: Some(dir.clone()),
+            };
             init_log(&args.log_format)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(serve(at, args.listen, options, args.json))?;

@@ -9,7 +9,7 @@
 //! no state outside the database: what a process holds in memory is only who to wake.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,7 +45,7 @@ mod tls;
 
 pub use accounts::{accounts, set_account};
 use db::Db;
-pub use db::Location;
+pub use db::{Location, FOLD_FILE};
 pub use limits::{ENROLL_PER_MINUTE, SYNC_BURST, SYNC_PER_SECOND};
 pub use tls::{certificate_fingerprint, Tls};
 
@@ -145,6 +145,8 @@ struct Shared {
     head: watch::Sender<i64>,
     /// Turns true when the server stops: waiting pulls answer at once.
     stopping: watch::Receiver<bool>,
+    /// PostgreSQL: the log folded into a SQLite file of this process's data directory.
+    fold: Option<Arc<db::fold::Fold>>,
 }
 
 type AppState = Arc<Shared>;
@@ -252,6 +254,9 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        if let Some(fold) = self.shared.fold.clone() {
+            let _ = tokio::task::spawn_blocking(move || fold.close()).await;
+        }
         self.shared.db.close().await;
     }
 }
@@ -263,11 +268,14 @@ pub struct ServeOptions {
     pub enroll_per_minute: u32,
     /// Serve HTTPS with this certificate (PEM, the server's first, then its chain) and key.
     pub tls: Option<Tls>,
+    /// On PostgreSQL: where this process keeps its fold of the log (`vigil-fold.db`, a cache it
+    /// can always fold again). None: the log is not folded by this process.
+    pub fold_dir: Option<PathBuf>,
 }
 
 impl Default for ServeOptions {
     fn default() -> ServeOptions {
-        ServeOptions { enroll_per_minute: ENROLL_PER_MINUTE, tls: None }
+        ServeOptions { enroll_per_minute: ENROLL_PER_MINUTE, tls: None, fold_dir: None }
     }
 }
 
@@ -283,12 +291,13 @@ pub async fn serve_with(at: &Location, listen: &str, options: &ServeOptions) -> 
     let db = Db::open(at).await?;
     let head = db.last_seq().await?;
     let (stop, mut stopped) = watch::channel(false);
-    let shared = Arc::new(Shared {
-        db,
-        limits: limits::Limits::new(enroll_per_minute),
-        head: watch::channel(head).0,
-        stopping: stop.subscribe(),
-    });
+    let head = watch::channel(head).0;
+    let fold = match &options.fold_dir {
+        Some(dir) => db.start_fold(dir, head.subscribe(), stop.subscribe())?,
+        None => None,
+    };
+    let shared =
+        Arc::new(Shared { db, limits: limits::Limits::new(enroll_per_minute), head, stopping: stop.subscribe(), fold });
     shared.db.follow(shared.head.clone(), stop.subscribe());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -351,11 +360,24 @@ fn router(shared: AppState) -> Router {
 }
 
 async fn health(State(shared): State<AppState>) -> Response {
-    let database = shared.db.last_seq().await.is_ok();
+    let last = shared.db.last_seq().await.ok();
+    let database = last.is_some();
     let status = if database { "ok" } else { "degraded" };
     let code = if database { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (code, Json(serde_json::json!({ "status": status, "version": env!("CARGO_PKG_VERSION"), "database": database })))
-        .into_response()
+    // How far the server's fold has come: SQLite folds each push as it stores it.
+    let folded = match &shared.fold {
+        Some(fold) => Some(fold.folded()),
+        None if matches!(shared.db, Db::Sqlite(_)) => last,
+        None => None,
+    };
+    let body = serde_json::json!({
+        "status": status,
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": database,
+        "log": last,
+        "folded": folded,
+    });
+    (code, Json(body)).into_response()
 }
 
 /// The OpenAPI 3.0 document of everything this server answers (kept in step by a test).

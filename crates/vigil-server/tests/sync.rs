@@ -405,6 +405,8 @@ async fn a_workstation_enrolled_with_an_empty_directory_fills_itself_from_the_se
         .await
         .expect("serve");
     let (a_dir, a_engine, a) = workstation(&server, server_dir.path(), "ws-a").await;
+    // An alarm older than the publication: it reaches C before its device does.
+    let early = panic_alarm(&a, "OPD-1F-ALM-002");
     let publication = a.with_store(|s| s.publication()).expect("publication");
     let floors = publication.floors.len();
     assert!(floors > 50 && !publication.guards.guards.is_empty());
@@ -451,6 +453,9 @@ async fn a_workstation_enrolled_with_an_empty_directory_fills_itself_from_the_se
     let device = a.search("OPD-1F-ALM-001", 1).expect("search").remove(0).id;
     let at_c = c.with_store(|s| s.incident(id)).expect("read").expect("held");
     assert_eq!(at_c.device_id, Some(device), "C places the alarm on the map");
+    let early_device = a.search("OPD-1F-ALM-002", 1).expect("search").remove(0).id;
+    let early_at_c = c.with_store(|s| s.incident(early)).expect("read").expect("the earlier alarm is held too");
+    assert_eq!(early_at_c.device_id, Some(early_device), "placed on the map once its floor arrived");
 
     // A new plan imported at A is C's plan too.
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="900"><rect width="1600" height="900" fill="white"/></svg>"#.to_vec();

@@ -134,6 +134,10 @@ const SELECT: &str = "SELECT body, device_id, version, updated_at FROM incidents
 /// Writes an incident (new or changed) as the event log's fold made it.
 pub(crate) fn write_incident(tx: &Transaction<'_>, incident: &Incident, device_id: Option<Id>) -> Result<()> {
     let body = serde_json::to_string(incident).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+    // A device this database does not hold (its floor not published here yet, or the server's
+    // fold without the campus) leaves the incident off the map until it arrives: the incident is
+    // kept all the same, and the floor's publication places it (`publish::write_floor`).
+    let device_id = device_id.filter(|d| device_known(tx, *d).unwrap_or(false));
     let now = now_ms();
     tx.prepare_cached(
         "INSERT INTO incidents (id, point, device_id, alarm_type, priority, state, opened_at, body, updated_at, from_log)
@@ -155,6 +159,12 @@ pub(crate) fn write_incident(tx: &Transaction<'_>, incident: &Incident, device_i
         now
     ])?;
     Ok(())
+}
+
+pub(crate) fn device_known(conn: &rusqlite::Connection, device: Id) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM devices WHERE id = ?1)")?
+        .query_row([device.to_string()], |r| r.get(0))?)
 }
 
 /// Sets a device's map colour from its open incidents, as `Projection::device_status` decides it:

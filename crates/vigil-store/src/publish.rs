@@ -55,6 +55,16 @@ pub(crate) fn write_floor(tx: &Transaction<'_>, p: &FloorPublished) -> Result<()
     }
     crate::devices::insert_devices(tx, &p.devices)?;
     let listed: Vec<String> = p.devices.iter().map(|d| d.id.to_string()).collect();
+    // Incidents that arrived before their device did are placed on the map now (a mapped
+    // incident's point is its device's id).
+    tx.prepare_cached(
+        "UPDATE incidents SET device_id = point, version = version + 1, updated_at = ?2
+         WHERE device_id IS NULL AND point IN (SELECT value FROM json_each(?1))",
+    )?
+    .execute(params![serde_json::Value::from(listed.clone()).to_string(), now_ms()])?;
+    for d in &p.devices {
+        crate::incidents::follow_device(tx, d.id)?;
+    }
     tx.prepare_cached(
         "UPDATE devices SET deleted = 1, version = version + 1, updated_at = ?3
          WHERE floor_id = ?1 AND deleted = 0 AND id NOT IN (SELECT value FROM json_each(?2))",

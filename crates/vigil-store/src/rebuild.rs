@@ -131,7 +131,13 @@ impl Store {
                 ));
             } else if point != expected.point {
                 note(format!("incident {id}: point column differs from the log"));
-            } else if device != state.incident_devices.get(&expected.id).map(|d| d.to_string()) {
+            } else if device
+                != state
+                    .incident_devices
+                    .get(&expected.id)
+                    .filter(|d| crate::incidents::device_known(conn, **d).unwrap_or(false))
+                    .map(|d| d.to_string())
+            {
                 note(format!("incident {id}: device column differs from the log"));
             }
         }
@@ -182,8 +188,13 @@ impl Store {
                 note(format!("shelf {id} is in the table but not in the log"));
             }
         }
-        // Device status as incidents give it.
-        let mut devices: BTreeSet<Id> = state.incident_devices.values().copied().collect();
+        // Device status as incidents give it (of the devices this database holds).
+        let mut devices: BTreeSet<Id> = state
+            .incident_devices
+            .values()
+            .copied()
+            .filter(|d| crate::incidents::device_known(conn, *d).unwrap_or(false))
+            .collect();
         // A device with an open incident from before the log shows it; the log cannot say otherwise.
         let mut legacy = conn.prepare(
             "SELECT DISTINCT device_id FROM incidents WHERE from_log = 0 AND deleted = 0 AND state <> 'closed'

@@ -120,13 +120,21 @@ impl Agent {
 }
 
 fn db(dir: &Path) -> Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open(dir.join("vigil.db"))?;
+    db_at(&dir.join("vigil.db"))
+}
+
+fn db_at(file: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(file)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(conn)
 }
 
 fn event_ids(dir: &Path) -> Result<Vec<String>> {
-    let conn = db(dir)?;
+    event_ids_at(&dir.join("vigil.db"))
+}
+
+fn event_ids_at(file: &Path) -> Result<Vec<String>> {
+    let conn = db_at(file)?;
     let mut stmt = conn.prepare("SELECT id FROM events ORDER BY id")?;
     let ids = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     Ok(ids)
@@ -170,9 +178,9 @@ impl Log<'_> {
     }
 }
 
-/// Every live incident folded from the log, by id, with its whole body.
-fn incidents(dir: &Path) -> Result<BTreeMap<String, Value>> {
-    let conn = db(dir)?;
+/// Every live incident folded from the log, by id, with its whole body, in a Vigil database file.
+fn incidents_at(file: &Path) -> Result<BTreeMap<String, Value>> {
+    let conn = db_at(file)?;
     let mut stmt = conn.prepare("SELECT id, body FROM incidents WHERE deleted = 0 AND from_log = 1")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = BTreeMap::new();
@@ -251,7 +259,7 @@ fn after_partitions_lost_answers_duplicates_kills_and_a_skewed_clock_everyone_ag
 
 /// The same faults with two server processes on one PostgreSQL: ws-b syncs through the second,
 /// the others through the first, and either may be killed. What the servers hold is then read
-/// from PostgreSQL, and their fold is what a fresh workstation pulling the whole log folds.
+/// from PostgreSQL, and each process's own fold of the log (vigil-fold.db) must equal every workstation's.
 #[test]
 fn two_server_processes_on_one_postgresql_through_the_same_faults_everyone_agrees() -> Result<()> {
     let pg = Postgres::start().map_err(anyhow::Error::msg)?;
@@ -385,36 +393,27 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
     for a in &mut agents {
         a.kill();
     }
-    // On PostgreSQL the servers keep the log, not its fold: what the server's order folds to is
-    // what a fresh workstation folds pulling the whole log (ws-fold, faults gone).
-    let fold = match &log {
-        Log::Sqlite(_) => None,
-        Log::Postgres(..) => {
-            let mut fresh = Agent {
-                name: "ws-fold".into(),
-                dir: demo()?,
-                dc09: format!("127.0.0.1:{}", free_port()?),
-                clock: None,
-                child: None,
-            };
-            let code = servers[0].enroll("ws-fold")?;
-            fresh.start(Some((&format!("http://127.0.0.1:{}", servers[servers.len() - 1].port), &code)))?;
-            let server_ids = log.event_ids()?;
-            let waited = Instant::now();
-            while !server_ids
-                .iter()
-                .all(|id| event_ids(fresh.dir.path()).is_ok_and(|ids| ids.binary_search(id).is_ok()))
-            {
-                if waited.elapsed() > Duration::from_secs(60) {
-                    bail!("the fresh workstation did not pull the whole log within 60 s (seed {seed})");
-                }
-                std::thread::sleep(Duration::from_millis(300));
-            }
-            std::thread::sleep(Duration::from_millis(1000));
-            fresh.kill();
-            Some(fresh)
-        }
+    // On PostgreSQL every server process folds the log into its own `vigil-fold.db` (killed and
+    // restarted with the rest, it goes on from where its fold stood): each must have it all.
+    let folds: Vec<PathBuf> = match &log {
+        Log::Sqlite(dir) => vec![dir.join("vigil.db")],
+        Log::Postgres(..) => servers.iter().map(|s| s.dir.path().join(vigil_server::FOLD_FILE)).collect(),
     };
+    if matches!(log, Log::Postgres(..)) {
+        let server_ids = log.event_ids()?;
+        let waited = Instant::now();
+        while !folds
+            .iter()
+            .all(|fold| event_ids_at(fold).is_ok_and(|ids| server_ids.iter().all(|id| ids.binary_search(id).is_ok())))
+        {
+            if waited.elapsed() > Duration::from_secs(60) {
+                bail!("the servers' folds did not reach the whole log within 60 s (seed {seed})");
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        // The last page folded and committed.
+        std::thread::sleep(Duration::from_millis(500));
+    }
     for server in &mut servers {
         server.kill();
     }
@@ -423,10 +422,10 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
         let keep = workspace_root().join("target/sync-faults");
         let _ = std::fs::remove_dir_all(&keep);
         for (name, dir) in std::iter::once(("server", servers[0].dir.path()))
-            .chain(agents.iter().chain(&fold).map(|a| (a.name.as_str(), a.dir.path())))
+            .chain(agents.iter().map(|a| (a.name.as_str(), a.dir.path())))
         {
             std::fs::create_dir_all(keep.join(name))?;
-            for file in ["vigil.db", "vigil.db-wal"] {
+            for file in ["vigil.db", "vigil.db-wal", vigil_server::FOLD_FILE] {
                 if dir.join(file).exists() {
                     std::fs::copy(dir.join(file), keep.join(name).join(file))?;
                 }
@@ -447,13 +446,12 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
         );
     }
     assert!(server_ids.len() > 30, "the workload got through: {} events (seed {seed})", server_ids.len());
-    let folded_by = match (&log, &fold) {
-        (Log::Sqlite(dir), _) => {
+    match &log {
+        Log::Sqlite(dir) => {
             verify(dir)?;
             rebuild_check(dir)?;
-            dir.as_path()
         }
-        (Log::Postgres(_, url), Some(fresh)) => {
+        Log::Postgres(_, url) => {
             // The servers' copy in PostgreSQL: every chain walked, every witnessed head found.
             let out = Command::new(vigil())
                 .args(["server", "verify", "--database", url, "--data-dir"])
@@ -466,15 +464,16 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
                     String::from_utf8_lossy(&out.stderr)
                 );
             }
-            fresh.dir.path()
         }
-        (Log::Postgres(..), None) => bail!("no fold of the PostgreSQL log"),
-    };
-    let on_server = incidents(folded_by)?;
+    }
+    let on_server = incidents_at(&folds[0])?;
+    for other in &folds[1..] {
+        assert!(incidents_at(other)? == on_server, "the two server processes fold the log alike (seed {seed})");
+    }
     for a in &agents {
         verify(a.dir.path())?;
         rebuild_check(a.dir.path())?;
-        let here = incidents(a.dir.path())?;
+        let here = incidents_at(&a.dir.path().join("vigil.db"))?;
         let differing: Vec<&String> =
             on_server.keys().chain(here.keys()).filter(|id| on_server.get(*id) != here.get(*id)).collect();
         assert!(

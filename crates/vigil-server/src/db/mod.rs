@@ -5,8 +5,11 @@
 //! may store); each takes a push all or nothing, in one transaction, and assigns the server's
 //! order under one lock, so a position is never seen before the positions below it.
 
+pub(crate) mod fold;
 mod postgres;
 mod sqlite;
+
+pub use fold::FOLD_FILE;
 
 use std::path::{Path, PathBuf};
 
@@ -224,6 +227,20 @@ impl Db {
             Db::Sqlite(db) => db.follow(head, stop),
             Db::Postgres(db) => db.follow(head, stop),
         }
+    }
+
+    /// On PostgreSQL, the fold of the log kept in `dir` (opened, and following `head` until
+    /// `stop`); SQLite folds every push as it stores it, so it needs none.
+    pub fn start_fold(
+        &self,
+        dir: &Path,
+        head: watch::Receiver<i64>,
+        stop: watch::Receiver<bool>,
+    ) -> Result<Option<std::sync::Arc<fold::Fold>>, ServerError> {
+        let Db::Postgres(db) = self else { return Ok(None) };
+        let fold = std::sync::Arc::new(fold::Fold::open(dir)?);
+        fold.clone().follow((**db).clone(), head, stop);
+        Ok(Some(fold))
     }
 
     /// Finishes what is being written and closes.

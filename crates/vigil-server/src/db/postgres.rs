@@ -64,6 +64,7 @@ fn event_row(r: &tokio_postgres::Row) -> EventRow {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct PgDb {
     pool: Pool,
     config: tokio_postgres::Config,
