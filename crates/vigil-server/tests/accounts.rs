@@ -1,42 +1,17 @@
 //! Accounts kept on the server reach every workstation, and a workstation's own change reaches the
 //! server: a real server (SQLite, then PostgreSQL) and a real engine with its sync agent.
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
 use vigil_api::{AccountForm, ErrorCode, Workstation};
 use vigil_domain::account::{hash_pin, AccountEdit};
 use vigil_domain::incident::Role;
-use vigil_engine::{Engine, Overrides};
 use vigil_pgtest::Postgres;
 use vigil_server::Location;
 
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what}: not within 15 s");
-}
-
-/// A demo workstation enrolled with the server at `at` and syncing.
-async fn workstation(at: &Location, url: &str) -> (tempfile::TempDir, Engine, Arc<Workstation>) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    Workstation::open(dir.path()).expect("open").create_demo_with(Default::default(), 0).expect("demo");
-    let code = vigil_server::enroll(at, "ws-a", 5).await.expect("code");
-    let ws = Arc::new(Workstation::open(dir.path()).expect("open"));
-    let origin = ws.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
-    vigil_sync::enroll(dir.path(), origin, url, &code).await.expect("enroll");
-    let engine = Engine::start_with(
-        ws.clone(),
-        Overrides { dc09: Some(String::new()), http: Some(String::new()), server: None },
-    )
-    .await
-    .expect("engine");
-    (dir, engine, ws)
-}
+use common::{eventually, syncing_workstation};
 
 /// The account as the workstation holds it: (role, disabled). Asked instead of logging in while
 /// waiting, since wrong logins in a row make the next wait.
@@ -55,8 +30,7 @@ async fn server_role(at: &Location, name: &str) -> Option<(Role, bool)> {
 
 async fn accounts_travel_both_ways(at: Location) {
     let server = vigil_server::serve(&at, "127.0.0.1:0").await.expect("serve");
-    let url = format!("http://{}", server.addr);
-    let (dir, engine, ws) = workstation(&at, &url).await;
+    let (dir, engine, ws) = syncing_workstation(&at, &server, "ws-a").await;
 
     // Made on the server while the workstation syncs: it arrives without a restart.
     let add = AccountEdit {

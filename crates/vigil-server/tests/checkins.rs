@@ -2,25 +2,14 @@
 //! own events, pulled by every workstation, with every bad request answered as documented and
 //! nothing stored. On a SQLite server and on a PostgreSQL one, with a real syncing engine.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
-use vigil_api::Workstation;
-use vigil_engine::{Engine, Overrides};
 use vigil_pgtest::Postgres;
 use vigil_server::{ClientKind, Location};
 
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what}: not within 15 s");
-}
+use common::{eventually, syncing_workstation};
 
 async fn post(url: &str, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
     let mut request = reqwest::Client::new().post(format!("{url}{path}")).json(body);
@@ -42,18 +31,7 @@ async fn handhelds_post_check_ins(at: Location) {
     let url = format!("http://{}", server.addr);
 
     // A demo workstation, syncing.
-    let dir = tempfile::tempdir().expect("tempdir");
-    Workstation::open(dir.path()).expect("open").create_demo_with(Default::default(), 0).expect("demo");
-    let code = vigil_server::enroll(&at, "control-room-1", 5).await.expect("code");
-    let ws = Arc::new(Workstation::open(dir.path()).expect("open"));
-    let origin = ws.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
-    vigil_sync::enroll(dir.path(), origin, &url, &code).await.expect("enroll");
-    let engine = Engine::start_with(
-        ws.clone(),
-        Overrides { dc09: Some(String::new()), http: Some(String::new()), server: None },
-    )
-    .await
-    .expect("engine");
+    let (dir, engine, ws) = syncing_workstation(&at, &server, "control-room-1").await;
     let (tag, badge) = ws.with_store(|s| {
         (s.checkpoints().expect("checkpoints")[0].tag.clone(), s.guards().expect("guards")[0].badge.clone())
     });

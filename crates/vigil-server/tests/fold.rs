@@ -2,50 +2,21 @@
 //! the log into its own `vigil-fold.db` with the workstations' own code, end with the incident
 //! the workstations have; the fold is a cache, folded again from nothing when deleted.
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use vigil_api::{IncidentAction, Workstation};
+use std::path::Path;
+
+use vigil_api::IncidentAction;
 use vigil_domain::Id;
-use vigil_engine::{Engine, Overrides};
 use vigil_pgtest::Postgres;
 use vigil_server::{Location, ServeOptions, FOLD_FILE};
-use vigil_store::{NewSignal, Store};
+use vigil_store::Store;
 
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what}: not within 15 s");
-}
+use common::{eventually, panic_alarm, syncing_workstation};
 
 async fn serve(at: &Location, fold: &Path) -> vigil_server::Running {
     let options = ServeOptions { fold_dir: Some(fold.to_owned()), ..ServeOptions::default() };
     vigil_server::serve_with(at, "127.0.0.1:0", &options).await.expect("serve")
-}
-
-async fn workstation(
-    at: &Location,
-    server: &vigil_server::Running,
-    name: &str,
-) -> (tempfile::TempDir, Engine, Arc<Workstation>) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    Workstation::open(dir.path()).expect("open").create_demo_with(Default::default(), 0).expect("demo");
-    let code = vigil_server::enroll(at, name, 5).await.expect("code");
-    let ws = Arc::new(Workstation::open(dir.path()).expect("open"));
-    let origin = ws.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
-    vigil_sync::enroll(dir.path(), origin, &format!("http://{}", server.addr), &code).await.expect("enroll");
-    let engine = Engine::start_with(
-        ws.clone(),
-        Overrides { dc09: Some(String::new()), http: Some(String::new()), server: None },
-    )
-    .await
-    .expect("engine");
-    (dir, engine, ws)
 }
 
 fn incident_in(file: &Path, id: Id) -> Option<vigil_domain::incident::Incident> {
@@ -66,22 +37,11 @@ async fn two_postgresql_servers_each_fold_the_log_to_the_workstations_incident()
     let (fold_1, fold_2) = (tempfile::tempdir().expect("tempdir"), tempfile::tempdir().expect("tempdir"));
     let one = serve(&at, fold_1.path()).await;
     let two = serve(&at, fold_2.path()).await;
-    let (a_dir, a_engine, a) = workstation(&at, &one, "ws-a").await;
-    let (_b_dir, b_engine, b) = workstation(&at, &two, "ws-b").await;
+    let (a_dir, a_engine, a) = syncing_workstation(&at, &one, "ws-a").await;
+    let (_b_dir, b_engine, b) = syncing_workstation(&at, &two, "ws-b").await;
 
     // An alarm at A, acknowledged at B.
-    let device = a.search("OPD-1F-ALM-001", 1).expect("search").remove(0).id;
-    let signal = NewSignal::from_device(device, "panic", 1, Store::now_ms());
-    let id = a
-        .writer()
-        .expect("writer")
-        .run(move |tx| {
-            vigil_store::write::insert_signal(tx, &signal)?;
-            vigil_store::write::apply_signal(tx, &signal)
-        })
-        .expect("stored")
-        .expect("an incident")
-        .incident_id;
+    let id = panic_alarm(&a, "OPD-1F-ALM-001");
     eventually("the alarm reaches B", || b.with_store(|s| s.incident(id)).ok().flatten().is_some()).await;
     let who = b.login("demo-operator", "2468", None).expect("login").0;
     b.act_on_incident(who, id, &IncidentAction::Acknowledge).expect("acknowledged at B");

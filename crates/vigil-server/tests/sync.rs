@@ -1,13 +1,17 @@
 //! Two workstations and the server, each a real engine with its sync agent: an alarm received by
 //! one and the acknowledgement given at the other reach everyone, folded to the same incident.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use vigil_api::{IncidentAction, Workstation};
 use vigil_domain::Id;
 use vigil_engine::{Engine, Overrides};
-use vigil_store::{NewSignal, Store};
+use vigil_store::Store;
+
+use common::{eventually, panic_alarm, syncing_workstation};
 
 fn demo_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -20,48 +24,7 @@ async fn workstation(
     server_dir: &std::path::Path,
     name: &str,
 ) -> (tempfile::TempDir, Engine, Arc<Workstation>) {
-    let dir = demo_dir();
-    let url = format!("http://{}", server.addr);
-    let code =
-        vigil_server::enroll(&vigil_server::Location::Sqlite(server_dir.to_owned()), name, 5).await.expect("code");
-    let ws = Arc::new(Workstation::open(dir.path()).expect("open"));
-    let origin = ws.writer().expect("writer").run(vigil_store::write::workstation_id).expect("id");
-    let answer = vigil_sync::Client::new(&url, None).expect("client").enroll(&code, origin).await.expect("enroll");
-    vigil_sync::TokenFile { server: url, token: answer.token, name: name.into(), origin, fingerprint: None }
-        .write(dir.path())
-        .expect("token");
-    let engine = Engine::start_with(
-        ws.clone(),
-        Overrides { dc09: Some(String::new()), http: Some(String::new()), server: None },
-    )
-    .await
-    .expect("engine");
-    (dir, engine, ws)
-}
-
-fn panic_alarm(ws: &Workstation, code: &str) -> Id {
-    let device = ws.search(code, 1).expect("search").remove(0).id;
-    let signal = NewSignal::from_device(device, "panic", 1, Store::now_ms());
-    ws.writer()
-        .expect("writer")
-        .run(move |tx| {
-            vigil_store::write::insert_signal(tx, &signal)?;
-            vigil_store::write::apply_signal(tx, &signal)
-        })
-        .expect("stored")
-        .expect("an incident")
-        .incident_id
-}
-
-/// Waits (up to 10 s) until `check` holds.
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what}: not within 10 s");
+    syncing_workstation(&vigil_server::Location::Sqlite(server_dir.to_owned()), server, name).await
 }
 
 fn incident_at(dir: &std::path::Path, id: Id) -> Option<vigil_domain::incident::Incident> {

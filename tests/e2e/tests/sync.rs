@@ -181,10 +181,7 @@ async fn the_window_syncs_goes_offline_keeps_working_and_drains_its_queue() -> R
     }
     .await;
     let quit = desktop.quit().await;
-    let _ = agent.kill();
-    let _ = agent.wait();
-    let _ = srv.kill();
-    let _ = srv.wait();
+    stop([&mut agent, &mut srv]);
     result?;
     quit?;
     vigil_e2e::check_log(b.path())?;
@@ -482,10 +479,7 @@ async fn an_account_added_in_the_window_logs_in_at_another_workstation_while_it_
     }
     .await;
     let quit = desktop.quit().await;
-    let _ = agent.kill();
-    let _ = agent.wait();
-    let _ = srv.kill();
-    let _ = srv.wait();
+    stop([&mut agent, &mut srv]);
     result?;
     quit?;
     // B, alone: the new supervisor logs in there.
@@ -553,15 +547,18 @@ async fn an_empty_enrolled_window_fills_itself_from_the_server_and_opens() -> Re
     }
     .await;
     let quit = desktop.quit().await;
-    if let Some(mut agent) = agent {
-        let _ = agent.kill();
-        let _ = agent.wait();
-    }
-    let _ = srv.kill();
-    let _ = srv.wait();
+    stop(agent.iter_mut().chain([&mut srv]));
     result?;
     quit?;
     vigil_e2e::check_log(c.path())
+}
+
+/// Stops the processes a test started (the agent, the server), whatever became of them.
+fn stop<'a>(children: impl IntoIterator<Item = &'a mut Child>) {
+    for child in children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 /// Polls `find` every 100 ms for 10 s until it finds something.
