@@ -41,6 +41,7 @@ fn main() {
             cmd::settings::settings_view,
             cmd::settings::sync_enrollment,
             cmd::settings::enroll_workstation,
+            cmd::settings::publish_campus,
             cmd::map::overview,
             cmd::map::floor_devices,
             cmd::map::device_detail,

@@ -62,6 +62,7 @@ fn generate() -> String {
         SessionView::decl(),
         AccountView::decl(),
         AccountForm::decl(),
+        crate::PublishReport::decl(),
         PointView::decl(),
         ClockFault::decl(),
         Mark::decl(),

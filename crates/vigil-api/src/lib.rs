@@ -17,6 +17,7 @@ pub mod patrol_live;
 mod patrol_review;
 mod patrol_settle;
 mod plan_import;
+mod publish;
 pub mod report;
 mod session;
 mod settings;
@@ -31,6 +32,7 @@ pub use error::{ApiError, ErrorCode, Refusal};
 pub use incidents::{GuardView, IncidentAction, IncidentDetail, IncidentView, PointView, TimelineKind, TimelineLine};
 pub use map::{BuildingView, DeviceDetail, FloorDevices, FloorView, Overview, PlacedDevice, SearchHit, SiteView};
 pub use plan_import::{inspect_plan, PlanImportError};
+pub use publish::PublishReport;
 pub use session::{Need, SessionToken, SessionView};
 pub use settings::{
     default_file, new_token, Dc09Account, Dc09Settings, HttpSettings, IncidentSettings, MapSettings, Settings,

@@ -407,37 +407,12 @@ pub(crate) fn events_json(r: &vigil_store::EventChainReport) -> serde_json::Valu
 /// Publishes the campus of `dir` as events of its workstation (offline, like `vigil demo`: the
 /// console on this directory should be closed, as its writer is the one writer).
 fn publish(dir: &std::path::Path) -> anyhow::Result<()> {
-    let publication = open_existing(dir)?.publication()?;
-    if publication.sites.is_empty() {
-        anyhow::bail!("{} holds no campus to publish", dir.display());
-    }
-    let (sites, floors, guards, accounts) = (
-        publication.sites.len(),
-        publication.floors.len(),
-        publication.guards.guards.len(),
-        publication.accounts.len(),
-    );
+    open_existing(dir)?;
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let actor = format!("publish:{user}");
-    let writer = vigil_store::Writer::start(&dir.join(vigil_store::DATABASE_FILE))?;
-    let events = writer.run(move |tx| {
-        let n = vigil_store::write::publish(tx, &actor, &publication, vigil_store::Store::now_ms())?;
-        vigil_store::write::append_audit(
-            tx,
-            &vigil_store::AuditEvent {
-                actor,
-                action: "reference.published".into(),
-                subject: "campus".into(),
-                details:
-                    serde_json::json!({ "sites": sites, "floors": floors, "guards": guards, "accounts": accounts })
-                        .to_string(),
-            },
-        )?;
-        Ok(n)
-    })?;
-    writer.close();
+    let r = vigil_api::Workstation::open(dir)?.publish_campus_as(&format!("publish:{user}"))?;
     println!(
-        "published {sites} campus, {floors} floors, {guards} guards and {accounts} accounts as {events} events; the server hands them to every workstation"
+        "published {} campus, {} floors, {} guards and {} accounts as {} events; the server hands them to every workstation",
+        r.sites, r.floors, r.guards, r.accounts, r.events
     );
     Ok(())
 }

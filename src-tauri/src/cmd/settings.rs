@@ -18,6 +18,12 @@ fn api_error(e: vigil_engine::EngineError) -> ApiError {
     }
 }
 
+/// Publishes this workstation's campus (an administrator) for the server to hand to every other.
+#[tauri::command]
+pub async fn publish_campus(state: State<'_, AppState>) -> Result<vigil_api::PublishReport, ApiError> {
+    state.workstation()?.publish_campus(state.who())
+}
+
 /// The central server this workstation is enrolled with (never its token); `null` when it is not.
 #[tauri::command]
 pub async fn sync_enrollment(state: State<'_, AppState>) -> Result<Option<vigil_sync::EnrollmentView>, ApiError> {

@@ -471,6 +471,24 @@ async fn an_account_added_in_the_window_logs_in_at_another_workstation_while_it_
             .context("the role is changed")?;
         desktop.screenshot(&shots.join("settings-users.png")).await?;
 
+        // The administrator publishes A's campus from the server card; the server has it next.
+        desktop.testid("settings-publish").await?.click().await?;
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=settings-publish-result]')", Duration::from_secs(20))
+            .await
+            .context("the campus is published from the window")?;
+        desktop.screenshot(&shots.join("settings-publish.png")).await?;
+        loop_until(|| {
+            let n: i64 = rusqlite::Connection::open(server_dir.path().join(DATABASE_FILE))?.query_row(
+                "SELECT count(*) FROM events WHERE kind = 'floor_published'",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((n > 50).then_some(()))
+        })
+        .await
+        .context("the published floors reach the server")?;
+
         // It reaches B through the server.
         loop_until(|| Ok(Store::open(&b.path().join(DATABASE_FILE))?.account("wang.wei")?.filter(|a| a.role == vigil_domain::incident::Role::Supervisor)))
             .await

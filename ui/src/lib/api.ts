@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   AccountForm,
   AccountView,
+  PublishReport,
   ApiError,
   EngineStatus,
   ErrorCode,
@@ -77,6 +78,8 @@ export const api = {
   syncEnrollment: () => call<EnrollmentView | null>("sync_enrollment"),
   /** Enrolls this workstation (an administrator) with a code from `vigil server enroll`. */
   enrollWorkstation: (server: string, code: string) => call<EnrollmentView>("enroll_workstation", { server, code }),
+  /** Publishes this workstation's campus (an administrator) for the server to hand down. */
+  publishCampus: () => call<PublishReport>("publish_campus"),
   startup: () => call<Startup>("startup"),
   setLanguage: (language: Language) => call<void>("set_language", { language }),
   createDemo: () => call<void>("create_demo"),

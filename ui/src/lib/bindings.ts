@@ -157,6 +157,12 @@ export type AccountForm = { name: string, full_name?: string, role?: Role,
  */
 pin?: string, disabled?: boolean, };
 
+export type PublishReport = { sites: number, floors: number, guards: number, accounts: number, 
+/**
+ * Events committed (and queued for the server).
+ */
+events: number, };
+
 export type PointView = { id: string, code: string, name: Label, kind: DeviceKind, building_id: string, building_code: string, building_name: Label, floor_id: string, floor_short: string, x: number, y: number, 
 /**
  * The device's status as the store keeps it (alarm or fault while an incident is open on it).

@@ -56,6 +56,8 @@ function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsVie
   const [filter, setFilter] = createSignal("");
   const accounts = () => view.latest?.accounts ?? [];
   const shown = createMemo(() => filterAccounts(accounts(), filter()));
+  // A publication shares the accounts made here: the accounts card reads them again.
+  const [published, setPublished] = createSignal(0);
 
   return (
     <section class="screen screen-settings" data-testid="screen-settings">
@@ -83,7 +85,7 @@ function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsVie
 
           <Listen engine={() => props.ctx.engine()} configured={view.latest} />
 
-          <ServerCard ctx={props.ctx} />
+          <ServerCard ctx={props.ctx} onPublished={() => setPublished((n) => n + 1)} />
 
           <section class="settings-card" data-testid="settings-incidents">
             <h2>{tr("settingsIncidents")}</h2>
@@ -132,7 +134,7 @@ function SettingsScreen(props: { ctx: ConsoleContext; view: Resource<SettingsVie
         </div>
 
         <div class="settings-column settings-right">
-        <UsersCard ctx={props.ctx} refreshed={props.shown} />
+        <UsersCard ctx={props.ctx} refreshed={() => props.shown() + published()} />
         <section class="settings-card settings-accounts" data-testid="settings-accounts">
           <header class="settings-card-head">
             <h2>{tr("settingsAccounts")}</h2>
@@ -238,6 +240,43 @@ function Listen(props: { engine: () => EngineStatus; configured: { dc09_tcp: str
   );
 }
 
+/** An administrator publishes this workstation's campus; Rust decides who may and says what went. */
+function PublishCampus(props: { ctx: ConsoleContext; onPublished: () => void }) {
+  const [busy, setBusy] = createSignal(false);
+  const [said, setSaid] = createSignal<{ ok: boolean; text: string } | null>(null);
+  const publish = async () => {
+    setBusy(true);
+    setSaid(null);
+    try {
+      const r = await api.publishCampus();
+      const text = tr("serverPublished", { floors: trCount(r.floors), guards: trCount(r.guards), accounts: trCount(r.accounts), events: trCount(r.events) });
+      setSaid({ ok: true, text });
+      props.ctx.say(text);
+      props.ctx.refreshStatus();
+      props.onPublished();
+    } catch (err) {
+      setSaid({ ok: false, text: (err as Error).message ?? String(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="publish-campus">
+      <button class="button" data-testid="settings-publish" disabled={busy()} onClick={() => void publish()}>
+        {busy() ? tr("serverPublishing") : tr("serverPublish")}
+      </button>
+      <p class="muted">{tr("serverPublishHelp")}</p>
+      <Show when={said()}>
+        {(s) => (
+          <p classList={{ "settings-error": !s().ok }} role="status" data-testid={s().ok ? "settings-publish-result" : "settings-publish-error"}>
+            {s().text}
+          </p>
+        )}
+      </Show>
+    </div>
+  );
+}
+
 /** "4cdbefac…49eb": enough of a fingerprint to compare by eye; the whole one is in its tooltip. */
 function shortFingerprint(fp: string): string {
   return fp.length > 16 ? `${fp.slice(0, 8)}…${fp.slice(-4)}` : fp;
@@ -245,7 +284,7 @@ function shortFingerprint(fp: string): string {
 
 /** The central server: what this workstation is enrolled with and how sync stands, or the form an
  * administrator enrolls it with. Rust decides who may enroll; its refusal is shown as it says it. */
-function ServerCard(props: { ctx: ConsoleContext }) {
+function ServerCard(props: { ctx: ConsoleContext; onPublished: () => void }) {
   const [enrollment, { mutate }] = createResource(() => api.syncEnrollment());
   const [server, setServer] = createSignal("https://");
   const [code, setCode] = createSignal("");
@@ -369,6 +408,12 @@ function ServerCard(props: { ctx: ConsoleContext }) {
             <div>
               <dt>{tr("serverWorkstationId")}</dt>
               <dd class="mono muted">{v().origin}</dd>
+            </div>
+            <div>
+              <dt>{tr("serverCampus")}</dt>
+              <dd>
+                <PublishCampus ctx={props.ctx} onPublished={props.onPublished} />
+              </dd>
             </div>
           </dl>
         )}
