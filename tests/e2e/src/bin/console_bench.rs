@@ -1,7 +1,7 @@
 //! `vigil-console-bench`: what the real window costs the machine it runs on for months.
 //!
 //! - `console_idle`: CPU (share of one core) and PSS of `vigil-desktop` and its WebKit processes
-//!   in each state an operator sees — login and lock screens, the alarm desk on the campus and on a
+//!   in each state an operator sees — login and lock screens, the settings screen, the alarm desk on the campus and on a
 //!   floor, one and twenty P1 alarms flashing, one acknowledged, camera snapshots refreshing, the
 //!   crowded floor with a hospital group's devices, with and without an alarm — beside an empty
 //!   Tauri window on the same machine, the floor under every figure (`console_idle`; the crowded
@@ -81,6 +81,7 @@ struct Plan {
 }
 
 const OPERATOR: (&str, &str) = ("demo-operator", "2468");
+const ADMINISTRATOR: (&str, &str) = ("demo-admin", "2468");
 
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
@@ -142,6 +143,15 @@ async fn ready(desktop: &Desktop) -> Result<()> {
     desktop.login(OPERATOR.0, OPERATOR.1).await?;
     desktop.close_all().await?;
     Ok(())
+}
+
+/// Logs out whoever is at the seat and logs `who` in.
+async fn hand_over(desktop: &Desktop, who: (&str, &str)) -> Result<()> {
+    desktop.testid("logout-button").await?.click().await?;
+    desktop.wait_for("!document.querySelector('.login-overlay').hidden", Duration::from_secs(10)).await?;
+    desktop.testid("login-name").await?.clear().await?;
+    desktop.testid("login-pin").await?.clear().await?;
+    desktop.login(who.0, who.1).await
 }
 
 async fn acknowledge_all(desktop: &Desktop) -> Result<()> {
@@ -257,6 +267,18 @@ async fn idle_reference(vigil: &Path, work: &Path, idle: &mut Idle<'_>) -> Resul
         desktop.login(OPERATOR.0, OPERATOR.1).await?;
         script(&desktop, "await window.__vigil.console.map.openCampus(); return true;", vec![]).await?;
         idle.measure(root, "desk_campus", false, "the alarm desk on the campus map, no open alarm").await?;
+
+        // The settings screen as an administrator has it: the console accounts, the server card.
+        hand_over(&desktop, ADMINISTRATOR).await?;
+        script(&desktop, "window.__vigil.frame.stack.show('settings'); return true;", vec![]).await?;
+        desktop
+            .wait_for("!!document.querySelector('[data-testid=settings-user-demo-operator]')", Duration::from_secs(15))
+            .await
+            .context("the settings screen lists the accounts")?;
+        idle.measure(root, "settings_screen", false, "the settings screen (F2) as an administrator, no open alarm")
+            .await?;
+        script(&desktop, "window.__vigil.frame.stack.show('alarms'); return true;", vec![]).await?;
+        hand_over(&desktop, OPERATOR).await?;
 
         script(&desktop, "await window.__vigil.console.map.openFloor(arguments[0]); return true;", vec![json!(floor)])
             .await?;
