@@ -5,11 +5,14 @@
 //! 1. catch-up: a workstation that kept working through an outage and has its patrol check-ins
 //!    (about 100,000 events, four weeks of rounds) queued pushes them to a fresh server
 //!    (in-process), on each database;
+//!    — on PostgreSQL also until the server's fold (`vigil-fold.db`) has folded it all;
 //! 2. an alarm stored at workstation A until B's engine announces it (A → server → B), p50/p99;
 //! 3. fifty workstations committing together, through `vigil server` processes of their own: one on
 //!    SQLite, one on PostgreSQL, then two on one PostgreSQL with the workstations split between
 //!    them: events per second through the servers, the time from a commit until the server
-//!    confirmed it (p50/p99), and the CPU of each server process, of PostgreSQL and of the clients.
+//!    confirmed it (p50/p99), and the CPU of each server process, of PostgreSQL and of the clients;
+//! 4. a new workstation enrolled with an empty data directory filling itself with the published
+//!    demo campus (`vigil publish`), until its map holds every device.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -138,7 +141,9 @@ async fn catch_up(quick: bool, pg: &Postgres) -> Result<Vec<Value>> {
 
 async fn catch_up_to(quick: bool, ws_dir: &Path, queued: u64, days: u32, at: &Location) -> Result<Value> {
     let ws = Workstation::open(ws_dir)?;
-    let server = server(at).await?;
+    let fold_dir = tempfile::tempdir()?;
+    let options = vigil_server::ServeOptions { fold_dir: Some(fold_dir.path().to_owned()), ..Default::default() };
+    let server = vigil_server::serve_with(at, "127.0.0.1:0", &options).await?;
     let agent = agent(&url_of(&server), at, ws_dir, ws.writer()?.clone(), "ws", Arc::new(|_| {})).await?;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let started = Instant::now();
@@ -155,22 +160,40 @@ async fn catch_up_to(quick: bool, ws_dir: &Path, queued: u64, days: u32, at: &Lo
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let seconds = started.elapsed().as_secs_f64();
+    // On PostgreSQL, until the server's own fold has every event too (SQLite folds as it stores).
+    let folded_seconds = match at {
+        Location::Sqlite(_) => seconds,
+        Location::Postgres(_) => {
+            let fold = fold_dir.path().join(vigil_server::FOLD_FILE);
+            loop {
+                let folded = Store::open(&fold).and_then(|s| s.event_count()).unwrap_or(0);
+                if folded >= queued {
+                    break started.elapsed().as_secs_f64();
+                }
+                if started.elapsed() > deadline {
+                    bail!("the server's fold did not catch up within {deadline:?}: {folded} of {queued} events");
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
     let _ = stop.send(true);
     let _ = task.await;
     server.stop().await;
     let database = database_name(at);
-    eprintln!("bench: {queued} events caught up in {seconds:.2} s ({database})");
+    eprintln!("bench: {queued} events caught up in {seconds:.2} s, folded on the server in {folded_seconds:.2} s ({database})");
     Ok(json!({
         "name": format!("sync_catch_up_{}", database.to_lowercase()),
         "parameters": {"queued_events": queued, "server": format!("{database}, in-process, loopback"), "patrol_days": days},
         "figures": {
             "seconds": {"value": (seconds * 100.0).round() / 100.0, "unit": "s"},
             "events_per_second": {"value": (queued as f64 / seconds).round(), "unit": "events/s"},
+            "folded_seconds": {"value": (folded_seconds * 100.0).round() / 100.0, "unit": "s"},
             "target_seconds": {"value": 10, "unit": "s"}
         },
         "note": match at {
-            Location::Sqlite(_) => "100,000 events is the target's size; the quick run queues one day of rounds. The server stores, chains and folds every event",
-            Location::Postgres(_) => "100,000 events is the target's size; the quick run queues one day of rounds. Not like for like with SQLite: the SQLite server folds every event into its incidents and rounds, the PostgreSQL server stores and chains the log but does not fold it yet",
+            Location::Sqlite(_) => "100,000 events is the target's size; the quick run queues one day of rounds. The server stores, chains and folds every event in the same transaction",
+            Location::Postgres(_) => "100,000 events is the target's size; the quick run queues one day of rounds. seconds: until PostgreSQL stored and chained them all; folded_seconds: until the server process's own fold (vigil-fold.db) had folded them too",
         }
     }))
 }
@@ -250,6 +273,60 @@ async fn a_to_b(quick: bool) -> Result<Value> {
             "target_p99_ms": {"value": 1000, "unit": "ms"}
         },
         "note": "from the alarm's commit at A until B's engine announces its incident (pushed, stored and folded by the server, long-polled and folded by B)"
+    }))
+}
+
+/// 4. A workstation enrolled with an empty data directory, filled with the campus another
+/// workstation published, until its map holds every device.
+async fn fill(quick: bool) -> Result<Value> {
+    let work = tempfile::tempdir()?;
+    let (a_dir, c_dir, server_dir) = (work.path().join("a"), work.path().join("c"), work.path().join("server"));
+    let a = demo(&a_dir, 0)?;
+    let at = Location::Sqlite(server_dir);
+    let server = server(&at).await?;
+    let report = a.publish_campus_as("publish:bench")?;
+    let bytes: u64 = Store::open(&a_dir.join("vigil.db"))?
+        .events_of_kind(vigil_domain::event::EventKind::FloorPublished)?
+        .iter()
+        .map(|r| r.payload.len() as u64)
+        .sum();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let agent_a = agent(&url_of(&server), &at, &a_dir, a.writer()?.clone(), "a", Arc::new(|_| {})).await?;
+    let task_a = tokio::spawn(agent_a.clone().run(stopped.clone()));
+    let deadline = Duration::from_secs(if quick { 60 } else { 300 });
+    let pushed = Instant::now();
+    while agent_a.status.view().queue > 0 || agent_a.status.view().last_sync.is_none() {
+        if pushed.elapsed() > deadline {
+            bail!("A's publication did not reach the server within {deadline:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let c = Workstation::open(&c_dir)?;
+    let want = a.with_store(|s| s.device_counts())?;
+    let agent_c = agent(&url_of(&server), &at, &c_dir, c.writer()?.clone(), "c", Arc::new(|_| {})).await?;
+    let started = Instant::now();
+    let task_c = tokio::spawn(agent_c.run(stopped));
+    while c.with_store(|s| s.device_counts())? != want {
+        if started.elapsed() > deadline {
+            bail!("the empty workstation did not fill within {deadline:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = stop.send(true);
+    let _ = task_a.await;
+    let _ = task_c.await;
+    server.stop().await;
+    let devices = want.cameras + want.alarm_points + want.mobile_alarm_points + want.checkpoints;
+    eprintln!("bench: an empty workstation filled with {} floors ({devices} devices) in {seconds:.2} s", report.floors);
+    Ok(json!({
+        "name": "sync_fill_empty_workstation",
+        "parameters": {"floors": report.floors, "devices": devices, "events": report.events, "server": "SQLite, in-process, loopback"},
+        "figures": {
+            "seconds": {"value": (seconds * 100.0).round() / 100.0, "unit": "s"},
+            "floor_payload_mb": {"value": ((bytes as f64) / 1_048_576.0 * 10.0).round() / 10.0, "unit": "MB"}
+        },
+        "note": "from the new workstation's first pull until its map holds every device of the published demo campus (plans as base64 inside each floor's event)"
     }))
 }
 
@@ -394,6 +471,7 @@ async fn main() -> Result<()> {
     let pg = Postgres::start().map_err(anyhow::Error::msg)?;
     let mut results = catch_up(args.quick, &pg).await?;
     results.push(a_to_b(args.quick).await?);
+    results.push(fill(args.quick).await?);
     let sqlite = Location::Sqlite(PathBuf::new());
     results.push(fifty(args.quick, &vigil, &sqlite, 1).await?);
     let shared = Location::Postgres(pg.database().map_err(anyhow::Error::msg)?);
