@@ -277,7 +277,7 @@ async fn a_to_b(quick: bool) -> Result<Value> {
 }
 
 /// 4. A workstation enrolled with an empty data directory, filled with the campus another
-/// workstation published, until its map holds every device.
+///    workstation published, until its map holds every device.
 async fn fill(quick: bool) -> Result<Value> {
     let work = tempfile::tempdir()?;
     let (a_dir, c_dir, server_dir) = (work.path().join("a"), work.path().join("c"), work.path().join("server"));
