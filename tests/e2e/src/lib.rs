@@ -49,6 +49,23 @@ pub fn snapshot_server(vigil: &Path) -> Result<Child> {
         .with_context(|| format!("start {} sim --snapshots (build the workspace first)", vigil.display()))
 }
 
+/// libfaketime, as Debian's `faketime` package installs it, if it is there.
+pub fn libfaketime() -> Option<PathBuf> {
+    let lib = std::fs::read_dir("/usr/lib").ok()?.flatten().map(|e| e.path().join("faketime/libfaketime.so.1"));
+    lib.into_iter().find(|p| p.exists())
+}
+
+/// `binary` with its wall clock moved by `offset` (libfaketime's `FAKETIME`: "+600", "-1h") when
+/// one is given, preloaded into the process itself. Not through the `faketime` wrapper: it forks,
+/// and killing it would leave the process it started running after the test.
+pub fn command_at(binary: &Path, offset: Option<&str>) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    if let (Some(offset), Some(lib)) = (offset, libfaketime()) {
+        command.env("LD_PRELOAD", lib).env("FAKETIME", offset).env("FAKETIME_DONT_RESET", "1");
+    }
+    command
+}
+
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))

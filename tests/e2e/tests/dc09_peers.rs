@@ -54,16 +54,9 @@ fn agent(dir: &Path, dc09: &str) -> Result<Agent> {
     agent_with_clock(dir, dc09, None)
 }
 
-/// `vigil`, under `faketime -f OFFSET` when an offset is given (its wall clock moved).
+/// `vigil`, its wall clock moved by `offset` (libfaketime) when one is given.
 fn vigil_with_clock(offset: Option<&str>) -> Command {
-    match offset {
-        Some(o) => {
-            let mut c = Command::new("faketime");
-            c.args(["-f", o]).arg(vigil());
-            c
-        }
-        None => Command::new(vigil()),
-    }
+    vigil_e2e::command_at(&vigil(), offset)
 }
 
 /// `vigil agent`, its clock moved by `offset` if given.

@@ -35,18 +35,9 @@ fn demo() -> Result<tempfile::TempDir> {
 
 /// libfaketime, preloaded straight into `vigil` (the `faketime` wrapper forks, and `kill -9` of
 /// the wrapper would leave the agent running).
-fn libfaketime() -> Option<PathBuf> {
-    let lib = std::fs::read_dir("/usr/lib").ok()?.flatten().map(|e| e.path().join("faketime/libfaketime.so.1"));
-    lib.into_iter().find(|p| p.exists())
-}
-
 /// `vigil`, its clock moved by `offset` (libfaketime's `FAKETIME`, e.g. "+600") if given.
 fn vigil_at(offset: Option<&str>) -> Command {
-    let mut command = Command::new(vigil());
-    if let (Some(offset), Some(lib)) = (offset, libfaketime()) {
-        command.env("LD_PRELOAD", lib).env("FAKETIME", offset).env("FAKETIME_DONT_RESET", "1");
-    }
-    command
+    vigil_e2e::command_at(&vigil(), offset)
 }
 
 struct Server {
@@ -273,7 +264,7 @@ fn faults(pg: Option<&Postgres>) -> Result<()> {
     let seconds: u64 = std::env::var("VIGIL_FAULT_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
     eprintln!("sync fault test: seed {seed} (replay with VIGIL_FAULT_SEED={seed}), {seconds} s of faults");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let skew = libfaketime().is_some();
+    let skew = vigil_e2e::libfaketime().is_some();
     if !skew {
         eprintln!(
             "libfaketime is not installed: the skewed clock is left out of this run (scripts/setup.sh installs it)"
