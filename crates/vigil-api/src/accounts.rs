@@ -25,6 +25,12 @@ pub struct AccountView {
     pub shared: bool,
 }
 
+impl AccountView {
+    fn of(a: AccountSet, shared: bool) -> AccountView {
+        AccountView { name: a.name, full_name: a.full_name, role: a.role, disabled: a.disabled, shared }
+    }
+}
+
 /// What an administrator asks of an account: a new one needs `full_name`, `role` and `pin`;
 /// for an existing one, a missing field stays as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
@@ -85,17 +91,7 @@ impl Workstation {
     /// Every account of this workstation, for administrators.
     pub fn accounts(&self, who: SessionToken) -> Result<Vec<AccountView>, ApiError> {
         self.actor(who, Need::Administrator)?;
-        Ok(self
-            .with_store(|s| s.accounts())?
-            .into_iter()
-            .map(|a| AccountView {
-                name: a.name,
-                full_name: a.full_name,
-                role: a.role,
-                disabled: a.disabled,
-                shared: a.from_log,
-            })
-            .collect())
+        Ok(self.with_store(|s| s.accounts())?.into_iter().map(|a| AccountView::of(a.as_set(), a.from_log)).collect())
     }
 
     /// Adds or changes an account, as an administrator; the change travels to every workstation
@@ -111,13 +107,7 @@ impl Workstation {
         let audit = self.audit_as(&actor.name, "account.set", &account.name, details);
         let now = vigil_store::Store::now_ms();
         self.commit_as(&actor.name, &account.name.clone(), EventBody::AccountSet(account.clone()), audit, now)?;
-        Ok(AccountView {
-            name: account.name,
-            full_name: account.full_name,
-            role: account.role,
-            disabled: account.disabled,
-            shared: true,
-        })
+        Ok(AccountView::of(account, true))
     }
 }
 

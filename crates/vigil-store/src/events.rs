@@ -70,7 +70,7 @@ ALTER TABLE shelves ADD COLUMN from_log INTEGER NOT NULL DEFAULT 0;
 }];
 
 /// The payload of an event as the log stores it.
-pub(crate) fn payload_json(body: &EventBody) -> Result<String> {
+fn payload_json(body: &EventBody) -> Result<String> {
     let json = match body {
         EventBody::SignalReceived(b) => serde_json::to_string(b),
         EventBody::IncidentActed(b) => serde_json::to_string(b),
@@ -262,7 +262,13 @@ fn next_event(tx: &Transaction<'_>, actor: &str, subject: &str, body: EventBody,
 }
 
 fn insert_event(tx: &Transaction<'_>, event: &Event, prev: &str) -> Result<String> {
-    let row = EventRow {
+    store_row(tx, event_row(event, prev)?)
+}
+
+/// The row `event` is stored as behind `prev`, its origin's last hash (its own hash still to
+/// compute).
+pub(crate) fn event_row(event: &Event, prev: &str) -> Result<EventRow> {
+    Ok(EventRow {
         seq: 0,
         id: event.id.to_string(),
         origin: event.origin.to_string(),
@@ -276,8 +282,7 @@ fn insert_event(tx: &Transaction<'_>, event: &Event, prev: &str) -> Result<Strin
         payload: payload_json(&event.body)?,
         prev_hash: prev.to_owned(),
         hash: String::new(),
-    };
-    store_row(tx, row)
+    })
 }
 
 /// Chains a row behind its origin's previous event (`row.prev_hash`) and stores it; returns its hash.

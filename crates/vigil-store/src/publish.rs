@@ -57,13 +57,19 @@ pub(crate) fn write_floor(tx: &Transaction<'_>, p: &FloorPublished) -> Result<()
     let listed: Vec<String> = p.devices.iter().map(|d| d.id.to_string()).collect();
     // Incidents that arrived before their device did are placed on the map now (a mapped
     // incident's point is its device's id).
-    tx.prepare_cached(
-        "UPDATE incidents SET device_id = point, version = version + 1, updated_at = ?2
-         WHERE device_id IS NULL AND point IN (SELECT value FROM json_each(?1))",
-    )?
-    .execute(params![serde_json::Value::from(listed.clone()).to_string(), now_ms()])?;
-    for d in &p.devices {
-        crate::incidents::follow_device(tx, d.id)?;
+    let placed: Vec<String> = tx
+        .prepare_cached(
+            "UPDATE incidents SET device_id = point, version = version + 1, updated_at = ?2
+             WHERE device_id IS NULL AND point IN (SELECT value FROM json_each(?1)) RETURNING device_id",
+        )?
+        .query_map(params![serde_json::Value::from(listed.clone()).to_string(), now_ms()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    // Only those devices' map status can have changed: their incidents just reached them.
+    let placed: BTreeSet<String> = placed.into_iter().collect();
+    for device in &placed {
+        if let Ok(id) = vigil_domain::Id::parse_str(device) {
+            crate::incidents::follow_device(tx, id)?;
+        }
     }
     tx.prepare_cached(
         "UPDATE devices SET deleted = 1, version = version + 1, updated_at = ?3
@@ -164,13 +170,7 @@ impl Store {
                 floor,
             });
         }
-        let mut seen = BTreeSet::new();
-        let guards = self
-            .guards()?
-            .into_iter()
-            .filter(|g| seen.insert(g.id))
-            .map(|g| GuardDef { id: g.id, badge: g.badge, name: g.name })
-            .collect();
+        let guards = self.guards()?.into_iter().map(|g| GuardDef { id: g.id, badge: g.badge, name: g.name }).collect();
         let accounts = self.accounts()?.into_iter().filter(|a| !a.from_log).map(|a| a.as_set()).collect();
         Ok(Publication { sites, floors, guards: GuardsPublished { guards }, accounts })
     }

@@ -109,21 +109,9 @@ impl SyncEvent {
     /// An event made by the server itself (its own origin), as it joins the log behind `prev`,
     /// its origin's last hash: payload written and the chain's hash computed.
     pub fn made(event: &vigil_domain::event::Event, prev: &str) -> Result<SyncEvent> {
-        let mut e = SyncEvent {
-            id: event.id,
-            origin: event.origin,
-            origin_seq: event.origin_seq,
-            actor: event.actor.clone(),
-            kind: event.kind().as_str().to_owned(),
-            subject: event.subject.clone(),
-            hlc: event.hlc.0,
-            wall: event.wall,
-            schema: event.schema,
-            payload: crate::events::payload_json(&event.body)?,
-            hash: String::new(),
-        };
-        e.hash = e.row(prev).hash_with(prev);
-        Ok(e)
+        let mut row = crate::events::event_row(event, prev)?;
+        row.hash = row.hash_with(prev);
+        SyncEvent::of_row(&row)
     }
 
     /// The row this event is stored as behind `prev` (its hash still to compute).

@@ -68,6 +68,8 @@ fn event_row(r: &tokio_postgres::Row) -> EventRow {
 pub(crate) struct PgDb {
     pool: Pool,
     config: tokio_postgres::Config,
+    /// The server's own origin, read (or made) once.
+    origin: std::sync::Arc<tokio::sync::OnceCell<Uuid>>,
 }
 
 impl From<tokio_postgres::Error> for ServerError {
@@ -101,7 +103,7 @@ impl PgDb {
             .max_size(16)
             .build()
             .map_err(|e| ServerError::Database(format!("cannot set up the connection pool: {e}")))?;
-        let db = PgDb { pool, config };
+        let db = PgDb { pool, config, origin: Default::default() };
         db.migrate().await?;
         Ok(db)
     }
@@ -485,19 +487,25 @@ impl PgDb {
         Ok((chain, witness))
     }
 
-    /// Listens on `vigil_log` on a connection of its own, reconnecting when it drops; after each
-    /// (re)connection it reads the log's end, so a notification missed meanwhile costs nothing.
     /// The server's own origin: made once per database, the same for every server process on it.
     async fn own_origin(&self) -> Result<Uuid, ServerError> {
-        let client = self.pool.get().await?;
-        client
-            .execute(
-                "INSERT INTO vigil_meta (key, value) VALUES ('origin', $1) ON CONFLICT (key) DO NOTHING",
-                &[&Uuid::now_v7().to_string()],
-            )
+        let origin = self
+            .origin
+            .get_or_try_init(|| async {
+                let client = self.pool.get().await?;
+                client
+                    .execute(
+                        "INSERT INTO vigil_meta (key, value) VALUES ('origin', $1) ON CONFLICT (key) DO NOTHING",
+                        &[&Uuid::now_v7().to_string()],
+                    )
+                    .await?;
+                let text: String =
+                    client.query_one("SELECT value FROM vigil_meta WHERE key = 'origin'", &[]).await?.get(0);
+                Uuid::parse_str(&text)
+                    .map_err(|_| ServerError::Database(format!("vigil_meta's origin is not an id: {text:?}")))
+            })
             .await?;
-        let text: String = client.query_one("SELECT value FROM vigil_meta WHERE key = 'origin'", &[]).await?.get(0);
-        Uuid::parse_str(&text).map_err(|_| ServerError::Database(format!("vigil_meta's origin is not an id: {text:?}")))
+        Ok(*origin)
     }
 
     pub async fn commit_own(&self, actor: String, subject: String, body: EventBody) -> Result<Uuid, ServerError> {
@@ -602,6 +610,8 @@ impl PgDb {
         Ok(rows.iter().map(event_row).collect())
     }
 
+    /// Listens on `vigil_log` on a connection of its own, reconnecting when it drops; after each
+    /// (re)connection it reads the log's end, so a notification missed meanwhile costs nothing.
     pub fn follow(&self, head: watch::Sender<i64>, mut stop: watch::Receiver<bool>) {
         let config = self.config.clone();
         tokio::spawn(async move {
