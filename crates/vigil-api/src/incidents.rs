@@ -507,6 +507,7 @@ mod tests {
             payload: "{\"what\": \"something this build does not know\"}".into(),
             // Not checked when only stored; the chain is this log's own.
             hash: String::new(),
+            pruned_prev_hash: None,
         };
         let events =
             [received(1, "patrol_checkin", 1), received(2, "incident_acted", 9), received(3, "incident_acted", 1)];

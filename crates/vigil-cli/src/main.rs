@@ -399,7 +399,7 @@ async fn until_stopped() -> anyhow::Result<()> {
 /// What `vigil verify` and `vigil server verify` say of an event log's chains, as JSON.
 pub(crate) fn events_json(r: &vigil_store::EventChainReport) -> serde_json::Value {
     serde_json::json!({
-        "events": r.events, "origins": r.origins, "intact": r.first_altered.is_none(),
+        "events": r.events, "origins": r.origins, "pruned": r.pruned, "intact": r.first_altered.is_none(),
         "first_altered": r.first_altered.as_ref().map(|(seq, id, why)| serde_json::json!({ "event": seq, "id": id, "why": why })),
     })
 }

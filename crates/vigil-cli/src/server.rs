@@ -37,6 +37,10 @@ pub struct ServerArgs {
     /// The certificate's private key (PEM).
     #[arg(long, value_name = "FILE", requires = "cert")]
     key: Option<PathBuf>,
+    /// Remove finished history older than this many days from the log, every hour (as
+    /// `vigil server prune` does). Without it, the log keeps everything.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    retain_days: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +97,23 @@ enum Action {
         at: Database,
         #[command(subcommand)]
         change: AccountAction,
+    },
+    /// Remove from the log the finished history older than N days: incidents closed (with their
+    /// whole timeline) and versions of accounts, sites, floors, guard lists and procedures
+    /// replaced. Each removed event's chain entry is kept, so `verify` still walks every chain.
+    /// Patrol records, shelves, routes and schedules are kept. `serve --retain-days` runs the
+    /// same every hour.
+    Prune {
+        #[command(flatten)]
+        at: Database,
+        /// Keep everything newer than this many days.
+        #[arg(long, value_name = "DAYS")]
+        older_than_days: u32,
+        /// Count what would go; remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// The enrolled workstations: last contact, clock offset, events held.
     Workstations {
@@ -279,6 +300,10 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 );
             } else {
                 match &chain.first_altered {
+                    None if chain.pruned > 0 => println!(
+                        "event log: {} events from {} workstation(s) ({} removed by retention, their links checked), hash chains intact",
+                        chain.events, chain.origins, chain.pruned
+                    ),
                     None => println!(
                         "event log: {} events from {} workstation(s), hash chains intact",
                         chain.events, chain.origins
@@ -302,6 +327,20 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             }
         }
         Some(Action::Accounts { at, change }) => accounts(&at.location()?, change)?,
+        Some(Action::Prune { at, older_than_days, dry_run, json }) => {
+            let retention = vigil_server::Retention { days: older_than_days };
+            let counts =
+                block_on(vigil_server::prune(&at.location()?, &at.data_dir, retention, dry_run, &server_admin()))??;
+            if json {
+                println!("{}", serde_json::json!({ "dry_run": dry_run, "days": older_than_days, "removed": counts }));
+            } else {
+                let verb = if dry_run { "would remove" } else { "removed" };
+                println!(
+                    "retention ({older_than_days} days) {verb} {} events: {} closed incidents, {} replaced versions",
+                    counts.events, counts.incidents, counts.versions
+                );
+            }
+        }
         Some(Action::Workstations { at, json }) => {
             let list = block_on(vigil_server::workstations(&at.location()?))??;
             if json {
@@ -327,6 +366,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
                 enroll_per_minute: args.enroll_per_minute,
                 tls,
                 fold_dir: Some(dir.clone()),
+                retain: args.retain_days.map(|days| vigil_server::Retention { days }),
             };
             init_log(&args.log_format)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -61,3 +61,49 @@ fn accounts_are_added_changed_and_disabled_and_bad_input_is_named() {
     let text = String::from_utf8_lossy(&db);
     assert!(text.contains("server:it-admin") && text.contains("$argon2id$"));
 }
+
+fn vigil(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil")).args(args).env("USER", "it-admin").output().expect("run vigil")
+}
+
+/// `vigil server prune`: a dry run counts, the run removes replaced account versions and says so,
+/// `verify` then walks the removed events' chain entries; a bad number of days is named.
+#[test]
+fn prune_removes_replaced_versions_and_verify_still_walks_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8 path");
+    for (args, pin) in [
+        (&["add", "li.na", "--full-name", "李娜", "--role", "administrator"][..], "13579\n"),
+        (&["add", "wang.wei", "--full-name", "王伟", "--role", "operator"][..], "8642\n"),
+        (&["set", "wang.wei", "--role", "supervisor"][..], ""),
+        (&["disable", "wang.wei"][..], ""),
+    ] {
+        let out = accounts(dir.path(), args, pin);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let json = |out: Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let prune = |extra: &[&str]| {
+        let mut args = vec!["server", "prune", "--data-dir", d, "--older-than-days", "0", "--json"];
+        args.extend_from_slice(extra);
+        vigil(&args)
+    };
+    let dry = json(prune(&["--dry-run"]));
+    assert_eq!(dry["removed"]["versions"], 2, "wang.wei's two versions before the last: {dry}");
+    assert_eq!(dry["dry_run"], true);
+    let done = json(prune(&[]));
+    assert_eq!(done["removed"], dry["removed"], "{done}");
+    let verified = json(vigil(&["server", "verify", "--data-dir", d, "--json"]));
+    assert_eq!(verified["events"]["intact"], true, "{verified}");
+    assert_eq!(verified["events"]["pruned"], 2, "{verified}");
+    assert_eq!(listed(dir.path())[1]["disabled"], true, "the account is its latest version");
+
+    let bad = vigil(&["server", "prune", "--data-dir", d, "--older-than-days", "a week"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--older-than-days"), "{bad:?}");
+    let zero = vigil(&["server", "--data-dir", d, "--retain-days", "0", "--listen", "127.0.0.1:0"]);
+    assert!(!zero.status.success(), "serving with no day kept is refused");
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--retain-days"), "{zero:?}");
+}

@@ -11,6 +11,7 @@ pub mod event;
 pub mod fold;
 pub mod incident;
 pub mod patrol;
+pub mod retention;
 pub mod schedule;
 mod site;
 pub mod sop;

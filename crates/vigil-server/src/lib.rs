@@ -24,7 +24,9 @@ use rand::Rng;
 use serde::Deserialize;
 use tokio::sync::watch;
 use uuid::Uuid;
+pub use vigil_domain::retention::Retention;
 pub use vigil_store::ClientKind;
+pub use vigil_store::PruneCounts;
 use vigil_store::{EnrollRefusal, PushOutcome, Store, StoreError, TokenHolder};
 use vigil_sync::{
     EnrollRequest, EnrollResponse, ErrorBody, ErrorDetail, PullResponse, PushRequest, PushResponse, Rejected,
@@ -135,6 +137,65 @@ pub async fn verify(at: &Location) -> Result<(vigil_store::EventChainReport, vig
     db.close().await;
     report
 }
+
+/// Removes from the log the finished history older than `retention` (see
+/// [`vigil_domain::retention`]), or with `dry_run` only counts it; on PostgreSQL the incidents are
+/// read from the fold kept in `dir`, brought up to date first.
+pub async fn prune(
+    at: &Location,
+    dir: &Path,
+    retention: Retention,
+    dry_run: bool,
+    actor: &str,
+) -> Result<PruneCounts, ServerError> {
+    let db = Db::open(at).await?;
+    let fold = match at {
+        Location::Postgres(_) => match db::fold::Fold::open(dir) {
+            Ok(fold) => Some(fold),
+            Err(e) => {
+                db.close().await;
+                return Err(e);
+            }
+        },
+        Location::Sqlite(_) => None,
+    };
+    let counts = db.prune(fold.as_ref(), retention.cutoff(now_ms()), dry_run, actor.to_owned()).await;
+    if let Some(fold) = fold {
+        let _ = tokio::task::spawn_blocking(move || fold.close()).await;
+    }
+    db.close().await;
+    counts
+}
+
+/// Runs retention now and then (first a minute after the start, then every hour) until the
+/// server stops; a failed run is logged and tried again at the next.
+fn keep_retention(shared: AppState, retention: Retention, mut stop: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut wait = Duration::from_secs(60);
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            wait = RETENTION_EVERY;
+            let cutoff = retention.cutoff(now_ms());
+            match shared.db.prune(shared.fold.as_deref(), cutoff, false, "server:retention".into()).await {
+                Ok(c) if c.events > 0 => tracing::info!(
+                    days = retention.days,
+                    incidents = c.incidents,
+                    versions = c.versions,
+                    events = c.events,
+                    "retention removed finished history"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "retention did not run; trying again in an hour"),
+            }
+        }
+    });
+}
+
+/// How often a serving process runs retention.
+const RETENTION_EVERY: Duration = Duration::from_secs(60 * 60);
 
 // ---- The HTTP service ------------------------------------------------------------------------
 
@@ -271,11 +332,13 @@ pub struct ServeOptions {
     /// On PostgreSQL: where this process keeps its fold of the log (`vigil-fold.db`, a cache it
     /// can always fold again). None: the log is not folded by this process.
     pub fold_dir: Option<PathBuf>,
+    /// Removes finished history older than this from the log, every hour (none: keep it all).
+    pub retain: Option<Retention>,
 }
 
 impl Default for ServeOptions {
     fn default() -> ServeOptions {
-        ServeOptions { enroll_per_minute: ENROLL_PER_MINUTE, tls: None, fold_dir: None }
+        ServeOptions { enroll_per_minute: ENROLL_PER_MINUTE, tls: None, fold_dir: None, retain: None }
     }
 }
 
@@ -299,6 +362,13 @@ pub async fn serve_with(at: &Location, listen: &str, options: &ServeOptions) -> 
     let shared =
         Arc::new(Shared { db, limits: limits::Limits::new(enroll_per_minute), head, stopping: stop.subscribe(), fold });
     shared.db.follow(shared.head.clone(), stop.subscribe());
+    if let Some(retention) = options.retain {
+        if matches!(at, Location::Postgres(_)) && shared.fold.is_none() {
+            tracing::warn!("retention on PostgreSQL needs the process's fold (--data-dir): it does not run");
+        } else {
+            keep_retention(shared.clone(), retention, stop.subscribe());
+        }
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| ServerError::Listen { addr: listen.to_owned(), source })?;

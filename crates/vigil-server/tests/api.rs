@@ -285,6 +285,10 @@ async fn refuses_and_stores_nothing(backend: Backend) {
     let mut forged = a_events.clone();
     forged[0].event.actor = "someone else".into();
     assert_eq!(refusal(a_client.push(&push_of(a, &forged)).await.expect_err("forged")), (409, "diverged".into()));
+    // A removed event's chain entry, which only a pull carries: 400.
+    let mut entry = a_events.clone();
+    entry[0].event.pruned_prev_hash = Some(vigil_store::GENESIS.to_owned());
+    assert_eq!(refusal(a_client.push(&push_of(a, &entry)).await.expect_err("entry")), (400, "malformed".into()));
     assert_eq!(server.events().await, 0, "nothing of any refused push was stored");
 
     // A revoked workstation's token: 401, for push and pull alike.

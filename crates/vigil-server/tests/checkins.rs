@@ -129,8 +129,8 @@ async fn a_handheld_posts_check_ins_to_a_postgresql_server_and_the_workstations_
     handhelds_post_check_ins(Location::Postgres(pg.database().expect("a database"))).await;
 }
 
-/// A PostgreSQL database made by the previous version (schema 1, no handhelds) is brought up to
-/// date when a new server starts on it, its workstations kept.
+/// A PostgreSQL database made by an earlier version (schema 1: no handhelds, no retention) is
+/// brought up to date when a new server starts on it, its workstations kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgresql_database_of_schema_1_is_upgraded_in_place() {
     let pg = Postgres::start().expect("PostgreSQL for the tests");
@@ -142,7 +142,11 @@ async fn a_postgresql_database_of_schema_1_is_upgraded_in_place() {
     client
         .batch_execute(
             "ALTER TABLE workstations DROP COLUMN client; ALTER TABLE enrollments DROP COLUMN client;
-             DROP INDEX events_subject; UPDATE vigil_meta SET value = '1' WHERE key = 'schema_version'",
+             DROP INDEX events_subject; DROP TABLE events_pruned;
+             CREATE OR REPLACE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+                 FOR EACH ROW EXECUTE FUNCTION vigil_append_only();
+             DROP FUNCTION vigil_events_guard();
+             UPDATE vigil_meta SET value = '1' WHERE key = 'schema_version'",
         )
         .await
         .expect("back to schema 1");
@@ -154,7 +158,10 @@ async fn a_postgresql_database_of_schema_1_is_upgraded_in_place() {
         .await
         .expect("version")
         .get(0);
-    assert_eq!(version, "2");
+    assert_eq!(version, "3");
+    let retention: bool =
+        client.query_one("SELECT to_regclass('events_pruned') IS NOT NULL", &[]).await.expect("table").get(0);
+    assert!(retention, "the retention table is made by the upgrade");
     let kinds: Vec<String> = client
         .query("SELECT client FROM enrollments ORDER BY created_at", &[])
         .await

@@ -184,6 +184,10 @@ impl EventRow {
 pub(crate) const ROW_COLUMNS: &str =
     "seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash";
 
+/// [`ROW_COLUMNS`] as `events_pruned` has them: the content left empty.
+pub(crate) const PRUNED_ROW_COLUMNS: &str =
+    "coalesce(seq, 0), id, origin, origin_seq, '', kind, subject, 0, wall, 0, '', prev_hash, hash";
+
 /// [`ROW_COLUMNS`] of a table named `alias` in a join.
 pub(crate) fn row_columns_of(alias: &str) -> String {
     ROW_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
@@ -324,16 +328,30 @@ pub(crate) fn event_known(tx: &Transaction<'_>, id: Id) -> Result<bool> {
         .query_row([id.to_string()], |r| r.get(0))?)
 }
 
+/// The last entry of `origin`'s chain in this log — an event, or the chain entry of one
+/// retention removed: its `origin_seq` and hash.
+pub(crate) fn origin_last(tx: &Transaction<'_>, origin: Id) -> Result<Option<(i64, String)>> {
+    let mut last = None;
+    for table in ["events", "events_pruned"] {
+        let row: Option<(i64, String)> = tx
+            .prepare_cached(&format!(
+                "SELECT origin_seq, hash FROM {table} WHERE origin = ?1 ORDER BY origin_seq DESC LIMIT 1"
+            ))?
+            .query_row([origin.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if row.as_ref().map(|r| r.0) > last.as_ref().map(|r: &(i64, String)| r.0) {
+            last = row;
+        }
+    }
+    Ok(last)
+}
+
 pub fn append_received_event(tx: &Transaction<'_>, e: &crate::SyncEvent) -> Result<Option<String>> {
     let known = event_known(tx, e.id)?;
     if known {
         return Ok(None);
     }
-    let last: Option<(i64, String)> = tx
-        .prepare_cached("SELECT origin_seq, hash FROM events WHERE origin = ?1 ORDER BY origin_seq DESC LIMIT 1")?
-        .query_row([e.origin.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (seq, prev) = last.unwrap_or((0, GENESIS.to_owned()));
+    let (seq, prev) = origin_last(tx, e.origin)?.unwrap_or((0, GENESIS.to_owned()));
     if e.origin_seq != seq + 1 {
         return Err(StoreError::Invalid(format!(
             "event {} of origin {} arrived out of order: {} expected",
@@ -529,6 +547,8 @@ pub(crate) fn write_back(tx: &Transaction<'_>, state: &Projection, applied: &App
 pub struct EventChainReport {
     pub events: u64,
     pub origins: u64,
+    /// Of `events`, those retention removed: their links checked, their content gone.
+    pub pruned: u64,
     /// The first event whose content or link does not match its origin's chain: (local seq, id, why).
     pub first_altered: Option<(i64, String, String)>,
 }
@@ -540,6 +560,7 @@ pub struct EventChainReport {
 pub struct ChainWalk {
     events: u64,
     origins: u64,
+    pruned: u64,
     current: Option<String>,
     expected_prev: String,
     expected_seq: i64,
@@ -549,6 +570,17 @@ pub struct ChainWalk {
 impl ChainWalk {
     /// Checks the next row; the report naming it when it is the first altered one.
     pub fn step(&mut self, row: &EventRow) -> Option<EventChainReport> {
+        self.walk(row, true)
+    }
+
+    /// Checks the chain entry of an event retention removed: its place and its links, as
+    /// [`ChainWalk::step`] does, but not its content (gone; `row.payload` is not read).
+    pub fn step_pruned(&mut self, row: &EventRow) -> Option<EventChainReport> {
+        self.pruned += 1;
+        self.walk(row, false)
+    }
+
+    fn walk(&mut self, row: &EventRow, content: bool) -> Option<EventChainReport> {
         self.events += 1;
         if self.current.as_deref() != Some(row.origin.as_str()) {
             self.current = Some(row.origin.clone());
@@ -559,12 +591,12 @@ impl ChainWalk {
         }
         let problem = if row.origin_seq != self.expected_seq {
             Some(format!("event {} of origin {} is missing", self.expected_seq, row.origin))
-        } else if row.seq < self.last_local {
+        } else if content && row.seq < self.last_local {
             // The local log keeps each origin's events in their own order; a swap changes the fold.
             Some("it stands before an earlier event of its origin in the log".to_owned())
         } else if row.prev_hash != self.expected_prev {
             Some("its link to the event before does not match".to_owned())
-        } else if row.hash_with(&row.prev_hash) != row.hash {
+        } else if content && row.hash_with(&row.prev_hash) != row.hash {
             Some("its content does not match its hash".to_owned())
         } else {
             None
@@ -573,29 +605,39 @@ impl ChainWalk {
             return Some(EventChainReport {
                 events: self.events,
                 origins: self.origins,
+                pruned: self.pruned,
                 first_altered: Some((row.seq, row.id.clone(), why)),
             });
         }
         self.expected_prev = row.hash.clone();
         self.expected_seq += 1;
-        self.last_local = row.seq;
+        if content {
+            // A removed event holds no place in the fold's order (one received removed, none).
+            self.last_local = row.seq;
+        }
         None
     }
 
     /// What the walk found, every row having matched.
     pub fn report(&self) -> EventChainReport {
-        EventChainReport { events: self.events, origins: self.origins, first_altered: None }
+        EventChainReport { events: self.events, origins: self.origins, pruned: self.pruned, first_altered: None }
     }
 }
 
 impl Store {
     /// Walks every origin's chain and names the first event altered, removed or out of place.
     pub fn verify_events(&self) -> Result<EventChainReport> {
-        let mut stmt = self.conn().prepare(&format!("SELECT {ROW_COLUMNS} FROM events ORDER BY origin, origin_seq"))?;
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {ROW_COLUMNS}, 0 FROM events
+             UNION ALL SELECT {PRUNED_ROW_COLUMNS}, 1 FROM events_pruned
+             ORDER BY origin, origin_seq"
+        ))?;
         let mut rows = stmt.query([])?;
         let mut walk = ChainWalk::default();
         while let Some(r) = rows.next()? {
-            if let Some(altered) = walk.step(&row_of(r)?) {
+            let row = row_of(r)?;
+            let altered = if r.get::<_, bool>(13)? { walk.step_pruned(&row) } else { walk.step(&row) };
+            if let Some(altered) = altered {
                 return Ok(altered);
             }
         }

@@ -15,6 +15,7 @@ mod patrol;
 mod people;
 mod publish;
 mod rebuild;
+mod retention;
 mod schema;
 mod settled;
 mod sites;
@@ -35,6 +36,7 @@ pub use patrol::{
 pub use people::{Account, Guard, Role};
 pub use publish::Publication;
 pub use rebuild::RebuildReport;
+pub use retention::{PruneCounts, PruneItem};
 pub use schema::LATEST_VERSION;
 pub use settled::{Counts, SettledOutcome, SettledRound};
 pub use sites::PlanImage;
@@ -56,6 +58,7 @@ pub mod write {
     pub use crate::patrol::record_check_ins;
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::publish::publish;
+    pub use crate::retention::{plan as prune_plan, prune, set_removals_through};
     pub use crate::settled::{put_settled, set_settled_seq, unsettle};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
     pub use crate::sync::{apply_pulled, apply_received, set_cursor, set_pushed};

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use crate::{alarms, audit, devices, events, incidents, patrol, people, settled, sites, sync, Result};
+use crate::{alarms, audit, devices, events, incidents, patrol, people, retention, settled, sites, sync, Result};
 
 /// Written into every Vigil database (`PRAGMA application_id`), so a file of another program is
 /// never mistaken for ours. The bytes spell `VGIL`.
@@ -27,13 +27,14 @@ pub(crate) fn all() -> Vec<&'static Migration> {
         .chain(patrol::MIGRATIONS)
         .chain(settled::MIGRATIONS)
         .chain(sync::MIGRATIONS)
+        .chain(retention::MIGRATIONS)
         .collect();
     list.sort_by_key(|m| m.version);
     list
 }
 
 /// The schema version this build writes and the newest it can open.
-pub const LATEST_VERSION: u32 = 14;
+pub const LATEST_VERSION: u32 = 15;
 
 /// Runs every migration newer than the file's `user_version`, all in one transaction.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {

@@ -103,6 +103,11 @@ pub struct SyncEvent {
     pub schema: u32,
     pub payload: String,
     pub hash: String,
+    /// Set when this is only the chain entry of an event retention removed on the server: the
+    /// hash of its origin's event before it. Its content is gone (`payload` is empty, `actor`
+    /// too); it keeps its origin's chain whole where it stood. A push never carries one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruned_prev_hash: Option<String>,
 }
 
 impl SyncEvent {
@@ -149,6 +154,7 @@ impl SyncEvent {
             schema: row.schema,
             payload: row.payload.clone(),
             hash: row.hash.clone(),
+            pruned_prev_hash: None,
         })
     }
 }
@@ -166,10 +172,7 @@ pub struct Received {
 
 /// The last event of `origin` in this log: its `origin_seq` and hash.
 pub(crate) fn origin_head(tx: &Transaction<'_>, origin: Id) -> Result<Option<(i64, String)>> {
-    Ok(tx
-        .prepare_cached("SELECT origin_seq, hash FROM events WHERE origin = ?1 ORDER BY origin_seq DESC LIMIT 1")?
-        .query_row([origin.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
+    crate::events::origin_last(tx, origin)
 }
 
 /// Stores an event made elsewhere behind its origin's previous one and folds it into the
@@ -177,6 +180,10 @@ pub(crate) fn origin_head(tx: &Transaction<'_>, origin: Id) -> Result<Option<(i6
 /// clock stays ahead of everything it has seen. Known already (by id) → nothing changes. Its hash
 /// must be what its content and its origin's chain give, and it must be its origin's next event.
 pub fn apply_received(tx: &Transaction<'_>, e: &SyncEvent) -> Result<Received> {
+    if let Some(prev) = &e.pruned_prev_hash {
+        let new = crate::retention::append_received_entry(tx, e, prev)?;
+        return Ok(Received { new, ..Received::default() });
+    }
     let Some(hash) = crate::events::append_received_event(tx, e)? else { return Ok(Received::default()) };
     if hash != e.hash {
         return Err(StoreError::Invalid(format!(
@@ -309,7 +316,7 @@ pub fn apply_pulled(tx: &Transaction<'_>, events: &[(SyncEvent, i64)], me: Id) -
             }
         }
         let received = apply_received(tx, e)?;
-        if received.new && e.origin != me {
+        if received.new && e.origin != me && e.pruned_prev_hash.is_none() {
             // Folded on top of everything here; in the server's order it comes before this
             // workstation's events not yet placed — those later in this page included, whose
             // places are recorded only as the loop reaches them.

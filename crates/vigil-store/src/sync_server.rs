@@ -100,6 +100,11 @@ pub fn check_push(
                 e.origin
             )));
         }
+        if e.pruned_prev_hash.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "event {i} is only the chain entry of a removed event: a push carries whole events"
+            )));
+        }
         if i > 0 && e.origin_seq != events[i - 1].origin_seq + 1 {
             return Err(StoreError::Invalid(format!("event {i} breaks the batch's sequence at {}", e.origin_seq)));
         }
@@ -161,8 +166,10 @@ pub fn accept_push(
     let head = origin_head(tx, origin)?;
     let last = head.as_ref().map_or(0, |(seq, _)| *seq);
     let now = now_ms();
-    let mut held_at =
-        tx.prepare_cached("SELECT id, prev_hash, hash FROM events WHERE origin = ?1 AND origin_seq = ?2")?;
+    let mut held_at = tx.prepare_cached(
+        "SELECT id, prev_hash, hash FROM events WHERE origin = ?1 AND origin_seq = ?2
+             UNION ALL SELECT id, prev_hash, hash FROM events_pruned WHERE origin = ?1 AND origin_seq = ?2",
+    )?;
     let refused = check_push(origin, events, head, |seq| {
         Ok(held_at
             .query_row(params![origin.to_string(), seq], |r| {
@@ -366,7 +373,10 @@ impl Store {
     /// `audit_of` is this workstation's id (the server holds no workstation's audit log).
     pub fn check_witnessed(&self, heads: &[WitnessedHead], audit_of: Option<Id>) -> Result<WitnessReport> {
         let mut report = WitnessReport::default();
-        let mut event = self.conn().prepare_cached("SELECT hash FROM events WHERE origin = ?1 AND origin_seq = ?2")?;
+        let mut event = self.conn().prepare_cached(
+            "SELECT hash FROM events WHERE origin = ?1 AND origin_seq = ?2
+             UNION ALL SELECT hash FROM events_pruned WHERE origin = ?1 AND origin_seq = ?2",
+        )?;
         let mut audit = self.conn().prepare_cached("SELECT hash FROM audit_log WHERE seq = ?1")?;
         for head in heads {
             let held: Option<String> = match head.chain.as_str() {

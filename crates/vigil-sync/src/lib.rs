@@ -64,6 +64,16 @@ impl WireEvent {
     pub fn from_row(row: &EventRow, with_seq: bool) -> Result<WireEvent, vigil_store::StoreError> {
         Ok(WireEvent { seq: with_seq.then_some(row.seq), event: SyncEvent::of_row(row)? })
     }
+
+    /// An entry of the server's log in a pull: the event, or (`pruned`) only the chain entry of
+    /// one retention removed, which keeps its origin's chain whole at the workstation.
+    pub fn pulled(row: &EventRow, pruned: bool) -> Result<WireEvent, vigil_store::StoreError> {
+        let mut wire = WireEvent::from_row(row, true)?;
+        if pruned {
+            wire.event.pruned_prev_hash = Some(row.prev_hash.clone());
+        }
+        Ok(wire)
+    }
 }
 
 /// A chain's last entry as the workstation holds it.

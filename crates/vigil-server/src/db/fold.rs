@@ -6,6 +6,7 @@
 //! log's head, which PostgreSQL's NOTIFY moves for pushes through any process.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +26,8 @@ pub(crate) struct Fold {
     me: Uuid,
     /// The log's position folded through.
     folded: watch::Sender<i64>,
+    /// The log's removals (retention) applied through.
+    removals: AtomicI64,
 }
 
 impl Fold {
@@ -32,8 +35,22 @@ impl Fold {
         let path: PathBuf = super::sqlite::database_in(dir)?.with_file_name(FOLD_FILE);
         let writer = Writer::start(&path)?;
         let me = writer.run(vigil_store::write::workstation_id)?;
-        let cursor = Store::open(&path)?.sync_marks()?.cursor;
-        Ok(Fold { writer, me, folded: watch::channel(cursor).0 })
+        let store = Store::open(&path)?;
+        let cursor = store.sync_marks()?.cursor;
+        let removals = AtomicI64::new(store.removals_through()?);
+        Ok(Fold { writer, me, folded: watch::channel(cursor).0, removals })
+    }
+
+    pub(super) fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    pub(super) fn removals_through(&self) -> i64 {
+        self.removals.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_removals_through(&self, tomb: i64) {
+        self.removals.store(tomb, Ordering::Relaxed);
     }
 
     /// The log's position folded through.
@@ -41,7 +58,8 @@ impl Fold {
         *self.folded.borrow()
     }
 
-    /// Folds every page of the log after the fold's position; returns the position reached.
+    /// Folds every page of the log after the fold's position, and applies the log's removals;
+    /// returns the position reached.
     pub async fn catch_up(&self, pg: &PgDb) -> Result<i64, ServerError> {
         loop {
             let cursor = self.folded();
@@ -49,7 +67,10 @@ impl Fold {
             let page = vigil_sync::page_length(events.iter().map(|e| e.event.payload.len()));
             let events: Vec<(vigil_store::SyncEvent, i64)> =
                 events.into_iter().take(page).map(|e| (e.event, e.seq.unwrap_or(cursor))).collect();
-            let Some(next) = events.last().map(|(_, seq)| *seq) else { return Ok(cursor) };
+            let Some(next) = events.last().map(|(_, seq)| *seq) else {
+                self.apply_removals(pg).await?;
+                return Ok(cursor);
+            };
             let me = self.me;
             self.writer
                 .run_async(move |tx| {

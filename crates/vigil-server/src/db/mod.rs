@@ -7,6 +7,7 @@
 
 pub(crate) mod fold;
 mod postgres;
+mod retention;
 mod sqlite;
 
 pub use fold::FOLD_FILE;

@@ -29,21 +29,26 @@ const CHANNEL: &str = "vigil_log";
 
 /// The advisory lock that makes pushes one at a time across every server process: the log's
 /// order is the order pushes commit in. (An arbitrary number, the same in every process.)
-const LOG_LOCK: i64 = 0x7669_6769_6c00;
+pub(super) const LOG_LOCK: i64 = 0x7669_6769_6c00;
 
 /// The advisory lock held while the schema is created or brought up to date.
 const SCHEMA_LOCK: i64 = 0x7669_6769_6c01;
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
-/// Version 1 of the server's tables, the same as SQLite's `sync_*` tables and event log.
+/// Version 2 of the server's tables, the same as SQLite's `sync_*` tables and event log.
 const SCHEMA: &str = include_str!("postgres_schema.sql");
 /// Brings version 1's tables to version 2.
 const UPGRADE_2: &str = include_str!("postgres_upgrade_2.sql");
+/// Brings version 2's tables to version 3 (retention); run after [`SCHEMA`] on a new database.
+const UPGRADE_3: &str = include_str!("postgres_retention.sql");
 
 /// The columns [`event_row`] reads, in its order.
 const EVENT_COLUMNS: &str =
     "seq, id, origin, origin_seq, actor, kind, subject, hlc, wall, schema, payload, prev_hash, hash";
+
+/// [`EVENT_COLUMNS`] as `events_pruned` has them: the content left empty.
+const PRUNED_COLUMNS: &str = "seq, id, origin, origin_seq, '', kind, subject, 0::bigint, wall, 0, '', prev_hash, hash";
 
 /// An event of the log as the store's chain functions read it.
 fn event_row(r: &tokio_postgres::Row) -> EventRow {
@@ -66,7 +71,7 @@ fn event_row(r: &tokio_postgres::Row) -> EventRow {
 
 #[derive(Clone)]
 pub(crate) struct PgDb {
-    pool: Pool,
+    pub(super) pool: Pool,
     config: tokio_postgres::Config,
     /// The server's own origin, read (or made) once.
     origin: std::sync::Arc<tokio::sync::OnceCell<Uuid>>,
@@ -119,6 +124,7 @@ impl PgDb {
         let present: bool = tx.query_one("SELECT to_regclass('vigil_meta') IS NOT NULL", &[]).await?.get(0);
         if !present {
             tx.batch_execute(SCHEMA).await?;
+            tx.batch_execute(UPGRADE_3).await?;
         }
         let version: Option<String> =
             tx.query_opt("SELECT value FROM vigil_meta WHERE key = 'schema_version'", &[]).await?.map(|r| r.get(0));
@@ -131,8 +137,11 @@ impl PgDb {
                 .await?;
             }
             Some(Ok(v)) if v == SCHEMA_VERSION => {}
-            Some(Ok(1)) => {
-                tx.batch_execute(UPGRADE_2).await?;
+            Some(Ok(old @ 1..=2)) => {
+                if old == 1 {
+                    tx.batch_execute(UPGRADE_2).await?;
+                }
+                tx.batch_execute(UPGRADE_3).await?;
                 tx.execute("UPDATE vigil_meta SET value = $1 WHERE key = 'schema_version'", &[&SCHEMA_VERSION.to_string()])
                     .await?;
             }
@@ -303,6 +312,8 @@ impl PgDb {
                 let rows = tx
                     .query(
                         "SELECT origin_seq, id, prev_hash, hash FROM events
+                         WHERE origin = $1 AND origin_seq BETWEEN $2 AND $3
+                         UNION ALL SELECT origin_seq, id, prev_hash, hash FROM events_pruned
                          WHERE origin = $1 AND origin_seq BETWEEN $2 AND $3",
                         &[&origin, &first, &last],
                     )
@@ -420,11 +431,15 @@ impl PgDb {
     pub async fn pull(&self, after: i64, limit: u32) -> Result<(Vec<WireEvent>, i64), ServerError> {
         let client = self.pool.get().await?;
         let stmt = client
-            .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2"))
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS}, false FROM events WHERE seq > $1
+                 UNION ALL SELECT {PRUNED_COLUMNS}, true FROM events_pruned WHERE seq > $1
+                 ORDER BY seq LIMIT $2"
+            ))
             .await?;
         let rows = client.query(&stmt, &[&after, &i64::from(limit)]).await?;
         let last: i64 = client.query_one("SELECT coalesce(max(seq), 0) FROM events", &[]).await?.get(0);
-        let events = rows.iter().map(|r| WireEvent::from_row(&event_row(r), true)).collect::<Result<Vec<_>, _>>()?;
+        let events = rows.iter().map(|r| WireEvent::pulled(&event_row(r), r.get(13))).collect::<Result<Vec<_>, _>>()?;
         Ok((events, last))
     }
 
@@ -455,7 +470,11 @@ impl PgDb {
         let client = self.pool.get().await?;
         let rows = client
             .query_raw(
-                &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY origin, origin_seq"),
+                &format!(
+                    "SELECT {EVENT_COLUMNS}, false FROM events
+                     UNION ALL SELECT {PRUNED_COLUMNS}, true FROM events_pruned
+                     ORDER BY origin, origin_seq"
+                ),
                 std::iter::empty::<i64>(),
             )
             .await?;
@@ -464,7 +483,8 @@ impl PgDb {
         let mut chain = None;
         while let Some(r) = rows.try_next().await? {
             let row = event_row(&r);
-            if let Some(altered) = walk.step(&row) {
+            let altered = if r.get::<_, bool>(13) { walk.step_pruned(&row) } else { walk.step(&row) };
+            if let Some(altered) = altered {
                 chain = Some(altered);
                 break;
             }
@@ -473,8 +493,9 @@ impl PgDb {
         let mut witness = WitnessReport::default();
         let heads = client
             .query(
-                "SELECT h.origin, h.chain, h.seq, h.hash, h.seen_at, e.hash FROM heads h
+                "SELECT h.origin, h.chain, h.seq, h.hash, h.seen_at, coalesce(e.hash, p.hash) FROM heads h
                  LEFT JOIN events e ON e.origin = h.origin AND e.origin_seq = h.seq
+                 LEFT JOIN events_pruned p ON p.origin = h.origin AND p.origin_seq = h.seq
                  WHERE h.chain = 'events' ORDER BY h.origin, h.seq",
                 &[],
             )

@@ -40,6 +40,10 @@ impl SqliteDb {
         .map_err(|e| ServerError::Invalid(format!("opening the database stopped: {e}")))?
     }
 
+    pub(super) fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
     async fn read<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
@@ -119,9 +123,9 @@ impl SqliteDb {
 
     pub async fn pull(&self, after: i64, limit: u32) -> Result<(Vec<WireEvent>, i64), ServerError> {
         self.read(move |s| {
-            let rows = s.event_rows(after, limit)?;
+            let rows = s.log_rows(after, limit)?;
             let last = s.last_event_seq()?;
-            let events = rows.iter().map(|r| WireEvent::from_row(r, true)).collect::<Result<Vec<_>, _>>()?;
+            let events = rows.iter().map(|(r, pruned)| WireEvent::pulled(r, *pruned)).collect::<Result<Vec<_>, _>>()?;
             Ok((events, last))
         })
         .await
