@@ -310,6 +310,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// The log's last position as this process knows it, and (PostgreSQL, when it keeps one) the
+    /// position its fold has reached — what `/v1/health` says as `log` and `folded`.
+    pub fn positions(&self) -> (i64, Option<i64>) {
+        (*self.shared.head.borrow(), self.shared.fold.as_ref().map(|f| f.folded()))
+    }
+
     /// Stops taking connections, answers waiting pulls, lets requests in flight finish, and
     /// closes the database before returning.
     pub async fn stop(self) {

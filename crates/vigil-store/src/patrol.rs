@@ -145,11 +145,14 @@ pub(crate) fn load_for(tx: &Transaction<'_>, body: &EventBody, state: &mut Proje
             // The missed rounds whose missing checkpoints this tag may answer, and their incidents.
             let tag = normalize_tag(&c.tag);
             let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {MISS_COLUMNS} FROM round_misses WHERE start BETWEEN ?1 AND ?2 AND missing LIKE ?3"
+                "SELECT {MISS_COLUMNS} FROM round_misses
+                 WHERE start BETWEEN ?1 AND ?2 AND instr(lower(missing), lower(?3)) > 0"
             ))?;
             let (at, _) = judged_at(&as_check_in(c), &Suspicion::default());
             let day = 2 * 24 * 3_600_000;
-            let rows = stmt.query_map(params![at - day, at + day, format!("%\"{tag}\"%")], miss_of)?;
+            // The tag as a JSON string: `instr` rather than LIKE, whose bound pattern makes SQLite
+            // prepare the statement again at every call (its prefix optimisation).
+            let rows = stmt.query_map(params![at - day, at + day, format!("\"{tag}\"")], miss_of)?;
             for row in rows {
                 let (round, missed) = row?;
                 let incident = crate::events::resolve_incident(tx, missed.incident)?;

@@ -33,7 +33,7 @@ pub(crate) struct Fold {
 impl Fold {
     pub fn open(dir: &Path) -> Result<Fold, ServerError> {
         let path: PathBuf = super::sqlite::database_in(dir)?.with_file_name(FOLD_FILE);
-        let writer = Writer::start(&path)?;
+        let writer = Writer::start_with_cache(&path, super::sqlite::SERVER_CACHE_MIB)?;
         let me = writer.run(vigil_store::write::workstation_id)?;
         let store = Store::open(&path)?;
         let cursor = store.sync_marks()?.cursor;

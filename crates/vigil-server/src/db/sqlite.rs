@@ -22,6 +22,11 @@ pub(crate) struct SqliteDb {
     reader: Arc<Mutex<Store>>,
 }
 
+/// The server writer's page cache: a server holds every workstation's log, and a push's inserts
+/// touch pages all over its indexes (event ids, check-in ids, places in each origin's chain); with
+/// a workstation's 16 MiB, a catch-up of 100,000 events keeps reading pages back from the OS.
+pub(crate) const SERVER_CACHE_MIB: u32 = 64;
+
 /// Creates `dir` when missing and names its database file.
 pub(crate) fn database_in(dir: &Path) -> Result<std::path::PathBuf, ServerError> {
     std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_owned(), source })?;
@@ -32,7 +37,7 @@ impl SqliteDb {
     pub async fn open(dir: &Path) -> Result<SqliteDb, ServerError> {
         let path = database_in(dir)?;
         tokio::task::spawn_blocking(move || {
-            let writer = Writer::start(&path)?;
+            let writer = Writer::start_with_cache(&path, SERVER_CACHE_MIB)?;
             let reader = Store::open(&path)?;
             Ok(SqliteDb { writer, reader: Arc::new(Mutex::new(reader)) })
         })
