@@ -421,6 +421,7 @@ fn router(shared: AppState) -> Router {
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
         .route("/v1/sync/heads", get(heads))
+        .route("/v1/sync/removals", get(removals))
         .route("/v1/checkins", post(checkins::post_check_ins))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .method_not_allowed_fallback(|| async {
@@ -687,7 +688,42 @@ async fn pull(
         return f.into_response();
     }
     let cursor = events.last().and_then(|e| e.seq).unwrap_or(after);
-    Json(PullResponse { events, cursor, more, server_time: now_ms() }).into_response()
+    let removed = match shared.db.last_removal().await {
+        Ok(n) => n,
+        Err(e) => return Failure::from(e).into_response(),
+    };
+    Json(PullResponse { events, cursor, more, server_time: now_ms(), removed }).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemovalsQuery {
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+}
+
+/// `GET /v1/sync/removals`: what retention removed, numbered, for workstations to remove too.
+async fn removals(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<RemovalsQuery>, QueryRejection>,
+) -> Response {
+    if let Err(f) = workstation(&shared, &headers).await {
+        return f.into_response();
+    }
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(e) => return Failure::malformed(e.body_text()).into_response(),
+    };
+    if q.after < 0 {
+        return Failure::malformed("after must be 0 or more").into_response();
+    }
+    let limit = q.limit.unwrap_or(vigil_sync::MAX_REMOVALS).clamp(1, vigil_sync::MAX_REMOVALS);
+    match shared.db.removals(q.after, limit).await {
+        Ok((removals, more)) => Json(vigil_sync::RemovalsResponse { removals, more }).into_response(),
+        Err(e) => Failure::from(e).into_response(),
+    }
 }
 
 /// `GET /v1/sync/heads`: every head of the token's workstation the server witnessed.

@@ -115,6 +115,16 @@ async fn finished_history_leaves_the_log(at: Location, dir: &Path, second_dir: O
     assert!(!has_incident(&file, closed), "the re-push brought nothing back");
     assert!(engine_is_well(&a_engine));
 
+    // A applies the server's removals to its own database: the closed incident leaves it too,
+    // its chains still verify and the run is in its audit log.
+    eventually("A drops the closed incident too", || a.with_store(|s| s.incident(closed)).ok().flatten().is_none())
+        .await;
+    assert!(a.with_store(|s| s.incident(open)).expect("read").is_some());
+    let a_log = a.with_store(|s| s.verify_events()).expect("A's log");
+    assert!(a_log.first_altered.is_none() && a_log.pruned == removed.events, "{a_log:?}");
+    let applied = a.with_store(|s| s.audit_tail(50)).expect("audit");
+    assert!(applied.iter().any(|e| e.action == "retention.applied"), "A's audit log names it");
+
     // A workstation enrolled now reads what is kept: the open incident, not the removed one.
     let through = second.as_ref().unwrap_or(&server);
     let (b_dir, b_engine, b) = syncing_workstation(&at, through, "ws-b").await;

@@ -67,6 +67,27 @@ pub struct PruneCounts {
     pub events: u64,
 }
 
+impl PruneItem {
+    /// The items a list of removals makes, `(event, incident)` in the order they were made: one
+    /// per incident, one per replaced version.
+    pub fn grouped(removals: impl IntoIterator<Item = (Id, Option<Id>)>) -> Vec<PruneItem> {
+        let mut items: Vec<PruneItem> = Vec::new();
+        let mut at: HashMap<Id, usize> = HashMap::new();
+        for (event, incident) in removals {
+            match incident.and_then(|i| at.get(&i).copied()) {
+                Some(i) => items[i].events.push(event),
+                None => {
+                    if let Some(i) = incident {
+                        at.insert(i, items.len());
+                    }
+                    items.push(PruneItem { incident, events: vec![event] });
+                }
+            }
+        }
+        items
+    }
+}
+
 impl PruneCounts {
     pub fn of(items: &[PruneItem]) -> PruneCounts {
         let incidents = items.iter().filter(|i| i.incident.is_some()).count() as u64;
@@ -263,6 +284,30 @@ impl Store {
         rows.sort_by_key(|(r, _)| r.seq);
         rows.truncate(limit as usize);
         Ok(rows)
+    }
+
+    /// The removals this log made (a server's), numbered in their order, after number `after`:
+    /// (number, event, its incident).
+    pub fn removals_after(&self, after: i64, limit: u32) -> Result<Vec<(i64, Id, Option<Id>)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT rowid, id, incident FROM events_pruned WHERE rowid > ?1 AND seq IS NOT NULL ORDER BY rowid LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after, limit], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (n, id, incident) = row?;
+            let parse =
+                |t: &str| Id::parse_str(t).map_err(|_| crate::StoreError::Invalid(format!("removal {n}: {t:?}")));
+            out.push((n, parse(&id)?, incident.as_deref().map(parse).transpose()?));
+        }
+        Ok(out)
+    }
+
+    /// The number of this log's last removal (0: none).
+    pub fn last_removal(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT coalesce(max(rowid), 0) FROM events_pruned", [], |r| r.get(0))?)
     }
 
     /// How many events retention has removed from this log.

@@ -383,6 +383,44 @@ impl Agent {
         }
     }
 
+    /// Removes here what the server's retention removed (numbered through `removed`): the same
+    /// finished history, each event's chain entry kept, with an audit entry for each page.
+    async fn follow_removals(&self, removed: i64) -> Result<(), String> {
+        let mut through = self.read(|s| s.removals_through()).await.map_err(|e| e.to_string())?;
+        while through < removed {
+            let page = self.client.removals(through, crate::MAX_REMOVALS).await.map_err(|e| e.to_string())?;
+            let Some(last) = page.removals.last().map(|r| r.n) else { return Ok(()) };
+            let items = vigil_store::PruneItem::grouped(page.removals.iter().map(|r| (r.id, r.incident)));
+            self.writer
+                .run_async(move |tx| {
+                    let counts = vigil_store::write::prune(tx, &items, now_ms())?;
+                    if counts.events > 0 {
+                        let details = serde_json::json!({
+                            "incidents": counts.incidents, "versions": counts.versions,
+                            "events": counts.events, "through": last,
+                        });
+                        vigil_store::write::append_audit(
+                            tx,
+                            &vigil_store::AuditEvent {
+                                actor: "server:retention".into(),
+                                action: "retention.applied".into(),
+                                subject: "events".into(),
+                                details: details.to_string(),
+                            },
+                        )?;
+                    }
+                    vigil_store::write::set_removals_through(tx, last)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            through = last;
+            if !page.more {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
     async fn pull_loop(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let mut backoff = Backoff::new();
         loop {
@@ -430,6 +468,11 @@ impl Agent {
             };
             backoff.reset();
             self.status.answered(answer.server_time, sent_at, now_ms());
+            if answer.removed > 0 {
+                if let Err(e) = self.follow_removals(answer.removed).await {
+                    eprintln!("vigil: sync: the server's removals cannot be applied here yet: {e}");
+                }
+            }
             if answer.cursor == cursor && answer.events.is_empty() {
                 continue;
             }

@@ -259,6 +259,17 @@ impl Client {
     }
 
     /// Events after `after` in the server's order; waits up to `wait` seconds for one to come.
+    /// The server's removals by retention numbered after `after`.
+    pub async fn removals(&self, after: i64, limit: u32) -> Result<crate::RemovalsResponse, ClientError> {
+        let response = self
+            .request(reqwest::Method::GET, "/v1/sync/removals")
+            .query(&[("after", after.to_string()), ("limit", limit.to_string())])
+            .send()
+            .await
+            .map_err(Client::sent)?;
+        Client::answer(response).await
+    }
+
     pub async fn pull(&self, after: i64, limit: u32, wait: u64) -> Result<PullResponse, ClientError> {
         let response = self
             .request(reqwest::Method::GET, "/v1/sync/pull")

@@ -133,7 +133,32 @@ pub struct PullResponse {
     /// More are waiting: pull again at once.
     pub more: bool,
     pub server_time: i64,
+    /// The number of the server's last removal by retention (0: none): a workstation that has
+    /// applied fewer asks `GET /v1/sync/removals` for the rest.
+    #[serde(default)]
+    pub removed: i64,
 }
+
+/// One removal by retention on the server, numbered in the order they were made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    pub n: i64,
+    /// The event removed.
+    pub id: Uuid,
+    /// The incident whose history it was (which goes too); none for a replaced version.
+    #[serde(default)]
+    pub incident: Option<Uuid>,
+}
+
+/// `GET /v1/sync/removals?after=&limit=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovalsResponse {
+    pub removals: Vec<Removal>,
+    pub more: bool,
+}
+
+/// The most removals one answer carries.
+pub const MAX_REMOVALS: u32 = 10_000;
 
 /// `POST /v1/sync/enroll`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -54,6 +54,30 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The removals numbered after `after`, at most `limit`, and whether more follow.
+    pub async fn removals(&self, after: i64, limit: u32) -> Result<(Vec<vigil_sync::Removal>, bool), ServerError> {
+        let mut found = match self {
+            Db::Sqlite(db) => db.read(move |s| s.removals_after(after, limit + 1)).await?,
+            Db::Postgres(db) => db.removals_after(after, i64::from(limit) + 1).await?,
+        };
+        let more = found.len() > limit as usize;
+        found.truncate(limit as usize);
+        Ok((found.into_iter().map(|(n, id, incident)| vigil_sync::Removal { n, id, incident }).collect(), more))
+    }
+
+    /// The number of the last removal (0: none).
+    pub async fn last_removal(&self) -> Result<i64, ServerError> {
+        match self {
+            Db::Sqlite(db) => db.read(|s| s.last_removal()).await,
+            Db::Postgres(db) => {
+                let client = db.pool.get().await?;
+                Ok(client.query_one("SELECT coalesce(max(tomb), 0) FROM events_pruned", &[]).await?.get(0))
+            }
+        }
+    }
+}
+
 impl SqliteDb {
     pub async fn prune(&self, cutoff: i64, dry_run: bool, actor: String) -> Result<PruneCounts, ServerError> {
         Ok(self
@@ -172,13 +196,7 @@ impl Fold {
             let through = self.removals_through();
             let page = pg.removals_after(through, REMOVALS_PAGE).await?;
             let Some(last) = page.last().map(|(tomb, _, _)| *tomb) else { return Ok(()) };
-            let mut items: Vec<PruneItem> = Vec::new();
-            for (_, event, incident) in page {
-                match items.last_mut() {
-                    Some(item) if item.incident.is_some() && item.incident == incident => item.events.push(event),
-                    _ => items.push(PruneItem { incident, events: vec![event] }),
-                }
-            }
+            let items = PruneItem::grouped(page.into_iter().map(|(_, event, incident)| (event, incident)));
             self.writer()
                 .run_async(move |tx| {
                     vigil_store::write::prune(tx, &items, now_ms())?;
