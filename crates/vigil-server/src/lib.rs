@@ -634,21 +634,31 @@ struct PullQuery {
     wait: u64,
 }
 
+/// What every endpoint reading "after a position" starts with: a workstation's token, and its
+/// query read with `after` at 0 or more.
+async fn read_after<Q>(
+    shared: &AppState,
+    headers: &HeaderMap,
+    query: Result<Query<Q>, QueryRejection>,
+    after: impl Fn(&Q) -> i64,
+) -> Result<Q, Failure> {
+    workstation(shared, headers).await?;
+    let Query(q) = query.map_err(|e| Failure::malformed(e.body_text()))?;
+    if after(&q) < 0 {
+        return Err(Failure::malformed("after must be 0 or more"));
+    }
+    Ok(q)
+}
+
 async fn pull(
     State(shared): State<AppState>,
     headers: HeaderMap,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Response {
-    if let Err(f) = workstation(&shared, &headers).await {
-        return f.into_response();
-    }
-    let Query(q) = match query {
+    let q = match read_after(&shared, &headers, query, |q: &PullQuery| q.after).await {
         Ok(q) => q,
-        Err(e) => return Failure::malformed(e.body_text()).into_response(),
+        Err(f) => return f.into_response(),
     };
-    if q.after < 0 {
-        return Failure::malformed("after must be 0 or more").into_response();
-    }
     let limit = q.limit.unwrap_or(MAX_PULL_EVENTS).clamp(1, MAX_PULL_EVENTS);
     let wait = Duration::from_secs(q.wait.min(MAX_WAIT_SECONDS));
     let mut news = shared.head.subscribe();
@@ -709,16 +719,10 @@ async fn removals(
     headers: HeaderMap,
     query: Result<Query<RemovalsQuery>, QueryRejection>,
 ) -> Response {
-    if let Err(f) = workstation(&shared, &headers).await {
-        return f.into_response();
-    }
-    let Query(q) = match query {
+    let q = match read_after(&shared, &headers, query, |q: &RemovalsQuery| q.after).await {
         Ok(q) => q,
-        Err(e) => return Failure::malformed(e.body_text()).into_response(),
+        Err(f) => return f.into_response(),
     };
-    if q.after < 0 {
-        return Failure::malformed("after must be 0 or more").into_response();
-    }
     let limit = q.limit.unwrap_or(vigil_sync::MAX_REMOVALS).clamp(1, vigil_sync::MAX_REMOVALS);
     match shared.db.removals(q.after, limit).await {
         Ok((removals, more)) => Json(vigil_sync::RemovalsResponse { removals, more }).into_response(),

@@ -321,22 +321,13 @@ const REMOVALS_KEY: &str = "retention.removals_through";
 
 /// Records that a fold has applied the server's removals through number `tomb`.
 pub fn set_removals_through(tx: &Transaction<'_>, tomb: i64) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO local_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute(params![REMOVALS_KEY, tomb.to_string()])?;
-    Ok(())
+    crate::sync::set_meta(tx, REMOVALS_KEY, &tomb.to_string())
 }
 
 impl Store {
     /// How far this fold has applied the server's removals (0: none yet).
     pub fn removals_through(&self) -> Result<i64> {
-        let v: Option<String> = self
-            .conn()
-            .prepare_cached("SELECT value FROM local_meta WHERE key = ?1")?
-            .query_row([REMOVALS_KEY], |r| r.get(0))
-            .optional()?;
-        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+        crate::sync::meta_i64(self.conn(), REMOVALS_KEY)
     }
 }
 

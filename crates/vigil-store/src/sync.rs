@@ -253,7 +253,7 @@ fn observe_hlc(tx: &Transaction<'_>, remote: i64) -> Result<()> {
     set_meta(tx, "hlc", &stamp.0.to_string())
 }
 
-fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+pub(crate) fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO local_meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     )?
@@ -261,7 +261,7 @@ fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn meta_i64(conn: &rusqlite::Connection, key: &str) -> Result<i64> {
+pub(crate) fn meta_i64(conn: &rusqlite::Connection, key: &str) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT value FROM local_meta WHERE key = ?1")?
         .query_row([key], |r| r.get::<_, String>(0))
