@@ -58,7 +58,7 @@ pub mod write {
     pub use crate::patrol::record_check_ins;
     pub use crate::people::{insert_account, insert_guards};
     pub use crate::publish::publish;
-    pub use crate::retention::{plan as prune_plan, prune, set_removals_through};
+    pub use crate::retention::{audit_prune, plan as prune_plan, prune, set_removals_through};
     pub use crate::settled::{put_settled, set_settled_seq, unsettle};
     pub use crate::sites::{insert_building, insert_floor, insert_site, put_plan_image, replace_floor_plan};
     pub use crate::sync::{apply_pulled, apply_received, set_cursor, set_pushed};

@@ -89,14 +89,42 @@ impl PruneItem {
 }
 
 impl PruneCounts {
-    pub fn of(items: &[PruneItem]) -> PruneCounts {
-        let incidents = items.iter().filter(|i| i.incident.is_some()).count() as u64;
-        PruneCounts {
-            incidents,
-            versions: items.len() as u64 - incidents,
-            events: items.iter().map(|i| i.events.len() as u64).sum(),
+    pub fn of<'a>(items: impl IntoIterator<Item = &'a PruneItem>) -> PruneCounts {
+        let mut counts = PruneCounts::default();
+        for item in items {
+            match item.incident {
+                Some(_) => counts.incidents += 1,
+                None => counts.versions += 1,
+            }
+            counts.events += item.events.len() as u64;
         }
+        counts
     }
+}
+
+/// Records in the audit log what a removal did, as `action` with its counts and the fields of
+/// `extra`; a removal that removed nothing is not recorded.
+pub fn audit_prune(
+    tx: &Transaction<'_>,
+    counts: &PruneCounts,
+    actor: &str,
+    action: &str,
+    mut extra: serde_json::Value,
+) -> Result<()> {
+    if counts.events == 0 {
+        return Ok(());
+    }
+    extra["incidents"] = counts.incidents.into();
+    extra["versions"] = counts.versions.into();
+    extra["events"] = counts.events.into();
+    let entry = crate::AuditEvent {
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        subject: "events".into(),
+        details: extra.to_string(),
+    };
+    crate::audit::append_audit(tx, &entry)?;
+    Ok(())
 }
 
 /// The finished history older than `cutoff` (wall ms) in this database's log.

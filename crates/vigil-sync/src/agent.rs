@@ -394,21 +394,8 @@ impl Agent {
             self.writer
                 .run_async(move |tx| {
                     let counts = vigil_store::write::prune(tx, &items, now_ms())?;
-                    if counts.events > 0 {
-                        let details = serde_json::json!({
-                            "incidents": counts.incidents, "versions": counts.versions,
-                            "events": counts.events, "through": last,
-                        });
-                        vigil_store::write::append_audit(
-                            tx,
-                            &vigil_store::AuditEvent {
-                                actor: "server:retention".into(),
-                                action: "retention.applied".into(),
-                                subject: "events".into(),
-                                details: details.to_string(),
-                            },
-                        )?;
-                    }
+                    let through = serde_json::json!({ "through": last });
+                    vigil_store::write::audit_prune(tx, &counts, "server:retention", "retention.applied", through)?;
                     vigil_store::write::set_removals_through(tx, last)
                 })
                 .await

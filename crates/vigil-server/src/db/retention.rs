@@ -88,21 +88,8 @@ impl SqliteDb {
                     return Ok(PruneCounts::of(&items));
                 }
                 let removed = vigil_store::write::prune(tx, &items, now_ms())?;
-                if removed.events > 0 {
-                    let details = serde_json::json!({
-                        "cutoff": cutoff, "incidents": removed.incidents,
-                        "versions": removed.versions, "events": removed.events,
-                    });
-                    vigil_store::write::append_audit(
-                        tx,
-                        &vigil_store::AuditEvent {
-                            actor: actor.clone(),
-                            action: "retention.pruned".into(),
-                            subject: "events".into(),
-                            details: details.to_string(),
-                        },
-                    )?;
-                }
+                let cutoff = serde_json::json!({ "cutoff": cutoff });
+                vigil_store::write::audit_prune(tx, &removed, &actor, "retention.pruned", cutoff)?;
                 Ok(removed)
             })
             .await?)
@@ -165,7 +152,7 @@ impl PgDb {
             )));
         }
         tx.commit().await?;
-        let mut counts = PruneCounts::of(&going.into_iter().cloned().collect::<Vec<_>>());
+        let mut counts = PruneCounts::of(going.iter().copied());
         counts.events = removed;
         Ok(counts)
     }
