@@ -43,12 +43,14 @@ mod accounts;
 mod checkins;
 mod db;
 mod limits;
+mod retention;
 mod tls;
 
 pub use accounts::{accounts, set_account};
 use db::Db;
 pub use db::{Location, FOLD_FILE};
 pub use limits::{ENROLL_PER_MINUTE, SYNC_BURST, SYNC_PER_SECOND};
+pub use retention::prune;
 pub use tls::{certificate_fingerprint, Tls};
 
 #[derive(Debug, thiserror::Error)]
@@ -137,65 +139,6 @@ pub async fn verify(at: &Location) -> Result<(vigil_store::EventChainReport, vig
     db.close().await;
     report
 }
-
-/// Removes from the log the finished history older than `retention` (see
-/// [`vigil_domain::retention`]), or with `dry_run` only counts it; on PostgreSQL the incidents are
-/// read from the fold kept in `dir`, brought up to date first.
-pub async fn prune(
-    at: &Location,
-    dir: &Path,
-    retention: Retention,
-    dry_run: bool,
-    actor: &str,
-) -> Result<PruneCounts, ServerError> {
-    let db = Db::open(at).await?;
-    let fold = match at {
-        Location::Postgres(_) => match db::fold::Fold::open(dir) {
-            Ok(fold) => Some(fold),
-            Err(e) => {
-                db.close().await;
-                return Err(e);
-            }
-        },
-        Location::Sqlite(_) => None,
-    };
-    let counts = db.prune(fold.as_ref(), retention.cutoff(now_ms()), dry_run, actor.to_owned()).await;
-    if let Some(fold) = fold {
-        let _ = tokio::task::spawn_blocking(move || fold.close()).await;
-    }
-    db.close().await;
-    counts
-}
-
-/// Runs retention now and then (first a minute after the start, then every hour) until the
-/// server stops; a failed run is logged and tried again at the next.
-fn keep_retention(shared: AppState, retention: Retention, mut stop: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut wait = Duration::from_secs(60);
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            wait = RETENTION_EVERY;
-            let cutoff = retention.cutoff(now_ms());
-            match shared.db.prune(shared.fold.as_deref(), cutoff, false, "server:retention".into()).await {
-                Ok(c) if c.events > 0 => tracing::info!(
-                    days = retention.days,
-                    incidents = c.incidents,
-                    versions = c.versions,
-                    events = c.events,
-                    "retention removed finished history"
-                ),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "retention did not run; trying again in an hour"),
-            }
-        }
-    });
-}
-
-/// How often a serving process runs retention.
-const RETENTION_EVERY: Duration = Duration::from_secs(60 * 60);
 
 // ---- The HTTP service ------------------------------------------------------------------------
 
@@ -372,7 +315,7 @@ pub async fn serve_with(at: &Location, listen: &str, options: &ServeOptions) -> 
         if matches!(at, Location::Postgres(_)) && shared.fold.is_none() {
             tracing::warn!("retention on PostgreSQL needs the process's fold (--data-dir): it does not run");
         } else {
-            keep_retention(shared.clone(), retention, stop.subscribe());
+            retention::keep(shared.clone(), retention, stop.subscribe());
         }
     }
     let listener = tokio::net::TcpListener::bind(listen)
