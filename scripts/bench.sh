@@ -6,6 +6,8 @@ scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 (cd ui && npm run --silent build)
 cargo build --release --locked -p vigil-desktop -p vigil-cli -p vigil-e2e --bins
+# The web process's extension (a shared object beside vigil-desktop, which loads it).
+cargo build --release --locked -p vigil-web-extension
 cargo build --release --locked -p vigil-desktop --example empty_window
 target/release/vigil-intake-bench --vigil target/release/vigil --out bench
 target/release/vigil-patrol-bench --vigil target/release/vigil --out bench

@@ -26,9 +26,8 @@ fn main() {
                 eprintln!("vigil-desktop: {}", error.message);
             }
             tauri::Manager::manage(app, state);
-            if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
-                webview::tune(&window);
-            }
+            let window = webview::open_main(app)?;
+            webview::tune(&window);
             Ok(())
         })
         .register_asynchronous_uri_scheme_protocol(plans::SCHEME, plans::serve)

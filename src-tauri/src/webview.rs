@@ -2,6 +2,37 @@
 //! software (a virtual machine, a remote desktop, a PC without a GPU driver). Linux (WebKitGTK) only;
 //! elsewhere the platform's defaults stay.
 
+use std::path::{Path, PathBuf};
+
+/// The console's web-process extension (`src-tauri/web-extension`), as cargo names it.
+const WEB_EXTENSION: &str = "libvigil_web_extension.so";
+
+/// Makes the console's window from `tauri.conf.json` (`create: false` there, so that it is made
+/// here): on Linux its web process loads the console's web extension, which hands the process's
+/// freed heap back to the system. Without the extension the window opens all the same, and says so.
+pub fn open_main(app: &tauri::App) -> tauri::Result<tauri::WebviewWindow> {
+    let config = app.config().app.windows.iter().find(|w| w.label == "main").cloned().unwrap_or_default();
+    let mut builder = tauri::WebviewWindowBuilder::from_config(app, &config)?;
+    if cfg!(target_os = "linux") {
+        match std::env::current_exe().ok().as_deref().and_then(Path::parent).and_then(web_extensions_dir) {
+            Some(dir) => builder = builder.extensions_path(dir),
+            None => eprintln!(
+                "vigil-desktop: {WEB_EXTENSION} was not found beside the program or in ../lib/vigil/web-extensions; \
+                 the window's web process keeps its freed memory"
+            ),
+        }
+    }
+    builder.build()
+}
+
+/// Where the web extension is: installed (`/usr/lib/vigil/web-extensions` beside `/usr/bin`), or
+/// beside the program as cargo builds it (`target/<profile>`, where it is the only shared object).
+fn web_extensions_dir(program_dir: &Path) -> Option<PathBuf> {
+    [program_dir.join("../lib/vigil/web-extensions"), program_dir.to_owned()]
+        .into_iter()
+        .find(|dir| dir.join(WEB_EXTENSION).is_file())
+}
+
 /// Tunes the web view once, when the window is made.
 pub fn tune(window: &tauri::WebviewWindow) {
     #[cfg(target_os = "linux")]

@@ -400,9 +400,15 @@ pub fn http_post(addr: &str, path: &str, token: &str, body: &str) -> Result<(Str
     Ok((status, body))
 }
 
+/// The `vigil` binary the checks run: `VIGIL_BIN` (a benchmark's release build, which a machine
+/// that ran only `scripts/bench.sh` has alone), else the workspace's debug build.
+pub fn vigil_binary() -> PathBuf {
+    std::env::var_os("VIGIL_BIN").map_or_else(|| workspace_root().join("target/debug/vigil"), PathBuf::from)
+}
+
 /// `vigil verify` and `vigil rebuild --check` on a data directory: fails naming what differs.
 pub fn check_log(data_dir: &Path) -> Result<()> {
-    let vigil = workspace_root().join("target/debug/vigil");
+    let vigil = vigil_binary();
     for args in [&["verify", "--data-dir"][..], &["rebuild", "--check", "--data-dir"][..]] {
         let out = std::process::Command::new(&vigil).args(args).arg(data_dir).output().context("run vigil")?;
         if !out.status.success() {

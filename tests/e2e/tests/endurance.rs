@@ -2,7 +2,8 @@
 //! an alarm flashes (its row and its ring switch on the one flash clock) until it is acknowledged;
 //! a camera's snapshot is replaced in the same element and the picture before it is held by
 //! nothing; closing the incident stops its panel's timers and drops it from the window's memory
-//! model; after a run of alarms handled, every count is back where it started.
+//! model; after a run of alarms handled, every count is back where it started. The window's web
+//! process has loaded the console's extension, which hands its freed heap back to the system.
 
 use std::time::Duration;
 
@@ -54,6 +55,14 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
     let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
     let result = async {
         desktop.wait_ready().await?;
+        // The web process loaded the console's extension, which hands its freed heap back.
+        let root = desktop.root_pid().context("the window's process")?;
+        let web = vigil_e2e::procs::window_pids(root)
+            .into_iter()
+            .find(|(_, name)| name == "WebKitWebProces")
+            .context("the window's web process")?;
+        let maps = std::fs::read_to_string(format!("/proc/{}/maps", web.0))?;
+        ensure!(maps.contains("libvigil_web_extension.so"), "the web process has not loaded the console's extension");
         desktop.login("demo-operator", "2468").await?;
         // Whatever the demo left open is closed first: the counts start from an empty desk.
         desktop.close_all().await?;

@@ -153,6 +153,7 @@ async fn main() -> Result<()> {
     let abs = |p: &Path| if p.is_absolute() { p.to_owned() } else { root.join(p) };
     let (vigil, desktop_bin, out) = (abs(&args.vigil), abs(&args.desktop), abs(&args.out));
     std::env::set_var("VIGIL_DESKTOP_BIN", &desktop_bin);
+    std::env::set_var("VIGIL_BIN", &vigil);
     let (alarms, scale) = if args.quick { (10, 2) } else { (100, 20) };
     let work = tempfile::tempdir()?;
     let mut results = Vec::new();

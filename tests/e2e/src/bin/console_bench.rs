@@ -638,6 +638,7 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let (vigil, out) = (abs(&args.vigil), abs(&args.out));
     std::env::set_var("VIGIL_DESKTOP_BIN", abs(&args.desktop));
+    std::env::set_var("VIGIL_BIN", &vigil);
     let plan = if args.quick {
         Plan {
             settle: Duration::from_secs(4),

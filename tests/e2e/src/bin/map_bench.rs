@@ -205,6 +205,7 @@ async fn main() -> Result<()> {
         return Ok(());
     }
     std::env::set_var("VIGIL_DESKTOP_BIN", &desktop_bin);
+    std::env::set_var("VIGIL_BIN", &vigil);
     let plan = if args.quick {
         Plan { runs: 2, steps: 30, dom_frames: 10, group_scale: 2, dom_limit: 2_000 }
     } else {
