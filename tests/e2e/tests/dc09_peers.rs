@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
+use vigil_e2e::vigil_binary as vigil;
 use vigil_e2e::workspace_root;
 
 const HEX_KEY: &str = "000102030405060708090A0B0C0D0E0F";
@@ -18,10 +19,6 @@ fn python() -> Result<PathBuf> {
         bail!("{} is missing: scripts/setup.sh makes the venv with the DC-09 peers", py.display());
     }
     Ok(py)
-}
-
-fn vigil() -> PathBuf {
-    workspace_root().join("target/debug/vigil")
 }
 
 fn free_port() -> u16 {

@@ -11,7 +11,7 @@ use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
 use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
 use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
-use vigil_e2e::{workspace_root, Desktop};
+use vigil_e2e::Desktop;
 use vigil_store::Store;
 
 async fn model(desktop: &Desktop) -> Result<Value> {
@@ -50,7 +50,7 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
         "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n\
          [incidents]\nacknowledge_within_seconds = 2\n[ui]\nlock_after_minutes = 0\n[patrol]\ncheck_every_seconds = 86400\n",
     )?;
-    let mut snapshots = vigil_e2e::snapshot_server(&workspace_root().join("target/debug/vigil"))?;
+    let mut snapshots = vigil_e2e::snapshot_server(&vigil_e2e::vigil_binary())?;
 
     let desktop = Desktop::launch(dir.path(), "zh_CN.UTF-8").await?;
     let result = async {

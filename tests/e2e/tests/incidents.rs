@@ -8,12 +8,9 @@ use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
 use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
+use vigil_e2e::vigil_binary;
 use vigil_e2e::{workspace_root, Desktop};
 use vigil_store::{IncidentFilter, Store};
-
-fn vigil_binary() -> std::path::PathBuf {
-    workspace_root().join("target/debug/vigil")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_handles_a_dc09_alarm_with_the_keyboard() -> Result<()> {

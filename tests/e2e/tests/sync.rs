@@ -3,7 +3,7 @@
 //! received there reaches the window; cut off from the server, the window says offline and counts
 //! what waits while alarms keep arriving and being handled; with the server back, the queue drains.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::Duration;
 
@@ -12,12 +12,9 @@ use serde_json::Value;
 use vigil_api::IncidentAction;
 use vigil_demo::{create_demo, DemoOptions, DATABASE_FILE};
 use vigil_e2e::alarm::{connect, contact_id, send_and_ack};
+use vigil_e2e::vigil_binary as vigil;
 use vigil_e2e::{first_json_line, free_port, workspace_root, Desktop};
 use vigil_store::{IncidentFilter, Store};
-
-fn vigil() -> PathBuf {
-    workspace_root().join("target/debug/vigil")
-}
 
 fn server(dir: &Path, port: u16) -> Result<Child> {
     let mut command = Command::new(vigil());

@@ -17,12 +17,9 @@ use anyhow::{bail, Context, Result};
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use vigil_e2e::proxy::{Fault, FaultProxy};
+use vigil_e2e::vigil_binary as vigil;
 use vigil_e2e::{first_json_line, free_port, workspace_root};
 use vigil_pgtest::Postgres;
-
-fn vigil() -> PathBuf {
-    workspace_root().join("target/debug/vigil")
-}
 
 fn demo() -> Result<tempfile::TempDir> {
     let dir = tempfile::tempdir()?;
