@@ -76,10 +76,10 @@ pub async fn startup(state: State<'_, AppState>) -> Result<Startup, ApiError> {
 
 #[tauri::command]
 pub async fn set_language(state: State<'_, AppState>, language: String) -> Result<(), ApiError> {
-    state.workstation()?.set_language(state.who(), &language)
+    state.run(move |ws, who| ws.set_language(who, &language)).await
 }
 
 #[tauri::command]
 pub async fn create_demo(state: State<'_, AppState>) -> Result<(), ApiError> {
-    state.workstation()?.create_demo(DemoOptions::default()).map(|_| ())
+    state.run(|ws, _| ws.create_demo(DemoOptions::default()).map(|_| ())).await
 }

@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 #[tauri::command]
 pub async fn incidents(state: State<'_, AppState>) -> Result<Vec<IncidentView>, ApiError> {
-    state.workstation()?.incidents(None, 10_000)
+    state.run(|ws, _| ws.incidents(None, 10_000)).await
 }
 
 #[tauri::command]
@@ -18,7 +18,7 @@ pub async fn incident_detail(
     id: Uuid,
     language: String,
 ) -> Result<IncidentDetail, ApiError> {
-    state.workstation()?.incident_detail(id, &language)
+    state.run(move |ws, _| ws.incident_detail(id, &language)).await
 }
 
 /// Applies an action, then lets the siren follow at once (an acknowledgement stops it).
@@ -29,9 +29,13 @@ pub async fn act_on_incident(
     id: Uuid,
     action: IncidentAction,
 ) -> Result<IncidentView, ApiError> {
-    let view = state.workstation()?.act_on_incident(state.who(), id, &action)?;
-    attention::follow(&app);
-    Ok(view)
+    state
+        .run(move |ws, who| {
+            let view = ws.act_on_incident(who, id, &action)?;
+            attention::follow(&app);
+            Ok(view)
+        })
+        .await
 }
 
 #[tauri::command]
@@ -42,19 +46,23 @@ pub async fn shelve_point(
     minutes: u32,
     reason: String,
 ) -> Result<(), ApiError> {
-    state.workstation()?.shelve_point(state.who(), id, minutes, &reason)?;
-    attention::follow(&app);
-    Ok(())
+    state
+        .run(move |ws, who| {
+            ws.shelve_point(who, id, minutes, &reason)?;
+            attention::follow(&app);
+            Ok(())
+        })
+        .await
 }
 
 #[tauri::command]
 pub async fn guards(state: State<'_, AppState>) -> Result<Vec<GuardView>, ApiError> {
-    state.workstation()?.guards()
+    state.run(|ws, _| ws.guards()).await
 }
 
 #[tauri::command]
 pub async fn silence_siren(state: State<'_, AppState>) -> Result<SirenStatus, ApiError> {
-    let seconds = state.workstation()?.silence_siren(state.who())?;
+    let seconds = state.run(|ws, who| ws.silence_siren(who)).await?;
     state.attention.silence(std::time::Duration::from_secs(u64::from(seconds)));
     Ok(state.attention.status())
 }
@@ -78,15 +86,15 @@ pub async fn set_procedure(
     language: String,
     steps: Vec<String>,
 ) -> Result<(), ApiError> {
-    state.workstation()?.set_procedure(state.who(), &alarm_type, &language, &steps)
+    state.run(move |ws, who| ws.set_procedure(who, &alarm_type, &language, &steps)).await
 }
 
 #[tauri::command]
 pub async fn camera_candidates(state: State<'_, AppState>, point: Uuid) -> Result<Vec<LinkedCamera>, ApiError> {
-    state.workstation()?.camera_candidates(point, 12)
+    state.run(move |ws, _| ws.camera_candidates(point, 12)).await
 }
 
 #[tauri::command]
 pub async fn link_cameras(state: State<'_, AppState>, point: Uuid, cameras: Vec<Uuid>) -> Result<(), ApiError> {
-    state.workstation()?.link_cameras(state.who(), point, &cameras)
+    state.run(move |ws, who| ws.link_cameras(who, point, &cameras)).await
 }

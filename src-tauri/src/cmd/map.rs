@@ -9,17 +9,17 @@ use crate::state::AppState;
 
 #[tauri::command]
 pub async fn overview(state: State<'_, AppState>) -> Result<Overview, ApiError> {
-    state.workstation()?.overview()
+    state.run(|ws, _| ws.overview()).await
 }
 
 #[tauri::command]
 pub async fn floor_devices(state: State<'_, AppState>, floor_id: Uuid) -> Result<FloorDevices, ApiError> {
-    state.workstation()?.floor_devices(floor_id)
+    state.run(move |ws, _| ws.floor_devices(floor_id)).await
 }
 
 #[tauri::command]
 pub async fn device_detail(state: State<'_, AppState>, id: Uuid) -> Result<DeviceDetail, ApiError> {
-    state.workstation()?.device_detail(id)
+    state.run(move |ws, _| ws.device_detail(id)).await
 }
 
 #[tauri::command]
@@ -28,7 +28,7 @@ pub async fn search_devices(
     text: String,
     limit: Option<u32>,
 ) -> Result<Vec<SearchHit>, ApiError> {
-    state.workstation()?.search(&text, limit.unwrap_or(20))
+    state.run(move |ws, _| ws.search(&text, limit.unwrap_or(20))).await
 }
 
 /// The image arrives as the raw request body; the floor's id in the `floor-id` header.
@@ -43,10 +43,11 @@ pub async fn import_floor_plan(state: State<'_, AppState>, request: Request<'_>)
     let InvokeBody::Raw(bytes) = request.body() else {
         return Err(ApiError::field(ErrorCode::Invalid, "image", "send the image file's bytes as the body"));
     };
-    state.workstation()?.import_floor_plan(state.who(), floor_id, bytes.clone())
+    let bytes = bytes.clone();
+    state.run(move |ws, who| ws.import_floor_plan(who, floor_id, bytes)).await
 }
 
 #[tauri::command]
 pub async fn move_devices(state: State<'_, AppState>, moves: Vec<DeviceMoveInput>) -> Result<usize, ApiError> {
-    state.workstation()?.move_devices(state.who(), &moves)
+    state.run(move |ws, who| ws.move_devices(who, &moves)).await
 }

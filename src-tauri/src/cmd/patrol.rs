@@ -14,54 +14,54 @@ fn now() -> i64 {
 
 #[tauri::command]
 pub async fn patrol_board(state: State<'_, AppState>) -> Result<PatrolBoard, ApiError> {
-    state.workstation()?.patrol_board(state.who(), now())
+    state.run(move |ws, who| ws.patrol_board(who, now())).await
 }
 
 /// How each checkpoint stands in its current round, for the map.
 #[tauri::command]
 pub async fn patrol_marks(state: State<'_, AppState>) -> Result<vigil_api::patrol_live::PatrolMarks, ApiError> {
-    state.workstation()?.patrol_marks(state.who(), now())
+    state.run(move |ws, who| ws.patrol_marks(who, now())).await
 }
 
 #[tauri::command]
 pub async fn patrol_routes(state: State<'_, AppState>) -> Result<Vec<RouteView>, ApiError> {
-    state.workstation()?.routes()
+    state.run(|ws, _| ws.routes()).await
 }
 
 #[tauri::command]
 pub async fn save_route(state: State<'_, AppState>, input: vigil_api::patrol::RouteInput) -> Result<Uuid, ApiError> {
-    state.workstation()?.save_route(state.who(), input)
+    state.run(move |ws, who| ws.save_route(who, input)).await
 }
 
 #[tauri::command]
 pub async fn radio_check_in(state: State<'_, AppState>, input: RadioCheckIn) -> Result<Uuid, ApiError> {
-    state.workstation()?.record_radio_check_in(state.who(), input)
+    state.run(move |ws, who| ws.record_radio_check_in(who, input)).await
 }
 
 #[tauri::command]
 pub async fn annotate_check_in(state: State<'_, AppState>, id: Uuid, text: String) -> Result<(), ApiError> {
-    state.workstation()?.annotate_check_in(state.who(), id, &text)
+    state.run(move |ws, who| ws.annotate_check_in(who, id, &text)).await
 }
 
 #[tauri::command]
 pub async fn patrol_log(state: State<'_, AppState>, filter: LogFilter, limit: u32) -> Result<LogPage, ApiError> {
-    state.workstation()?.patrol_log(state.who(), filter, limit)
+    state.run(move |ws, who| ws.patrol_log(who, filter, limit)).await
 }
 
 #[tauri::command]
 pub async fn recent_shifts(state: State<'_, AppState>) -> Result<Vec<Shift>, ApiError> {
-    Ok(state.workstation()?.recent_shifts(now()))
+    state.run(|ws, _| Ok(ws.recent_shifts(now()))).await
 }
 
 #[tauri::command]
 pub async fn shift_review(state: State<'_, AppState>, shift: String) -> Result<ShiftReview, ApiError> {
-    state.workstation()?.shift_review(state.who(), &shift)
+    state.run(move |ws, who| ws.shift_review(who, &shift)).await
 }
 
 /// The last `days` days: compliance by day, guard and route, and response times.
 #[tauri::command]
 pub async fn patrol_summary(state: State<'_, AppState>, days: u32) -> Result<ShiftReview, ApiError> {
-    state.workstation()?.patrol_summary(state.who(), days)
+    state.run(move |ws, who| ws.patrol_summary(who, days)).await
 }
 
 #[tauri::command]
@@ -71,12 +71,12 @@ pub async fn explain_exception(
     key: String,
     text: String,
 ) -> Result<ShiftReview, ApiError> {
-    state.workstation()?.explain_exception(state.who(), &shift, &key, &text)
+    state.run(move |ws, who| ws.explain_exception(who, &shift, &key, &text)).await
 }
 
 #[tauri::command]
 pub async fn sign_off_shift(state: State<'_, AppState>, shift: String) -> Result<ShiftReview, ApiError> {
-    state.workstation()?.sign_off_shift(state.who(), &shift)
+    state.run(move |ws, who| ws.sign_off_shift(who, &shift)).await
 }
 
 /// Imports a wand export sent as the body; `file-name` (URI-encoded), `dry-run` and `mapping` as
@@ -97,15 +97,20 @@ pub async fn import_wand(
     let tauri::ipc::InvokeBody::Raw(bytes) = request.body() else {
         return Err(ApiError::field(vigil_api::ErrorCode::Invalid, "file", "send the file's bytes as the body"));
     };
-    let mut progress = |done: usize, total: usize| {
-        let _ = app.emit("wand-progress", serde_json::json!({ "done": done, "total": total }));
-    };
-    state.workstation()?.import_wand(state.who(), bytes, &file, mapping.as_deref(), dry_run, &mut progress)
+    let bytes = bytes.clone();
+    state
+        .run(move |ws, who| {
+            let mut progress = |done: usize, total: usize| {
+                let _ = app.emit("wand-progress", serde_json::json!({ "done": done, "total": total }));
+            };
+            ws.import_wand(who, &bytes, &file, mapping.as_deref(), dry_run, &mut progress)
+        })
+        .await
 }
 
 #[tauri::command]
 pub async fn wand_mappings(state: State<'_, AppState>) -> Result<Vec<vigil_api::wand::WandMappingView>, ApiError> {
-    state.workstation()?.wand_mapping_views()
+    state.run(|ws, _| ws.wand_mapping_views()).await
 }
 
 #[tauri::command]
@@ -113,7 +118,7 @@ pub async fn save_wand_mapping(
     state: State<'_, AppState>,
     input: vigil_api::wand::WandMappingInput,
 ) -> Result<(), ApiError> {
-    state.workstation()?.save_wand_mapping_input(state.who(), input)
+    state.run(move |ws, who| ws.save_wand_mapping_input(who, input)).await
 }
 
 /// The header carries the file name URI-encoded (headers are ASCII; names are often Chinese).
@@ -136,17 +141,21 @@ pub async fn export_shift(
     language: String,
 ) -> Result<Exported, ApiError> {
     use vigil_api::report::ExportKind;
-    let ws = state.workstation()?;
-    let dir = ws.dir().join("exports");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| ApiError::new(vigil_api::ErrorCode::Storage, format!("cannot create {}: {e}", dir.display())))?;
-    let (name, ext) = match what {
-        ExportKind::PatrolPdf => ("patrol", "pdf"),
-        ExportKind::PatrolCsv => ("patrol", "csv"),
-        ExportKind::IncidentsPdf => ("incidents", "pdf"),
-        ExportKind::IncidentsCsv => ("incidents", "csv"),
-    };
-    let path = dir.join(format!("{}-{name}.{ext}", shift.replace('/', "-")));
-    let bytes = ws.export_shift(state.who(), &shift, what, &path, language.starts_with("zh"))?;
-    Ok(Exported { path: path.display().to_string(), bytes })
+    state
+        .run(move |ws, who| {
+            let dir = ws.dir().join("exports");
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                ApiError::new(vigil_api::ErrorCode::Storage, format!("cannot create {}: {e}", dir.display()))
+            })?;
+            let (name, ext) = match what {
+                ExportKind::PatrolPdf => ("patrol", "pdf"),
+                ExportKind::PatrolCsv => ("patrol", "csv"),
+                ExportKind::IncidentsPdf => ("incidents", "pdf"),
+                ExportKind::IncidentsCsv => ("incidents", "csv"),
+            };
+            let path = dir.join(format!("{}-{name}.{ext}", shift.replace('/', "-")));
+            let bytes = ws.export_shift(who, &shift, what, &path, language.starts_with("zh"))?;
+            Ok(Exported { path: path.display().to_string(), bytes })
+        })
+        .await
 }

@@ -10,53 +10,51 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, name: String, pin: String) -> Result<SessionView, ApiError> {
     let current = state.seat.lock().unwrap_or_else(|p| p.into_inner()).take();
-    match state.workstation()?.login(&name, &pin, current) {
-        Ok((token, view)) => {
-            state.set_seat(Some(token));
-            Ok(view)
-        }
-        Err(e) => {
-            // A failed login hands nothing over: the seat's session stays.
-            if let Some(token) = current {
-                if state.workstation()?.session(token).is_some() {
-                    state.set_seat(Some(token));
-                }
-            }
-            Err(e)
-        }
+    // A failed login hands nothing over: the seat's session stays (if it is still a session).
+    let (seat, answer) = state
+        .run(move |ws, _| {
+            Ok(match ws.login(&name, &pin, current) {
+                Ok((token, view)) => (Some(token), Ok(view)),
+                Err(e) => (current.filter(|&token| ws.session(token).is_some()), Err(e)),
+            })
+        })
+        .await?;
+    if seat.is_some() {
+        state.set_seat(seat);
     }
+    answer
 }
 
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>) -> Result<(), ApiError> {
     let who = state.who();
     state.set_seat(None);
-    state.workstation()?.logout(who)
+    state.run(move |ws, _| ws.logout(who)).await
 }
 
 #[tauri::command]
 pub async fn lock(state: State<'_, AppState>) -> Result<(), ApiError> {
-    state.workstation()?.lock(state.who())
+    state.run(|ws, who| ws.lock(who)).await
 }
 
 #[tauri::command]
 pub async fn unlock(state: State<'_, AppState>, pin: String) -> Result<SessionView, ApiError> {
-    state.workstation()?.unlock(state.who(), &pin)
+    state.run(move |ws, who| ws.unlock(who, &pin)).await
 }
 
 #[tauri::command]
 pub async fn session(state: State<'_, AppState>) -> Result<Option<SessionView>, ApiError> {
-    Ok(state.workstation()?.session(state.who()))
+    state.run(|ws, who| Ok(ws.session(who))).await
 }
 
 /// The console accounts (administrators only; Rust says no to anyone else).
 #[tauri::command]
 pub async fn console_accounts(state: State<'_, AppState>) -> Result<Vec<AccountView>, ApiError> {
-    state.workstation()?.accounts(state.who())
+    state.run(|ws, who| ws.accounts(who)).await
 }
 
 /// Adds or changes a console account as the seat's administrator; it reaches every workstation.
 #[tauri::command]
 pub async fn set_console_account(state: State<'_, AppState>, form: AccountForm) -> Result<AccountView, ApiError> {
-    state.workstation()?.set_account(state.who(), &form)
+    state.run(move |ws, who| ws.set_account(who, &form)).await
 }

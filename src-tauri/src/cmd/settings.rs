@@ -21,7 +21,7 @@ fn api_error(e: vigil_engine::EngineError) -> ApiError {
 /// Publishes this workstation's campus (an administrator) for the server to hand to every other.
 #[tauri::command]
 pub async fn publish_campus(state: State<'_, AppState>) -> Result<vigil_api::PublishReport, ApiError> {
-    state.workstation()?.publish_campus(state.who())
+    state.run(|ws, who| ws.publish_campus(who)).await
 }
 
 /// The central server this workstation is enrolled with (never its token); `null` when it is not.
