@@ -19,6 +19,7 @@ mod webview;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() {
+    webview::prepare_environment();
     tauri::Builder::default()
         .setup(|app| {
             let state = state::AppState::start(app.handle());

@@ -33,6 +33,26 @@ fn web_extensions_dir(program_dir: &Path) -> Option<PathBuf> {
         .find(|dir| dir.join(WEB_EXTENSION).is_file())
 }
 
+/// Whether the workstation asked for WebKit's own choice of GPU compositing
+/// (`VIGIL_WEBVIEW_ACCELERATION=1`; a workstation with a real GPU may prefer it).
+fn acceleration_requested() -> bool {
+    std::env::var("VIGIL_WEBVIEW_ACCELERATION").is_ok_and(|v| v == "1")
+}
+
+/// Sets what WebKit reads from the environment, before GTK or WebKit start (and before any other
+/// thread). With compositing off (see [`tune`]) nothing in the window is drawn with GL, yet
+/// WebKit's DMA-BUF renderer still opens a GBM device and an EGL display in the window's process
+/// and its web process: about 9 MB of the window's PSS on a software-rendered machine, for
+/// nothing. A value the workstation set itself is kept.
+pub fn prepare_environment() {
+    if cfg!(target_os = "linux")
+        && !acceleration_requested()
+        && std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none()
+    {
+        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    }
+}
+
 /// Tunes the web view once, when the window is made.
 pub fn tune(window: &tauri::WebviewWindow) {
     #[cfg(target_os = "linux")]
@@ -62,8 +82,8 @@ mod linux {
             // The window is a few panels and two canvases. Composited layers, on a machine without a
             // GPU, are composited by a software GL on the CPU at every repaint; painting straight
             // costs less, and the same on every machine. `VIGIL_WEBVIEW_ACCELERATION=1` gives
-            // WebKit its own choice back (a workstation with a real GPU may prefer it).
-            if std::env::var("VIGIL_WEBVIEW_ACCELERATION").is_ok_and(|v| v == "1") {
+            // WebKit its own choice back.
+            if super::acceleration_requested() {
                 settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::OnDemand);
             } else {
                 settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);

@@ -63,6 +63,12 @@ async fn what_the_window_keeps_is_bounded_by_what_is_open() -> Result<()> {
             .context("the window's web process")?;
         let maps = std::fs::read_to_string(format!("/proc/{}/maps", web.0))?;
         ensure!(maps.contains("libvigil_web_extension.so"), "the web process has not loaded the console's extension");
+        // Nothing is drawn with GL (compositing is off), so WebKit's DMA-BUF renderer is off too.
+        let environ = std::fs::read(format!("/proc/{}/environ", web.0))?;
+        ensure!(
+            environ.split(|&b| b == 0).any(|v| v == b"WEBKIT_DISABLE_DMABUF_RENDERER=1"),
+            "the web process was started with WebKit's DMA-BUF renderer on"
+        );
         desktop.login("demo-operator", "2468").await?;
         // Whatever the demo left open is closed first: the counts start from an empty desk.
         desktop.close_all().await?;
