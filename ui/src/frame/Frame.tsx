@@ -7,7 +7,7 @@
 import { createMemo, createSignal, For, Show } from "solid-js";
 import { render } from "solid-js/web";
 import { FLASH, startBlink } from "../lib/blink";
-import { api, EngineError, type EngineStatus, type IncidentNews, type Language, type Startup, type SyncView } from "../lib/api";
+import { api, type EngineStatus, type IncidentNews, type Language, type Startup, type SyncView } from "../lib/api";
 import type { IncidentView, Overview, SessionView } from "../lib/bindings";
 import { label, languages, onLanguageChange, setLanguage, t, type MessageKey } from "../lib/i18n";
 import { inLanguage, lang, tr, trCount } from "../lib/reactive";
@@ -305,9 +305,7 @@ export class ConsoleFrame implements ConsoleContext {
   }
 
   private refused(e: unknown): void {
-    const session = this.session();
-    if (e instanceof EngineError && e.code === "locked" && session) this.login.showLocked(session.name);
-    else if (e instanceof EngineError && e.code === "login_required") this.login.showLogin();
+    void this.login.followRefusal(e);
     this.say(t("actionRefused", { message: e instanceof Error ? e.message : String(e) }));
   }
 

@@ -3,7 +3,7 @@
 // open alarms above, the selected incident below. Its parts stay imperative (the map draws on a
 // canvas); the frame hosts it, hides it behind other screens and brings it back for every new alarm.
 
-import { api, EngineError, type IncidentNews } from "../lib/api";
+import { api, type IncidentNews } from "../lib/api";
 import type { DeviceStatus, IncidentAction, IncidentView, Overview, SearchHit, SessionView } from "../lib/bindings";
 import { h, replace } from "../lib/dom";
 import { label, language, onLanguageChange, t } from "../lib/i18n";
@@ -296,9 +296,7 @@ export class AlarmDesk implements Screen {
 
   private refused(e: unknown): void {
     const message = e instanceof Error ? e.message : String(e);
-    const session = this.ctx.session();
-    if (e instanceof EngineError && e.code === "locked" && session) this.ctx.login.showLocked(session.name);
-    else if (e instanceof EngineError && e.code === "login_required") this.ctx.login.showLogin();
+    void this.ctx.login.followRefusal(e);
     this.panel.refuse(message);
   }
 

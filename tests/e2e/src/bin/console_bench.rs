@@ -592,7 +592,22 @@ async fn run_soak(vigil: &Path, plan: &Plan, work: &Path, alarm_every: u64, cach
                 tokio::time::sleep(Duration::from_millis(250)).await;
                 continue;
             };
-            handle_selected(&desktop, &id).await.with_context(|| format!("handle incident {id}"))?;
+            if let Err(error) = handle_selected(&desktop, &id).await {
+                // What the window showed when it could not be handled: a screenshot and its words.
+                let shot = workspace_root().join("target/console_soak_failure.png");
+                let _ = desktop.screenshot(&shot).await;
+                let seen = desktop
+                    .client
+                    .execute(
+                        "return { locked: !document.querySelector('.login-overlay').hidden,
+                                  message: document.querySelector('[data-testid=console-message]')?.textContent,
+                                  state: document.querySelector('[data-testid=incident-state]')?.dataset.state }",
+                        vec![],
+                    )
+                    .await
+                    .unwrap_or_default();
+                return Err(error.context(format!("handle incident {id}; the window showed {seen} ({})", shot.display())));
+            }
             handled += 1;
             if handled.is_multiple_of(10) {
                 // Lock and unlock, as a shift change or a break does.

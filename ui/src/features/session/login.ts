@@ -36,6 +36,21 @@ export class LoginScreen {
     this.render();
   }
 
+  /** After an action was refused for a lock or for nobody logged in: shows the lock or login screen
+   * if the seat is still so. The window's commands are answered in parallel, so a refusal can
+   * arrive after the unlock that ended it; the engine is asked again rather than believed late. */
+  async followRefusal(e: unknown): Promise<void> {
+    if (!(e instanceof EngineError) || (e.code !== "locked" && e.code !== "login_required")) return;
+    let now: SessionView | null;
+    try {
+      now = await api.session();
+    } catch {
+      return;
+    }
+    if (!now) this.showLogin();
+    else if (now.locked) this.showLocked(now.name);
+  }
+
   showLocked(name: string): void {
     this.mode = "locked";
     this.lockedName = name;
