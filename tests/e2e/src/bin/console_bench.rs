@@ -606,7 +606,9 @@ async fn run_soak(vigil: &Path, plan: &Plan, work: &Path, alarm_every: u64, cach
                     )
                     .await
                     .unwrap_or_default();
-                return Err(error.context(format!("handle incident {id}; the window showed {seen} ({})", shot.display())));
+                return Err(
+                    error.context(format!("handle incident {id}; the window showed {seen} ({})", shot.display()))
+                );
             }
             handled += 1;
             if handled.is_multiple_of(10) {
