@@ -12,12 +12,9 @@ cargo build --release --locked -p vigil-desktop --example empty_window
 target/release/vigil-intake-bench --vigil target/release/vigil --out bench
 target/release/vigil-patrol-bench --vigil target/release/vigil --out bench
 target/release/vigil-sync-bench --vigil target/release/vigil --out bench
-xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
-  target/release/vigil-map-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench
-xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
-  target/release/vigil-alarm-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench
+VIGIL_SCREEN=1600x1000x24 scripts/headless.sh target/release/vigil-map-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench
+VIGIL_SCREEN=1600x1000x24 scripts/headless.sh target/release/vigil-alarm-bench --vigil target/release/vigil --desktop target/release/vigil-desktop --out bench
 # The window's own cost: each state for 60 s, the intake storm with alarms flashing, then a
 # 30-minute soak of a busy shift (VIGIL_SOAK_MINUTES to change it).
-xvfb-run -a -s "-screen 0 1600x1000x24" dbus-run-session -- \
-  target/release/vigil-console-bench --vigil target/release/vigil --desktop target/release/vigil-desktop \
+VIGIL_SCREEN=1600x1000x24 scripts/headless.sh target/release/vigil-console-bench --vigil target/release/vigil --desktop target/release/vigil-desktop \
   --empty-window target/release/examples/empty_window --out bench --soak-minutes "${VIGIL_SOAK_MINUTES:-30}"

@@ -5,7 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
-stage() { printf '\n\033[1;34m== %s (%ss)\033[0m\n' "$*" "$(( $(date +%s) - started ))"; }
+current_stage=""
+stage() { current_stage="$*"; printf '\n\033[1;34m== %s (%ss)\033[0m\n' "$*" "$(( $(date +%s) - started ))"; }
+# CI shows only the end of what a run printed, so a failure's last words say where it stopped, and
+# nextest repeats a failing test's output after its summary.
+export NEXTEST_FAILURE_OUTPUT=immediate-final
+cleanups=()
+finish() {
+  local status=$?
+  for c in "${cleanups[@]}"; do eval "$c"; done
+  if [ "$status" -ne 0 ]; then
+    printf '\n\033[1;31m== FAILED in stage "%s" after %ss (exit %s)\033[0m\n' \
+      "$current_stage" "$(( $(date +%s) - started ))" "$status" >&2
+  fi
+}
+trap finish EXIT
 
 stage "setup"
 scripts/setup.sh
@@ -23,7 +37,7 @@ pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0
 "${pg_as[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync >/dev/null
 "${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c max_connections=300" start >/dev/null
-trap '"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pg_dir"' EXIT
+cleanups+=('"${pg_as[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1; rm -rf "$pg_dir"')
 export VIGIL_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres"
 echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$pg_port"
 
@@ -44,8 +58,7 @@ stage "front-end tests (Vitest)"
 (cd ui && npx --no-install vitest run)
 
 stage "end-to-end: the real window (Xvfb, tauri-driver, WebKitWebDriver), DC-09 peers, kill -9"
-xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
-  cargo nextest run --workspace --no-fail-fast -E 'package(vigil-e2e)' --test-threads 1
+scripts/headless.sh cargo nextest run --workspace --no-fail-fast -E 'package(vigil-e2e)' --test-threads 1
 
 stage "fuzzing the DC-09 codec (bounded)"
 # cargo fuzz needs sanitizer flags of a nightly compiler; only the stable toolchain is installed,
@@ -65,12 +78,9 @@ test -z "$(ls crates/vigil-dc09/fuzz/artifacts/decode 2>/dev/null)" || { echo "t
 rm -rf "$corpus" "$fuzz_log"
 
 stage "benchmark smoke runs (bounded)"
-xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
-  target/debug/vigil-map-bench --quick --out target/bench-smoke
-xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
-  target/debug/vigil-alarm-bench --quick --out target/bench-smoke
-xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
-  target/debug/vigil-console-bench --quick --out target/bench-smoke --soak-minutes 1.5
+scripts/headless.sh target/debug/vigil-map-bench --quick --out target/bench-smoke
+scripts/headless.sh target/debug/vigil-alarm-bench --quick --out target/bench-smoke
+scripts/headless.sh target/debug/vigil-console-bench --quick --out target/bench-smoke --soak-minutes 1.5
 target/debug/vigil-intake-bench --quick --out target/bench-smoke
 target/debug/vigil-patrol-bench --quick --out target/bench-smoke
 target/debug/vigil-sync-bench --quick --out target/bench-smoke

@@ -184,10 +184,10 @@ async fn an_unanswered_alarm_gets_louder_and_the_supervisor_is_told() -> Result<
         dir.path().join("vigil.toml"),
         "[http]\nlisten = \"127.0.0.1:0\"\n[dc09]\ntcp = \"127.0.0.1:0\"\nudp = \"127.0.0.1:0\"\n[incidents]\nacknowledge_within_seconds = 1\n",
     )?;
-    // The desktop's notifications go to the session bus the tests run in (dbus-run-session): a
-    // recording notification server takes them there.
+    // The desktop's notifications go to the session bus the tests run in (scripts/headless.sh
+    // starts one): a recording notification server takes them there.
     let notifications = vigil_attention::testing::NotificationRecorder::claim().context(
-        "claim org.freedesktop.Notifications (run the e2e tests inside dbus-run-session, as scripts/test.sh does)",
+        "claim org.freedesktop.Notifications (run the e2e tests inside a session bus: scripts/headless.sh, as scripts/test.sh does)",
     )?;
     let desktop = Desktop::launch(dir.path(), "en_US.UTF-8").await?;
     let result = async {
