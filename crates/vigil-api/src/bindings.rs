@@ -11,7 +11,7 @@ use crate::patrol::{
     RouteView, ShiftReview, SignOffView,
 };
 use crate::patrol_live::PatrolMarks;
-use crate::report::ExportKind;
+use crate::report::{ExportKind, Exported};
 use crate::wand::{WandMappingInput, WandMappingView, WandPreviewRow, WandRejectedRow, WandReport};
 use crate::{shell, AccountForm, AccountView, Dc09AccountView, IncidentSettingsView, SettingsView};
 use crate::{
@@ -107,6 +107,7 @@ fn generate() -> String {
         LogFilter::decl(),
         LogPage::decl(),
         ExportKind::decl(),
+        Exported::decl(),
         WandPreviewRow::decl(),
         WandRejectedRow::decl(),
         WandReport::decl(),

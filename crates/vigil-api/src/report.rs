@@ -410,6 +410,24 @@ impl Workstation {
         )?;
         Ok(bytes.len() as u64)
     }
+
+    /// The review screen's export into the data directory's `exports/` folder, under the name
+    /// [`ExportKind::file_name`] gives it; says where it went. A second export of the same shift
+    /// replaces the first, which is what a supervisor who exported again meant.
+    pub fn export_shift_to_exports(
+        &self,
+        who: SessionToken,
+        shift: &str,
+        what: ExportKind,
+        zh: bool,
+    ) -> Result<Exported, ApiError> {
+        let dir = self.dir().join("exports");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ApiError::new(ErrorCode::Storage, format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join(what.file_name(shift));
+        let bytes = self.export_shift(who, shift, what, &path, zh)?;
+        Ok(Exported { path: path.display().to_string(), bytes })
+    }
 }
 
 /// Which file the review screen exports.
@@ -420,4 +438,42 @@ pub enum ExportKind {
     PatrolCsv,
     IncidentsPdf,
     IncidentsCsv,
+}
+
+impl ExportKind {
+    /// The file a shift's export is written to, e.g. `2026-12-01-day-patrol.pdf` for the shift
+    /// `2026-12-01/day`. Anything but letters, digits, `-` and `_` in the shift's name becomes `-`,
+    /// so the name never leaves the folder it is written to.
+    pub fn file_name(self, shift: &str) -> String {
+        let (what, ext) = match self {
+            ExportKind::PatrolPdf => ("patrol", "pdf"),
+            ExportKind::PatrolCsv => ("patrol", "csv"),
+            ExportKind::IncidentsPdf => ("incidents", "pdf"),
+            ExportKind::IncidentsCsv => ("incidents", "csv"),
+        };
+        let shift: String =
+            shift.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+        format!("{shift}-{what}.{ext}")
+    }
+}
+
+/// Where an export was written and how large it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct Exported {
+    pub path: String,
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExportKind;
+
+    #[test]
+    fn an_export_is_named_after_its_shift_and_stays_in_its_folder() {
+        assert_eq!(ExportKind::PatrolPdf.file_name("2026-12-01/day"), "2026-12-01-day-patrol.pdf");
+        assert_eq!(ExportKind::IncidentsCsv.file_name("2026-12-01/night"), "2026-12-01-night-incidents.csv");
+        let name = ExportKind::PatrolCsv.file_name("../../etc/passwd");
+        assert!(!name.contains('/') && !name.contains(".."), "{name}");
+    }
 }

@@ -126,12 +126,6 @@ fn percent_decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
-#[derive(serde::Serialize)]
-pub struct Exported {
-    path: String,
-    bytes: u64,
-}
-
 /// Writes a shift's report into the data directory's `exports/` folder and says where.
 #[tauri::command]
 pub async fn export_shift(
@@ -139,23 +133,6 @@ pub async fn export_shift(
     shift: String,
     what: vigil_api::report::ExportKind,
     language: String,
-) -> Result<Exported, ApiError> {
-    use vigil_api::report::ExportKind;
-    state
-        .run(move |ws, who| {
-            let dir = ws.dir().join("exports");
-            std::fs::create_dir_all(&dir).map_err(|e| {
-                ApiError::new(vigil_api::ErrorCode::Storage, format!("cannot create {}: {e}", dir.display()))
-            })?;
-            let (name, ext) = match what {
-                ExportKind::PatrolPdf => ("patrol", "pdf"),
-                ExportKind::PatrolCsv => ("patrol", "csv"),
-                ExportKind::IncidentsPdf => ("incidents", "pdf"),
-                ExportKind::IncidentsCsv => ("incidents", "csv"),
-            };
-            let path = dir.join(format!("{}-{name}.{ext}", shift.replace('/', "-")));
-            let bytes = ws.export_shift(who, &shift, what, &path, language.starts_with("zh"))?;
-            Ok(Exported { path: path.display().to_string(), bytes })
-        })
-        .await
+) -> Result<vigil_api::report::Exported, ApiError> {
+    state.run(move |ws, who| ws.export_shift_to_exports(who, &shift, what, language.starts_with("zh"))).await
 }

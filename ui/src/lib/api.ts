@@ -35,6 +35,7 @@ import type {
   Shift,
   ShiftReview,
   ExportKind,
+  Exported,
   WandReport,
   RouteInput,
   PatrolMarks,
@@ -129,7 +130,7 @@ export const api = {
   wandMappings: () => call<WandMappingView[]>("wand_mappings"),
   saveWandMapping: (input: WandMappingInput) => call<void>("save_wand_mapping", { input }),
   exportShift: (shift: string, what: ExportKind, language: Language) =>
-    call<{ path: string; bytes: number }>("export_shift", { shift, what, language }),
+    call<Exported>("export_shift", { shift, what, language }),
   /** Reads (and, unless a dry run, stores) a wand export; progress comes as `wand-progress` events. */
   async importWand(fileName: string, bytes: Uint8Array, dryRun: boolean, mapping = ""): Promise<WandReport> {
     try {

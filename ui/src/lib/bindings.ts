@@ -427,6 +427,8 @@ export type LogPage = { lines: Array<LogLine>, next: [number, number] | null, };
 
 export type ExportKind = "patrol_pdf" | "patrol_csv" | "incidents_pdf" | "incidents_csv";
 
+export type Exported = { path: string, bytes: number, };
+
 export type WandPreviewRow = { row: number, written_time: string, time: number, chip: string | null, checkpoint: string | null, 
 /**
  * The checkpoint it answers to (code and name), if any.
