@@ -90,6 +90,14 @@ async fn an_operator_handles_a_dc09_alarm_with_the_keyboard() -> Result<()> {
         pictures_painted(&desktop).await?;
         desktop.screenshot(&workspace_root().join("target/e2e-shots/incident-panel-new.png")).await?;
 
+        // A break: the desk is locked (L) and unlocked with the PIN and Enter, as an operator
+        // does; the next key goes to the desk, not to the hidden PIN field.
+        desktop.press('l').await?;
+        desktop.wait_for("!document.querySelector('.login-overlay').hidden", Duration::from_secs(10)).await?;
+        desktop.wait_focus("login-pin").await?;
+        desktop.type_text("2468\u{E007}").await?;
+        desktop.wait_for("document.querySelector('.login-overlay').hidden", Duration::from_secs(10)).await?;
+
         // Acknowledge (A): the siren stops.
         desktop.press('a').await?;
         state_is(&desktop, "acknowledged").await?;
